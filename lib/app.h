@@ -1,0 +1,33 @@
+#ifndef AMOSYNC_APP_H
+#define AMOSYNC_APP_H
+
+#include "amo.h"
+#include "cfg.h"
+#include "db.h"
+#include "err.h"
+
+/*
+ * What a process keeps for its whole life: configuration, database
+ * connections, parser options. Initialised once by app_init() from the
+ * command line (-f env file, -s socket) and freed by app_free().
+ */
+struct app {
+	const char *name;
+	struct cfg cfg;
+	struct db traffic;
+	struct db landing;
+	struct amo_opts amo;
+	const char *envfile;
+	const char *sockpath;
+	int has_traffic;
+	int has_landing;
+	/* Run by web_serve() at start and after each finished request. */
+	void (*after)(struct app *app);
+	const void *after_arg;
+};
+
+enum err app_init(struct app *app, const char *name, int argc,
+    char *argv[]);
+void app_free(struct app *app);
+
+#endif

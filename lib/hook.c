@@ -1,0 +1,460 @@
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "buf.h"
+#include "hook.h"
+#include "jw.h"
+#include "log.h"
+#include "web.h"
+
+static const char SQL_RECORD[] =
+    "INSERT INTO webhook_requests (endpoint, request_id, amocrm_request_id,"
+    " remote_addr, user_agent, content_type, body_size, raw_body,"
+    " http_status, outcome, error, leads_processed, leads_saved)"
+    " VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), NULLIF($4, ''),"
+    " NULLIF($5, ''), NULLIF($6, ''), $7::bigint, $8::bytea, $9::int, $10,"
+    " $11, $12::int, $13::int)";
+
+#define SPOOL_MAGIC "AMOSYNC-SPOOL 1\n"
+
+/* Returns the body as a bytea hex literal ("\x..."), caller frees. */
+static char *
+hexbody(const char *body, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *out, *p;
+	size_t i;
+
+	if (body == NULL)
+		return NULL;
+	if ((out = malloc(3 + 2 * n)) == NULL)
+		return NULL;
+	p = out;
+	*p++ = '\\';
+	*p++ = 'x';
+	for (i = 0; i < n; i++) {
+		*p++ = hex[(unsigned char)body[i] >> 4];
+		*p++ = hex[(unsigned char)body[i] & 15];
+	}
+	*p = '\0';
+	return out;
+}
+
+/* Inserts the webhook_requests row; in the caller's transaction if any. */
+static enum err
+record(struct db *db, const struct hook_meta *m, int status,
+    const char *outcome, const char *error, const struct hook_result *r)
+{
+	char size[32], st[16], proc[16], saved[16];
+	char *hex = NULL;
+	const char *v[13];
+	enum err rc;
+
+	if (m->body != NULL && (hex = hexbody(m->body, m->bodysz)) == NULL)
+		return ERR_NOMEM;
+	snprintf(size, sizeof(size), "%zu", m->bodysz);
+	snprintf(st, sizeof(st), "%d", status);
+	snprintf(proc, sizeof(proc), "%d", r != NULL ? r->processed : 0);
+	snprintf(saved, sizeof(saved), "%d", r != NULL ? r->saved : 0);
+	v[0] = m->endpoint;
+	v[1] = m->reqid ? m->reqid : "";
+	v[2] = m->amo_reqid ? m->amo_reqid : "";
+	v[3] = m->remote ? m->remote : "";
+	v[4] = m->user_agent ? m->user_agent : "";
+	v[5] = m->ctype ? m->ctype : "";
+	v[6] = size;
+	v[7] = hex;
+	v[8] = st;
+	v[9] = outcome;
+	v[10] = error;
+	v[11] = proc;
+	v[12] = saved;
+	rc = db_run(db, SQL_RECORD, 13, v);
+	free(hex);
+	return rc;
+}
+
+enum err
+hook_record(struct db *db, const struct hook_meta *m, int status,
+    const char *outcome, const char *error)
+{
+	return record(db, m, status, outcome, error, NULL);
+}
+
+static const char *
+outcome(const struct hook_result *r)
+{
+	if (r->saved > 0)
+		return "saved";
+	if (r->duplicates > 0)
+		return "duplicate";
+	if (r->processed == 0)
+		return "no_leads";
+	return "ignored";
+}
+
+/*
+ * Stores the events and the request row in one transaction. A connection
+ * lost mid-way is retried once on a fresh connection; the unique keys make
+ * the retry harmless.
+ */
+static enum err
+store(struct app *app, const struct hook_def *def, const struct amo_event *ev,
+    const struct hook_meta *m, struct hook_result *res)
+{
+	enum err rc = ERR_DB;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		memset(res, 0, sizeof(*res));
+		res->processed = (int)ev->nleads;
+		if ((rc = db_begin(def->db)) != ERR_OK)
+			continue;
+		if ((rc = def->store(app, def->db, ev, m, res)) == ERR_OK &&
+		    (rc = record(def->db, m, 200, outcome(res), NULL, res)) ==
+		    ERR_OK && (rc = db_commit(def->db)) == ERR_OK)
+			return ERR_OK;
+		db_rollback(def->db);
+		if (rc != ERR_DB)
+			break;
+	}
+	return rc;
+}
+
+enum err
+hook_process(struct app *app, const struct hook_def *def,
+    const struct hook_meta *m, struct hook_result *res, char *errbuf,
+    size_t errlen)
+{
+	struct amo_event ev;
+	enum err rc, rrc;
+
+	memset(res, 0, sizeof(*res));
+	if (errlen > 0)
+		errbuf[0] = '\0';
+	rc = amo_parse(&ev, m->ctype, m->body != NULL ? m->body : "",
+	    m->bodysz, &app->amo);
+	if (rc != ERR_OK) {
+		snprintf(errbuf, errlen, "malformed webhook body: %s",
+		    err_str(rc));
+		log_warnx("%s: rejected %zu-byte body: %s", m->endpoint,
+		    m->bodysz, err_name(rc));
+		rrc = hook_record(def->db, m, err_http(rc), "rejected",
+		    errbuf);
+		return rrc == ERR_DB ? ERR_DB : rc;
+	}
+	rc = store(app, def, &ev, m, res);
+	if (rc != ERR_OK) {
+		snprintf(errbuf, errlen, "could not store the webhook: %s",
+		    err_str(rc));
+		if (rc != ERR_DB)
+			(void)hook_record(def->db, m, 500, "error", errbuf);
+	}
+	amo_event_free(&ev);
+	return rc;
+}
+
+/*
+ * Writes the request to the spool directory: a temporary file, fsync,
+ * rename, so a crash leaves either nothing or a whole file.
+ */
+static enum err
+spool(struct app *app, const struct hook_meta *m)
+{
+	const char *dir = cfg_str(&app->cfg, CFG_SPOOL_DIR);
+	char tmp[4096], path[4096];
+	struct timespec ts;
+	struct buf b;
+	enum err rc = ERR_IO;
+	size_t off = 0;
+	int fd = -1, dfd;
+
+	if (*dir == '\0') {
+		log_warnx("no spool directory configured; request lost");
+		return ERR_CONFIG;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s-%lld%09ld-%d", dir,
+	    m->endpoint, (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
+	snprintf(path, sizeof(path), "%s/%s-%lld%09ld-%d.req", dir,
+	    m->endpoint, (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
+	buf_init(&b);
+	buf_printf(&b, SPOOL_MAGIC "reqid=%s\namo=%s\nremote=%s\nua=%s\n"
+	    "ctype=%s\n\n", m->reqid ? m->reqid : "",
+	    m->amo_reqid ? m->amo_reqid : "", m->remote ? m->remote : "",
+	    m->user_agent ? m->user_agent : "", m->ctype ? m->ctype : "");
+	if (m->body != NULL)
+		buf_add(&b, m->body, m->bodysz);
+	if (buf_err(&b) != ERR_OK) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1) {
+		log_warn("could not create %s", tmp);
+		goto out;
+	}
+	while (off < b.len) {
+		ssize_t n = write(fd, b.data + off, b.len - off);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("could not write %s", tmp);
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		fd = -1;
+		log_warn("could not flush %s", tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		log_warn("could not rename %s", tmp);
+		goto out;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	log_warnx("database unavailable; request spooled to %s", path);
+	rc = ERR_OK;
+out:
+	if (fd != -1) {
+		close(fd);
+		unlink(tmp);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* Copies a header line "name=value\n" at *p into out; advances *p. */
+static int
+field(char **p, const char *name, char **out)
+{
+	size_t n = strlen(name);
+	char *nl;
+
+	if (strncmp(*p, name, n) != 0 || (*p)[n] != '=')
+		return 0;
+	if ((nl = strchr(*p, '\n')) == NULL)
+		return 0;
+	*nl = '\0';
+	*out = *p + n + 1;
+	*p = nl + 1;
+	return 1;
+}
+
+/* Reads a spool file; *data owns everything the meta points into. */
+static enum err
+readspool(const char *path, struct hook_meta *m, char **data)
+{
+	char chunk[8192], *p, *sep;
+	struct buf b;
+	size_t n;
+	FILE *fp;
+	char *reqid, *amo, *remote, *ua, *ctype;
+
+	*data = NULL;
+	if ((fp = fopen(path, "r")) == NULL)
+		return ERR_IO;
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(fp);
+	if (buf_err(&b) != ERR_OK) {
+		buf_free(&b);
+		return ERR_NOMEM;
+	}
+	p = b.data;
+	if (b.len < sizeof(SPOOL_MAGIC) - 1 ||
+	    strncmp(p, SPOOL_MAGIC, sizeof(SPOOL_MAGIC) - 1) != 0 ||
+	    (sep = strstr(p, "\n\n")) == NULL)
+		goto bad;
+	*sep = '\0';
+	p += sizeof(SPOOL_MAGIC) - 1;
+	if (!field(&p, "reqid", &reqid) || !field(&p, "amo", &amo) ||
+	    !field(&p, "remote", &remote) || !field(&p, "ua", &ua))
+		goto bad;
+	/* The last field ends at the separator, not at a newline. */
+	if (strncmp(p, "ctype=", 6) != 0)
+		goto bad;
+	ctype = p + 6;
+	m->reqid = reqid;
+	m->amo_reqid = amo;
+	m->remote = remote;
+	m->user_agent = ua;
+	m->ctype = ctype;
+	m->body = sep + 2;
+	m->bodysz = b.len - (size_t)(sep + 2 - b.data);
+	*data = b.data;
+	return ERR_OK;
+bad:
+	log_warnx("ignoring malformed spool file %s", path);
+	buf_free(&b);
+	return ERR_INPUT;
+}
+
+int
+hook_replay(struct app *app, const struct hook_def *def)
+{
+	const char *dir = cfg_str(&app->cfg, CFG_SPOOL_DIR);
+	struct dirent **list = NULL;
+	struct hook_result res;
+	struct hook_meta m;
+	char path[4096], err[256], *data;
+	size_t plen = strlen(def->endpoint);
+	int i, n, done = 0;
+	enum err rc;
+
+	if (*dir == '\0' || (n = scandir(dir, &list, NULL, alphasort)) < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+
+		if (strncmp(name, def->endpoint, plen) != 0 ||
+		    name[plen] != '-' || strstr(name, ".req") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		memset(&m, 0, sizeof(m));
+		m.endpoint = def->endpoint;
+		rc = readspool(path, &m, &data);
+		if (rc == ERR_OK) {
+			rc = hook_process(app, def, &m, &res, err,
+			    sizeof(err));
+			free(data);
+		}
+		if (rc == ERR_DB)
+			break;
+		if (unlink(path) == -1)
+			log_warn("could not remove %s", path);
+		else
+			done++;
+	}
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	if (done > 0)
+		log_info("replayed %d spooled %s requests", done,
+		    def->endpoint);
+	return done;
+}
+
+/* Milliseconds since start. */
+static long long
+since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - start->tv_sec) * 1000 +
+	    (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+static int
+reply(struct web_req *req, int status, int success, const char *message,
+    const char *error, const struct hook_result *r,
+    const struct timespec *start)
+{
+	char dur[32];
+	struct buf b;
+	struct jw w;
+	int rc;
+
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_obj(&w, NULL);
+	jw_bool(&w, "success", success);
+	if (message != NULL)
+		jw_str(&w, "message", message);
+	if (error != NULL)
+		jw_str(&w, "error", error);
+	jw_int(&w, "leads_processed", r->processed);
+	jw_int(&w, "leads_saved", r->saved);
+	if (r->duplicates > 0)
+		jw_int(&w, "duplicates", r->duplicates);
+	if (req->reqid[0] != '\0')
+		jw_str(&w, "webhookId", req->reqid);
+	snprintf(dur, sizeof(dur), "%lldms", since(start));
+	jw_str(&w, "duration", dur);
+	jw_obj_end(&w);
+	if (buf_err(&b) != ERR_OK)
+		rc = web_error(req, 500, "out of memory");
+	else
+		rc = web_json(req, status, buf_str(&b));
+	buf_free(&b);
+	return rc;
+}
+
+static time_t next_replay;
+
+void
+hook_after(struct app *app)
+{
+	const struct hook_def *def = app->after_arg;
+
+	if (def == NULL || time(NULL) < next_replay)
+		return;
+	next_replay = time(NULL) + 60;
+	hook_replay(app, def);
+}
+
+int
+hook_serve(struct app *app, struct web_req *req, const struct hook_def *def)
+{
+	struct hook_result res;
+	struct hook_meta m;
+	struct timespec start;
+	char err[256];
+	enum err rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	memset(&res, 0, sizeof(res));
+	memset(&m, 0, sizeof(m));
+	m.endpoint = def->endpoint;
+	m.reqid = req->reqid;
+	m.amo_reqid = web_param(req, "HTTP_X_AMOCRM_REQUESTID");
+	m.remote = req->remote;
+	m.user_agent = req->user_agent;
+	m.ctype = req->ctype;
+	m.body = req->body;
+	m.bodysz = req->bodysz;
+
+	if (req->method == WEB_HEAD)
+		return web_json(req, 200, NULL);
+	if (req->method != WEB_POST)
+		return web_error(req, 405, "use POST");
+	if (req->too_big) {
+		snprintf(err, sizeof(err), "body of %zu bytes is over the "
+		    "%zu-byte limit", req->content_length,
+		    app->amo.limits.max_body);
+		m.bodysz = req->content_length;
+		if (hook_record(def->db, &m, 413, "too_large", err) == ERR_DB)
+			log_warnx("could not record an oversized request");
+		return reply(req, 413, 0, NULL, err, &res, &start);
+	}
+	rc = hook_process(app, def, &m, &res, err, sizeof(err));
+	if (rc == ERR_DB) {
+		/* R8: accepted even when PostgreSQL is down. */
+		if (spool(app, &m) != ERR_OK)
+			return reply(req, 503, 0, NULL,
+			    "database unavailable; please retry", &res,
+			    &start);
+		next_replay = time(NULL) + 5;
+		return reply(req, 200, 1, "Accepted; stored for replay", NULL,
+		    &res, &start);
+	}
+	if (rc != ERR_OK)
+		return reply(req, err_http(rc), 0, NULL, err, &res, &start);
+	return reply(req, 200, 1, def->message, NULL, &res, &start);
+}

@@ -1,0 +1,65 @@
+#ifndef AMOSYNC_WEB_H
+#define AMOSYNC_WEB_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+/*
+ * FastCGI request/response helpers. web_serve() owns the accept loop;
+ * a handler gets one struct web_req per request, reads its fields and the
+ * bounded body, and answers with web_reply()/web_json(). Everything in a
+ * web_req dies when the handler returns.
+ */
+enum web_method { WEB_GET, WEB_HEAD, WEB_POST, WEB_PUT, WEB_PATCH,
+	WEB_DELETE, WEB_OTHER };
+
+struct app;
+
+struct web_req {
+	void *fcgi;              /* FCGX_Request, opaque outside web.c */
+	enum web_method method;
+	const char *method_name;
+	const char *path;        /* DOCUMENT_URI, without the query */
+	const char *query;       /* QUERY_STRING, "" when none */
+	const char *ctype;       /* CONTENT_TYPE, "" when none */
+	const char *reqid;       /* REQUEST_ID from nginx, "" when none */
+	const char *remote;      /* REMOTE_ADDR */
+	const char *user_agent;
+	const char *user;        /* REMOTE_USER (admin auth), "" when none */
+	char *body;              /* NUL-terminated, NULL when none */
+	size_t bodysz;
+	size_t content_length;   /* as announced */
+	int too_big;             /* announced length exceeded the limit */
+	int replied;
+};
+
+typedef int (*web_handler)(struct app *app, struct web_req *req);
+
+/*
+ * Opens the socket sockpath (mode from cfg), then accepts requests until
+ * SIGTERM or SIGINT, calling handler for each. Returns 0 on a clean stop.
+ */
+int web_serve(struct app *app, const char *sockpath, web_handler handler);
+
+/* Returns a FastCGI parameter (e.g. "HTTP_X_AMOCRM_REQUESTID") or NULL. */
+const char *web_param(const struct web_req *req, const char *name);
+
+/* Sends status with a JSON body (body may be NULL: {}). Returns 0. */
+int web_json(struct web_req *req, int status, const char *json);
+
+/* Sends status with an arbitrary content type and body. */
+int web_reply(struct web_req *req, int status, const char *ctype,
+    const char *body, size_t len);
+
+/* Sends {"success":false,"error":msg} with err_http(rc) (or status). */
+int web_error(struct web_req *req, int status, const char *msg);
+
+/*
+ * Copies the value of query parameter name (percent-decoded) into a new
+ * string (caller frees); NULL when absent.
+ */
+char *web_query(const struct web_req *req, const char *name);
+
+#endif

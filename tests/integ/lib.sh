@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# Integration-test harness: a real PostgreSQL cluster, real nginx and the
+# real FastCGI programs, all on loopback in a fresh temporary directory.
+# Source it from a test script, call integ_up, then use the helpers; TAP
+# output goes to stdout. The directory is removed on success and kept on
+# failure (its path is printed).
+
+: "${top_srcdir:?run through make check}"
+: "${top_builddir:?run through make check}"
+# shellcheck source=../../scripts/stack.sh
+. "$top_srcdir/scripts/stack.sh"
+
+T_N=0
+T_FAILED=0
+STACK=""
+
+ok() {
+	T_N=$((T_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $T_N - $2"
+	else
+		echo "not ok $T_N - $2"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+# is GOT WANT DESCRIPTION
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   got:  '$1'"
+		echo "#   want: '$2'"
+	fi
+}
+
+# like GOT REGEX DESCRIPTION
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   got:  '$1'"
+		echo "#   want match: '$2'"
+	fi
+}
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+integ_up() {
+	local p
+	for p in nginx psql curl python3 runuser; do
+		command -v "$p" >/dev/null || skip_all "$p not installed"
+	done
+	STACK=$(mktemp -d "${TMPDIR:-/tmp}/amosync-integ.XXXXXX")
+	chmod 755 "$STACK"
+	trap integ_down EXIT
+	PORT=$(stack_free_port)
+	URL="http://127.0.0.1:$PORT"
+	AMOSYNC_PG_FSYNC=off stack_up "$STACK" "$top_builddir" "$PORT" \
+		>"$STACK/up.log" 2>&1 || {
+		echo "Bail out! stack did not start: $(tail -n 3 "$STACK/up.log")"
+		exit 1
+	}
+}
+
+# Fails the run if a sanitizer reported anything in a program's log.
+integ_check_logs() {
+	local bad
+	bad=$(grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' \
+		"$STACK"/log/*.log 2>/dev/null)
+	is "$bad" "" "no sanitizer reports in program logs"
+}
+
+integ_down() {
+	local status=$?
+	[ -n "$STACK" ] || return
+	stack_down "$STACK"
+	integ_check_logs_after_stop
+	echo "1..$T_N"
+	if [ "$T_FAILED" -eq 0 ] && [ "$status" -eq 0 ]; then
+		rm -rf "$STACK"
+	else
+		echo "# stack kept in $STACK"
+	fi
+}
+
+# Leak reports appear when programs exit, so look again after the stop.
+integ_check_logs_after_stop() {
+	local bad
+	bad=$(grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' \
+		"$STACK"/log/*.log 2>/dev/null)
+	is "$bad" "" "no sanitizer reports after the programs stopped"
+}
+
+# post PATH CONTENT-TYPE DATA-OR-@FILE [curl args...]: sets STATUS, BODY.
+post() {
+	local path=$1 ctype=$2 data=$3
+	shift 3
+	BODY=$(curl -sS -o - -w '\n%{http_code}' -X POST "$URL$path" \
+		-H "Content-Type: $ctype" --data-binary "$data" "$@")
+	STATUS=${BODY##*$'\n'}
+	BODY=${BODY%$'\n'*}
+}
+
+# req METHOD PATH [curl args...]: sets STATUS, BODY.
+req() {
+	local method=$1 path=$2
+	shift 2
+	BODY=$(curl -sS -o - -w '\n%{http_code}' -X "$method" "$URL$path" "$@")
+	STATUS=${BODY##*$'\n'}
+	BODY=${BODY%$'\n'*}
+}
+
+# sql DB QUERY: one value per line, fields separated by |.
+sql() {
+	stack_psql "$STACK" "$1" -tA -c "$2"
+}
+
+# jget JSON KEY: a top-level value of a JSON object.
+jget() {
+	python3 -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print("null" if v is None else (str(v).lower() if isinstance(v,bool) else v))' "$1" "$2"
+}
+
+fixture() {
+	echo "@$top_srcdir/tests/fixtures/amo/$1"
+}

@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""A loopback stand-in for the amoCRM API v4, for tests.
+
+    python3 amocrm_mock.py --port P [--token T] [--data F.json]
+                           [--state-file F] [--page-cap N] [--verbose]
+
+Listens on 127.0.0.1. With --port 0 the chosen port is printed as the
+first line of stdout. It behaves like the parts of amoCRM amosync uses
+(shared/reference/amocrm.md section 4):
+
+  GET /api/v4/account
+  GET /api/v4/leads/{id}[?with=contacts]      204 when there is no such lead
+  GET /api/v4/contacts/{id}                   204 when there is no such contact
+  GET /api/v4/leads?limit=&page=&with=contacts&order[created_at]=desc
+                   &filter[pipeline_id]=      HAL pages, _links.next.href
+                                              back to this server, no next
+                                              on the last page, 204 when empty
+
+Every API request needs "Authorization: Bearer <token>" (401 problem+json
+otherwise). Data comes from --data ({"account": {...}, "leads": [...],
+"contacts": [...]}, amoCRM's own shapes; a lead's _embedded.contacts is
+shown only with with=contacts) and can be changed at run time:
+
+  POST /__control/leads     {"leads": [...], "contacts": [...],
+                             "generate": {"count", "pipeline_id",
+                             "status_id", "start_id", "contact_start_id",
+                             "created_at"}, "replace": false}
+  POST /__control/fail      {"path_prefix", "method", "status", "count",
+                             "retry_after", "retry_after_header",
+                             "delay_ms", "body", "content_type"} or a list:
+                            the next `count` (default 1) matching requests
+                            are answered so (status 0 = only delayed)
+  POST /__control/config    {"page_cap": N, "token": "..."}
+  GET  /__control/requests  [{"method", "path", "query", "auth", "auth_ok",
+                              "time"}]  (never the header's value)
+  POST /__control/reset     forget requests and faults; {"data": true}
+                            also empties leads and contacts
+
+--state-file F: the data and the request log are loaded from F at start
+(when it exists) and written to it after every request.
+"""
+
+import argparse
+import copy
+import json
+import os
+import re
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PAGE_MAX = 250
+
+DEFAULT_ACCOUNT = {
+    "id": 29000001,
+    "name": "amosync test account",
+    "subdomain": "amosynctest",
+    "created_at": 1600000000,
+    "created_by": 0,
+    "updated_at": 1700000000,
+    "updated_by": 0,
+    "current_user_id": 9000001,
+    "country": "KZ",
+    "currency": "KZT",
+    "currency_symbol": "\u20b8",
+    "customers_mode": "disabled",
+    "is_unsorted_on": True,
+    "is_loss_reason_enabled": True,
+    "is_helpbot_enabled": False,
+    "is_technical_account": False,
+    "contact_name_display_order": 1,
+}
+
+PROBLEM = {
+    400: ("Bad Request", "Request validation failed"),
+    401: ("Unauthorized", "Invalid user name or password"),
+    402: ("Payment Required", "Payment required"),
+    403: ("Forbidden", "Access denied"),
+    404: ("Not Found", "Not found"),
+    405: ("Method Not Allowed", "Method not allowed"),
+    422: ("Unprocessable Entity", "Unprocessable entity"),
+    429: ("Too Many Requests", "Too many requests"),
+    500: ("ErrInternalServer", "Internal server error"),
+    502: ("Bad Gateway", "Bad gateway"),
+    503: ("Service Unavailable", "Service unavailable"),
+    504: ("Gateway Timeout", "Gateway timeout"),
+}
+
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.token = args.token
+        self.page_cap = args.page_cap
+        self.state_file = args.state_file
+        self.account = dict(DEFAULT_ACCOUNT)
+        self.leads = {}
+        self.contacts = {}
+        self.faults = []
+        self.requests = []
+        if args.data:
+            with open(args.data, encoding="utf-8") as f:
+                self.load(json.load(f))
+        if self.state_file and os.path.exists(self.state_file):
+            with open(self.state_file, encoding="utf-8") as f:
+                st = json.load(f)
+            self.load(st)
+            self.requests = st.get("requests", [])
+
+    def load(self, d):
+        if "account" in d:
+            self.account = d["account"]
+        for lead in d.get("leads", []):
+            self.leads[int(lead["id"])] = lead
+        for c in d.get("contacts", []):
+            self.contacts[int(c["id"])] = c
+
+    def save(self):
+        if not self.state_file:
+            return
+        d = {
+            "account": self.account,
+            "leads": list(self.leads.values()),
+            "contacts": list(self.contacts.values()),
+            "requests": self.requests,
+        }
+        tmp = self.state_file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(d, f, ensure_ascii=False)
+        os.replace(tmp, self.state_file)
+
+    def take_fault(self, method, path):
+        for f in self.faults:
+            if not path.startswith(f.get("path_prefix", "/")):
+                continue
+            if f.get("method") and f["method"].upper() != method:
+                continue
+            f["count"] -= 1
+            if f["count"] <= 0:
+                self.faults.remove(f)
+            return f
+        return None
+
+
+def generate(g):
+    n = int(g.get("count", 1))
+    pipeline = int(g.get("pipeline_id", 10350882))
+    status = int(g.get("status_id", 142))
+    lid = int(g.get("start_id", 50000000))
+    cid = int(g.get("contact_start_id", 60000000))
+    t0 = int(g.get("created_at", 1700000000))
+    leads, contacts = [], []
+    for i in range(n):
+        leads.append({
+            "id": lid + i,
+            "name": "Generated lead %d" % (i + 1),
+            "price": 5000,
+            "responsible_user_id": 9000001,
+            "group_id": 0,
+            "status_id": status,
+            "pipeline_id": pipeline,
+            "created_at": t0 + i,
+            "updated_at": t0 + i,
+            "custom_fields_values": None,
+            "account_id": 29000001,
+            "_embedded": {"tags": [], "companies": [],
+                          "contacts": [{"id": cid + i, "is_main": True}]},
+        })
+        contacts.append({
+            "id": cid + i,
+            "name": "Contact %d" % (i + 1),
+            "custom_fields_values": [
+                {"field_id": 1001, "field_name": "Phone",
+                 "field_code": "PHONE", "field_type": "multitext",
+                 "values": [{"value": "+7 (700) 000-%04d" % i,
+                             "enum_id": 1, "enum_code": "MOB"}]},
+                {"field_id": 1003, "field_name": "Email",
+                 "field_code": "EMAIL", "field_type": "multitext",
+                 "values": [{"value": "user%d@example.kz" % i,
+                             "enum_id": 2, "enum_code": "WORK"}]},
+            ],
+        })
+    return leads, contacts
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "amocrm-mock/1"
+
+    # --- plumbing -------------------------------------------------------
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            sys.stderr.write("amocrm-mock: " + fmt % args + "\n")
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n > 0 else b""
+
+    def send(self, status, obj=None, ctype="application/hal+json",
+             raw=None, headers=None):
+        data = b""
+        if raw is not None:
+            data = raw.encode() if isinstance(raw, str) else raw
+        elif obj is not None:
+            data = json.dumps(obj, ensure_ascii=False).encode()
+        self.send_response(status)
+        if status != 204:
+            self.send_header("Content-Type", ctype + "; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if status != 204 and self.command != "HEAD":
+            self.wfile.write(data)
+
+    def problem(self, status, detail=None, extra=None):
+        title, d = PROBLEM.get(status, ("Error", "Error"))
+        obj = {"title": title, "type": "https://httpstatus.es/%d" % status,
+               "status": status, "detail": detail or d}
+        if extra:
+            obj.update(extra)
+        self.send(status, obj, "application/problem+json")
+
+    def base(self):
+        return "http://" + (self.headers.get("Host") or
+                            "127.0.0.1:%d" % self.server.server_port)
+
+    # --- dispatch -------------------------------------------------------
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_PATCH(self):
+        self.dispatch("PATCH")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def dispatch(self, method):
+        u = urllib.parse.urlsplit(self.path)
+        st = self.server.state
+        if u.path.startswith("/__control/"):
+            return self.control(method, u.path, self.body())
+        self.body()
+        auth = self.headers.get("Authorization")
+        with st.lock:
+            st.requests.append({
+                "method": method, "path": u.path, "query": u.query,
+                "auth": auth is not None,
+                "auth_ok": auth == "Bearer " + st.token,
+                "time": time.time(),
+            })
+            fault = st.take_fault(method, u.path)
+            st.save()
+        if fault:
+            if fault.get("delay_ms"):
+                time.sleep(fault["delay_ms"] / 1000.0)
+            if fault.get("status"):
+                return self.fail(fault)
+        if auth != "Bearer " + st.token:
+            return self.problem(401)
+        if method != "GET":
+            return self.problem(405)
+        q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
+        m = re.fullmatch(r"/api/v4/leads/(\d+)", u.path)
+        if m:
+            return self.lead(int(m.group(1)), q)
+        m = re.fullmatch(r"/api/v4/contacts/(\d+)", u.path)
+        if m:
+            return self.contact(int(m.group(1)))
+        if u.path == "/api/v4/leads":
+            return self.leads(u, q)
+        if u.path == "/api/v4/account":
+            with st.lock:
+                acct = dict(st.account)
+            acct["_links"] = {"self": {"href": self.base() +
+                                       "/api/v4/account"}}
+            return self.send(200, acct)
+        return self.problem(404)
+
+    def fail(self, f):
+        status = int(f["status"])
+        headers = {}
+        if f.get("retry_after_header") and f.get("retry_after") is not None:
+            headers["Retry-After"] = str(f["retry_after"])
+        if "body" in f:
+            body = f["body"]
+            if not isinstance(body, str):
+                body = json.dumps(body)
+            self.send(status, raw=body,
+                      ctype=f.get("content_type", "application/problem+json"),
+                      headers=headers)
+            return
+        if status == 204:
+            return self.send(204)
+        title, detail = PROBLEM.get(status, ("Error", "Error"))
+        obj = {"title": title, "type": "https://httpstatus.es/%d" % status,
+               "status": status, "detail": f.get("detail", detail)}
+        if status == 429 and f.get("retry_after") is not None:
+            obj["retry_after"] = f["retry_after"]
+        if status >= 500:
+            obj["trace_id"] = "mock-trace"
+        self.send(status, obj, "application/problem+json", headers=headers)
+
+    # --- API ------------------------------------------------------------
+    def render_lead(self, lead, with_contacts):
+        out = copy.deepcopy(lead)
+        emb = out.get("_embedded") or {}
+        contacts = emb.pop("contacts", [])
+        emb.setdefault("tags", [])
+        emb.setdefault("companies", [])
+        if with_contacts:
+            emb["contacts"] = [
+                {"id": c["id"], "is_main": bool(c.get("is_main")),
+                 "_links": {"self": {"href": self.base() +
+                                     "/api/v4/contacts/%d" % c["id"]}}}
+                for c in contacts]
+        out["_embedded"] = emb
+        out.setdefault("custom_fields_values", None)
+        out["_links"] = {"self": {"href": self.base() +
+                                  "/api/v4/leads/%d" % out["id"]}}
+        return out
+
+    def lead(self, lid, q):
+        st = self.server.state
+        with st.lock:
+            lead = st.leads.get(lid)
+        if lead is None:
+            return self.send(204)
+        withs = ",".join(q.get("with", [])).split(",")
+        self.send(200, self.render_lead(lead, "contacts" in withs))
+
+    def contact(self, cid):
+        st = self.server.state
+        with st.lock:
+            c = copy.deepcopy(st.contacts.get(cid))
+        if c is None:
+            return self.send(204)
+        c.setdefault("custom_fields_values", None)
+        c["_links"] = {"self": {"href": self.base() +
+                                "/api/v4/contacts/%d" % cid}}
+        c.setdefault("_embedded", {"tags": [], "companies": []})
+        self.send(200, c)
+
+    def leads(self, u, q):
+        st = self.server.state
+
+        def one(name, default=None):
+            v = q.get(name)
+            return v[0] if v else default
+
+        try:
+            limit = int(one("limit", "50"))
+            page = int(one("page", "1"))
+        except ValueError:
+            return self.problem(400, "limit and page must be integers")
+        if limit < 1 or page < 1:
+            return self.problem(400, "limit and page must be positive")
+        per = min(limit, PAGE_MAX)
+        with st.lock:
+            if st.page_cap:
+                per = min(per, st.page_cap)
+            items = list(st.leads.values())
+        pipes = q.get("filter[pipeline_id]", []) + \
+            q.get("filter[pipeline_id][]", [])
+        if pipes:
+            want = {int(p) for p in pipes if p.strip()}
+            items = [x for x in items if int(x.get("pipeline_id", 0)) in want]
+        key, desc = "id", False
+        for k in ("created_at", "updated_at", "id"):
+            v = one("order[%s]" % k)
+            if v is not None:
+                key, desc = k, v.lower() == "desc"
+                break
+        items.sort(key=lambda x: (x.get(key, 0), x["id"]), reverse=desc)
+        chunk = items[(page - 1) * per:page * per]
+        if not chunk:
+            return self.send(204)
+        withs = ",".join(q.get("with", [])).split(",")
+        pairs = urllib.parse.parse_qsl(u.query, keep_blank_values=True)
+
+        def href(p):
+            qs = [(k, v) for k, v in pairs if k != "page"] + [("page", p)]
+            return self.base() + u.path + "?" + urllib.parse.urlencode(qs)
+
+        links = {"self": {"href": href(page)}}
+        if page * per < len(items):
+            links["next"] = {"href": href(page + 1)}
+        if page > 1:
+            links["prev"] = {"href": href(page - 1)}
+        self.send(200, {
+            "_page": page,
+            "_links": links,
+            "_embedded": {"leads": [self.render_lead(x, "contacts" in withs)
+                                    for x in chunk]},
+        })
+
+    # --- control --------------------------------------------------------
+    def control(self, method, path, raw):
+        st = self.server.state
+        try:
+            arg = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return self.send(400, {"error": "bad JSON"}, "application/json")
+        if method == "GET" and path == "/__control/requests":
+            with st.lock:
+                reqs = list(st.requests)
+            return self.send(200, reqs, "application/json")
+        if method != "POST":
+            return self.send(405, {"error": "POST"}, "application/json")
+        with st.lock:
+            if path == "/__control/leads":
+                if arg.get("replace"):
+                    st.leads, st.contacts = {}, {}
+                st.load(arg)
+                if arg.get("generate"):
+                    leads, contacts = generate(arg["generate"])
+                    st.load({"leads": leads, "contacts": contacts})
+            elif path == "/__control/fail":
+                for f in arg if isinstance(arg, list) else [arg]:
+                    f = dict(f)
+                    f["count"] = int(f.get("count", 1))
+                    st.faults.append(f)
+            elif path == "/__control/config":
+                if "page_cap" in arg:
+                    st.page_cap = int(arg["page_cap"] or 0)
+                if "token" in arg:
+                    st.token = arg["token"]
+            elif path == "/__control/reset":
+                st.requests, st.faults = [], []
+                if arg.get("data"):
+                    st.leads, st.contacts = {}, {}
+            else:
+                return self.send(404, {"error": "no such control"},
+                                 "application/json")
+            st.save()
+        self.send(200, {"ok": True}, "application/json")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--token", default="test-amocrm-token")
+    ap.add_argument("--data")
+    ap.add_argument("--state-file")
+    ap.add_argument("--page-cap", type=int, default=0,
+                    help="serve at most N leads per page (0: limit)")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    srv.daemon_threads = True
+    srv.state = State(args)
+    srv.verbose = args.verbose
+    print(srv.server_port, flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    srv.server_close()
+
+
+if __name__ == "__main__":
+    main()
