@@ -166,8 +166,14 @@ migrate(struct cfg *c, enum target t, const char *sqldir)
 		rc = ERR_IO;
 		goto out;
 	}
-	if ((rc = db_run(&db, SQL_TABLE, 0, NULL)) != ERR_OK)
+	/* Two first runs at once must not race on CREATE TABLE. */
+	if ((rc = db_begin(&db)) != ERR_OK ||
+	    (rc = db_run(&db, SQL_LOCK, 0, NULL)) != ERR_OK ||
+	    (rc = db_run(&db, SQL_TABLE, 0, NULL)) != ERR_OK ||
+	    (rc = db_commit(&db)) != ERR_OK) {
+		db_rollback(&db);
 		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		if ((rc = apply(&db, dir, list[i]->d_name, &applied)) !=
 		    ERR_OK)
