@@ -8,12 +8,12 @@
 #include "hook.h"
 #include "log.h"
 #include "sale.h"
+#include "track.h"
 #include "web.h"
 
 static struct hook_def def = {
 	.endpoint = "funnel-sale",
 	.message = "Funnel sale processed",
-	.store = sale_store_funnel,
 };
 
 static int
@@ -35,7 +35,15 @@ main(int argc, char *argv[])
 		app_free(&app);
 		return EXIT_FAILURE;
 	}
-	def.db = &app.landing;
+	def.steps[0].db = &app.landing;
+	def.steps[0].store = sale_store_funnel;
+	def.nsteps = 1;
+	/* Every sale is also tracked (and announced) from the traffic DB. */
+	if (app.has_traffic) {
+		def.steps[1].db = &app.traffic;
+		def.steps[1].store = track_store;
+		def.nsteps = 2;
+	}
 	app.after = hook_after;
 	app.after_arg = &def;
 	rc = web_serve(&app, app.sockpath, handle);

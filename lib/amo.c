@@ -133,6 +133,7 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
+/* Is s, with n bytes left, ASCII whitespace or NBSP? *w is its width. */
 static int
 is_space(const char *s, size_t n, size_t *w)
 {

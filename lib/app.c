@@ -70,6 +70,7 @@ app_init(struct app *app, const char *name, int argc, char *argv[])
 	}
 	log_init(name, cfg_str(&app->cfg, CFG_LOG_LEVEL));
 	amo_from_cfg(&app->amo, &app->cfg);
+	rules_init(&app->rules);
 	/* Databases are optional per program; connect lazily. */
 	if (*cfg_str(&app->cfg, CFG_TRAFFIC_DATABASE_URL) != '\0') {
 		if ((rc = db_init(&app->traffic, "traffic",
@@ -94,6 +95,7 @@ app_free(struct app *app)
 {
 	if (app == NULL)
 		return;
+	rules_free(&app->rules);
 	db_free(&app->traffic);
 	db_free(&app->landing);
 	cfg_free(&app->cfg);

@@ -5,6 +5,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "err.h"
+#include "rules.h"
 
 /*
  * What a process keeps for its whole life: configuration, database
@@ -17,6 +18,8 @@ struct app {
 	struct db traffic;
 	struct db landing;
 	struct amo_opts amo;
+	/* Attribution rules of the traffic DB, cached (lib/rules.h). */
+	struct rules_cache rules;
 	const char *envfile;
 	const char *sockpath;
 	int has_traffic;

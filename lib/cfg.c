@@ -65,6 +65,10 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    "leads fetched by a landing sync" },
 	{ "AMOSYNC_ADMIN_USER", "", 0,
 	    "name recorded in audit rows when nginx passes none" },
+	{ "AMOSYNC_WORKER_POLL_MS", "500", 0,
+	    "how often an idle worker looks for jobs, milliseconds" },
+	{ "AMOSYNC_TEST_NOTIFY_WAIT", "10", 0,
+	    "seconds test-sale-notification waits for the outcome" },
 };
 
 /* Replaces the value of k with a copy of v. */

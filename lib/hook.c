@@ -103,27 +103,40 @@ outcome(const struct hook_result *r)
 }
 
 /*
- * Stores the events and the request row in one transaction. A connection
- * lost mid-way is retried once on a fresh connection; the unique keys make
- * the retry harmless.
+ * Runs one step in one transaction; the first step also records the
+ * request. A connection lost mid-way is retried once on a fresh
+ * connection; the unique keys make the retry harmless.
  */
 static enum err
-store(struct app *app, const struct hook_def *def, const struct amo_event *ev,
-    const struct hook_meta *m, struct hook_result *res)
+step(struct app *app, const struct hook_step *st, int first,
+    const struct amo_event *ev, const struct hook_meta *m,
+    struct hook_result *res)
 {
+	struct hook_result mine;
 	enum err rc = ERR_DB;
 	int attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		memset(res, 0, sizeof(*res));
-		res->processed = (int)ev->nleads;
-		if ((rc = db_begin(def->db)) != ERR_OK)
+		mine = *res;
+		mine.processed = (int)ev->nleads;
+		mine.saved = mine.duplicates = mine.ignored = 0;
+		if ((rc = db_begin(st->db)) != ERR_OK)
 			continue;
-		if ((rc = def->store(app, def->db, ev, m, res)) == ERR_OK &&
-		    (rc = record(def->db, m, 200, outcome(res), NULL, res)) ==
-		    ERR_OK && (rc = db_commit(def->db)) == ERR_OK)
+		if ((rc = st->store(app, st->db, ev, m, &mine)) == ERR_OK &&
+		    (!first || (rc = record(st->db, m, 200, outcome(&mine),
+		    NULL, &mine)) == ERR_OK) &&
+		    (rc = db_commit(st->db)) == ERR_OK) {
+			if (first) {
+				*res = mine;
+			} else {
+				memcpy(res->sale_id, mine.sale_id,
+				    sizeof(res->sale_id));
+				memcpy(res->targetologist, mine.targetologist,
+				    sizeof(res->targetologist));
+			}
 			return ERR_OK;
-		db_rollback(def->db);
+		}
+		db_rollback(st->db);
 		if (rc != ERR_DB)
 			break;
 	}
@@ -137,27 +150,35 @@ hook_process(struct app *app, const struct hook_def *def,
 {
 	struct amo_event ev;
 	enum err rc, rrc;
+	size_t i;
+	int flat = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (errlen > 0)
 		errbuf[0] = '\0';
-	rc = amo_parse(&ev, m->ctype, m->body != NULL ? m->body : "",
-	    m->bodysz, &app->amo);
+	if (def->parse != NULL)
+		rc = def->parse(app, m, &ev, &flat);
+	else
+		rc = amo_parse(&ev, m->ctype, m->body != NULL ? m->body : "",
+		    m->bodysz, &app->amo);
 	if (rc != ERR_OK) {
 		snprintf(errbuf, errlen, "malformed webhook body: %s",
 		    err_str(rc));
 		log_warnx("%s: rejected %zu-byte body: %s", m->endpoint,
 		    m->bodysz, err_name(rc));
-		rrc = hook_record(def->db, m, err_http(rc), "rejected",
-		    errbuf);
+		rrc = hook_record(def->steps[0].db, m, err_http(rc),
+		    "rejected", errbuf);
 		return rrc == ERR_DB ? ERR_DB : rc;
 	}
-	rc = store(app, def, &ev, m, res);
+	res->flat = flat;
+	for (i = 0, rc = ERR_OK; i < def->nsteps && rc == ERR_OK; i++)
+		rc = step(app, &def->steps[i], i == 0, &ev, m, res);
 	if (rc != ERR_OK) {
 		snprintf(errbuf, errlen, "could not store the webhook: %s",
 		    err_str(rc));
 		if (rc != ERR_DB)
-			(void)hook_record(def->db, m, 500, "error", errbuf);
+			(void)hook_record(def->steps[0].db, m, 500, "error",
+			    errbuf);
 	}
 	amo_event_free(&ev);
 	return rc;
@@ -385,6 +406,17 @@ reply(struct web_req *req, int status, int success, const char *message,
 		jw_int(&w, "duplicates", r->duplicates);
 	if (req->reqid[0] != '\0')
 		jw_str(&w, "webhookId", req->reqid);
+	if (r->flat) {
+		/* The original sales-webhook's fields, for flat JSON posts. */
+		jw_str(&w, "sale_id", r->sale_id[0] ? r->sale_id : NULL);
+		jw_str(&w, "targetologist",
+		    r->targetologist[0] ? r->targetologist : "Unknown");
+		jw_obj(&w, "saved_to");
+		jw_bool(&w, "all_sales_tracking", r->saved > 0);
+		jw_obj_end(&w);
+		if (r->duplicates > 0)
+			jw_bool(&w, "duplicate", 1);
+	}
 	snprintf(dur, sizeof(dur), "%lldms", since(start));
 	jw_str(&w, "duration", dur);
 	jw_obj_end(&w);
@@ -439,7 +471,7 @@ hook_serve(struct app *app, struct web_req *req, const struct hook_def *def)
 		    "%zu-byte limit", req->content_length,
 		    app->amo.limits.max_body);
 		m.bodysz = req->content_length;
-		if (hook_record(def->db, &m, 413, "too_large", err) == ERR_DB)
+		if (hook_record(def->steps[0].db, &m, 413, "too_large", err) == ERR_DB)
 			log_warnx("could not record an oversized request");
 		return reply(req, 413, 0, NULL, err, &res, &start);
 	}

@@ -34,6 +34,10 @@ struct hook_result {
 	int saved;       /* new rows */
 	int duplicates;  /* rows that were already there */
 	int ignored;     /* events that are not sales for this endpoint */
+	/* Set by stores that track one sale (flat JSON posts). */
+	char sale_id[40];
+	char targetologist[80];
+	int flat;
 };
 
 /*
@@ -44,11 +48,34 @@ typedef enum err (*hook_store)(struct app *app, struct db *db,
     const struct amo_event *ev, const struct hook_meta *m,
     struct hook_result *res);
 
+/*
+ * Turns the request into events; NULL means amo_parse(). A parser that
+ * understands another shape (e.g. flat JSON) returns ERR_OK with its events.
+ */
+typedef enum err (*hook_parse)(struct app *app, const struct hook_meta *m,
+    struct amo_event *ev, int *flat);
+
+/* One database's share of the work, in a transaction of its own. */
+struct hook_step {
+	struct db *db;
+	hook_store store;
+};
+
+#define HOOK_MAXSTEPS 2
+
+/*
+ * steps[0] answers the request: its counts are the response and its
+ * database keeps the webhook_requests row. Later steps (e.g. tracking a
+ * funnel sale in the traffic database too) run after it commits; if any
+ * step cannot reach its database the whole request is spooled and
+ * replayed, which is harmless because every store is idempotent.
+ */
 struct hook_def {
 	const char *endpoint;
 	const char *message;     /* "Funnel sale processed" */
-	struct db *db;           /* where rows and webhook_requests go */
-	hook_store store;
+	struct hook_step steps[HOOK_MAXSTEPS];
+	size_t nsteps;
+	hook_parse parse;
 };
 
 /* Handles one webhook request end to end and replies. Returns 0. */

@@ -60,6 +60,30 @@ target(struct db *db, long long pipeline, enum err *rc)
 	return found;
 }
 
+/*
+ * Returns the team a lead's UTM tags attribute it to (R10), or NULL for
+ * none ("Unknown"). NULL too when the traffic database cannot be read: a
+ * sale is never lost over its attribution, which an explicit
+ * re-attribution can fill in later. Borrowed from app->rules until the
+ * next attribution.
+ */
+static const char *
+targetologist(struct app *app, const struct amo_lead *l)
+{
+	struct attr_result ar;
+	enum err rc;
+
+	if (!app->has_traffic)
+		return NULL;
+	rc = rules_match_lead(&app->rules, &app->traffic, l, &ar);
+	if (rc != ERR_OK) {
+		log_warnx("could not attribute deal %lld, storing no "
+		    "targetologist: %s", l->id, err_str(rc));
+		return NULL;
+	}
+	return ar.team_name;
+}
+
 /* Inserts one sale; sets *isnew when the row did not exist yet. */
 static enum err
 insert(struct app *app, struct db *db, int t, const struct amo_lead *l,
@@ -88,7 +112,7 @@ insert(struct app *app, struct db *db, int t, const struct amo_lead *l,
 	v[6] = l->utm[AMO_UTM_CAMPAIGN];
 	v[7] = l->utm[AMO_UTM_CONTENT];
 	v[8] = l->utm[AMO_UTM_TERM];
-	v[9] = NULL;
+	v[9] = targetologist(app, l);
 	v[10] = when;
 	v[11] = cfg_str(&app->cfg, CFG_TIMEZONE);
 	v[12] = raw;

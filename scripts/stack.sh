@@ -10,7 +10,9 @@
 #   amosync.env       the configuration every program reads (-f)
 #   log/              one log file per program
 
-STACK_PROGRAMS="funnel-sale"
+STACK_PROGRAMS="funnel-sale sales-webhook outbox-admin test-sale-notification"
+# Workers the stack runs (amosync-worker), AMOSYNC_WORKERS to change.
+STACK_WORKERS=${AMOSYNC_WORKERS:-1}
 
 stack_die() {
 	echo "amosync: $*" >&2
@@ -197,6 +199,74 @@ stack_stop_program() {
 	rm -f "$pidf"
 }
 
+# Starts worker number $3 unless it is running.
+stack_start_worker() {
+	local dir=$1 build=$2 n=$3 pidf
+	pidf=$dir/run/worker-$n.pid
+	if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
+		return 0
+	fi
+	"$build/tools/amosync-worker" -f "$dir/amosync.env" \
+		</dev/null >>"$dir/log/worker-$n.log" 2>&1 &
+	echo $! >"$pidf"
+}
+
+stack_stop_workers() {
+	local dir=$1 f
+	for f in "$dir"/run/worker-*.pid; do
+		[ -f "$f" ] || continue
+		stack_stop_program "$dir" "$(basename "$f" .pid)"
+	done
+}
+
+# Starts the loopback stand-ins for amoCRM and Telegram and points the
+# stack's configuration at them (tests, and the demo without real tokens).
+stack_mocks_up() {
+	local dir=$1 src i
+	src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	mkdir -p "$dir/mock" "$dir/log" "$dir/run"
+	python3 "$src/tests/mock/amocrm_mock.py" --port 0 \
+		--token amocrm-test-token --data "$src/tests/mock/amocrm-data.json" \
+		--state-file "$dir/mock/amocrm-state.json" \
+		>"$dir/mock/amocrm.port" 2>>"$dir/log/amocrm-mock.log" &
+	echo $! >"$dir/run/amocrm-mock.pid"
+	python3 "$src/tests/mock/telegram_mock.py" --port 0 \
+		--token 123456:TEST-telegram-token \
+		--state-file "$dir/mock/telegram-state.json" \
+		>"$dir/mock/telegram.port" 2>>"$dir/log/telegram-mock.log" &
+	echo $! >"$dir/run/telegram-mock.pid"
+	for i in $(seq 100); do
+		[ -s "$dir/mock/amocrm.port" ] && [ -s "$dir/mock/telegram.port" ] && break
+		sleep 0.05
+	done
+	AMOCRM_MOCK="http://127.0.0.1:$(head -n 1 "$dir/mock/amocrm.port")"
+	TELEGRAM_MOCK="http://127.0.0.1:$(head -n 1 "$dir/mock/telegram.port")"
+	[ "$AMOCRM_MOCK" != "http://127.0.0.1:" ] && [ "$TELEGRAM_MOCK" != "http://127.0.0.1:" ] ||
+		stack_die "mock servers did not start (see $dir/log/*-mock.log)"
+	export AMOCRM_MOCK TELEGRAM_MOCK
+}
+
+stack_mocks_down() {
+	local dir=$1 f
+	for f in "$dir/run/amocrm-mock.pid" "$dir/run/telegram-mock.pid"; do
+		[ -f "$f" ] || continue
+		kill "$(cat "$f")" 2>/dev/null
+		rm -f "$f"
+	done
+}
+
+# Appends the mock endpoints and test tokens to the stack's env file.
+stack_mocks_env() {
+	local dir=$1
+	cat >>"$dir/amosync.env" <<-ENV
+	AMOCRM_BASE_URL=$AMOCRM_MOCK
+	AMOCRM_ACCESS_TOKEN=amocrm-test-token
+	TELEGRAM_API_URL=$TELEGRAM_MOCK
+	TELEGRAM_BOT_TOKEN=123456:TEST-telegram-token
+	TELEGRAM_CHAT_ID=-1001234567890
+	ENV
+}
+
 # Renders the nginx configuration into $1/nginx and starts nginx.
 stack_nginx_up() {
 	local dir=$1 port=$2 src user=""
@@ -238,6 +308,9 @@ stack_up() {
 	for p in $STACK_PROGRAMS; do
 		stack_start_program "$dir" "$build" "$p"
 	done
+	for p in $(seq "$STACK_WORKERS"); do
+		[ "$p" -gt 0 ] && stack_start_worker "$dir" "$build" "$p"
+	done
 	stack_nginx_up "$dir" "$port"
 }
 
@@ -247,5 +320,7 @@ stack_down() {
 	for p in $STACK_PROGRAMS; do
 		stack_stop_program "$dir" "$p"
 	done
+	stack_stop_workers "$dir"
+	stack_mocks_down "$dir"
 	stack_pg_down "$dir"
 }

@@ -61,7 +61,13 @@ integ_up() {
 	trap integ_down EXIT
 	PORT=$(stack_free_port)
 	URL="http://127.0.0.1:$PORT"
-	AMOSYNC_PG_FSYNC=off stack_up "$STACK" "$top_builddir" "$PORT" \
+	stack_env "$STACK" "$PORT"
+	if [ -n "${INTEG_MOCKS:-}" ]; then
+		stack_mocks_up "$STACK"
+		stack_mocks_env "$STACK"
+	fi
+	[ -z "${INTEG_ENV:-}" ] || printf '%s\n' "$INTEG_ENV" >>"$STACK/amosync.env"
+	STACK_WORKERS=${INTEG_WORKERS:-0} AMOSYNC_PG_FSYNC=off stack_up "$STACK" "$top_builddir" "$PORT" \
 		>"$STACK/up.log" 2>&1 || {
 		echo "Bail out! stack did not start: $(tail -n 3 "$STACK/up.log")"
 		exit 1
@@ -128,4 +134,28 @@ jget() {
 
 fixture() {
 	echo "@$top_srcdir/tests/fixtures/amo/$1"
+}
+
+# Mock control: amo_ctl/tg_ctl METHOD PATH [JSON] prints the answer.
+amo_ctl() {
+	curl -sS -X "$1" "$AMOCRM_MOCK$2" -H 'Content-Type: application/json' ${3:+--data-binary "$3"}
+}
+tg_ctl() {
+	curl -sS -X "$1" "$TELEGRAM_MOCK$2" -H 'Content-Type: application/json' ${3:+--data-binary "$3"}
+}
+
+# wait_for SECONDS COMMAND...: retries COMMAND until it succeeds.
+wait_for() {
+	local limit=$1 i
+	shift
+	for i in $(seq $((limit * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Number of messages the Telegram mock delivered.
+tg_count() {
+	tg_ctl GET /__control/messages | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
 }

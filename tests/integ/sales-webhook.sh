@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# POST /api/amocrm/sales-webhook, the outbox and two workers, against
+# loopback amoCRM and Telegram mocks that behave like the real APIs.
+. "$top_srcdir/tests/integ/lib.sh"
+INTEG_MOCKS=1
+INTEG_WORKERS=2
+INTEG_ENV="AMOSYNC_OUTBOX_MAX_ATTEMPTS=3
+AMOSYNC_WORKER_POLL_MS=100
+AMOSYNC_TEST_NOTIFY_WAIT=8"
+integ_up
+
+FORM=application/x-www-form-urlencoded
+CHAT=-1001234567890
+body() { python3 "$top_srcdir/tests/integ/amobody.py" "$1"; }
+traffic() { sql traffic "$1"; }
+
+# addlead ID CONTACT-ID CONTACT-NAME: a lead with a main contact in amoCRM.
+addlead() {
+	amo_ctl POST /__control/leads "$(python3 -c '
+import json, sys
+lid, cid, name = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+print(json.dumps({
+  "leads": [{"id": lid, "name": "Сделка %d" % lid, "price": 5000,
+    "status_id": 142, "pipeline_id": 10350882, "created_at": 1764300000,
+    "updated_at": 1764300000, "custom_fields_values": None,
+    "account_id": 29000001,
+    "_embedded": {"tags": [], "companies": [],
+      "contacts": [{"id": cid, "is_main": True}]}}],
+  "contacts": [{"id": cid, "name": name, "custom_fields_values": [
+    {"field_id": 1001, "field_name": "Телефон", "field_code": "PHONE",
+     "field_type": "multitext",
+     "values": [{"value": "+7 (747) 555-%02d-%02d" % (lid % 100, cid % 100),
+                 "enum_code": "MOB"}]},
+    {"field_id": 1003, "field_name": "Email", "field_code": "EMAIL",
+     "field_type": "multitext",
+     "values": [{"value": "c%d@example.kz" % cid, "enum_code": "WORK"}]}],
+    "account_id": 29000001}]}))' "$1" "$2" "$3")" >/dev/null
+}
+
+# sale ID [UTM-CAMPAIGN]: a won Express deal as amoCRM sends it.
+sale() {
+	body "$(python3 -c '
+import json, sys
+print(json.dumps({"leads": [{"id": int(sys.argv[1]), "name": "Сделка " + sys.argv[1],
+  "status_id": 142, "old_status_id": 81854618, "pipeline_id": 10350882,
+  "price": "5000", "updated_at": 1764300000,
+  "fields": [[434731, "utm_source", "fb_kenesary"],
+             [434729, "utm_campaign", sys.argv[2]]]}]}))' "$1" "${2:-tripwire_test_1}")"
+}
+
+messages_for() {
+	tg_ctl GET /__control/messages | python3 -c '
+import json, sys
+print(sum(1 for m in json.load(sys.stdin) if sys.argv[1] in m["text"]))' "$1"
+}
+message_text() {
+	tg_ctl GET /__control/messages | python3 -c '
+import json, sys
+ms = [m for m in json.load(sys.stdin) if sys.argv[1] in m["text"]]
+print(ms[-1]["text"] if ms else "")' "$1"
+}
+message_chat() {
+	tg_ctl GET /__control/messages | python3 -c '
+import json, sys
+ms = [m for m in json.load(sys.stdin) if sys.argv[1] in m["text"]]
+print(ms[-1]["chat_id"] if ms else "")' "$1"
+}
+job() { traffic "SELECT state || ':' || attempts FROM outbox_jobs WHERE dedup_key = '$1'"; }
+delivered() { [ "$(messages_for "$1")" -ge 1 ]; }
+
+# 1. A sale arrives: one row, contact details from amoCRM, one message
+#    with the seed's text and every value escaped.
+addlead 8001 9101 'Иван <Иванов> & Co'
+post /api/amocrm/sales-webhook $FORM "$(sale 8001 '<script>&')"
+is "$STATUS" 200 "sale: 200"
+is "$(jget "$BODY" leads_saved)" 1 "sale: saved"
+is "$(traffic "SELECT sale_amount || '|' || product_name || '|' || utm_campaign || '|' || pipeline_id FROM all_sales_tracking WHERE lead_id = '8001'")" \
+	"5000|Express Course|<script>&|10350882" "sale: row with product from pipelines and UTM intact"
+wait_for 20 delivered 'Сделка 8001'
+is "$(traffic "SELECT contact_name || '|' || contact_phone || '|' || contact_email FROM all_sales_tracking WHERE lead_id = '8001'")" \
+	"Иван <Иванов> & Co|+7 (747) 555-01-01|c9101@example.kz" "sale: contact name, phone, email from amoCRM"
+is "$(messages_for 'Иван &lt;Иванов&gt; &amp; Co')" 1 "sale: exactly one message"
+text=$(message_text 'Иван &lt;Иванов&gt; &amp; Co')
+like "$text" '^🎉 <b>НОВАЯ ПРОДАЖА!</b>' "message: header"
+like "$text" '💰 <b>Сумма:</b> 5,000 ₸' "message: amount formatted"
+like "$text" '📦 <b>Продукт:</b> Express Course' "message: product"
+like "$text" '<b>Кампания:</b> &lt;script&gt;&amp;' "message: UTM value escaped"
+like "$text" 'ПОЗДРАВЛЯЕМ! ПО ВАМ СДЕЛАЛИ ПРОДАЖУ!' "message: congratulation line"
+is "$(message_chat 'Иван &lt;Иванов&gt;')" "$CHAT" "message: default chat"
+is "$(traffic "SELECT count(*) FROM lead_events WHERE lead_id = 8001 AND status_id = 142")" 1 "sale: lead event kept"
+is "$(job enrich:8001) $(job announce:8001)" "done:1 done:1" "sale: both jobs done once"
+
+# 2. Fifty identical webhooks at once: one row, one message.
+addlead 8002 9102 'Concurrent Client'
+b=$(sale 8002)
+pids=""
+for i in $(seq 50); do
+	curl -sS -o /dev/null -w '%{http_code}\n' -X POST "$URL/api/amocrm/sales-webhook" \
+		-H "Content-Type: $FORM" --data-binary "$b" >>"$STACK/c50.status" &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+is "$(sort "$STACK/c50.status" | uniq -c | awk '{print $1"x"$2}')" "50x200" "50 concurrent: all 200"
+is "$(traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8002'")" 1 "50 concurrent: one row"
+wait_for 20 delivered 'Concurrent Client'
+sleep 1
+is "$(messages_for 'Concurrent Client')" 1 "50 concurrent: one message"
+is "$(traffic "SELECT count(*) FROM lead_events WHERE lead_id = 8002")" 1 "50 concurrent: one lead event"
+
+# 3. The same sale to funnel-sale and to sales-webhook: one message.
+addlead 8003 9103 'Both Hooks'
+post /api/amocrm/funnel-sale $FORM "$(sale 8003)"
+is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "both hooks: funnel-sale stored it"
+post /api/amocrm/sales-webhook $FORM "$(sale 8003)"
+is "$STATUS/$(jget "$BODY" leads_saved)" "200/0" "both hooks: sales-webhook saw a duplicate"
+wait_for 20 delivered 'Both Hooks'
+sleep 1
+is "$(messages_for 'Both Hooks')" 1 "both hooks: one message"
+is "$(sql landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 8003")" 1 "both hooks: landing row too"
+
+# 4. Telegram answers 429 with retry_after: the worker waits, delivers once.
+addlead 8004 9104 'Flood Control'
+tg_ctl POST /__control/fail '{"status":429,"retry_after":2,"count":1,"method":"sendMessage"}' >/dev/null
+post /api/amocrm/sales-webhook $FORM "$(sale 8004)"
+wait_for 30 delivered 'Flood Control'
+is "$(messages_for 'Flood Control')" 1 "telegram 429: delivered once"
+is "$(job announce:8004)" "done:2" "telegram 429: second attempt succeeded"
+is "$(traffic "SELECT extract(epoch FROM (done_at - created_at)) >= 2 FROM outbox_jobs WHERE dedup_key = 'announce:8004'")" t \
+	"telegram 429: waited retry_after"
+
+# 5. Telegram down: retried, dead after the limit, requeued, delivered.
+addlead 8005 9105 'Telegram Down'
+tg_ctl POST /__control/fail '{"status":502,"count":3,"method":"sendMessage"}' >/dev/null
+post /api/amocrm/sales-webhook $FORM "$(sale 8005)"
+dead() { [ "$(job announce:8005)" = "dead:3" ]; }
+wait_for 40 dead
+is "$(job announce:8005)" "dead:3" "telegram down: dead after 3 attempts"
+req GET '/api/admin/outbox?state=dead'
+is "$STATUS" 200 "dead letters: listed"
+id=$(traffic "SELECT id FROM outbox_jobs WHERE dedup_key = 'announce:8005'")
+like "$BODY" "\"id\":$id,\"kind\":\"announce\"" "dead letters: the job is there"
+req POST "/api/admin/outbox/$id/retry"
+is "$STATUS" 200 "dead letters: requeued"
+wait_for 20 delivered 'Telegram Down'
+is "$(messages_for 'Telegram Down')" 1 "telegram down: delivered after requeue"
+req POST "/api/admin/outbox/$id/retry"
+is "$STATUS" 404 "requeue of a job that is not dead: 404"
+req GET '/api/admin/outbox?state=bogus'
+is "$STATUS" 400 "dead letters: bad state 400"
+
+# 6. amoCRM answers 429: honoured, then the contact arrives.
+addlead 8006 9106 'Amo Rate Limit'
+amo_ctl POST /__control/fail '{"path_prefix":"/api/v4/leads/8006","status":429,"retry_after":1,"count":1}' >/dev/null
+post /api/amocrm/sales-webhook $FORM "$(sale 8006)"
+wait_for 30 delivered 'Amo Rate Limit'
+is "$(job enrich:8006)" "done:2" "amoCRM 429: enrichment retried once"
+is "$(traffic "SELECT contact_name FROM all_sales_tracking WHERE lead_id = '8006'")" "Amo Rate Limit" "amoCRM 429: contact stored"
+
+# 7. amoCRM answers 401: permanent, readable reason, announced anyway,
+#    and the token is in no log.
+amo_ctl POST /__control/config '{"token":"a-different-token"}' >/dev/null
+post /api/amocrm/sales-webhook $FORM "$(sale 8007)"
+dead7() { [ "$(job enrich:8007)" = "dead:1" ]; }
+wait_for 20 dead7
+is "$(job enrich:8007)" "dead:1" "amoCRM 401: enrichment dead at once"
+like "$(traffic "SELECT last_error FROM outbox_jobs WHERE dedup_key = 'enrich:8007'")" "access token" "amoCRM 401: readable reason"
+wait_for 20 delivered 'Сделка 8007'
+is "$(messages_for 'Сделка 8007')" 1 "amoCRM 401: announced with what is known"
+amo_ctl POST /__control/config '{"token":"amocrm-test-token"}' >/dev/null
+is "$(grep -rl -e amocrm-test-token -e TEST-telegram-token "$STACK/log" "$STACK/nginx"/*.log | grep -v mock)" "" "no token in any log"
+is "$(traffic "SELECT count(*) FROM outbox_jobs WHERE last_error LIKE '%amocrm-test-token%'")" 0 "no token in job errors"
+
+# 8. Two workers, many jobs: every one delivered exactly once.
+for i in $(seq 8100 8119); do
+	addlead "$i" "$((i + 1000))" "Bulk Client $i"
+	post /api/amocrm/sales-webhook $FORM "$(sale "$i")"
+done
+all20() { [ "$(messages_for 'Bulk Client 81')" -ge 20 ]; }
+wait_for 60 all20
+sleep 1
+is "$(messages_for 'Bulk Client 81')" 20 "two workers: 20 sales, 20 messages"
+is "$(tg_ctl GET /__control/messages | python3 -c 'import json,sys,collections; c=collections.Counter(m["text"] for m in json.load(sys.stdin)); print(max(c.values()))')" 1 \
+	"two workers: no message twice"
+is "$(traffic "SELECT count(DISTINCT claimed_by) > 1 FROM outbox_jobs WHERE dedup_key LIKE 'announce:81%'")" t "two workers: both did work"
+
+# 9. The original endpoint's flat JSON fields.
+post /api/amocrm/sales-webhook application/json '{"lead_id":"8200","lead_name":"Flat","contact_name":"Flat Client","contact_phone":"87015550000","sale_amount":7000,"product_name":"Консультация","utm_source":"fb_muha","utm_campaign":"flat_test"}'
+is "$STATUS" 200 "flat json: 200"
+is "$(jget "$BODY" success)" true "flat json: success"
+like "$(jget "$BODY" sale_id)" '^[0-9a-f-]{36}$' "flat json: sale_id"
+is "$(traffic "SELECT sale_amount || '|' || product_name || '|' || contact_name || '|' || utm_source FROM all_sales_tracking WHERE lead_id = '8200'")" \
+	"7000|Консультация|Flat Client|fb_muha" "flat json: stored"
+post /api/amocrm/sales-webhook application/json '{"lead_id":"8200","sale_amount":7000}'
+is "$(jget "$BODY" duplicate)" true "flat json: duplicate flagged"
+post /api/amocrm/sales-webhook application/json '{"lead_id":"8201"}'
+is "$STATUS" 400 "flat json: missing sale_amount 400"
+
+# 10. A stage change that is not a sale: one lead event, no sale row.
+b=$(body '{"leads":[{"id":8300,"status_id":81854586,"old_status_id":81856842,"pipeline_id":10350882,"updated_at":1764300100}]}')
+post /api/amocrm/sales-webhook $FORM "$b"
+post /api/amocrm/sales-webhook $FORM "$b"
+is "$(traffic "SELECT count(*) FROM lead_events WHERE lead_id = 8300")" 1 "stage change: one event for two deliveries"
+is "$(traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8300'")" 0 "stage change: no sale"
+
+# 11. The test notification goes through the outbox and reports back.
+post /api/amocrm/test-sale-notification application/json '{"targetologist":"Kenesary","contact_name":"Тест <Клиент>","sale_amount":5000,"product_name":"Express Course"}'
+is "$STATUS" 200 "test notification: 200"
+is "$(jget "$BODY" state)" done "test notification: delivered"
+like "$(jget "$BODY" job_id)" '^[0-9]+$' "test notification: job id"
+text=$(message_text 'Тест &lt;Клиент&gt;')
+like "$text" '\(ТЕСТ\)' "test notification: test header"
+like "$text" '👑 <b>Таргетолог:</b> Kenesary' "test notification: team emoji"
+post /api/amocrm/test-sale-notification application/json '{"sale_amount":"abc"}'
+is "$STATUS" 400 "test notification: bad amount 400"
+
+integ_check_logs

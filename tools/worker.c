@@ -1,0 +1,117 @@
+/*
+ * amosync-worker: drains the outbox (enrichment from amoCRM, Telegram
+ * announcements). Any number may run on any number of hosts; each claims
+ * one job at a time with a lease. SIGTERM or SIGINT finishes the current
+ * job and exits; a job of a killed worker is retried when its lease ends.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "jobs.h"
+#include "log.h"
+#include "outbox.h"
+
+static volatile sig_atomic_t stopping;
+
+static void
+onsignal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onsignal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Sleeps ms milliseconds unless a signal arrives first. */
+static void
+nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	if (!stopping)
+		nanosleep(&ts, NULL);
+}
+
+/* Claims and runs one job; returns 1 if there was one. */
+static int
+one(struct app *app, struct jobs *j, const char *me, int lease, int max)
+{
+	struct job_outcome out;
+	struct outbox_job job;
+	enum err rc;
+	int got, dead;
+
+	if (outbox_claim(&app->traffic, me, lease, &job, &got) != ERR_OK ||
+	    !got)
+		return 0;
+	log_reqid(NULL);
+	rc = jobs_run(j, &job, &out);
+	if (rc == ERR_OK) {
+		if (outbox_done(&app->traffic, &job, me) != ERR_OK)
+			log_warnx("could not mark job %lld done", job.id);
+	} else if (outbox_fail(&app->traffic, &job, me, out.error,
+	    out.retry_after, out.permanent, max, &dead) == ERR_OK && dead) {
+		if (jobs_dead(j, &job) != ERR_OK)
+			log_warnx("could not follow up dead job %lld",
+			    job.id);
+	}
+	outbox_job_free(&job);
+	return 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct app app;
+	struct jobs j;
+	char me[128], host[64];
+	long poll;
+	int lease, max;
+
+	if (app_init(&app, "worker", argc, argv) != ERR_OK)
+		return EXIT_FAILURE;
+	if (!app.has_traffic) {
+		log_errx("TRAFFIC_DATABASE_URL is not set");
+		app_free(&app);
+		return EXIT_FAILURE;
+	}
+	if (jobs_init(&j, &app) != ERR_OK) {
+		app_free(&app);
+		return EXIT_FAILURE;
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(me, sizeof(me), "%s:%d", host, (int)getpid());
+	srand((unsigned int)(time(NULL) ^ getpid()));
+	lease = (int)cfg_int(&app.cfg, CFG_OUTBOX_CLAIM_TIMEOUT, 300);
+	max = (int)cfg_int(&app.cfg, CFG_OUTBOX_MAX_ATTEMPTS, 8);
+	poll = (long)cfg_int(&app.cfg, CFG_WORKER_POLL_MS, 500);
+	signals();
+	log_info("worker %s started", me);
+	while (!stopping)
+		if (!one(&app, &j, me, lease, max))
+			nap(poll);
+	log_info("worker %s stopped", me);
+	jobs_free(&j);
+	app_free(&app);
+	return EXIT_SUCCESS;
+}
