@@ -276,6 +276,10 @@ stack_nginx_up() {
 	sed -e "s|@SOCKDIR@|$dir/run|g" -e "s|@CONFDIR@|$dir/nginx|g" \
 		"$src/nginx/amosync-locations.conf.in" >"$dir/nginx/amosync-locations.conf"
 	cp "$src/nginx/amosync-fastcgi.conf" "$dir/nginx/amosync-fastcgi.conf"
+	# The local stack leaves admin URLs open unless a test sets auth.
+	[ -f "$dir/nginx/amosync-admin-auth.conf" ] ||
+		echo "# no admin authentication in the local stack" \
+			>"$dir/nginx/amosync-admin-auth.conf"
 	sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir/nginx|g" \
 		-e "s|@USER@|$user|g" -e "s|@CONFDIR@|$dir/nginx|g" \
 		"$src/nginx/dev.conf.in" >"$dir/nginx/nginx.conf"
