@@ -9,6 +9,7 @@
 #include "jw.h"
 #include "log.h"
 #include "outbox.h"
+#include "rules.h"
 #include "sale.h"
 #include "track.h"
 
@@ -78,13 +79,17 @@ sale(struct app *app, struct db *db, const struct amo_lead *l,
 {
 	char id[32], pipe[32], st[32], at[32], payload[64], key[64];
 	const char *v[18];
-	const char *team = NULL;
+	struct attr_result ar;
+	const char *team;
 	char *raw;
 	PGresult *pr;
 	long long job;
 	enum err rc;
 
-	(void)app;
+	/* In this transaction: a rule change is seen by the next sale. */
+	if ((rc = rules_match_lead(&app->rules, db, l, &ar)) != ERR_OK)
+		return rc;
+	team = ar.team_name;
 	if ((raw = amo_lead_json(l, ev)) == NULL)
 		return ERR_NOMEM;
 	snprintf(id, sizeof(id), "%lld", l->id);
@@ -102,7 +107,7 @@ sale(struct app *app, struct db *db, const struct amo_lead *l,
 	v[7] = l->utm[AMO_UTM_CONTENT];
 	v[8] = l->utm[AMO_UTM_TERM];
 	v[9] = team;
-	v[10] = "low";
+	v[10] = attr_conf_name(ar.conf);
 	v[11] = l->pipeline_id > 0 ? pipe : NULL;
 	v[12] = st;
 	v[13] = at;

@@ -87,8 +87,19 @@ like "$text" '📦 <b>Продукт:</b> Express Course' "message: product"
 like "$text" '<b>Кампания:</b> &lt;script&gt;&amp;' "message: UTM value escaped"
 like "$text" 'ПОЗДРАВЛЯЕМ! ПО ВАМ СДЕЛАЛИ ПРОДАЖУ!' "message: congratulation line"
 is "$(message_chat 'Иван &lt;Иванов&gt;')" "$CHAT" "message: default chat"
+like "$text" '👑 <b>Таргетолог:</b> Kenesary' "message: team with its emoji"
+is "$(traffic "SELECT targetologist || '|' || attribution_confidence FROM all_sales_tracking WHERE lead_id = '8001'")" \
+	"Kenesary|high" "sale: attributed by the engine (team utm_source: high)"
 is "$(traffic "SELECT count(*) FROM lead_events WHERE lead_id = 8001 AND status_id = 142")" 1 "sale: lead event kept"
 is "$(job enrich:8001) $(job announce:8001)" "done:1 done:1" "sale: both jobs done once"
+
+# A team's own chat wins over the default one.
+traffic "UPDATE traffic_teams SET telegram_chat_id = '-100777' WHERE name = 'Arystan'" >/dev/null
+addlead 8009 9109 'Arystan Client'
+post /api/amocrm/sales-webhook $FORM "$(body '{"leads":[{"id":8009,"name":"Сделка 8009","status_id":142,"pipeline_id":10418746,"fields":[[434729,"utm_campaign","arystan_3-1"]]}]}')"
+wait_for 20 delivered 'Arystan Client'
+is "$(message_chat 'Arystan Client')" "-100777" "team chat: message sent to the team's chat"
+like "$(message_text 'Arystan Client')" '💰 <b>Сумма:</b> 490,000 ₸' "team chat: flagship list price"
 
 # 2. Fifty identical webhooks at once: one row, one message.
 addlead 8002 9102 'Concurrent Client'
@@ -191,6 +202,7 @@ is "$(jget "$BODY" success)" true "flat json: success"
 like "$(jget "$BODY" sale_id)" '^[0-9a-f-]{36}$' "flat json: sale_id"
 is "$(traffic "SELECT sale_amount || '|' || product_name || '|' || contact_name || '|' || utm_source FROM all_sales_tracking WHERE lead_id = '8200'")" \
 	"7000|Консультация|Flat Client|fb_muha" "flat json: stored"
+is "$(jget "$BODY" targetologist)" Muha "flat json: targetologist in the response"
 post /api/amocrm/sales-webhook application/json '{"lead_id":"8200","sale_amount":7000}'
 is "$(jget "$BODY" duplicate)" true "flat json: duplicate flagged"
 post /api/amocrm/sales-webhook application/json '{"lead_id":"8201"}'
@@ -213,5 +225,19 @@ like "$text" '\(ТЕСТ\)' "test notification: test header"
 like "$text" '👑 <b>Таргетолог:</b> Kenesary' "test notification: team emoji"
 post /api/amocrm/test-sale-notification application/json '{"sale_amount":"abc"}'
 is "$STATUS" 400 "test notification: bad amount 400"
+
+# 12. A worker that died holding a job: its lease expires, another
+#     worker delivers it.
+traffic "INSERT INTO outbox_jobs (kind, payload, state, attempts, claimed_by, claimed_until)
+	VALUES ('announce', '{\"test\":true,\"targetologist\":\"Muha\",\"contact_name\":\"Lease Expired\",\"sale_amount\":\"5000\",\"product_name\":\"X\"}',
+	'running', 1, 'ghost:1', now() - interval '1 second')" >/dev/null
+wait_for 20 delivered 'Lease Expired'
+is "$(messages_for 'Lease Expired')" 1 "expired lease: job taken over and delivered once"
+
+# 13. Workers stop cleanly on SIGTERM, holding no job.
+stack_stop_workers "$STACK"
+is "$(ls "$STACK"/run/worker-*.pid 2>/dev/null | wc -l)" 0 "workers stopped"
+is "$(traffic "SELECT count(*) FROM outbox_jobs WHERE state = 'running'")" 0 "no job left claimed"
+like "$(cat "$STACK"/log/worker-1.log)" "stopped" "worker logged a clean stop"
 
 integ_check_logs
