@@ -245,42 +245,6 @@ out:
 }
 
 /*
- * Decodes the UTF-8 sequence at s (at most n bytes, n > 0) into *cp;
- * returns its length, or 0 if it is not valid UTF-8.
- */
-static size_t
-u8dec(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	unsigned long c = s[0];
-	size_t len, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, c &= 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, c &= 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, c &= 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/*
  * Returns 1 if cp is a letter or digit for token boundaries: ASCII
  * alphanumerics, Latin letters from U+00C0 (Latin-1 to Extended-B and
  * Extended Additional) and Cyrillic with its supplement.
@@ -306,7 +270,7 @@ alnum_before(const char *s, size_t pos)
 
 	while (i > 0 && pos - i < 4 && (p[i] & 0xc0) == 0x80)
 		i--;
-	if (u8dec(p + i, pos - i, &cp) != pos - i)
+	if (text_utf8_dec(s + i, pos - i, &cp) != pos - i)
 		return 0; /* an invalid byte counts as a separator */
 	return is_alnum(cp);
 }
@@ -317,7 +281,7 @@ alnum_at(const char *s, size_t pos, size_t n)
 {
 	unsigned long cp;
 
-	if (u8dec((const unsigned char *)s + pos, n - pos, &cp) == 0)
+	if (text_utf8_dec(s + pos, n - pos, &cp) == 0)
 		return 0;
 	return is_alnum(cp);
 }
@@ -590,7 +554,8 @@ rule_prepare(struct attr_rule *r)
 	for (i = 0; i < r->nlen; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			r->nchars++;
-	r->lbound = u8dec(p, r->nlen, &cp) > 0 && is_alnum(cp);
+	r->lbound = r->nlen > 0 && text_utf8_dec(r->norm, r->nlen, &cp) > 0 &&
+	    is_alnum(cp);
 	r->rbound = alnum_before(r->norm, r->nlen);
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "form.h"
+#include "text.h"
 
 const struct form_limits form_default_limits = {
 	1024 * 1024, /* max_body */
@@ -15,44 +16,6 @@ const struct form_limits form_default_limits = {
 /* Pairs are kept in an array whose capacity is implied by npairs. */
 #define FORM_MINCAP 8
 
-/* Returns 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
-static int
-utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, len, k;
-	unsigned int cp;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-			len = 2;
-			cp = p[i] & 0x1f;
-		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
-			len = 3;
-			cp = p[i] & 0x0f;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			len = 4;
-			cp = p[i] & 0x07;
-		} else
-			return 0;
-		if (len > n - i)
-			return 0;
-		for (k = 1; k < len; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
 
 static int
 hexval(unsigned char c)
@@ -215,7 +178,7 @@ pair_parse(struct form *f, const char *k, size_t kn, const char *v, size_t vn,
 		rc = ERR_FORM_KEYLEN;
 		goto out;
 	}
-	if (!utf8_valid(p.key, klen)) {
+	if (!text_utf8_valid(p.key, klen)) {
 		rc = ERR_UTF8;
 		goto out;
 	}
@@ -228,7 +191,7 @@ pair_parse(struct form *f, const char *k, size_t kn, const char *v, size_t vn,
 		rc = ERR_FORM_VALLEN;
 		goto out;
 	}
-	if (!utf8_valid(p.value, p.vlen)) {
+	if (!text_utf8_valid(p.value, p.vlen)) {
 		rc = ERR_UTF8;
 		goto out;
 	}
@@ -310,11 +273,11 @@ form_add(struct form *f, const char *const *seg, size_t nseg, const char *value,
 		return ERR_FORM_KEY;
 	if (memchr(value, '\0', vlen) != NULL)
 		return ERR_FORM_NUL;
-	if (!utf8_valid(value, vlen))
+	if (!text_utf8_valid(value, vlen))
 		return ERR_UTF8;
 	for (i = 0; i < nseg; i++) {
 		slen = strlen(seg[i]);
-		if (!utf8_valid(seg[i], slen))
+		if (!text_utf8_valid(seg[i], slen))
 			return ERR_UTF8;
 		if (slen > SIZE_MAX / 4 - klen)
 			return ERR_NOMEM;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "jw.h"
+#include "text.h"
 
 void
 jw_init(struct jw *w, struct buf *out)
@@ -12,41 +13,11 @@ jw_init(struct jw *w, struct buf *out)
 	w->first[0] = 1;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t
-u8len(const unsigned char *s, size_t n)
-{
-	unsigned int c = s[0];
-	size_t len, i;
-	unsigned int cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void
 jw_escape(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
 	size_t i = 0, k;
 
 	while (i < n) {
@@ -72,7 +43,7 @@ jw_escape(struct buf *b, const char *s, size_t n)
 		} else if (c < 0x80) {
 			buf_addc(b, (char)c);
 			i++;
-		} else if ((k = u8len(p + i, n - i)) > 0) {
+		} else if ((k = text_utf8_dec(s + i, n - i, &cp)) > 0) {
 			buf_add(b, p + i, k);
 			i += k;
 		} else {

@@ -9,9 +9,10 @@
  * byte, an overlong form, a surrogate, a value above U+10FFFF or a
  * sequence cut short.
  */
-static size_t
-u8dec(const unsigned char *s, size_t n, unsigned long *cp)
+size_t
+text_utf8_dec(const char *str, size_t n, unsigned long *cp)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned long c = s[0];
 	size_t len, i;
 
@@ -70,12 +71,11 @@ u8enc(unsigned long cp, unsigned char *out)
 int
 text_utf8_valid(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	unsigned long cp;
 	size_t i = 0, k;
 
 	while (i < n) {
-		if ((k = u8dec(p + i, n - i, &cp)) == 0)
+		if ((k = text_utf8_dec(s + i, n - i, &cp)) == 0)
 			return 0;
 		i += k;
 	}
@@ -175,7 +175,7 @@ text_fold(const char *s)
 	if ((out = malloc(end - start + 1)) == NULL)
 		return NULL;
 	for (i = start; i < end; i += k) {
-		if ((k = u8dec(p + i, end - i, &cp)) == 0) {
+		if ((k = text_utf8_dec(s + i, end - i, &cp)) == 0) {
 			out[o++] = p[i];
 			k = 1;
 		} else

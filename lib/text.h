@@ -7,6 +7,14 @@
 
 /* Text helpers: UTF-8, case folding, escaping, normalisation. No I/O. */
 
+/*
+ * Decodes the UTF-8 sequence at s (at most n bytes, n > 0) into *cp.
+ * Returns its length, or 0 if it is not valid UTF-8: a stray continuation
+ * byte, an overlong form, a surrogate, a value above U+10FFFF or a
+ * sequence cut short.
+ */
+size_t text_utf8_dec(const char *s, size_t n, unsigned long *cp);
+
 /* Returns 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 int text_utf8_valid(const char *s, size_t n);
 

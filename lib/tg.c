@@ -9,6 +9,7 @@
 
 #include "jw.h"
 #include "log.h"
+#include "text.h"
 #include "tg.h"
 
 #define DESC_MAX 160
@@ -107,44 +108,25 @@ tg_free(struct tg *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 if there is none. */
+/* Length of the valid UTF-8 sequence at s (NUL-terminated), 0 if none. */
 static size_t
-u8len(const unsigned char *s)
+u8len(const char *s)
 {
-	unsigned int c = s[0], cp;
-	size_t len, i;
+	unsigned long cp;
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	return text_utf8_dec(s, strnlen(s, 4), &cp);
 }
 
 /* UTF-16 units of the n bytes at s. */
 static size_t
 units(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	unsigned long cp;
 	size_t i = 0, u = 0, k;
 
 	while (i < n) {
-		k = u8len(p + i);
-		if (k == 0 || k > n - i)
+		k = text_utf8_dec(s + i, n - i, &cp);
+		if (k == 0)
 			k = 1;
 		u += k == 4 ? 2 : 1;
 		i += k;
@@ -187,7 +169,7 @@ token(const char *s, size_t i, size_t *end)
 			return TOK_TEXT;
 		}
 	}
-	k = u8len(p + i);
+	k = u8len(s + i);
 	*end = i + (k > 0 ? k : 1);
 	return TOK_TEXT;
 }
