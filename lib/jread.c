@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,9 +55,232 @@ blank(const char *s, size_t n)
 }
 
 /*
- * json-c does the parsing, in strict mode, with the nesting limit given to
- * the tokener; a body is one complete value with nothing but whitespace
- * after it. UTF-8 is checked first so json-c only ever sees valid text.
+ * A strict RFC 8259 syntax check, run before json-c (which accepts
+ * single quotes and more, and turns a lone \uD800 into U+FFFD): the
+ * errors name the byte where the body went wrong.
+ */
+struct scan {
+	const unsigned char *s;
+	size_t n;
+	size_t i;
+	int depth;
+	int maxdepth;
+	enum err rc;
+	const char *why;
+};
+
+static int scan_value(struct scan *sc);
+
+static int
+scan_fail(struct scan *sc, enum err rc, const char *why)
+{
+	sc->rc = rc;
+	sc->why = why;
+	return 0;
+}
+
+static void
+scan_ws(struct scan *sc)
+{
+	while (sc->i < sc->n &&
+	    (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' ||
+	        sc->s[sc->i] == '\n' || sc->s[sc->i] == '\r'))
+		sc->i++;
+}
+
+static int
+scan_lit(struct scan *sc, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if (sc->n - sc->i < n || memcmp(sc->s + sc->i, lit, n) != 0)
+		return scan_fail(sc, ERR_JSON, "unexpected character");
+	sc->i += n;
+	return 1;
+}
+
+/* Reads the 4 hex digits of a \u escape at sc->i. */
+static int
+scan_hex4(struct scan *sc, unsigned *v)
+{
+	size_t k;
+
+	*v = 0;
+	if (sc->n - sc->i < 4)
+		return scan_fail(sc, ERR_JSON, "truncated \\u escape");
+	for (k = 0; k < 4; k++) {
+		unsigned c = sc->s[sc->i + k];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			*v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			*v |= c - 'A' + 10;
+		else
+			return scan_fail(sc, ERR_JSON, "bad \\u escape");
+	}
+	sc->i += 4;
+	return 1;
+}
+
+static int
+scan_string(struct scan *sc)
+{
+	unsigned v, lo;
+
+	sc->i++; /* the opening quote */
+	while (sc->i < sc->n) {
+		unsigned char c = sc->s[sc->i++];
+
+		if (c == '"')
+			return 1;
+		if (c < 0x20)
+			return scan_fail(sc, ERR_JSON,
+			    "control character in a string");
+		if (c != '\\')
+			continue;
+		if (sc->i >= sc->n)
+			break;
+		c = sc->s[sc->i++];
+		if (strchr("\"\\/bfnrt", c) != NULL && c != '\0')
+			continue;
+		if (c != 'u')
+			return scan_fail(sc, ERR_JSON,
+			    "bad escape in a string");
+		if (!scan_hex4(sc, &v))
+			return 0;
+		if (v >= 0xdc00 && v <= 0xdfff)
+			return scan_fail(sc, ERR_UTF8,
+			    "lone UTF-16 surrogate "
+			    "in a \\u escape");
+		if (v >= 0xd800 && v <= 0xdbff) {
+			if (sc->n - sc->i < 2 || sc->s[sc->i] != '\\' ||
+			    sc->s[sc->i + 1] != 'u')
+				return scan_fail(sc, ERR_UTF8,
+				    "lone UTF-16 "
+				    "surrogate in a \\u escape");
+			sc->i += 2;
+			if (!scan_hex4(sc, &lo))
+				return 0;
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return scan_fail(sc, ERR_UTF8,
+				    "lone UTF-16 "
+				    "surrogate in a \\u escape");
+		}
+	}
+	return scan_fail(sc, ERR_JSON, "unterminated string");
+}
+
+static int
+scan_digits(struct scan *sc)
+{
+	size_t start = sc->i;
+
+	while (sc->i < sc->n && isdigit(sc->s[sc->i]))
+		sc->i++;
+	return sc->i > start ? 1 : scan_fail(sc, ERR_JSON, "bad number");
+}
+
+static int
+scan_number(struct scan *sc)
+{
+	if (sc->s[sc->i] == '-')
+		sc->i++;
+	if (sc->i < sc->n && sc->s[sc->i] == '0')
+		sc->i++;
+	else if (!scan_digits(sc))
+		return 0;
+	if (sc->i < sc->n && sc->s[sc->i] == '.') {
+		sc->i++;
+		if (!scan_digits(sc))
+			return 0;
+	}
+	if (sc->i < sc->n && (sc->s[sc->i] == 'e' || sc->s[sc->i] == 'E')) {
+		sc->i++;
+		if (sc->i < sc->n &&
+		    (sc->s[sc->i] == '+' || sc->s[sc->i] == '-'))
+			sc->i++;
+		if (!scan_digits(sc))
+			return 0;
+	}
+	return 1;
+}
+
+/* An object or an array, from its opening bracket. */
+static int
+scan_container(struct scan *sc)
+{
+	unsigned char close = sc->s[sc->i] == '{' ? '}' : ']';
+	int first = 1;
+
+	if (++sc->depth > sc->maxdepth)
+		return scan_fail(sc, ERR_JSON, "nested too deeply");
+	sc->i++;
+	for (;;) {
+		scan_ws(sc);
+		if (sc->i >= sc->n)
+			return scan_fail(sc, ERR_JSON, "JSON ends too early");
+		if (sc->s[sc->i] == close && first)
+			break;
+		if (!first) {
+			if (sc->s[sc->i] == close)
+				break;
+			if (sc->s[sc->i] != ',')
+				return scan_fail(sc, ERR_JSON,
+				    "expected ',' or a closing bracket");
+			sc->i++;
+			scan_ws(sc);
+		}
+		first = 0;
+		if (close == '}') {
+			if (sc->i >= sc->n || sc->s[sc->i] != '"')
+				return scan_fail(sc, ERR_JSON,
+				    "expected a member name in quotes");
+			if (!scan_string(sc))
+				return 0;
+			scan_ws(sc);
+			if (sc->i >= sc->n || sc->s[sc->i] != ':')
+				return scan_fail(sc, ERR_JSON, "expected ':'");
+			sc->i++;
+		}
+		if (!scan_value(sc))
+			return 0;
+	}
+	sc->i++;
+	sc->depth--;
+	return 1;
+}
+
+static int
+scan_value(struct scan *sc)
+{
+	unsigned char c;
+
+	scan_ws(sc);
+	if (sc->i >= sc->n)
+		return scan_fail(sc, ERR_JSON, "JSON ends too early");
+	c = sc->s[sc->i];
+	if (c == '{' || c == '[')
+		return scan_container(sc);
+	if (c == '"')
+		return scan_string(sc);
+	if (c == '-' || isdigit(c))
+		return scan_number(sc);
+	if (c == 't')
+		return scan_lit(sc, "true");
+	if (c == 'f')
+		return scan_lit(sc, "false");
+	if (c == 'n')
+		return scan_lit(sc, "null");
+	return scan_fail(sc, ERR_JSON, "unexpected character");
+}
+
+/*
+ * Checks the syntax, then lets json-c build the tree of what is now known
+ * to be one valid JSON text, with the nesting limit given to its tokener
+ * as well.
  */
 enum err
 jread_parse(struct jread *r, const char *body, size_t len,
@@ -65,8 +289,9 @@ jread_parse(struct jread *r, const char *body, size_t len,
 	struct json_tokener *tok;
 	struct json_object *o = NULL;
 	enum json_tokener_error jerr;
+	struct scan sc;
 	char why[160];
-	size_t end;
+	size_t k;
 
 	memset(r, 0, sizeof(*r));
 	if (len > lim->max_body) {
@@ -76,37 +301,44 @@ jread_parse(struct jread *r, const char *body, size_t len,
 	}
 	if (body == NULL || blank(body, len))
 		return seterr(r, ERR_JSON, NULL, "body must be a JSON object");
-	if (len > (size_t)INT_MAX)
+	if (len > (size_t)INT_MAX - 1)
 		return seterr(r, ERR_TOOBIG, NULL, "body is too large");
 	if (!text_utf8_valid(body, len))
 		return seterr(r, ERR_UTF8, NULL, "body is not valid UTF-8");
 	if (memchr(body, '\0', len) != NULL)
 		return seterr(r, ERR_JSON, NULL, "body contains a NUL byte");
-	if ((tok = json_tokener_new_ex(lim->max_depth)) == NULL)
+	memset(&sc, 0, sizeof(sc));
+	sc.s = (const unsigned char *)body;
+	sc.n = len;
+	sc.maxdepth = lim->max_depth;
+	sc.rc = ERR_OK;
+	if (scan_value(&sc)) {
+		scan_ws(&sc);
+		if (sc.i < sc.n)
+			scan_fail(&sc, ERR_JSON,
+			    "unexpected data after the JSON value");
+	}
+	if (sc.rc != ERR_OK) {
+		snprintf(why, sizeof(why), "malformed JSON at byte %zu: %s",
+		    sc.i, sc.why);
+		return seterr(r, sc.rc, NULL, why);
+	}
+	for (k = 0; k < len && blank(body + k, 1); k++)
+		;
+	if (k == len || body[k] != '{')
+		return seterr(r, ERR_JSON, NULL, "body must be a JSON object");
+	if ((tok = json_tokener_new_ex(lim->max_depth + 1)) == NULL)
 		return seterr(r, ERR_NOMEM, NULL, "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (o == NULL || jerr != json_tokener_success) {
+	if (o == NULL || jerr != json_tokener_success ||
+	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		if (jerr == json_tokener_continue)
-			snprintf(why, sizeof(why), "JSON ends too early");
-		else
-			snprintf(why, sizeof(why), "malformed JSON near byte "
-			    "%zu: %s", end, json_tokener_error_desc(jerr));
-		return seterr(r, ERR_JSON, NULL, why);
-	}
-	if (end > len || !blank(body + end, len - end)) {
-		json_object_put(o);
-		snprintf(why, sizeof(why), "unexpected data after the JSON "
-		    "value at byte %zu", end);
-		return seterr(r, ERR_JSON, NULL, why);
-	}
-	if (!json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return seterr(r, ERR_JSON, NULL, "body must be a JSON object");
+		/* Only memory can fail on a text the scan accepted. */
+		return seterr(r, ERR_NOMEM, NULL,
+		    "could not build the JSON "
+		    "document");
 	}
 	r->root = o;
 	return ERR_OK;
@@ -148,14 +380,14 @@ jread_only(struct jread *r, const char *const *allowed)
 
 	if (r->root == NULL)
 		return ERR_OK;
-	json_object_object_foreach(r->root, key, val) {
+	json_object_object_foreach(r->root, key, val)
+	{
 		(void)val;
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(allowed[i], key) == 0)
 				break;
 		if (allowed[i] == NULL)
-			return seterr(r, ERR_VALIDATION, key,
-			    "unknown field");
+			return seterr(r, ERR_VALIDATION, key, "unknown field");
 	}
 	return ERR_OK;
 }
@@ -207,8 +439,8 @@ jread_str(struct jread *r, const char *key, size_t maxchars, int multiline,
 
 /* Checks one integer value v against [min, max]. */
 static enum err
-intval(struct jread *r, const char *name, struct json_object *v,
-    long long min, long long max, long long *out)
+intval(struct jread *r, const char *name, struct json_object *v, long long min,
+    long long max, long long *out)
 {
 	char why[96];
 	int64_t x;
@@ -219,8 +451,8 @@ intval(struct jread *r, const char *name, struct json_object *v,
 	x = json_object_get_int64(v);
 	/* json-c clamps what does not fit into int64 to its ends. */
 	if (x < min || x > max || x == INT64_MAX || x == INT64_MIN) {
-		snprintf(why, sizeof(why), "must be between %lld and %lld",
-		    min, max);
+		snprintf(why, sizeof(why), "must be between %lld and %lld", min,
+		    max);
 		return seterr(r, ERR_VALIDATION, name, why);
 	}
 	*out = (long long)x;
@@ -246,8 +478,7 @@ jread_bool(struct jread *r, const char *key, int *out)
 	if (!member(r, key, &v) || v == NULL)
 		return ERR_OK;
 	if (!json_object_is_type(v, json_type_boolean))
-		return seterr(r, ERR_VALIDATION, key,
-		    "must be true or false");
+		return seterr(r, ERR_VALIDATION, key, "must be true or false");
 	*out = json_object_get_boolean(v) ? 1 : 0;
 	return ERR_OK;
 }

@@ -74,8 +74,7 @@ enum err jread_bool(struct jread *r, const char *key, int *out);
  * Reads an array of at most maxn elements: *n is its length (0 when absent
  * or null). Then read the elements with jread_elem_str()/jread_elem_int().
  */
-enum err jread_arr(struct jread *r, const char *key, size_t maxn,
-    size_t *n);
+enum err jread_arr(struct jread *r, const char *key, size_t maxn, size_t *n);
 enum err jread_elem_str(struct jread *r, const char *key, size_t i,
     size_t maxchars, const char **out);
 enum err jread_elem_int(struct jread *r, const char *key, size_t i,

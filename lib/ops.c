@@ -43,8 +43,11 @@ ops_outbox(struct app *app, struct web_req *req)
 	enum err e;
 
 	if (strcmp(req->path, "/api/admin/outbox") == 0) {
-		if (req->method != WEB_GET && req->method != WEB_HEAD)
+		if (req->method != WEB_GET && req->method != WEB_HEAD) {
+			web_allow(req, WEB_GET);
+			web_allow(req, WEB_HEAD);
 			return web_error(req, 405, "use GET");
+		}
 		state = web_query(req, "state");
 		limit = web_query(req, "limit");
 		if (state != NULL && *state == '\0') {

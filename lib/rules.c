@@ -4,6 +4,7 @@
 #include "log.h"
 #include "rules.h"
 
+/* clang-format off */
 static const char SQL_VERSION[] =
     "SELECT version::text FROM attribution_version";
 
@@ -24,6 +25,7 @@ static const char SQL_LOAD[] =
     " array_to_string(r.fields, ','), r.priority::text"
     " FROM attribution_rules r JOIN traffic_teams t ON t.id = r.team_id"
     " WHERE r.enabled AND t.is_active";
+/* clang-format on */
 
 void
 rules_init(struct rules_cache *c)
@@ -82,9 +84,9 @@ build(const PGresult *res, struct attr_set *set, long long *version)
 				    (int)num(db_val(res, i, 5)));
 			} else if (pass == 1 && *t == 'r') {
 				if (attr_kind_parse(db_val(res, i, 4), &kind) !=
-				    ERR_OK ||
+				        ERR_OK ||
 				    attr_fields_parse(db_val(res, i, 5),
-				    &fields) != ERR_OK)
+				        &fields) != ERR_OK)
 					rc = ERR_VALIDATION;
 				else
 					rc = attr_set_add_rule(set,
@@ -131,7 +133,8 @@ load(struct rules_cache *c, struct db *db)
 	c->set = set;
 	c->version = version;
 	log_debug("loaded attribution rules version %lld: %zu teams, %zu "
-	    "rules", version, set.nteams, set.nrules);
+	          "rules",
+	    version, set.nteams, set.nrules);
 	return ERR_OK;
 }
 
@@ -156,7 +159,9 @@ rules_get(struct rules_cache *c, struct db *db, const struct attr_set **set)
 		/* A stale set must not be used: drop it. */
 		attr_set_free(&c->set);
 		c->version = -1;
-		if (rc == ERR_DB)
+		/* Only an unreachable server costs a connect timeout. */
+		if (rc == ERR_DB &&
+		    (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK))
 			c->retry_at = time(NULL) + RULES_RETRY_SECONDS;
 		return rc;
 	}
@@ -197,8 +202,8 @@ rules_lead_utm(struct attr_utm *utm, const struct amo_lead *l)
 }
 
 enum err
-rules_match_lead(struct rules_cache *c, struct db *db,
-    const struct amo_lead *l, struct attr_result *res)
+rules_match_lead(struct rules_cache *c, struct db *db, const struct amo_lead *l,
+    struct attr_result *res)
 {
 	struct attr_utm utm;
 

@@ -21,10 +21,13 @@
 struct rules_cache {
 	struct attr_set set;
 	long long version; /* of set; -1 when nothing is loaded */
-	time_t retry_at;   /* after a failure, fail fast until then */
+	time_t retry_at;   /* database unreachable: fail fast until then */
 };
 
-/* How long a cache fails fast after the database could not be read. */
+/*
+ * How long a cache fails fast after the database could not be reached, so
+ * a webhook with many leads does not wait for a connect timeout per lead.
+ */
 #define RULES_RETRY_SECONDS 5
 
 void rules_init(struct rules_cache *c);

@@ -41,17 +41,43 @@ signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+static const char *const method_names[] = {
+	"GET",    /* WEB_GET */
+	"HEAD",   /* WEB_HEAD */
+	"POST",   /* WEB_POST */
+	"PUT",    /* WEB_PUT */
+	"PATCH",  /* WEB_PATCH */
+	"DELETE", /* WEB_DELETE */
+	"OTHER",  /* WEB_OTHER */
+};
+
 static enum web_method
 method(const char *m)
 {
-	static const char *const names[] = { "GET", "HEAD", "POST", "PUT",
-		"PATCH", "DELETE" };
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (m != NULL && strcmp(m, names[i]) == 0)
+	for (i = 0; i < WEB_OTHER; i++)
+		if (m != NULL && strcmp(m, method_names[i]) == 0)
 			return (enum web_method)i;
 	return WEB_OTHER;
+}
+
+const char *
+web_method_name(enum web_method m)
+{
+	return (unsigned)m <= WEB_OTHER ? method_names[m] : "OTHER";
+}
+
+void
+web_allow(struct web_req *req, enum web_method m)
+{
+	size_t n = strlen(req->allow);
+	const char *name = web_method_name(m);
+
+	if (strstr(req->allow, name) != NULL)
+		return;
+	snprintf(req->allow + n, sizeof(req->allow) - n, "%s%s",
+	    n > 0 ? ", " : "", name);
 }
 
 static const char *
@@ -134,9 +160,11 @@ web_reply(struct web_req *req, int status, const char *ctype,
 	/* libfcgi's own printf lacks %zu; format with the C library. */
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\nContent-Type: %s\r\n"
-	    "Cache-Control: no-store\r\n%sContent-Length: %zu\r\n\r\n",
+	    "Cache-Control: no-store\r\n%s%s%sContent-Length: %zu\r\n\r\n",
 	    status, reason(status), ctype,
-	    status == 405 ? "Allow: POST\r\n" : "", len);
+	    status == 405 ? "Allow: " : "",
+	    status == 405 ? (req->allow[0] ? req->allow : "POST") : "",
+	    status == 405 ? "\r\n" : "", len);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	FCGX_PutStr(head, n, r->out);

@@ -33,6 +33,7 @@ struct web_req {
 	size_t content_length;   /* as announced */
 	int too_big;             /* announced length exceeded the limit */
 	int replied;
+	char allow[64];          /* Allow header of a 405; "POST" if empty */
 };
 
 typedef int (*web_handler)(struct app *app, struct web_req *req);
@@ -42,6 +43,12 @@ typedef int (*web_handler)(struct app *app, struct web_req *req);
  * SIGTERM or SIGINT, calling handler for each. Returns 0 on a clean stop.
  */
 int web_serve(struct app *app, const char *sockpath, web_handler handler);
+
+/* Returns "GET", "POST", ... for m; "OTHER" for WEB_OTHER. */
+const char *web_method_name(enum web_method m);
+
+/* Adds m to req->allow, the methods a 405 answer names. */
+void web_allow(struct web_req *req, enum web_method m);
 
 /* Returns a FastCGI parameter (e.g. "HTTP_X_AMOCRM_REQUESTID") or NULL. */
 const char *web_param(const struct web_req *req, const char *name);

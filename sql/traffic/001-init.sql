@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS traffic_sales_stats (
 	period_type text NOT NULL DEFAULT 'daily'
 		CHECK (period_type IN ('daily', 'weekly', 'monthly')),
 	team_name text NOT NULL,
-	team_id uuid REFERENCES traffic_teams (id) ON DELETE CASCADE,
+	team_id uuid REFERENCES traffic_teams (id) ON DELETE SET NULL,
 	utm_source text,
 	utm_medium text DEFAULT 'cpc',
 	total_sales integer NOT NULL DEFAULT 0,

@@ -119,6 +119,7 @@ req GET /api/amocrm/funnel-sale
 is "$STATUS" 405 "GET: 405"
 req PUT /api/amocrm/funnel-sale --data x
 is "$STATUS" 405 "PUT: 405"
+like "$(curl -sS -o /dev/null -D - -X PUT "$URL/api/amocrm/funnel-sale" --data x | tr -d '\r')" '^Allow: POST$' "405 names the allowed method"
 
 # R8: PostgreSQL down -> 200 and spooled; back up -> replayed, stored once.
 stack_pg_down "$STACK"

@@ -159,6 +159,7 @@ req POST "/api/admin/outbox/$id/retry"
 is "$STATUS" 404 "requeue of a job that is not dead: 404"
 req GET '/api/admin/outbox?state=bogus'
 is "$STATUS" 400 "dead letters: bad state 400"
+like "$(curl -sS -o /dev/null -D - -X DELETE "$URL/api/admin/outbox" | tr -d '\r')" '^Allow: GET, HEAD$' "dead letters: 405 names GET, HEAD"
 
 # 6. amoCRM answers 429: honoured, then the contact arrives.
 addlead 8006 9106 'Amo Rate Limit'
