@@ -34,23 +34,23 @@ enum amo_utm {
 
 /* One custom field of a lead, as it came (positional in the body). */
 struct amo_field {
-	long long id;       /* 0 when absent */
-	char *name;         /* NULL when absent */
-	char *code;         /* NULL when absent */
-	char **values;      /* values[j][value] or bare values[j], in j order */
+	long long id;  /* 0 when absent */
+	char *name;    /* NULL when absent */
+	char *code;    /* NULL when absent */
+	char **values; /* values[j][value] or bare values[j], in j order */
 	size_t nvalues;
 };
 
 struct amo_lead {
 	enum amo_action action;
 	long long id;
-	char *name;              /* NULL when absent */
-	long long status_id;     /* 0 when absent */
+	char *name;          /* NULL when absent */
+	long long status_id; /* 0 when absent */
 	long long old_status_id;
 	long long pipeline_id;
 	long long old_pipeline_id;
-	char *price;             /* decimal text, NULL when absent/empty */
-	long long created_at;    /* unix seconds, 0 when absent */
+	char *price;          /* decimal text, NULL when absent/empty */
+	long long created_at; /* unix seconds, 0 when absent */
 	long long updated_at;
 	long long account_id;
 	struct amo_field *fields;

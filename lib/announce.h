@@ -9,13 +9,13 @@
  * value is HTML-escaped; NULL or empty values get the defaults noted.
  */
 struct announce {
-	const char *team;      /* NULL -> "Unknown" */
-	const char *emoji;     /* NULL -> 🎯 */
-	const char *client;    /* NULL -> "Без имени" */
-	const char *amount;    /* decimal text, "5000" -> "5,000 ₸" */
-	const char *product;   /* NULL -> "—" */
-	const char *campaign;  /* NULL -> "—" (line omitted for tests) */
-	int test;              /* the test-notification variant */
+	const char *team;     /* NULL -> "Unknown" */
+	const char *emoji;    /* NULL -> 🎯 */
+	const char *client;   /* NULL -> "Без имени" */
+	const char *amount;   /* decimal text, "5000" -> "5,000 ₸" */
+	const char *product;  /* NULL -> "—" */
+	const char *campaign; /* NULL -> "—" (line omitted for tests) */
+	int test;             /* the test-notification variant */
 };
 
 /* Appends the message to out; returns buf_err(out). */

@@ -74,13 +74,15 @@ app_init(struct app *app, const char *name, int argc, char *argv[])
 	/* Databases are optional per program; connect lazily. */
 	if (*cfg_str(&app->cfg, CFG_TRAFFIC_DATABASE_URL) != '\0') {
 		if ((rc = db_init(&app->traffic, "traffic",
-		    cfg_str(&app->cfg, CFG_TRAFFIC_DATABASE_URL))) != ERR_OK)
+		         cfg_str(&app->cfg, CFG_TRAFFIC_DATABASE_URL))) !=
+		    ERR_OK)
 			goto fail;
 		app->has_traffic = 1;
 	}
 	if (*cfg_str(&app->cfg, CFG_LANDING_DATABASE_URL) != '\0') {
 		if ((rc = db_init(&app->landing, "landing",
-		    cfg_str(&app->cfg, CFG_LANDING_DATABASE_URL))) != ERR_OK)
+		         cfg_str(&app->cfg, CFG_LANDING_DATABASE_URL))) !=
+		    ERR_OK)
 			goto fail;
 		app->has_landing = 1;
 	}

@@ -29,8 +29,7 @@ struct app {
 	const void *after_arg;
 };
 
-enum err app_init(struct app *app, const char *name, int argc,
-    char *argv[]);
+enum err app_init(struct app *app, const char *name, int argc, char *argv[]);
 void app_free(struct app *app);
 
 #endif

@@ -8,18 +8,14 @@
 #include "log.h"
 
 const struct cfg_var cfg_vars[CFG__MAX] = {
-	{ "TRAFFIC_DATABASE_URL", "", 1,
-	    "libpq URI of the traffic database" },
-	{ "LANDING_DATABASE_URL", "", 1,
-	    "libpq URI of the landing database" },
+	{ "TRAFFIC_DATABASE_URL", "", 1, "libpq URI of the traffic database" },
+	{ "LANDING_DATABASE_URL", "", 1, "libpq URI of the landing database" },
 	{ "TRIPWIRE_DATABASE_URL", "", 1,
 	    "libpq URI of the tripwire database (health checks only)" },
-	{ "AMOCRM_DOMAIN", "onaiagencykz", 0,
-	    "amoCRM account subdomain" },
+	{ "AMOCRM_DOMAIN", "onaiagencykz", 0, "amoCRM account subdomain" },
 	{ "AMOCRM_BASE_URL", "", 0,
 	    "amoCRM API base URL; default https://<AMOCRM_DOMAIN>.amocrm.ru" },
-	{ "AMOCRM_ACCESS_TOKEN", "", 1,
-	    "amoCRM long-lived access token" },
+	{ "AMOCRM_ACCESS_TOKEN", "", 1, "amoCRM long-lived access token" },
 	{ "AMOCRM_RATE_LIMIT", "7", 0,
 	    "amoCRM requests per second, shared by all processes of a host" },
 	{ "AMOCRM_UTM_SOURCE_FIELD", "434731", 0, "field id of utm_source" },
@@ -32,8 +28,7 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    "field id of utm_referrer" },
 	{ "AMOCRM_FBCLID_FIELD", "434761", 0, "field id of fbclid" },
 	{ "TELEGRAM_BOT_TOKEN", "", 1, "Telegram bot token" },
-	{ "TELEGRAM_CHAT_ID", "", 0,
-	    "default chat for sale announcements" },
+	{ "TELEGRAM_CHAT_ID", "", 0, "default chat for sale announcements" },
 	{ "TELEGRAM_API_URL", "https://api.telegram.org", 0,
 	    "Telegram Bot API base URL" },
 	{ "TELEGRAM_REPORTS_ENABLED", "true", 0,
@@ -52,8 +47,7 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	{ "AMOSYNC_SOCKET_MODE", "0660", 0,
 	    "permissions of the FastCGI sockets (octal)" },
 	{ "AMOSYNC_LOG_LEVEL", "info", 0, "debug, info, warn or error" },
-	{ "AMOSYNC_HEALTH_TIMEOUT", "20", 0,
-	    "seconds for health-check calls" },
+	{ "AMOSYNC_HEALTH_TIMEOUT", "20", 0, "seconds for health-check calls" },
 	{ "AMOSYNC_SYNC_TIMEOUT", "30", 0, "seconds for sync calls to amoCRM" },
 	{ "AMOSYNC_OUTBOX_MAX_ATTEMPTS", "8", 0,
 	    "attempts before a job becomes a dead letter" },
@@ -163,7 +157,7 @@ cfg_load(struct cfg *c, const char *path)
 	memset(c, 0, sizeof(*c));
 	for (k = 0; k < CFG__MAX; k++)
 		if ((rc = setval(c, k, cfg_vars[k].def,
-		    strlen(cfg_vars[k].def))) != ERR_OK)
+		         strlen(cfg_vars[k].def))) != ERR_OK)
 			goto out;
 	if (path != NULL && (rc = readfile(c, path)) != ERR_OK)
 		goto out;

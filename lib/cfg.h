@@ -49,16 +49,16 @@ enum cfg_key {
 };
 
 struct cfg_var {
-	const char *name;   /* environment variable name */
-	const char *def;    /* default value, "" when none */
-	int secret;         /* never print the value */
-	const char *help;   /* one line for the README and --help */
+	const char *name; /* environment variable name */
+	const char *def;  /* default value, "" when none */
+	int secret;       /* never print the value */
+	const char *help; /* one line for the README and --help */
 };
 
 extern const struct cfg_var cfg_vars[CFG__MAX];
 
 struct cfg {
-	char *val[CFG__MAX];  /* owned copies; never NULL after cfg_load */
+	char *val[CFG__MAX]; /* owned copies; never NULL after cfg_load */
 };
 
 /*

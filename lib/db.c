@@ -39,8 +39,8 @@ enum err
 db_connect(struct db *db)
 {
 	char timeout[16];
-	const char *keys[] = { "connect_timeout", "application_name",
-		"dbname", NULL };
+	const char *keys[] = { "connect_timeout", "application_name", "dbname",
+		NULL };
 	const char *vals[] = { timeout, "amosync", db->conninfo, NULL };
 
 	if (db->conninfo == NULL)

@@ -12,10 +12,10 @@
  * transaction-mode pooler (Supabase, PgBouncer).
  */
 struct db {
-	char name[16];     /* "traffic", "landing": for log lines */
-	char *conninfo;    /* libpq URI or key=value string; secret */
+	char name[16];  /* "traffic", "landing": for log lines */
+	char *conninfo; /* libpq URI or key=value string; secret */
 	PGconn *conn;
-	int intx;          /* inside BEGIN ... COMMIT */
+	int intx; /* inside BEGIN ... COMMIT */
 	int connect_timeout;
 };
 

@@ -16,7 +16,6 @@ const struct form_limits form_default_limits = {
 /* Pairs are kept in an array whose capacity is implied by npairs. */
 #define FORM_MINCAP 8
 
-
 static int
 hexval(unsigned char c)
 {

@@ -13,26 +13,26 @@
  * its path segments: "leads", "status", "0", "custom_fields", "1", ...
  */
 struct form_limits {
-	size_t max_body;   /* bytes of the whole body */
-	size_t max_pairs;  /* number of key=value pairs */
-	size_t max_depth;  /* path segments per key */
-	size_t max_key;    /* decoded key length */
-	size_t max_value;  /* decoded value length */
+	size_t max_body;  /* bytes of the whole body */
+	size_t max_pairs; /* number of key=value pairs */
+	size_t max_depth; /* path segments per key */
+	size_t max_key;   /* decoded key length */
+	size_t max_value; /* decoded value length */
 };
 
 /* Defaults used when a caller passes NULL limits. */
 extern const struct form_limits form_default_limits;
 
 struct form_pair {
-	char *key;      /* decoded key, NUL-terminated */
-	char *value;    /* decoded value, NUL-terminated, valid UTF-8 */
+	char *key;   /* decoded key, NUL-terminated */
+	char *value; /* decoded value, NUL-terminated, valid UTF-8 */
 	size_t vlen;
-	char **seg;     /* path segments of key; seg[0] is the base name */
+	char **seg; /* path segments of key; seg[0] is the base name */
 	size_t nseg;
 };
 
 struct form {
-	struct form_pair *pairs;  /* in body order */
+	struct form_pair *pairs; /* in body order */
 	size_t npairs;
 };
 

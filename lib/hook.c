@@ -14,6 +14,7 @@
 #include "hook.h"
 #include "jw.h"
 #include "log.h"
+#include "spool.h"
 #include "web.h"
 
 static const char SQL_RECORD[] =
@@ -23,8 +24,6 @@ static const char SQL_RECORD[] =
     " VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), NULLIF($4, ''),"
     " NULLIF($5, ''), NULLIF($6, ''), $7::bigint, $8::bytea, $9::int, $10,"
     " $11, $12::int, $13::int)";
-
-#define SPOOL_MAGIC "AMOSYNC-SPOOL 1\n"
 
 /* Returns the body as a bytea hex literal ("\x..."), caller frees. */
 static char *
@@ -123,8 +122,9 @@ step(struct app *app, const struct hook_step *st, int first,
 		if ((rc = db_begin(st->db)) != ERR_OK)
 			continue;
 		if ((rc = st->store(app, st->db, ev, m, &mine)) == ERR_OK &&
-		    (!first || (rc = record(st->db, m, 200, outcome(&mine),
-		    NULL, &mine)) == ERR_OK) &&
+		    (!first ||
+		        (rc = record(st->db, m, 200, outcome(&mine), NULL,
+		             &mine)) == ERR_OK) &&
 		    (rc = db_commit(st->db)) == ERR_OK) {
 			if (first) {
 				*res = mine;
@@ -166,8 +166,8 @@ hook_process(struct app *app, const struct hook_def *def,
 		    err_str(rc));
 		log_warnx("%s: rejected %zu-byte body: %s", m->endpoint,
 		    m->bodysz, err_name(rc));
-		rrc = hook_record(def->steps[0].db, m, err_http(rc),
-		    "rejected", errbuf);
+		rrc = hook_record(def->steps[0].db, m, err_http(rc), "rejected",
+		    errbuf);
 		return rrc == ERR_DB ? ERR_DB : rc;
 	}
 	res->flat = flat;
@@ -182,148 +182,6 @@ hook_process(struct app *app, const struct hook_def *def,
 	}
 	amo_event_free(&ev);
 	return rc;
-}
-
-/*
- * Writes the request to the spool directory: a temporary file, fsync,
- * rename, so a crash leaves either nothing or a whole file.
- */
-static enum err
-spool(struct app *app, const struct hook_meta *m)
-{
-	const char *dir = cfg_str(&app->cfg, CFG_SPOOL_DIR);
-	char tmp[4096], path[4096];
-	struct timespec ts;
-	struct buf b;
-	enum err rc = ERR_IO;
-	size_t off = 0;
-	int fd = -1, dfd;
-
-	if (*dir == '\0') {
-		log_warnx("no spool directory configured; request lost");
-		return ERR_CONFIG;
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(tmp, sizeof(tmp), "%s/.tmp-%s-%lld%09ld-%d", dir,
-	    m->endpoint, (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
-	snprintf(path, sizeof(path), "%s/%s-%lld%09ld-%d.req", dir,
-	    m->endpoint, (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
-	buf_init(&b);
-	buf_printf(&b, SPOOL_MAGIC "reqid=%s\namo=%s\nremote=%s\nua=%s\n"
-	    "ctype=%s\n\n", m->reqid ? m->reqid : "",
-	    m->amo_reqid ? m->amo_reqid : "", m->remote ? m->remote : "",
-	    m->user_agent ? m->user_agent : "", m->ctype ? m->ctype : "");
-	if (m->body != NULL)
-		buf_add(&b, m->body, m->bodysz);
-	if (buf_err(&b) != ERR_OK) {
-		rc = ERR_NOMEM;
-		goto out;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1) {
-		log_warn("could not create %s", tmp);
-		goto out;
-	}
-	while (off < b.len) {
-		ssize_t n = write(fd, b.data + off, b.len - off);
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("could not write %s", tmp);
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		log_warn("could not flush %s", tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		log_warn("could not rename %s", tmp);
-		goto out;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	log_warnx("database unavailable; request spooled to %s", path);
-	rc = ERR_OK;
-out:
-	if (fd != -1) {
-		close(fd);
-		unlink(tmp);
-	}
-	buf_free(&b);
-	return rc;
-}
-
-/* Copies a header line "name=value\n" at *p into out; advances *p. */
-static int
-field(char **p, const char *name, char **out)
-{
-	size_t n = strlen(name);
-	char *nl;
-
-	if (strncmp(*p, name, n) != 0 || (*p)[n] != '=')
-		return 0;
-	if ((nl = strchr(*p, '\n')) == NULL)
-		return 0;
-	*nl = '\0';
-	*out = *p + n + 1;
-	*p = nl + 1;
-	return 1;
-}
-
-/* Reads a spool file; *data owns everything the meta points into. */
-static enum err
-readspool(const char *path, struct hook_meta *m, char **data)
-{
-	char chunk[8192], *p, *sep;
-	struct buf b;
-	size_t n;
-	FILE *fp;
-	char *reqid, *amo, *remote, *ua, *ctype;
-
-	*data = NULL;
-	if ((fp = fopen(path, "r")) == NULL)
-		return ERR_IO;
-	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		buf_add(&b, chunk, n);
-	fclose(fp);
-	if (buf_err(&b) != ERR_OK) {
-		buf_free(&b);
-		return ERR_NOMEM;
-	}
-	p = b.data;
-	if (b.len < sizeof(SPOOL_MAGIC) - 1 ||
-	    strncmp(p, SPOOL_MAGIC, sizeof(SPOOL_MAGIC) - 1) != 0 ||
-	    (sep = strstr(p, "\n\n")) == NULL)
-		goto bad;
-	*sep = '\0';
-	p += sizeof(SPOOL_MAGIC) - 1;
-	if (!field(&p, "reqid", &reqid) || !field(&p, "amo", &amo) ||
-	    !field(&p, "remote", &remote) || !field(&p, "ua", &ua))
-		goto bad;
-	/* The last field ends at the separator, not at a newline. */
-	if (strncmp(p, "ctype=", 6) != 0)
-		goto bad;
-	ctype = p + 6;
-	m->reqid = reqid;
-	m->amo_reqid = amo;
-	m->remote = remote;
-	m->user_agent = ua;
-	m->ctype = ctype;
-	m->body = sep + 2;
-	m->bodysz = b.len - (size_t)(sep + 2 - b.data);
-	*data = b.data;
-	return ERR_OK;
-bad:
-	log_warnx("ignoring malformed spool file %s", path);
-	buf_free(&b);
-	return ERR_INPUT;
 }
 
 int
@@ -349,10 +207,9 @@ hook_replay(struct app *app, const struct hook_def *def)
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		memset(&m, 0, sizeof(m));
 		m.endpoint = def->endpoint;
-		rc = readspool(path, &m, &data);
+		rc = spool_read(path, &m, &data);
 		if (rc == ERR_OK) {
-			rc = hook_process(app, def, &m, &res, err,
-			    sizeof(err));
+			rc = hook_process(app, def, &m, &res, err, sizeof(err));
 			free(data);
 		}
 		if (rc == ERR_DB)
@@ -467,21 +324,23 @@ hook_serve(struct app *app, struct web_req *req, const struct hook_def *def)
 	if (req->method != WEB_POST)
 		return web_error(req, 405, "use POST");
 	if (req->too_big) {
-		snprintf(err, sizeof(err), "body of %zu bytes is over the "
-		    "%zu-byte limit", req->content_length,
-		    app->amo.limits.max_body);
+		snprintf(err, sizeof(err),
+		    "body of %zu bytes is over the "
+		    "%zu-byte limit",
+		    req->content_length, app->amo.limits.max_body);
 		m.bodysz = req->content_length;
-		if (hook_record(def->steps[0].db, &m, 413, "too_large", err) == ERR_DB)
+		if (hook_record(def->steps[0].db, &m, 413, "too_large", err) ==
+		    ERR_DB)
 			log_warnx("could not record an oversized request");
 		return reply(req, 413, 0, NULL, err, &res, &start);
 	}
 	rc = hook_process(app, def, &m, &res, err, sizeof(err));
 	if (rc == ERR_DB) {
 		/* R8: accepted even when PostgreSQL is down. */
-		if (spool(app, &m) != ERR_OK)
+		if (spool_write(cfg_str(&app->cfg, CFG_SPOOL_DIR), &m) !=
+		    ERR_OK)
 			return reply(req, 503, 0, NULL,
-			    "database unavailable; please retry", &res,
-			    &start);
+			    "database unavailable; please retry", &res, &start);
 		next_replay = time(NULL) + 5;
 		return reply(req, 200, 1, "Accepted; stored for replay", NULL,
 		    &res, &start);

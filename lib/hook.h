@@ -19,9 +19,9 @@ struct web_req;
 
 /* What is recorded about a request, whether live or replayed. */
 struct hook_meta {
-	const char *endpoint;    /* "funnel-sale", "sales-webhook" */
-	const char *reqid;       /* nginx request id */
-	const char *amo_reqid;   /* X-Amocrm-Requestid */
+	const char *endpoint;  /* "funnel-sale", "sales-webhook" */
+	const char *reqid;     /* nginx request id */
+	const char *amo_reqid; /* X-Amocrm-Requestid */
 	const char *remote;
 	const char *user_agent;
 	const char *ctype;
@@ -30,10 +30,10 @@ struct hook_meta {
 };
 
 struct hook_result {
-	int processed;   /* lead events in the body */
-	int saved;       /* new rows */
-	int duplicates;  /* rows that were already there */
-	int ignored;     /* events that are not sales for this endpoint */
+	int processed;  /* lead events in the body */
+	int saved;      /* new rows */
+	int duplicates; /* rows that were already there */
+	int ignored;    /* events that are not sales for this endpoint */
 	/* Set by stores that track one sale (flat JSON posts). */
 	char sale_id[40];
 	char targetologist[80];
@@ -72,7 +72,7 @@ struct hook_step {
  */
 struct hook_def {
 	const char *endpoint;
-	const char *message;     /* "Funnel sale processed" */
+	const char *message; /* "Funnel sale processed" */
 	struct hook_step steps[HOOK_MAXSTEPS];
 	size_t nsteps;
 	hook_parse parse;

@@ -10,13 +10,12 @@
 #include "log.h"
 #include "text.h"
 
-static const char SQL_ENRICH[] =
-    "UPDATE all_sales_tracking SET"
-    " contact_name = coalesce($2, contact_name),"
-    " contact_phone = coalesce($3, contact_phone),"
-    " contact_email = coalesce($4, contact_email),"
-    " lead_name = coalesce(lead_name, $5)"
-    " WHERE lead_id = $1";
+static const char SQL_ENRICH[] = "UPDATE all_sales_tracking SET"
+                                 " contact_name = coalesce($2, contact_name),"
+                                 " contact_phone = coalesce($3, contact_phone),"
+                                 " contact_email = coalesce($4, contact_email),"
+                                 " lead_name = coalesce(lead_name, $5)"
+                                 " WHERE lead_id = $1";
 
 static const char SQL_SALE[] =
     "SELECT s.targetologist, t.emoji, coalesce(s.contact_name, s.lead_name),"
@@ -61,7 +60,7 @@ jobs_init(struct jobs *j, struct app *app)
 		j->has_amo = 1;
 	} else {
 		log_warnx("AMOCRM_ACCESS_TOKEN is not set: sales are "
-		    "announced without contact details");
+		          "announced without contact details");
 	}
 	if (*cfg_str(&app->cfg, CFG_TELEGRAM_BOT_TOKEN) != '\0') {
 		if ((rc = tg_init(&j->tg, &j->http, &app->cfg, &tr)) !=
@@ -72,7 +71,7 @@ jobs_init(struct jobs *j, struct app *app)
 		j->has_tg = 1;
 	} else {
 		log_warnx("TELEGRAM_BOT_TOKEN is not set: announcements "
-		    "will fail until it is");
+		          "will fail until it is");
 	}
 	return ERR_OK;
 fail:
@@ -137,7 +136,7 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 		return failed(out, rc, st.retry_after, st.reason);
 	if (l.contact_id > 0 &&
 	    (rc = amocrm_contact_get(&j->amo, l.contact_id, &c, &st)) !=
-	    ERR_OK) {
+	        ERR_OK) {
 		amocrm_lead_free(&l);
 		return failed(out, rc, st.retry_after, st.reason);
 	}
@@ -169,8 +168,8 @@ current_chat(struct db *db, const char *chat)
 	char *out;
 
 	res = db_exec(db, SQL_MOVED, 1, v, &rc);
-	out = strdup(res != NULL && PQntuples(res) > 0 ? db_val(res, 0, 0) :
-	    chat);
+	out = strdup(
+	    res != NULL && PQntuples(res) > 0 ? db_val(res, 0, 0) : chat);
 	PQclear(res);
 	return out;
 }
@@ -187,7 +186,7 @@ send(struct jobs *j, const char *chat, const char *html,
 	enum err rc;
 
 	if (strcmp(cfg_str(&j->app->cfg, CFG_TELEGRAM_REPORTS_ENABLED),
-	    "false") == 0) {
+	        "false") == 0) {
 		log_info("TELEGRAM_REPORTS_ENABLED=false: not sent");
 		return ERR_OK;
 	}
@@ -258,7 +257,8 @@ static enum err
 announce_test(struct jobs *j, const struct form *f, struct job_outcome *out)
 {
 	const char *team = form_get(f, "targetologist");
-	const char *v[2] = { team, cfg_str(&j->app->cfg, CFG_TELEGRAM_CHAT_ID) };
+	const char *v[2] = { team,
+		cfg_str(&j->app->cfg, CFG_TELEGRAM_CHAT_ID) };
 	struct announce a;
 	struct buf html;
 	PGresult *res;
@@ -296,8 +296,7 @@ lead_of(const struct form *f)
 }
 
 enum err
-jobs_run(struct jobs *j, const struct outbox_job *job,
-    struct job_outcome *out)
+jobs_run(struct jobs *j, const struct outbox_job *job, struct job_outcome *out)
 {
 	struct form f;
 	enum err rc;

@@ -20,15 +20,15 @@ struct jobs {
 	struct http http;
 	struct amocrm amo;
 	struct tg tg;
-	int has_amo;     /* amoCRM configured (token present) */
-	int has_tg;      /* Telegram configured */
+	int has_amo; /* amoCRM configured (token present) */
+	int has_tg;  /* Telegram configured */
 };
 
 /* What became of one attempt. */
 struct job_outcome {
-	int permanent;        /* do not retry */
-	long retry_after;     /* seconds the remote asked for, 0 = none */
-	char error[512];      /* readable reason; never a secret */
+	int permanent;    /* do not retry */
+	long retry_after; /* seconds the remote asked for, 0 = none */
+	char error[512];  /* readable reason; never a secret */
 };
 
 enum err jobs_init(struct jobs *j, struct app *app);

@@ -23,7 +23,7 @@ void jw_obj(struct jw *w, const char *key);
 void jw_obj_end(struct jw *w);
 void jw_arr(struct jw *w, const char *key);
 void jw_arr_end(struct jw *w);
-void jw_str(struct jw *w, const char *key, const char *s);  /* NULL -> null */
+void jw_str(struct jw *w, const char *key, const char *s); /* NULL -> null */
 void jw_strn(struct jw *w, const char *key, const char *s, size_t n);
 void jw_int(struct jw *w, const char *key, long long v);
 void jw_num(struct jw *w, const char *key, double v);

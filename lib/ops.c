@@ -60,7 +60,8 @@ ops_outbox(struct app *app, struct web_req *req)
 		if (state != NULL && i == 4) {
 			free(state);
 			free(limit);
-			return web_error(req, 400, "state must be pending, "
+			return web_error(req, 400,
+			    "state must be pending, "
 			    "running, done or dead");
 		}
 		if (limit != NULL)
@@ -69,8 +70,8 @@ ops_outbox(struct app *app, struct web_req *req)
 			n = 100;
 		buf_init(&b);
 		e = outbox_list(&app->traffic, state, n, &b);
-		rc = e == ERR_OK ? web_json(req, 200, buf_str(&b)) :
-		    web_error(req, err_http(e), err_str(e));
+		rc = e == ERR_OK ? web_json(req, 200, buf_str(&b))
+		                 : web_error(req, err_http(e), err_str(e));
 		buf_free(&b);
 		free(state);
 		free(limit);
@@ -95,8 +96,7 @@ ops_outbox(struct app *app, struct web_req *req)
 }
 
 /* Returns v, or def when v is NULL or blank. */
-static const char *
-or(const char *v, const char *def)
+static const char * or (const char *v, const char *def)
 {
 	return v != NULL && v[strspn(v, " \t")] != '\0' ? v : def;
 }
@@ -118,27 +118,29 @@ ops_test_notification(struct app *app, struct web_req *req)
 	if (req->method != WEB_POST)
 		return web_error(req, 405, "use POST");
 	memset(&f, 0, sizeof(f));
-	if (req->bodysz > 0 && (rc = amo_json_to_form(&f, req->body,
-	    req->bodysz, &app->amo.limits)) != ERR_OK)
+	if (req->bodysz > 0 &&
+	    (rc = amo_json_to_form(&f, req->body, req->bodysz,
+	         &app->amo.limits)) != ERR_OK)
 		return web_error(req, 400, "body must be a JSON object");
-	amount = or(form_get(&f, "sale_amount"), "5000");
+	amount = or (form_get(&f, "sale_amount"), "5000");
 	if (strtod(amount, NULL) <= 0 ||
 	    amount[strspn(amount, "0123456789.")] != '\0') {
 		form_free(&f);
-		return web_error(req, 400, "sale_amount must be a positive "
+		return web_error(req, 400,
+		    "sale_amount must be a positive "
 		    "number");
 	}
 	buf_init(&payload);
 	jw_init(&w, &payload);
 	jw_obj(&w, NULL);
 	jw_bool(&w, "test", 1);
-	jw_str(&w, "targetologist", or(form_get(&f, "targetologist"),
-	    "Kenesary"));
-	jw_str(&w, "contact_name", or(form_get(&f, "contact_name"),
-	    "Иван Тестовый"));
+	jw_str(&w, "targetologist",
+	    or (form_get(&f, "targetologist"), "Kenesary"));
+	jw_str(&w, "contact_name",
+	    or (form_get(&f, "contact_name"), "Иван Тестовый"));
 	jw_str(&w, "sale_amount", amount);
-	jw_str(&w, "product_name", or(form_get(&f, "product_name"),
-	    "Tripwire"));
+	jw_str(&w, "product_name",
+	    or (form_get(&f, "product_name"), "Tripwire"));
 	jw_obj_end(&w);
 	form_free(&f);
 	rc = buf_err(&payload);
@@ -147,7 +149,8 @@ ops_test_notification(struct app *app, struct web_req *req)
 		    buf_str(&payload), NULL, &id);
 	buf_free(&payload);
 	if (rc != ERR_OK)
-		return web_error(req, err_http(rc), "could not queue the "
+		return web_error(req, err_http(rc),
+		    "could not queue the "
 		    "notification");
 	/* Wait a little for a worker, so the caller sees the outcome. */
 	until = time(NULL) + cfg_int(&app->cfg, CFG_TEST_NOTIFY_WAIT, 10);
@@ -171,15 +174,17 @@ ops_test_notification(struct app *app, struct web_req *req)
 	else if (state != NULL && strcmp(state, "dead") == 0)
 		jw_str(&w, "message", "Test notification failed");
 	else
-		jw_str(&w, "message", "Test notification queued; no worker "
+		jw_str(&w, "message",
+		    "Test notification queued; no worker "
 		    "has delivered it yet");
 	jw_str(&w, "error", error);
 	jw_obj_end(&w);
-	status = state != NULL && strcmp(state, "dead") == 0 ? 502 :
-	    state != NULL && strcmp(state, "done") == 0 ? 200 : 202;
+	status = state != NULL && strcmp(state, "dead") == 0 ? 502
+	    : state != NULL && strcmp(state, "done") == 0    ? 200
+	                                                     : 202;
 	rc = buf_err(&out);
-	status = rc == ERR_OK ? web_json(req, status, buf_str(&out)) :
-	    web_error(req, 500, "out of memory");
+	status = rc == ERR_OK ? web_json(req, status, buf_str(&out))
+	                      : web_error(req, 500, "out of memory");
 	buf_free(&out);
 	free(state);
 	free(error);

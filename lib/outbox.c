@@ -130,8 +130,8 @@ outbox_backoff(int attempts, unsigned int seed)
 	base = n >= 12 ? 3600 : 1L << n;
 	if (base > 3600)
 		base = 3600;
-	jitter = base / 2 > 0 ? (long)(seed % (unsigned long)(base / 2 + 1)) :
-	    0;
+	jitter = base / 2 > 0 ? (long)(seed % (unsigned long)(base / 2 + 1))
+	                      : 0;
 	return base - base / 4 + jitter;
 }
 
@@ -145,8 +145,9 @@ outbox_fail(struct db *db, const struct outbox_job *job, const char *worker,
 	long delay;
 
 	*dead = permanent || job->attempts >= max_attempts;
-	delay = retry_after > 0 ? retry_after :
-	    outbox_backoff(job->attempts, (unsigned int)rand());
+	delay = retry_after > 0
+	    ? retry_after
+	    : outbox_backoff(job->attempts, (unsigned int)rand());
 	snprintf(id, sizeof(id), "%lld", job->id);
 	snprintf(secs, sizeof(secs), "%ld", delay);
 	v[3] = *dead ? "true" : "false";

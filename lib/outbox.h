@@ -17,8 +17,8 @@
 struct outbox_job {
 	long long id;
 	char *kind;
-	char *payload;     /* JSON text */
-	int attempts;      /* including this one */
+	char *payload; /* JSON text */
+	int attempts;  /* including this one */
 };
 
 /*
@@ -60,7 +60,6 @@ enum err outbox_list(struct db *db, const char *state, int limit,
     struct buf *b);
 
 /* Reads one job's state and last error (caller frees both). */
-enum err outbox_state(struct db *db, long long id, char **state,
-    char **error);
+enum err outbox_state(struct db *db, long long id, char **state, char **error);
 
 #endif

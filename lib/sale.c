@@ -14,24 +14,23 @@ static const char *const target_tables[TARGET__MAX] = {
 	"main_product_sales",   /* TARGET_MAIN */
 };
 
-static const char SQL_TARGET[] =
-    "SELECT target_table FROM pipelines"
-    " WHERE pipeline_id = $1::bigint AND active";
+static const char SQL_TARGET[] = "SELECT target_table FROM pipelines"
+                                 " WHERE pipeline_id = $1::bigint AND active";
 
 /*
  * One statement per target table: table names cannot be parameters, so
  * the target read from the pipelines table only selects among these.
  */
-#define SQL_INSERT(table)                                                  \
-	"INSERT INTO " table " (deal_id, pipeline_id, status_id, amount,"  \
-	" utm_source, utm_medium, utm_campaign, utm_content, utm_term,"    \
-	" targetologist, sale_date, raw_data)"                             \
-	" VALUES ($1::bigint, $2::bigint, $3::bigint,"                     \
-	" CASE WHEN $4::numeric > 0 THEN $4::numeric ELSE"                 \
-	" (SELECT default_amount FROM pipelines"                           \
-	"  WHERE pipeline_id = $2::bigint) END,"                           \
-	" $5, $6, $7, $8, $9, $10,"                                        \
-	" to_timestamp($11::bigint) AT TIME ZONE $12, $13::jsonb)"         \
+#define SQL_INSERT(table)                                                      \
+	"INSERT INTO " table " (deal_id, pipeline_id, status_id, amount,"      \
+	" utm_source, utm_medium, utm_campaign, utm_content, utm_term,"        \
+	" targetologist, sale_date, raw_data)"                                 \
+	" VALUES ($1::bigint, $2::bigint, $3::bigint,"                         \
+	" CASE WHEN $4::numeric > 0 THEN $4::numeric ELSE"                     \
+	" (SELECT default_amount FROM pipelines"                               \
+	"  WHERE pipeline_id = $2::bigint) END,"                               \
+	" $5, $6, $7, $8, $9, $10,"                                            \
+	" to_timestamp($11::bigint) AT TIME ZONE $12, $13::jsonb)"             \
 	" ON CONFLICT (deal_id) DO NOTHING RETURNING id"
 
 static const char *const sql_insert[TARGET__MAX] = {
@@ -78,7 +77,8 @@ targetologist(struct app *app, const struct amo_lead *l)
 	rc = rules_match_lead(&app->rules, &app->traffic, l, &ar);
 	if (rc != ERR_OK) {
 		log_warnx("could not attribute deal %lld, storing no "
-		    "targetologist: %s", l->id, err_str(rc));
+		          "targetologist: %s",
+		    l->id, err_str(rc));
 		return NULL;
 	}
 	return ar.team_name;

@@ -58,8 +58,8 @@ static enum err
 event(struct db *db, const struct amo_lead *l, time_t now)
 {
 	char id[32], pipe[32], opipe[32], st[32], ost[32], upd[32], at[32];
-	const char *v[8] = { id, amo_action_names[l->action], pipe, opipe,
-		st, ost, upd, at };
+	const char *v[8] = { id, amo_action_names[l->action], pipe, opipe, st,
+		ost, upd, at };
 
 	snprintf(id, sizeof(id), "%lld", l->id);
 	snprintf(pipe, sizeof(pipe), "%lld", l->pipeline_id);
@@ -212,6 +212,18 @@ integer(const struct form *f, const char *key, long long *out)
 	return *end == '\0' && *out >= 0 ? ERR_OK : ERR_VALIDATION;
 }
 
+static enum err flat(const struct form *, struct amo_event *);
+
+enum err
+track_flat(const struct form *f, struct amo_event *ev)
+{
+	enum err rc;
+
+	if ((rc = flat(f, ev)) != ERR_OK)
+		amo_event_free(ev);
+	return rc;
+}
+
 /* Builds one status-142 lead event from the flat JSON fields. */
 static enum err
 flat(const struct form *f, struct amo_event *ev)
@@ -255,8 +267,7 @@ flat(const struct form *f, struct amo_event *ev)
 		if ((rc = take(f, amo_utm_names[i], &l->utm[i])) != ERR_OK)
 			return rc;
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if ((rc = addfield(l, fields[i][0], f, fields[i][1])) !=
-		    ERR_OK)
+		if ((rc = addfield(l, fields[i][0], f, fields[i][1])) != ERR_OK)
 			return rc;
 	return ERR_OK;
 }
@@ -282,8 +293,7 @@ track_parse(struct app *app, const struct hook_meta *m, struct amo_event *ev,
 		rc = amo_from_form(ev, &f, &app->amo);
 	} else {
 		*isflat = 1;
-		if ((rc = flat(&f, ev)) != ERR_OK)
-			amo_event_free(ev);
+		rc = track_flat(&f, ev);
 	}
 	form_free(&f);
 	return rc;

@@ -1,6 +1,7 @@
 #ifndef AMOSYNC_TRACK_H
 #define AMOSYNC_TRACK_H
 
+#include "form.h"
 #include "hook.h"
 
 /*
@@ -10,9 +11,8 @@
  * amount, UTM tags and targetologist, and, only when that row is new, an
  * "enrich" job in the outbox, all in the caller's transaction.
  */
-enum err track_store(struct app *app, struct db *db,
-    const struct amo_event *ev, const struct hook_meta *m,
-    struct hook_result *res);
+enum err track_store(struct app *app, struct db *db, const struct amo_event *ev,
+    const struct hook_meta *m, struct hook_result *res);
 
 /*
  * hook_parse for /api/amocrm/sales-webhook: a JSON body with a top-level
@@ -22,5 +22,11 @@ enum err track_store(struct app *app, struct db *db,
  */
 enum err track_parse(struct app *app, const struct hook_meta *m,
     struct amo_event *ev, int *flat);
+
+/*
+ * Turns the flat fields (lead_id and sale_amount required, positive) into
+ * one status-142 lead event. ERR_VALIDATION or ERR_NOMEM leave ev empty.
+ */
+enum err track_flat(const struct form *f, struct amo_event *ev);
 
 #endif

@@ -127,28 +127,44 @@ static const char *
 reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 429: return "Too Many Requests";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return status < 500 ? "Error" : "Internal Server Error";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 429:
+		return "Too Many Requests";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return status < 500 ? "Error" : "Internal Server Error";
 	}
 }
 
 int
-web_reply(struct web_req *req, int status, const char *ctype,
-    const char *body, size_t len)
+web_reply(struct web_req *req, int status, const char *ctype, const char *body,
+    size_t len)
 {
 	FCGX_Request *r = req->fcgi;
 	char head[512];
@@ -161,8 +177,7 @@ web_reply(struct web_req *req, int status, const char *ctype,
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\nContent-Type: %s\r\n"
 	    "Cache-Control: no-store\r\n%s%s%sContent-Length: %zu\r\n\r\n",
-	    status, reason(status), ctype,
-	    status == 405 ? "Allow: " : "",
+	    status, reason(status), ctype, status == 405 ? "Allow: " : "",
 	    status == 405 ? (req->allow[0] ? req->allow : "POST") : "",
 	    status == 405 ? "\r\n" : "", len);
 	if (n < 0 || (size_t)n >= sizeof(head))
@@ -178,8 +193,8 @@ web_json(struct web_req *req, int status, const char *json)
 {
 	if (json == NULL)
 		json = "{}";
-	return web_reply(req, status, "application/json; charset=utf-8",
-	    json, strlen(json));
+	return web_reply(req, status, "application/json; charset=utf-8", json,
+	    strlen(json));
 }
 
 int
@@ -195,8 +210,10 @@ web_error(struct web_req *req, int status, const char *msg)
 	jw_bool(&w, "success", 0);
 	jw_str(&w, "error", msg);
 	jw_obj_end(&w);
-	rc = web_json(req, status, buf_err(&b) == ERR_OK ? buf_str(&b) :
-	    "{\"success\":false,\"error\":\"out of memory\"}");
+	rc = web_json(req, status,
+	    buf_err(&b) == ERR_OK
+	        ? buf_str(&b)
+	        : "{\"success\":false,\"error\":\"out of memory\"}");
 	buf_free(&b);
 	return rc;
 }
@@ -228,7 +245,7 @@ web_query(const struct web_req *req, const char *name)
 			if (eq == amp)
 				return strdup("");
 			if (form_decode(eq + 1, (size_t)(amp - eq - 1), 1, &out,
-			    &outlen) != ERR_OK)
+			        &outlen) != ERR_OK)
 				return NULL;
 			return out;
 		}

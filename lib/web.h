@@ -12,28 +12,35 @@
  * bounded body, and answers with web_reply()/web_json(). Everything in a
  * web_req dies when the handler returns.
  */
-enum web_method { WEB_GET, WEB_HEAD, WEB_POST, WEB_PUT, WEB_PATCH,
-	WEB_DELETE, WEB_OTHER };
+enum web_method {
+	WEB_GET,
+	WEB_HEAD,
+	WEB_POST,
+	WEB_PUT,
+	WEB_PATCH,
+	WEB_DELETE,
+	WEB_OTHER
+};
 
 struct app;
 
 struct web_req {
-	void *fcgi;              /* FCGX_Request, opaque outside web.c */
+	void *fcgi; /* FCGX_Request, opaque outside web.c */
 	enum web_method method;
 	const char *method_name;
-	const char *path;        /* DOCUMENT_URI, without the query */
-	const char *query;       /* QUERY_STRING, "" when none */
-	const char *ctype;       /* CONTENT_TYPE, "" when none */
-	const char *reqid;       /* REQUEST_ID from nginx, "" when none */
-	const char *remote;      /* REMOTE_ADDR */
+	const char *path;   /* DOCUMENT_URI, without the query */
+	const char *query;  /* QUERY_STRING, "" when none */
+	const char *ctype;  /* CONTENT_TYPE, "" when none */
+	const char *reqid;  /* REQUEST_ID from nginx, "" when none */
+	const char *remote; /* REMOTE_ADDR */
 	const char *user_agent;
-	const char *user;        /* REMOTE_USER (admin auth), "" when none */
-	char *body;              /* NUL-terminated, NULL when none */
+	const char *user; /* REMOTE_USER (admin auth), "" when none */
+	char *body;       /* NUL-terminated, NULL when none */
 	size_t bodysz;
-	size_t content_length;   /* as announced */
-	int too_big;             /* announced length exceeded the limit */
+	size_t content_length; /* as announced */
+	int too_big;           /* announced length exceeded the limit */
 	int replied;
-	char allow[64];          /* Allow header of a 405; "POST" if empty */
+	char allow[64]; /* Allow header of a 405; "POST" if empty */
 };
 
 typedef int (*web_handler)(struct app *app, struct web_req *req);

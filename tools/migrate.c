@@ -46,7 +46,8 @@ static const char SQL_RECORD[] =
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: amosync-migrate [-f envfile] [-d sqldir] "
+	fprintf(stderr,
+	    "usage: amosync-migrate [-f envfile] [-d sqldir] "
 	    "traffic|landing ...\n");
 	exit(2);
 }
@@ -175,8 +176,7 @@ migrate(struct cfg *c, enum target t, const char *sqldir)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if ((rc = apply(&db, dir, list[i]->d_name, &applied)) !=
-		    ERR_OK)
+		if ((rc = apply(&db, dir, list[i]->d_name, &applied)) != ERR_OK)
 			goto out;
 		if (applied) {
 			log_info("%s: applied %s", target_names[t],

@@ -68,10 +68,10 @@ one(struct app *app, struct jobs *j, const char *me, int lease, int max)
 		if (outbox_done(&app->traffic, &job, me) != ERR_OK)
 			log_warnx("could not mark job %lld done", job.id);
 	} else if (outbox_fail(&app->traffic, &job, me, out.error,
-	    out.retry_after, out.permanent, max, &dead) == ERR_OK && dead) {
+	               out.retry_after, out.permanent, max, &dead) == ERR_OK &&
+	    dead) {
 		if (jobs_dead(j, &job) != ERR_OK)
-			log_warnx("could not follow up dead job %lld",
-			    job.id);
+			log_warnx("could not follow up dead job %lld", job.id);
 	}
 	outbox_job_free(&job);
 	return 1;

@@ -235,7 +235,18 @@ traffic "INSERT INTO outbox_jobs (kind, payload, state, attempts, claimed_by, cl
 wait_for 20 delivered 'Lease Expired'
 is "$(messages_for 'Lease Expired')" 1 "expired lease: job taken over and delivered once"
 
-# 13. Workers stop cleanly on SIGTERM, holding no job.
+# 13. PostgreSQL restarts under the running workers: they reconnect and
+#     carry on.
+stack_pg_down "$STACK"
+sleep 1
+stack_pg_up "$STACK"
+addlead 8400 9400 'After Restart'
+post /api/amocrm/sales-webhook $FORM "$(sale 8400)"
+is "$STATUS" 200 "postgres restart: webhook accepted"
+wait_for 30 delivered 'After Restart'
+is "$(messages_for 'After Restart')" 1 "postgres restart: workers delivered after reconnecting"
+
+# 14. Workers stop cleanly on SIGTERM, holding no job.
 stack_stop_workers "$STACK"
 is "$(ls "$STACK"/run/worker-*.pid 2>/dev/null | wc -l)" 0 "workers stopped"
 is "$(traffic "SELECT count(*) FROM outbox_jobs WHERE state = 'running'")" 0 "no job left claimed"

@@ -13,7 +13,7 @@ static const struct amount_case amounts[] = {
 	{ "5000", "5,000 ₸" },
 	{ "490000", "490,000 ₸" },
 	{ "490000.00", "490,000 ₸" },
-	{ "4952.5", "4,952 ₸" },   /* %.0f rounds half to even */
+	{ "4952.5", "4,952 ₸" }, /* %.0f rounds half to even */
 	{ "4953.6", "4,954 ₸" },
 	{ "0", "0 ₸" },
 	{ "999", "999 ₸" },
@@ -31,8 +31,7 @@ main(void)
 		"Express Course", "tripwire_test_1", 0 };
 	struct announce evil = { "<b>Team</b>", NULL, "Tom & \"Jerry\" <x>",
 		"490000", "<script>&", "<script>&", 0 };
-	struct announce t = { NULL, NULL, NULL, "5000", "Tripwire", NULL,
-		1 };
+	struct announce t = { NULL, NULL, NULL, "5000", "Tripwire", NULL, 1 };
 	struct buf b;
 	size_t i;
 

@@ -39,8 +39,8 @@ main(void)
 	cfg_free(&c);
 
 	writefile("# comment\n\nexport AMOCRM_DOMAIN=fromfile\n"
-	    "TELEGRAM_CHAT_ID = \"-100123\"\nUNKNOWN_KEY=x\n"
-	    "AMOSYNC_MAX_BODY='2048'\n");
+	          "TELEGRAM_CHAT_ID = \"-100123\"\nUNKNOWN_KEY=x\n"
+	          "AMOSYNC_MAX_BODY='2048'\n");
 	ok(cfg_load(&c, path) == ERR_OK, "env file loads");
 	is_str(cfg_str(&c, CFG_AMOCRM_DOMAIN), "fromfile", "export form");
 	is_str(cfg_str(&c, CFG_TELEGRAM_CHAT_ID), "-100123", "quotes");

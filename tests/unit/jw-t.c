@@ -18,13 +18,13 @@ static const struct esc_case esc_cases[] = {
 	{ "\x01\x1f", 2, "\\u0001\\u001f" },
 	{ "<script>&", 9, "\\u003cscript\\u003e\\u0026" },
 	{ "\xd0\x97\xd0\xb0\xd0\xbf", 6, "\xd0\x97\xd0\xb0\xd0\xbf" },
-	{ "\xe2\x82\xb8", 3, "\xe2\x82\xb8" },              /* tenge sign */
-	{ "\xf0\x9f\x8e\x89", 4, "\xf0\x9f\x8e\x89" },      /* emoji */
-	{ "bad\xff", 4, "bad\xef\xbf\xbd" },                /* invalid */
-	{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" },      /* overlong */
+	{ "\xe2\x82\xb8", 3, "\xe2\x82\xb8" },         /* tenge sign */
+	{ "\xf0\x9f\x8e\x89", 4, "\xf0\x9f\x8e\x89" }, /* emoji */
+	{ "bad\xff", 4, "bad\xef\xbf\xbd" },           /* invalid */
+	{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong */
 	{ "\xed\xa0\x80", 3,
-	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },         /* surrogate */
-	{ "\xd0", 1, "\xef\xbf\xbd" },                      /* truncated */
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
+	{ "\xd0", 1, "\xef\xbf\xbd" },                /* truncated */
 	{ "a\0b", 3, "a\\u0000b" },
 };
 
