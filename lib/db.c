@@ -10,7 +10,7 @@ db_init(struct db *db, const char *name, const char *conninfo)
 {
 	memset(db, 0, sizeof(*db));
 	snprintf(db->name, sizeof(db->name), "%s", name);
-	db->connect_timeout = 5;
+	db->connect_timeout = 2;
 	if (conninfo == NULL || *conninfo == '\0') {
 		log_warnx("no connection string for the %s database", name);
 		return ERR_CONFIG;

@@ -17,6 +17,9 @@
 #include "spool.h"
 #include "web.h"
 
+/* Per transaction, so it is safe behind a transaction-mode pooler. */
+static const char SQL_TIMEOUT[] = "SET LOCAL statement_timeout = 1500";
+
 static const char SQL_RECORD[] =
     "INSERT INTO webhook_requests (endpoint, request_id, amocrm_request_id,"
     " remote_addr, user_agent, content_type, body_size, raw_body,"
@@ -121,6 +124,11 @@ step(struct app *app, const struct hook_step *st, int first,
 		mine.saved = mine.duplicates = mine.ignored = 0;
 		if ((rc = db_begin(st->db)) != ERR_OK)
 			continue;
+		/* amoCRM waits 2 s: better spool than hang on a slow DB. */
+		if ((rc = db_run(st->db, SQL_TIMEOUT, 0, NULL)) != ERR_OK) {
+			db_rollback(st->db);
+			continue;
+		}
 		if ((rc = st->store(app, st->db, ev, m, &mine)) == ERR_OK &&
 		    (!first ||
 		        (rc = record(st->db, m, 200, outcome(&mine), NULL,
