@@ -5,16 +5,12 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "endpoints.h"
 #include "hook.h"
 #include "log.h"
-#include "track.h"
 #include "web.h"
 
-static struct hook_def def = {
-	.endpoint = "sales-webhook",
-	.message = "Sales webhook processed",
-	.parse = track_parse,
-};
+static struct hook_def def;
 
 static int
 handle(struct app *app, struct web_req *req)
@@ -30,14 +26,11 @@ main(int argc, char *argv[])
 
 	if (app_init(&app, "sales-webhook", argc, argv) != ERR_OK)
 		return EXIT_FAILURE;
-	if (!app.has_traffic) {
+	if (endpoints_sales_webhook(&app, &def) == -1) {
 		log_errx("TRAFFIC_DATABASE_URL is not set");
 		app_free(&app);
 		return EXIT_FAILURE;
 	}
-	def.steps[0].db = &app.traffic;
-	def.steps[0].store = track_store;
-	def.nsteps = 1;
 	app.after = hook_after;
 	app.after_arg = &def;
 	rc = web_serve(&app, app.sockpath, handle);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,8 @@
 #include "app.h"
 #include "buf.h"
 #include "hook.h"
-#include "jw.h"
 #include "log.h"
 #include "spool.h"
-#include "web.h"
 
 /* Per transaction, so it is safe behind a transaction-mode pooler. */
 static const char SQL_TIMEOUT[] = "SET LOCAL statement_timeout = 1500";
@@ -192,6 +191,59 @@ hook_process(struct app *app, const struct hook_def *def,
 	return rc;
 }
 
+/*
+ * Takes a spool file for this process by renaming it to
+ * ".claim-<pid>-<name>", so an endpoint and a worker replaying the same
+ * directory never process one file twice at once. Returns 0 if another
+ * process was first.
+ */
+static int
+claim(const char *dir, const char *name, char *path, size_t len)
+{
+	char from[4096];
+
+	snprintf(from, sizeof(from), "%s/%s", dir, name);
+	snprintf(path, len, "%s/.claim-%d-%s", dir, (int)getpid(), name);
+	return rename(from, path) == 0;
+}
+
+/* Gives a claimed file back under its own name. */
+static void
+unclaim(const char *dir, const char *name, const char *path)
+{
+	char to[4096];
+
+	snprintf(to, sizeof(to), "%s/%s", dir, name);
+	if (rename(path, to) == -1)
+		log_warn("could not put back %s", path);
+}
+
+/*
+ * Puts back files claimed by processes that no longer run (killed while
+ * replaying), so that they are replayed again.
+ */
+static void
+orphans(const char *dir, struct dirent **list, int n)
+{
+	char path[4096];
+	const char *name;
+	char *end;
+	long pid;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strncmp(list[i]->d_name, ".claim-", 7) != 0)
+			continue;
+		pid = strtol(list[i]->d_name + 7, &end, 10);
+		if (*end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		name = end + 1;
+		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+		unclaim(dir, name, path);
+	}
+}
+
 int
 hook_replay(struct app *app, const struct hook_def *def)
 {
@@ -206,13 +258,14 @@ hook_replay(struct app *app, const struct hook_def *def)
 
 	if (*dir == '\0' || (n = scandir(dir, &list, NULL, alphasort)) < 0)
 		return 0;
+	orphans(dir, list, n);
 	for (i = 0; i < n; i++) {
 		const char *name = list[i]->d_name;
 
 		if (strncmp(name, def->endpoint, plen) != 0 ||
-		    name[plen] != '-' || strstr(name, ".req") == NULL)
+		    name[plen] != '-' || strstr(name, ".req") == NULL ||
+		    !claim(dir, name, path, sizeof(path)))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		memset(&m, 0, sizeof(m));
 		m.endpoint = def->endpoint;
 		rc = spool_read(path, &m, &data);
@@ -220,8 +273,10 @@ hook_replay(struct app *app, const struct hook_def *def)
 			rc = hook_process(app, def, &m, &res, err, sizeof(err));
 			free(data);
 		}
-		if (rc == ERR_DB)
+		if (rc == ERR_DB) {
+			unclaim(dir, name, path);
 			break;
+		}
 		if (unlink(path) == -1)
 			log_warn("could not remove %s", path);
 		else
@@ -234,126 +289,4 @@ hook_replay(struct app *app, const struct hook_def *def)
 		log_info("replayed %d spooled %s requests", done,
 		    def->endpoint);
 	return done;
-}
-
-/* Milliseconds since start. */
-static long long
-since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)(now.tv_sec - start->tv_sec) * 1000 +
-	    (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-static int
-reply(struct web_req *req, int status, int success, const char *message,
-    const char *error, const struct hook_result *r,
-    const struct timespec *start)
-{
-	char dur[32];
-	struct buf b;
-	struct jw w;
-	int rc;
-
-	buf_init(&b);
-	jw_init(&w, &b);
-	jw_obj(&w, NULL);
-	jw_bool(&w, "success", success);
-	if (message != NULL)
-		jw_str(&w, "message", message);
-	if (error != NULL)
-		jw_str(&w, "error", error);
-	jw_int(&w, "leads_processed", r->processed);
-	jw_int(&w, "leads_saved", r->saved);
-	if (r->duplicates > 0)
-		jw_int(&w, "duplicates", r->duplicates);
-	if (req->reqid[0] != '\0')
-		jw_str(&w, "webhookId", req->reqid);
-	if (r->flat) {
-		/* The original sales-webhook's fields, for flat JSON posts. */
-		jw_str(&w, "sale_id", r->sale_id[0] ? r->sale_id : NULL);
-		jw_str(&w, "targetologist",
-		    r->targetologist[0] ? r->targetologist : "Unknown");
-		jw_obj(&w, "saved_to");
-		jw_bool(&w, "all_sales_tracking", r->saved > 0);
-		jw_obj_end(&w);
-		if (r->duplicates > 0)
-			jw_bool(&w, "duplicate", 1);
-	}
-	snprintf(dur, sizeof(dur), "%lldms", since(start));
-	jw_str(&w, "duration", dur);
-	jw_obj_end(&w);
-	if (buf_err(&b) != ERR_OK)
-		rc = web_error(req, 500, "out of memory");
-	else
-		rc = web_json(req, status, buf_str(&b));
-	buf_free(&b);
-	return rc;
-}
-
-static time_t next_replay;
-
-void
-hook_after(struct app *app)
-{
-	const struct hook_def *def = app->after_arg;
-
-	if (def == NULL || time(NULL) < next_replay)
-		return;
-	next_replay = time(NULL) + 60;
-	hook_replay(app, def);
-}
-
-int
-hook_serve(struct app *app, struct web_req *req, const struct hook_def *def)
-{
-	struct hook_result res;
-	struct hook_meta m;
-	struct timespec start;
-	char err[256];
-	enum err rc;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	memset(&res, 0, sizeof(res));
-	memset(&m, 0, sizeof(m));
-	m.endpoint = def->endpoint;
-	m.reqid = req->reqid;
-	m.amo_reqid = web_param(req, "HTTP_X_AMOCRM_REQUESTID");
-	m.remote = req->remote;
-	m.user_agent = req->user_agent;
-	m.ctype = req->ctype;
-	m.body = req->body;
-	m.bodysz = req->bodysz;
-
-	if (req->method == WEB_HEAD)
-		return web_json(req, 200, NULL);
-	if (req->method != WEB_POST)
-		return web_error(req, 405, "use POST");
-	if (req->too_big) {
-		snprintf(err, sizeof(err),
-		    "body of %zu bytes is over the "
-		    "%zu-byte limit",
-		    req->content_length, app->amo.limits.max_body);
-		m.bodysz = req->content_length;
-		if (hook_record(def->steps[0].db, &m, 413, "too_large", err) ==
-		    ERR_DB)
-			log_warnx("could not record an oversized request");
-		return reply(req, 413, 0, NULL, err, &res, &start);
-	}
-	rc = hook_process(app, def, &m, &res, err, sizeof(err));
-	if (rc == ERR_DB) {
-		/* R8: accepted even when PostgreSQL is down. */
-		if (spool_write(cfg_str(&app->cfg, CFG_SPOOL_DIR), &m) !=
-		    ERR_OK)
-			return reply(req, 503, 0, NULL,
-			    "database unavailable; please retry", &res, &start);
-		next_replay = time(NULL) + 5;
-		return reply(req, 200, 1, "Accepted; stored for replay", NULL,
-		    &res, &start);
-	}
-	if (rc != ERR_OK)
-		return reply(req, err_http(rc), 0, NULL, err, &res, &start);
-	return reply(req, 200, 1, def->message, NULL, &res, &start);
 }

@@ -13,9 +13,14 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "endpoints.h"
+#include "hook.h"
 #include "jobs.h"
 #include "log.h"
 #include "outbox.h"
+
+/* Seconds between the worker's looks into the spool directory. */
+#define SPOOL_INTERVAL 10
 
 static volatile sig_atomic_t stopping;
 
@@ -48,6 +53,22 @@ nap(long ms)
 
 	if (!stopping)
 		nanosleep(&ts, NULL);
+}
+
+/*
+ * Replays the spool of both webhooks, so requests taken while the database
+ * was down are stored even if no further webhook arrives to trigger the
+ * endpoint's own replay.
+ */
+static void
+replay(struct app *app)
+{
+	struct hook_def def;
+
+	if (endpoints_funnel_sale(app, &def) == 0)
+		hook_replay(app, &def);
+	if (endpoints_sales_webhook(app, &def) == 0)
+		hook_replay(app, &def);
 }
 
 /* Claims and runs one job; returns 1 if there was one. */
@@ -83,6 +104,7 @@ main(int argc, char *argv[])
 	struct app app;
 	struct jobs j;
 	char me[128], host[64];
+	time_t next_replay;
 	long poll;
 	int lease, max;
 
@@ -107,9 +129,15 @@ main(int argc, char *argv[])
 	poll = (long)cfg_int(&app.cfg, CFG_WORKER_POLL_MS, 500);
 	signals();
 	log_info("worker %s started", me);
-	while (!stopping)
+	next_replay = 0;
+	while (!stopping) {
+		if (time(NULL) >= next_replay) {
+			replay(&app);
+			next_replay = time(NULL) + SPOOL_INTERVAL;
+		}
 		if (!one(&app, &j, me, lease, max))
 			nap(poll);
+	}
 	log_info("worker %s stopped", me);
 	jobs_free(&j);
 	app_free(&app);

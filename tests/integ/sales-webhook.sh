@@ -235,16 +235,20 @@ traffic "INSERT INTO outbox_jobs (kind, payload, state, attempts, claimed_by, cl
 wait_for 20 delivered 'Lease Expired'
 is "$(messages_for 'Lease Expired')" 1 "expired lease: job taken over and delivered once"
 
-# 13. PostgreSQL restarts under the running workers: they reconnect and
-#     carry on.
+# 13. PostgreSQL down: the webhook is spooled and answered 200; when it is
+#     back the worker replays the spool, though no other webhook arrives,
+#     and the workers reconnect and carry on.
+addlead 8400 9400 'After Restart'
 stack_pg_down "$STACK"
+post /api/amocrm/sales-webhook $FORM "$(sale 8400)"
+is "$STATUS" 200 "postgres down: webhook accepted"
+is "$(ls "$STACK/spool" | grep -c '^sales-webhook-')" 1 "postgres down: request spooled"
 sleep 1
 stack_pg_up "$STACK"
-addlead 8400 9400 'After Restart'
-post /api/amocrm/sales-webhook $FORM "$(sale 8400)"
-is "$STATUS" 200 "postgres restart: webhook accepted"
 wait_for 30 delivered 'After Restart'
-is "$(messages_for 'After Restart')" 1 "postgres restart: workers delivered after reconnecting"
+is "$(messages_for 'After Restart')" 1 "postgres back: the worker replayed the spool, announced once"
+is "$(traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8400'")" 1 "postgres back: one row"
+is "$(ls -A "$STACK/spool" | wc -l)" 0 "postgres back: spool empty"
 
 # 14. Workers stop cleanly on SIGTERM, holding no job.
 stack_stop_workers "$STACK"
