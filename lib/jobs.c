@@ -8,14 +8,33 @@
 #include "form.h"
 #include "jobs.h"
 #include "log.h"
+#include "rules.h"
 #include "text.h"
 
-static const char SQL_ENRICH[] = "UPDATE all_sales_tracking SET"
-                                 " contact_name = coalesce($2, contact_name),"
-                                 " contact_phone = coalesce($3, contact_phone),"
-                                 " contact_email = coalesce($4, contact_email),"
-                                 " lead_name = coalesce(lead_name, $5)"
-                                 " WHERE lead_id = $1";
+/*
+ * Contact details always; UTM tags and the price only where the webhook
+ * had none (the Digital Pipeline's compact form carries neither).
+ */
+static const char SQL_ENRICH[] =
+    "UPDATE all_sales_tracking SET"
+    " contact_name = coalesce($2, contact_name),"
+    " contact_phone = coalesce($3, contact_phone),"
+    " contact_email = coalesce($4, contact_email),"
+    " lead_name = coalesce(lead_name, $5),"
+    " utm_source = coalesce(utm_source, $6),"
+    " utm_medium = coalesce(utm_medium, $7),"
+    " utm_campaign = coalesce(utm_campaign, $8),"
+    " utm_content = coalesce(utm_content, $9),"
+    " utm_term = coalesce(utm_term, $10),"
+    " sale_amount = CASE WHEN raw_webhook_data->>'price' IS NULL"
+    "  AND $11::numeric > 0 THEN $11::numeric ELSE sale_amount END"
+    " WHERE lead_id = $1"
+    " RETURNING targetologist IS NULL, utm_source, utm_medium,"
+    "  utm_campaign, utm_content, utm_term";
+
+static const char SQL_ATTRIBUTE[] =
+    "UPDATE all_sales_tracking SET targetologist = $2,"
+    " attribution_confidence = $3 WHERE lead_id = $1";
 
 static const char SQL_SALE[] =
     "SELECT s.targetologist, t.emoji, coalesce(s.contact_name, s.lead_name),"
@@ -116,6 +135,46 @@ failed(struct job_outcome *out, enum err rc, long retry_after,
 	return rc;
 }
 
+_Static_assert(ATTR_FIELD_TERM == (int)AMO_UTM_TERM &&
+    ATTR_FIELD_SOURCE == (int)AMO_UTM_SOURCE,
+    "attr fields and amo UTM tags share one order");
+
+/*
+ * Stores what amoCRM told about the sale (v: the SQL_ENRICH parameters)
+ * inside the caller's transaction. A sale that had no team because its
+ * webhook carried no UTM tags is attributed now, from the lead's fields.
+ */
+static enum err
+store_enrichment(struct jobs *j, long long lead_id, const char *const *v)
+{
+	struct db *db = &j->app->traffic;
+	struct attr_result ar;
+	struct attr_utm utm;
+	const char *w[3];
+	PGresult *res;
+	enum err rc;
+	int t;
+
+	(void)lead_id;
+	if ((res = db_exec(db, SQL_ENRICH, 11, v, &rc)) == NULL)
+		return rc;
+	if (PQntuples(res) == 0 || strcmp(db_val(res, 0, 0), "t") != 0) {
+		PQclear(res);
+		return ERR_OK;
+	}
+	for (t = 0; t < ATTR_FIELD__MAX; t++)
+		utm.v[t] = db_val(res, 0, 1 + t);
+	rc = rules_match(&j->app->rules, db, &utm, &ar);
+	if (rc == ERR_OK && ar.team_name != NULL) {
+		w[0] = v[0];
+		w[1] = ar.team_name;
+		w[2] = attr_conf_name(ar.conf);
+		rc = db_run(db, SQL_ATTRIBUTE, 3, w);
+	}
+	PQclear(res);
+	return rc;
+}
+
 /* Fetches the lead's main contact and stores it; then the announcement. */
 static enum err
 enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
@@ -124,9 +183,10 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 	struct amocrm_status st;
 	struct amocrm_lead l;
 	struct amocrm_contact c;
-	char id[32];
-	const char *v[5];
+	char id[32], price[32];
+	const char *v[11];
 	enum err rc;
+	int t;
 
 	if (!j->has_amo)
 		return failed(out, ERR_CONFIG, 0,
@@ -141,13 +201,18 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 		return failed(out, rc, st.retry_after, st.reason);
 	}
 	snprintf(id, sizeof(id), "%lld", lead_id);
+	snprintf(price, sizeof(price), "%lld", l.price);
 	v[0] = id;
 	v[1] = c.name;
 	v[2] = c.nphones > 0 ? c.phones[0] : NULL;
 	v[3] = c.nemails > 0 ? c.emails[0] : NULL;
 	v[4] = l.name;
+	for (t = 0; t < ATTR_FIELD__MAX; t++)
+		v[5 + t] = amocrm_lead_field(&l, j->app->amo.utm_field[t],
+		    amo_utm_names[t]);
+	v[10] = price;
 	if ((rc = db_begin(db)) == ERR_OK &&
-	    (rc = db_run(db, SQL_ENRICH, 5, v)) == ERR_OK &&
+	    (rc = store_enrichment(j, lead_id, v)) == ERR_OK &&
 	    (rc = jobs_enqueue_announce(db, lead_id)) == ERR_OK)
 		rc = db_commit(db);
 	db_rollback(db);

@@ -14,8 +14,9 @@ static const char *const target_tables[TARGET__MAX] = {
 	"main_product_sales",   /* TARGET_MAIN */
 };
 
-static const char SQL_TARGET[] = "SELECT target_table FROM pipelines"
-                                 " WHERE pipeline_id = $1::bigint AND active";
+static const char SQL_TARGET[] =
+    "SELECT target_table FROM pipelines"
+    " WHERE pipeline_id = $1::bigint AND active";
 
 /*
  * One statement per target table: table names cannot be parameters, so

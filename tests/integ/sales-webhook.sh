@@ -99,7 +99,18 @@ addlead 8009 9109 'Arystan Client'
 post /api/amocrm/sales-webhook $FORM "$(body '{"leads":[{"id":8009,"name":"Сделка 8009","status_id":142,"pipeline_id":10418746,"fields":[[434729,"utm_campaign","arystan_3-1"]]}]}')"
 wait_for 20 delivered 'Arystan Client'
 is "$(message_chat 'Arystan Client')" "-100777" "team chat: message sent to the team's chat"
-like "$(message_text 'Arystan Client')" '💰 <b>Сумма:</b> 490,000 ₸' "team chat: flagship list price"
+like "$(message_text 'Arystan Client')" '💰 <b>Сумма:</b> 5,000 ₸' "team chat: the lead's price from amoCRM when the webhook had none"
+
+# The Digital Pipeline's compact form (no price, no UTM): enrichment takes
+# both from the lead in amoCRM and attributes the sale then.
+amo_ctl POST /__control/leads '{"leads":[{"id":8500,"name":"Сделка 8500","price":777000,"status_id":142,"pipeline_id":10418746,"created_at":1764300000,"updated_at":1764300000,"account_id":29000001,"custom_fields_values":[{"field_id":434731,"field_name":"utm_source","field_code":"UTM_SOURCE","field_type":"tracking_data","values":[{"value":"ig"}]},{"field_id":434729,"field_name":"utm_campaign","field_code":"UTM_CAMPAIGN","field_type":"tracking_data","values":[{"value":"arystan_promo"}]}],"_embedded":{"tags":[],"companies":[],"contacts":[{"id":9500,"is_main":true}]}}],"contacts":[{"id":9500,"name":"Compact Client","custom_fields_values":null,"account_id":29000001}]}' >/dev/null
+post /api/amocrm/sales-webhook $FORM 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=8500&leads%5Bstatus%5D%5B0%5D%5Bstatus_id%5D=142&leads%5Bstatus%5D%5B0%5D%5Bpipeline_id%5D=10418746&leads%5Bstatus%5D%5B0%5D%5Bold_status_id%5D=81854618&leads%5Bstatus%5D%5B0%5D%5Bold_pipeline_id%5D=10418746&account%5Bid%5D=29000001&account%5Bsubdomain%5D=onaiagencykz'
+is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "compact form: stored"
+wait_for 20 delivered 'Compact Client'
+is "$(traffic "SELECT sale_amount || '|' || utm_source || '|' || utm_campaign || '|' || targetologist || '|' || attribution_confidence FROM all_sales_tracking WHERE lead_id = '8500'")" \
+	"777000|ig|arystan_promo|Arystan|medium" "compact form: price, UTM and team from amoCRM"
+like "$(message_text 'Compact Client')" '🦁 <b>Таргетолог:</b> Arystan' "compact form: announced with the team"
+like "$(message_text 'Compact Client')" '777,000 ₸' "compact form: announced with the real price"
 
 # 2. Fifty identical webhooks at once: one row, one message.
 addlead 8002 9102 'Concurrent Client'
