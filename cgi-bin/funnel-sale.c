@@ -1,39 +1,12 @@
 /*
  * POST /api/amocrm/funnel-sale (also /webhook/amocrm/traffic): Express and
- * Flagship sales from amoCRM into the landing database (R5).
+ * Flagship sales from amoCRM into the landing database (R5), each sale
+ * also tracked in the traffic database. Needs LANDING_DATABASE_URL.
  */
-#include <stdlib.h>
-
-#include "app.h"
 #include "endpoints.h"
-#include "hook.h"
-#include "log.h"
-#include "web.h"
-
-static struct hook_def def;
-
-static int
-handle(struct app *app, struct web_req *req)
-{
-	return hook_serve(app, req, &def);
-}
 
 int
 main(int argc, char *argv[])
 {
-	struct app app;
-	int rc;
-
-	if (app_init(&app, "funnel-sale", argc, argv) != ERR_OK)
-		return EXIT_FAILURE;
-	if (endpoints_funnel_sale(&app, &def) == -1) {
-		log_errx("LANDING_DATABASE_URL is not set");
-		app_free(&app);
-		return EXIT_FAILURE;
-	}
-	app.after = hook_after;
-	app.after_arg = &def;
-	rc = web_serve(&app, app.sockpath, handle);
-	app_free(&app);
-	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hook_main(argc, argv, "funnel-sale", endpoints_funnel_sale);
 }

@@ -32,4 +32,10 @@ struct app {
 enum err app_init(struct app *app, const char *name, int argc, char *argv[]);
 void app_free(struct app *app);
 
+/*
+ * Calls fn on SIGTERM and SIGINT, installed without SA_RESTART so that a
+ * blocking accept() or sleep returns; ignores SIGPIPE.
+ */
+void app_on_stop(void (*fn)(int));
+
 #endif

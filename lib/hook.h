@@ -104,4 +104,12 @@ int hook_replay(struct app *app, const struct hook_def *def);
  */
 void hook_after(struct app *app);
 
+/*
+ * The whole main() of a webhook program: app_init() from the command
+ * line, define(app, def) (it returns -1 when a database it needs is not
+ * configured), then serve until SIGTERM. Returns an exit status.
+ */
+int hook_main(int argc, char *argv[], const char *name,
+    int (*define)(struct app *, struct hook_def *));
+
 #endif

@@ -4,6 +4,7 @@
  * that programs without FastCGI (the worker) can replay the spool.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,7 +35,6 @@ reply(struct web_req *req, int status, int success, const char *message,
 	char dur[32];
 	struct buf b;
 	struct jw w;
-	int rc;
 
 	buf_init(&b);
 	jw_init(&w, &b);
@@ -64,12 +64,7 @@ reply(struct web_req *req, int status, int success, const char *message,
 	snprintf(dur, sizeof(dur), "%lldms", since(start));
 	jw_str(&w, "duration", dur);
 	jw_obj_end(&w);
-	if (buf_err(&b) != ERR_OK)
-		rc = web_error(req, 500, "out of memory");
-	else
-		rc = web_json(req, status, buf_str(&b));
-	buf_free(&b);
-	return rc;
+	return web_send(req, status, &b);
 }
 
 static time_t next_replay;
@@ -135,4 +130,33 @@ hook_serve(struct app *app, struct web_req *req, const struct hook_def *def)
 	if (rc != ERR_OK)
 		return reply(req, err_http(rc), 0, NULL, err, &res, &start);
 	return reply(req, 200, 1, def->message, NULL, &res, &start);
+}
+
+/* A web_handler: the hook definition travels in app->after_arg. */
+static int
+handle(struct app *app, struct web_req *req)
+{
+	return hook_serve(app, req, app->after_arg);
+}
+
+int
+hook_main(int argc, char *argv[], const char *name,
+    int (*define)(struct app *, struct hook_def *))
+{
+	struct hook_def def;
+	struct app app;
+	int rc;
+
+	if (app_init(&app, name, argc, argv) != ERR_OK)
+		return EXIT_FAILURE;
+	if (define(&app, &def) == -1) {
+		log_errx("%s: a database URL it needs is not set", name);
+		app_free(&app);
+		return EXIT_FAILURE;
+	}
+	app.after = hook_after;
+	app.after_arg = &def;
+	rc = web_serve(&app, app.sockpath, handle);
+	app_free(&app);
+	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

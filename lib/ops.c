@@ -90,9 +90,7 @@ ops_outbox(struct app *app, struct web_req *req)
 	buf_init(&b);
 	buf_printf(&b, "{\"success\":true,\"id\":%lld,\"state\":\"pending\"}",
 	    id);
-	rc = web_json(req, 200, buf_str(&b));
-	buf_free(&b);
-	return rc;
+	return web_send(req, 200, &b);
 }
 
 /* Returns v, or def when v is NULL or blank. */
@@ -182,11 +180,7 @@ ops_test_notification(struct app *app, struct web_req *req)
 	status = state != NULL && strcmp(state, "dead") == 0 ? 502
 	    : state != NULL && strcmp(state, "done") == 0    ? 200
 	                                                     : 202;
-	rc = buf_err(&out);
-	status = rc == ERR_OK ? web_json(req, status, buf_str(&out))
-	                      : web_error(req, 500, "out of memory");
-	buf_free(&out);
 	free(state);
 	free(error);
-	return status;
+	return web_send(req, status, &out);
 }

@@ -2034,7 +2034,6 @@ reply_error(struct api *a, enum err rc)
 	char msg[512];
 	struct buf b;
 	struct jw w;
-	int ret;
 
 	if (a->error[0] != '\0')
 		snprintf(msg, sizeof(msg), "%s", a->error);
@@ -2056,12 +2055,7 @@ reply_error(struct api *a, enum err rc)
 		jw_str(&w, "reason", a->in.reason[0] ? a->in.reason : msg);
 	}
 	jw_obj_end(&w);
-	if (buf_err(&b) != ERR_OK)
-		ret = web_error(a->req, 500, "out of memory");
-	else
-		ret = web_json(a->req, status, buf_str(&b));
-	buf_free(&b);
-	return ret;
+	return web_send(a->req, status, &b);
 }
 
 int
@@ -2081,10 +2075,7 @@ teamapi_serve(struct app *app, struct web_req *req)
 	rc = dispatch(&a);
 	if (rc == ERR_OK) {
 		jw_obj_end(&a.w);
-		if (buf_err(&a.out) != ERR_OK)
-			ret = web_error(req, 500, "out of memory");
-		else
-			ret = web_json(req, a.status, buf_str(&a.out));
+		ret = web_send(req, a.status, &a.out);
 	} else {
 		ret = reply_error(&a, rc);
 	}

@@ -26,21 +26,6 @@ onsignal(int sig)
 	FCGX_ShutdownPending();
 }
 
-/* Installs SIGTERM/SIGINT without SA_RESTART so accept() is interrupted. */
-static void
-signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = onsignal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
 static const char *const method_names[] = {
 	"GET",    /* WEB_GET */
 	"HEAD",   /* WEB_HEAD */
@@ -198,11 +183,24 @@ web_json(struct web_req *req, int status, const char *json)
 }
 
 int
+web_send(struct web_req *req, int status, struct buf *b)
+{
+	int rc;
+
+	if (buf_err(b) != ERR_OK)
+		rc = web_json(req, 500,
+		    "{\"success\":false,\"error\":\"out of memory\"}");
+	else
+		rc = web_json(req, status, buf_str(b));
+	buf_free(b);
+	return rc;
+}
+
+int
 web_error(struct web_req *req, int status, const char *msg)
 {
 	struct buf b;
 	struct jw w;
-	int rc;
 
 	buf_init(&b);
 	jw_init(&w, &b);
@@ -210,12 +208,7 @@ web_error(struct web_req *req, int status, const char *msg)
 	jw_bool(&w, "success", 0);
 	jw_str(&w, "error", msg);
 	jw_obj_end(&w);
-	rc = web_json(req, status,
-	    buf_err(&b) == ERR_OK
-	        ? buf_str(&b)
-	        : "{\"success\":false,\"error\":\"out of memory\"}");
-	buf_free(&b);
-	return rc;
+	return web_send(req, status, &b);
 }
 
 const char *
@@ -295,7 +288,7 @@ web_serve(struct app *app, const char *sockpath, web_handler handler)
 	}
 	if ((fd = opensock(app, sockpath)) < 0)
 		return -1;
-	signals();
+	app_on_stop(onsignal);
 	if (FCGX_InitRequest(&r, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_errx("could not initialise the request");
 		close(fd);

@@ -67,6 +67,12 @@ int web_json(struct web_req *req, int status, const char *json);
 int web_reply(struct web_req *req, int status, const char *ctype,
     const char *body, size_t len);
 
+/*
+ * Sends the JSON document in b with status, or a 500 when building it ran
+ * out of memory; frees b either way. Returns 0.
+ */
+int web_send(struct web_req *req, int status, struct buf *b);
+
 /* Sends {"success":false,"error":msg} with err_http(rc) (or status). */
 int web_error(struct web_req *req, int status, const char *msg);
 

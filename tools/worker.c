@@ -31,20 +31,6 @@ onsignal(int sig)
 	stopping = 1;
 }
 
-static void
-signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = onsignal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
 /* Sleeps ms milliseconds unless a signal arrives first. */
 static void
 nap(long ms)
@@ -127,7 +113,7 @@ main(int argc, char *argv[])
 	lease = (int)cfg_int(&app.cfg, CFG_OUTBOX_CLAIM_TIMEOUT, 300);
 	max = (int)cfg_int(&app.cfg, CFG_OUTBOX_MAX_ATTEMPTS, 8);
 	poll = (long)cfg_int(&app.cfg, CFG_WORKER_POLL_MS, 500);
-	signals();
+	app_on_stop(onsignal);
 	log_info("worker %s started", me);
 	next_replay = 0;
 	while (!stopping) {
