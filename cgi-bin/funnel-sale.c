@@ -3,7 +3,7 @@
  * Flagship sales from amoCRM into the landing database (R5), each sale
  * also tracked in the traffic database. Needs LANDING_DATABASE_URL.
  */
-#include "endpoints.h"
+#include "sales/hooks.h"
 
 int
 main(int argc, char *argv[])

@@ -3,7 +3,7 @@
  * sales into the traffic database, announced through the outbox (R6, R9).
  * Needs TRAFFIC_DATABASE_URL.
  */
-#include "endpoints.h"
+#include "sales/hooks.h"
 
 int
 main(int argc, char *argv[])

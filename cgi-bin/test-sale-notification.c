@@ -3,10 +3,10 @@
  */
 #include <stdlib.h>
 
-#include "app.h"
-#include "log.h"
-#include "ops.h"
-#include "web.h"
+#include "io/app.h"
+#include "base/log.h"
+#include "api/ops.h"
+#include "io/web.h"
 
 int
 main(int argc, char *argv[])

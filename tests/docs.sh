@@ -15,7 +15,7 @@ check() {
 		fail=1
 	fi
 }
-for v in $(sed -n 's/^	{ "\([A-Z_]*\)",.*/\1/p' "$top_srcdir/lib/cfg.c"); do
+for v in $(sed -n 's/^	{ "\([A-Z_]*\)",.*/\1/p' "$top_srcdir/lib/base/cfg.c"); do
 	check "\`$v\`"
 done
 for loc in $(sed -n 's/^location [=^~ ]*\(\/[^ ]*\) {.*/\1/p' "$top_srcdir/nginx/amosync-locations.conf.in"); do

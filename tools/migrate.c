@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "cfg.h"
-#include "db.h"
-#include "log.h"
+#include "base/buf.h"
+#include "base/cfg.h"
+#include "io/db.h"
+#include "base/log.h"
 
 #ifndef AMOSYNC_SQLDIR
 #define AMOSYNC_SQLDIR "sql"

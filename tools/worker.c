@@ -12,12 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "endpoints.h"
-#include "hook.h"
-#include "jobs.h"
-#include "log.h"
-#include "outbox.h"
+#include "io/app.h"
+#include "sales/hooks.h"
+#include "sales/ingest.h"
+#include "sales/jobs.h"
+#include "base/log.h"
+#include "io/outbox.h"
 
 /* Seconds between the worker's looks into the spool directory. */
 #define SPOOL_INTERVAL 10

@@ -29,11 +29,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "amo.h"
-#include "attr.h"
-#include "buf.h"
-#include "err.h"
-#include "form.h"
+#include "amocrm/webhook.h"
+#include "attr/engine.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/form.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -5,7 +5,7 @@
 
 #include <json.h>
 
-#include "amo.h"
+#include "amocrm/webhook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

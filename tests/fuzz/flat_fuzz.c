@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "amo.h"
-#include "form.h"
-#include "track.h"
+#include "amocrm/webhook.h"
+#include "base/form.h"
+#include "sales/track.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

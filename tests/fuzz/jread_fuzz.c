@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jread.h"
+#include "base/jread.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,12 +15,12 @@
 
 #include <json-c/json.h>
 
-#include "amocrm.h"
-#include "cfg.h"
-#include "http.h"
-#include "log.h"
+#include "amocrm/api.h"
+#include "base/cfg.h"
+#include "io/http.h"
+#include "base/log.h"
 #include "tap.h"
-#include "tg.h"
+#include "telegram/api.h"
 
 #define AMO_TOKEN_DEF "test-amocrm-token"
 #define TG_TOKEN_DEF "123456:TEST-telegram-token"

@@ -1,0 +1,164 @@
+#ifndef AMOSYNC_AMOCRM_API_H
+#define AMOSYNC_AMOCRM_API_H
+
+#include <stddef.h>
+
+#include "base/cfg.h"
+#include "base/err.h"
+#include "io/http.h"
+
+/*
+ * amoCRM API v4 client (shared/reference/amocrm.md section 4), over
+ * struct http. Requests carry "Authorization: Bearer <token>" and go
+ * through the host-wide limiter "amocrm" (AMOCRM_RATE_LIMIT per second
+ * for all processes of the host). Results are plain structs; JSON never
+ * leaves amocrm.c.
+ *
+ * Every call takes an optional struct amocrm_status (may be NULL): on
+ * failure it says why, in words fit for a log line, a database column or
+ * a dashboard, never containing the token. Every call returns one of:
+ *   ERR_OK        200 (parsed), or 204 for a list: no (more) rows
+ *   ERR_NOTFOUND  the lead or contact does not exist (204 or 404)
+ *   ERR_RATE      429, after the in-call retries (see retries below);
+ *                 wait st->retry_after seconds (body retry_after, else
+ *                 the Retry-After header, else 1, 2, 4... s)
+ *   ERR_AUTH      401: the long-lived token expired or was revoked
+ *   ERR_PERM      402 subscription ended; 403 IP whitelist or API ban;
+ *                 other 4xx: do not retry, tell a person
+ *   ERR_HTTP      5xx, connection failure, malformed answer: retry later
+ *   ERR_TIMEOUT   no answer in time: retry later
+ *   ERR_CONFIG    the host-wide rate limit file cannot be used
+ *   ERR_NOMEM
+ * Failures other than ERR_NOTFOUND are logged once, here.
+ */
+
+#define AMOCRM_PAGE_MAX 250
+#define AMOCRM_REASON_LEN 320
+
+struct amocrm {
+	struct http *http;   /* borrowed, outlives this client */
+	char *base;          /* "https://x.amocrm.ru", no trailing '/' */
+	char *token;         /* access token; a secret */
+	char *auth;          /* "Authorization: Bearer <token>" */
+	int rate;            /* requests per second, host-wide */
+	long health_timeout; /* seconds, amocrm_account_check() */
+	long sync_timeout;   /* seconds, every other call */
+	int page_size;       /* leads per list page, 1..250 */
+	/*
+	 * 429 policy inside a call: retry up to retries times (0 = never;
+	 * the caller reschedules on ERR_RATE), waiting the server's
+	 * retry_after, or 1, 2, 4... seconds when it gives none. A 429 asking
+	 * for more than retry_max_wait seconds is returned at once.
+	 */
+	int retries;
+	long retry_max_wait;
+};
+
+struct amocrm_status {
+	long http_status; /* last HTTP status, 0 when none came back */
+	long retry_after; /* seconds to wait, set with ERR_RATE */
+	char reason[AMOCRM_REASON_LEN]; /* "" on success */
+};
+
+struct amocrm_field {
+	long long id;  /* field_id */
+	char *code;    /* field_code, NULL when null */
+	char *name;    /* field_name, NULL when absent */
+	char **values; /* values[k].value as text (numbers too) */
+	size_t nvalues;
+};
+
+struct amocrm_lead {
+	long long id;
+	char *name; /* NULL when absent */
+	long long price;
+	long long pipeline_id;
+	long long status_id;
+	long long created_at; /* unix seconds */
+	long long updated_at;
+	struct amocrm_field *fields; /* custom_fields_values; null -> none */
+	size_t nfields;
+	long long contact_id;   /* main contact (is_main, else first), 0 */
+	long long *contact_ids; /* all linked contacts, in API order */
+	size_t ncontacts;
+};
+
+struct amocrm_leads {
+	struct amocrm_lead *v;
+	size_t n;
+	size_t pages; /* pages fetched, for logs and tests */
+};
+
+struct amocrm_contact {
+	long long id;
+	char *name;    /* NULL when absent */
+	char **phones; /* PHONE multitext values, as typed */
+	size_t nphones;
+	char **emails; /* EMAIL multitext values */
+	size_t nemails;
+};
+
+struct amocrm_account {
+	long long id;
+	char *name;
+	char *subdomain;
+};
+
+/*
+ * Sets up a client from the configuration: base URL AMOCRM_BASE_URL, else
+ * https://<AMOCRM_DOMAIN>.amocrm.ru; token AMOCRM_ACCESS_TOKEN; rate
+ * AMOCRM_RATE_LIMIT (default 7); timeouts AMOSYNC_HEALTH_TIMEOUT (20) and
+ * AMOSYNC_SYNC_TIMEOUT (30). h is borrowed. Returns ERR_OK, ERR_CONFIG
+ * (no token, no domain, bad URL; st->reason says which) or ERR_NOMEM.
+ * Free with amocrm_free() in every case.
+ */
+enum err amocrm_init(struct amocrm *a, struct http *h, const struct cfg *c,
+    struct amocrm_status *st);
+void amocrm_free(struct amocrm *a);
+
+/*
+ * GET /api/v4/account: the health check (token valid, API reachable).
+ * acct may be NULL; otherwise it is filled on success and freed by the
+ * caller with amocrm_account_free(). Uses health_timeout.
+ */
+enum err amocrm_account_check(struct amocrm *a, struct amocrm_account *acct,
+    struct amocrm_status *st);
+void amocrm_account_free(struct amocrm_account *acct);
+
+/*
+ * GET /api/v4/leads/{id}?with=contacts into l (caller frees with
+ * amocrm_lead_free()). A missing lead (204 or 404) is ERR_NOTFOUND.
+ */
+enum err amocrm_lead_get(struct amocrm *a, long long id, struct amocrm_lead *l,
+    struct amocrm_status *st);
+void amocrm_lead_free(struct amocrm_lead *l);
+
+/*
+ * GET /api/v4/contacts/{id} into c (caller frees with
+ * amocrm_contact_free()). A missing contact is ERR_NOTFOUND.
+ */
+enum err amocrm_contact_get(struct amocrm *a, long long id,
+    struct amocrm_contact *c, struct amocrm_status *st);
+void amocrm_contact_free(struct amocrm_contact *c);
+
+/*
+ * The newest leads of a pipeline (pipeline_id 0 = all pipelines), newest
+ * first, with their contact ids: GET /api/v4/leads?with=contacts&
+ * order[created_at]=desc, page_size per page, following _links.next.href
+ * until it is absent, a page is empty (204) or limit leads are held.
+ * An empty pipeline is ERR_OK with no leads. On error out is empty.
+ * The caller frees out with amocrm_leads_free().
+ */
+enum err amocrm_leads_list(struct amocrm *a, long long pipeline_id,
+    size_t limit, struct amocrm_leads *out, struct amocrm_status *st);
+void amocrm_leads_free(struct amocrm_leads *ls);
+
+/*
+ * Returns the first value of the lead's custom field with this id, else
+ * of the first field whose code or name equals name case-insensitively
+ * (name may be NULL); NULL when none. Borrowed from l.
+ */
+const char *amocrm_lead_field(const struct amocrm_lead *l, long long id,
+    const char *name);
+
+#endif

@@ -1,0 +1,204 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/db.h"
+#include "base/log.h"
+
+enum err
+db_init(struct db *db, const char *name, const char *conninfo)
+{
+	memset(db, 0, sizeof(*db));
+	snprintf(db->name, sizeof(db->name), "%s", name);
+	db->connect_timeout = 2;
+	if (conninfo == NULL || *conninfo == '\0') {
+		log_warnx("no connection string for the %s database", name);
+		return ERR_CONFIG;
+	}
+	if ((db->conninfo = strdup(conninfo)) == NULL)
+		return ERR_NOMEM;
+	return ERR_OK;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	memset(db, 0, sizeof(*db));
+}
+
+/*
+ * The connection string is a secret (it may hold a password), so only the
+ * server's own message is logged, and libpq never echoes passwords.
+ */
+enum err
+db_connect(struct db *db)
+{
+	char timeout[16];
+	const char *keys[] = { "connect_timeout", "application_name", "dbname",
+		NULL };
+	const char *vals[] = { timeout, "amosync", db->conninfo, NULL };
+
+	if (db->conninfo == NULL)
+		return ERR_CONFIG;
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return ERR_OK;
+	if (db->conn != NULL) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+	}
+	db->intx = 0;
+	snprintf(timeout, sizeof(timeout), "%d", db->connect_timeout);
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL)
+		return ERR_NOMEM;
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		log_warnx("could not connect to the %s database: %s", db->name,
+		    PQerrorMessage(db->conn));
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return ERR_DB;
+	}
+	return ERR_OK;
+}
+
+/* Maps a failed result to an error code. */
+static enum err
+classify(const PGresult *res)
+{
+	const char *st;
+
+	if (res == NULL)
+		return ERR_DB;
+	st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (st == NULL)
+		return ERR_DB;
+	if (strcmp(st, "23505") == 0)
+		return ERR_CONFLICT;
+	if (strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0)
+		return ERR_VALIDATION;
+	return ERR_DB;
+}
+
+PGresult *
+db_exec(struct db *db, const char *sql, int n, const char *const *params,
+    enum err *rc)
+{
+	PGresult *res = NULL;
+	ExecStatusType st;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((*rc = db_connect(db)) != ERR_OK)
+			return NULL;
+		res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL,
+		    0);
+		st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			*rc = ERR_OK;
+			return res;
+		}
+		*rc = classify(res);
+		if (PQstatus(db->conn) == CONNECTION_OK || db->intx) {
+			if (*rc == ERR_DB)
+				log_warnx("%s query failed: %s", db->name,
+				    PQerrorMessage(db->conn));
+			if (PQstatus(db->conn) != CONNECTION_OK)
+				db->intx = 0;
+			break;
+		}
+		/* The connection broke outside a transaction: retry once. */
+		log_warnx("%s connection lost, reconnecting: %s", db->name,
+		    PQerrorMessage(db->conn));
+		PQclear(res);
+		res = NULL;
+		PQfinish(db->conn);
+		db->conn = NULL;
+		*rc = ERR_DB;
+	}
+	PQclear(res);
+	return NULL;
+}
+
+enum err
+db_run(struct db *db, const char *sql, int n, const char *const *params)
+{
+	PGresult *res;
+	enum err rc;
+
+	res = db_exec(db, sql, n, params, &rc);
+	PQclear(res);
+	return rc;
+}
+
+enum err
+db_begin(struct db *db)
+{
+	enum err rc;
+
+	if ((rc = db_run(db, "BEGIN", 0, NULL)) == ERR_OK)
+		db->intx = 1;
+	return rc;
+}
+
+enum err
+db_commit(struct db *db)
+{
+	enum err rc;
+
+	rc = db_run(db, "COMMIT", 0, NULL);
+	db->intx = 0;
+	return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+	PGresult *res;
+
+	if (!db->intx || db->conn == NULL)
+		return;
+	db->intx = 0;
+	res = PQexec(db->conn, "ROLLBACK");
+	PQclear(res);
+}
+
+const char *
+db_val(const PGresult *res, int row, int col)
+{
+	if (row >= PQntuples(res) || col >= PQnfields(res) ||
+	    PQgetisnull(res, row, col))
+		return NULL;
+	return PQgetvalue(res, row, col);
+}
+
+int
+db_ping(struct db *db)
+{
+	return db_run(db, "SELECT 1", 0, NULL) == ERR_OK;
+}
+
+enum err
+db_script(struct db *db, const char *sql)
+{
+	PGresult *res;
+	enum err rc;
+
+	if ((rc = db_connect(db)) != ERR_OK)
+		return rc;
+	res = PQexec(db->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = classify(res);
+		log_warnx("%s script failed: %s", db->name,
+		    PQerrorMessage(db->conn));
+		if (rc == ERR_OK)
+			rc = ERR_DB;
+	}
+	PQclear(res);
+	return rc;
+}

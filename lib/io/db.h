@@ -1,0 +1,60 @@
+#ifndef AMOSYNC_IO_DB_H
+#define AMOSYNC_IO_DB_H
+
+#include <libpq-fe.h>
+
+#include "base/err.h"
+
+/*
+ * PostgreSQL access. One struct db per database per process, connected
+ * lazily and reconnected after a failure. Only unnamed statements
+ * (PQexecParams) and no session state, so it works through a
+ * transaction-mode pooler (Supabase, PgBouncer).
+ */
+struct db {
+	char name[16];  /* "traffic", "landing": for log lines */
+	char *conninfo; /* libpq URI or key=value string; secret */
+	PGconn *conn;
+	int intx; /* inside BEGIN ... COMMIT */
+	int connect_timeout;
+};
+
+/* Copies conninfo; does not connect. Empty conninfo gives ERR_CONFIG. */
+enum err db_init(struct db *db, const char *name, const char *conninfo);
+void db_free(struct db *db);
+
+/* Connects, or reconnects a broken connection. */
+enum err db_connect(struct db *db);
+
+/*
+ * Runs sql with n text parameters (a NULL entry is SQL NULL). Returns the
+ * result (caller PQclear()s it) and ERR_OK in *rc, or NULL and the error:
+ * ERR_CONFLICT for a unique violation, ERR_VALIDATION for bad data
+ * (classes 22 and 23), ERR_DB otherwise. Outside a transaction a lost
+ * connection is re-established and the statement retried once.
+ */
+PGresult *db_exec(struct db *db, const char *sql, int n,
+    const char *const *params, enum err *rc);
+
+/* Runs a statement whose result is not needed. */
+enum err db_run(struct db *db, const char *sql, int n,
+    const char *const *params);
+
+enum err db_begin(struct db *db);
+enum err db_commit(struct db *db);
+/* Rolls back if inside a transaction; never fails. */
+void db_rollback(struct db *db);
+
+/* Returns the value at (row, col), or NULL for SQL NULL; borrowed. */
+const char *db_val(const PGresult *res, int row, int col);
+
+/*
+ * Runs a script of several statements (simple query protocol, no
+ * parameters). For migrations only; the request path uses db_exec().
+ */
+enum err db_script(struct db *db, const char *sql);
+
+/* Returns 1 if the connection is up, after a cheap round trip. */
+int db_ping(struct db *db);
+
+#endif

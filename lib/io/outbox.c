@@ -1,0 +1,222 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/jw.h"
+#include "base/log.h"
+#include "io/outbox.h"
+
+static const char SQL_ENQUEUE[] =
+    "INSERT INTO outbox_jobs (kind, payload, dedup_key)"
+    " VALUES ($1, $2::jsonb, $3)"
+    " ON CONFLICT (dedup_key) DO NOTHING RETURNING id";
+
+/*
+ * The next due job: pending and due, or running with an expired lease (its
+ * worker died or hung). SKIP LOCKED lets concurrent workers pass over a
+ * row another one is claiming right now.
+ */
+static const char SQL_CLAIM[] =
+    "UPDATE outbox_jobs SET state = 'running', claimed_by = $1,"
+    " claimed_until = now() + make_interval(secs => $2::int),"
+    " attempts = attempts + 1"
+    " WHERE id = (SELECT id FROM outbox_jobs"
+    "  WHERE (state = 'pending' AND next_attempt_at <= now())"
+    "   OR (state = 'running' AND claimed_until < now())"
+    "  ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    " RETURNING id, kind, payload::text, attempts";
+
+static const char SQL_DONE[] =
+    "UPDATE outbox_jobs SET state = 'done', done_at = now(),"
+    " claimed_until = NULL, last_error = NULL"
+    " WHERE id = $1::bigint AND claimed_by = $2 AND state = 'running'";
+
+static const char SQL_FAIL[] =
+    "UPDATE outbox_jobs SET state = CASE WHEN $4::boolean THEN 'dead'"
+    " ELSE 'pending' END,"
+    " next_attempt_at = now() + make_interval(secs => $3::int),"
+    " claimed_until = NULL, last_error = $5"
+    " WHERE id = $1::bigint AND claimed_by = $2 AND state = 'running'";
+
+static const char SQL_REQUEUE[] =
+    "UPDATE outbox_jobs SET state = 'pending', attempts = 0,"
+    " next_attempt_at = now(), claimed_by = NULL, claimed_until = NULL"
+    " WHERE id = $1::bigint AND state = 'dead' RETURNING id";
+
+static const char SQL_LIST[] =
+    "SELECT coalesce(json_agg(j), '[]'::json)::text FROM ("
+    " SELECT id, kind, payload, state, attempts, next_attempt_at,"
+    "  claimed_by, last_error, created_at, updated_at, done_at"
+    " FROM outbox_jobs WHERE $1::text IS NULL OR state = $1"
+    " ORDER BY id DESC LIMIT $2::int) j";
+
+static const char SQL_STATE[] =
+    "SELECT state, last_error FROM outbox_jobs WHERE id = $1::bigint";
+
+enum err
+outbox_enqueue(struct db *db, const char *kind, const char *payload,
+    const char *dedup_key, long long *id)
+{
+	const char *v[3] = { kind, payload, dedup_key };
+	PGresult *res;
+	enum err rc;
+
+	*id = 0;
+	if ((res = db_exec(db, SQL_ENQUEUE, 3, v, &rc)) == NULL)
+		return rc;
+	if (PQntuples(res) > 0)
+		*id = strtoll(db_val(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return ERR_OK;
+}
+
+void
+outbox_job_free(struct outbox_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->kind);
+	free(job->payload);
+	memset(job, 0, sizeof(*job));
+}
+
+enum err
+outbox_claim(struct db *db, const char *worker, int lease,
+    struct outbox_job *job, int *got)
+{
+	char secs[16];
+	const char *v[2] = { worker, secs };
+	PGresult *res;
+	enum err rc;
+
+	memset(job, 0, sizeof(*job));
+	*got = 0;
+	snprintf(secs, sizeof(secs), "%d", lease);
+	if ((res = db_exec(db, SQL_CLAIM, 2, v, &rc)) == NULL)
+		return rc;
+	if (PQntuples(res) == 1) {
+		job->id = strtoll(db_val(res, 0, 0), NULL, 10);
+		job->kind = strdup(db_val(res, 0, 1));
+		job->payload = strdup(db_val(res, 0, 2));
+		job->attempts = atoi(db_val(res, 0, 3));
+		if (job->kind == NULL || job->payload == NULL) {
+			outbox_job_free(job);
+			rc = ERR_NOMEM;
+		} else {
+			*got = 1;
+		}
+	}
+	PQclear(res);
+	return rc;
+}
+
+enum err
+outbox_done(struct db *db, const struct outbox_job *job, const char *worker)
+{
+	char id[32];
+	const char *v[2] = { id, worker };
+
+	snprintf(id, sizeof(id), "%lld", job->id);
+	return db_run(db, SQL_DONE, 2, v);
+}
+
+long
+outbox_backoff(int attempts, unsigned int seed)
+{
+	long base, jitter;
+	int n = attempts < 1 ? 1 : attempts;
+
+	/* 2, 4, 8 ... seconds, capped at an hour, then +-25% jitter. */
+	base = n >= 12 ? 3600 : 1L << n;
+	if (base > 3600)
+		base = 3600;
+	jitter = base / 2 > 0 ? (long)(seed % (unsigned long)(base / 2 + 1))
+	                      : 0;
+	return base - base / 4 + jitter;
+}
+
+enum err
+outbox_fail(struct db *db, const struct outbox_job *job, const char *worker,
+    const char *error, long retry_after, int permanent, int max_attempts,
+    int *dead)
+{
+	char id[32], secs[32];
+	const char *v[5] = { id, worker, secs, NULL, error };
+	long delay;
+
+	*dead = permanent || job->attempts >= max_attempts;
+	delay = retry_after > 0
+	    ? retry_after
+	    : outbox_backoff(job->attempts, (unsigned int)rand());
+	snprintf(id, sizeof(id), "%lld", job->id);
+	snprintf(secs, sizeof(secs), "%ld", delay);
+	v[3] = *dead ? "true" : "false";
+	if (*dead)
+		log_warnx("job %lld (%s) is dead after %d attempts: %s",
+		    job->id, job->kind, job->attempts, error);
+	else
+		log_info("job %lld (%s) failed, retry in %lds: %s", job->id,
+		    job->kind, delay, error);
+	return db_run(db, SQL_FAIL, 5, v);
+}
+
+enum err
+outbox_requeue(struct db *db, long long id)
+{
+	char sid[32];
+	const char *v[1] = { sid };
+	PGresult *res;
+	enum err rc;
+
+	snprintf(sid, sizeof(sid), "%lld", id);
+	if ((res = db_exec(db, SQL_REQUEUE, 1, v, &rc)) == NULL)
+		return rc;
+	rc = PQntuples(res) == 1 ? ERR_OK : ERR_NOTFOUND;
+	PQclear(res);
+	return rc;
+}
+
+enum err
+outbox_list(struct db *db, const char *state, int limit, struct buf *b)
+{
+	char lim[16];
+	const char *v[2] = { state, lim };
+	PGresult *res;
+	struct jw w;
+	enum err rc;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	if ((res = db_exec(db, SQL_LIST, 2, v, &rc)) == NULL)
+		return rc;
+	jw_init(&w, b);
+	jw_obj(&w, NULL);
+	jw_bool(&w, "success", 1);
+	jw_str(&w, "state", state);
+	jw_raw(&w, "jobs", db_val(res, 0, 0));
+	jw_obj_end(&w);
+	PQclear(res);
+	return buf_err(b);
+}
+
+enum err
+outbox_state(struct db *db, long long id, char **state, char **error)
+{
+	char sid[32];
+	const char *v[1] = { sid };
+	PGresult *res;
+	enum err rc;
+
+	*state = *error = NULL;
+	snprintf(sid, sizeof(sid), "%lld", id);
+	if ((res = db_exec(db, SQL_STATE, 1, v, &rc)) == NULL)
+		return rc;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return ERR_NOTFOUND;
+	}
+	*state = strdup(db_val(res, 0, 0));
+	if (db_val(res, 0, 1) != NULL)
+		*error = strdup(db_val(res, 0, 1));
+	PQclear(res);
+	return *state != NULL ? ERR_OK : ERR_NOMEM;
+}

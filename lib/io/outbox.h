@@ -1,0 +1,65 @@
+#ifndef AMOSYNC_IO_OUTBOX_H
+#define AMOSYNC_IO_OUTBOX_H
+
+#include "base/buf.h"
+#include "io/db.h"
+#include "base/err.h"
+
+/*
+ * A durable job queue in PostgreSQL (traffic DB, table outbox_jobs).
+ * Jobs are enqueued inside the transaction that makes them necessary, so
+ * a job exists if and only if its cause was committed. Workers claim jobs
+ * with FOR UPDATE SKIP LOCKED; a claim is a lease (claimed_until) that
+ * another worker may take over once it expires. Failures are retried with
+ * exponential backoff and jitter, or after the server's retry-after;
+ * after max_attempts a job is dead until an admin requeues it.
+ */
+struct outbox_job {
+	long long id;
+	char *kind;
+	char *payload; /* JSON text */
+	int attempts;  /* including this one */
+};
+
+/*
+ * Enqueues a job unless one with the same dedup_key exists (dedup_key may
+ * be NULL). *id is the new job's id, or 0 when it was a duplicate.
+ */
+enum err outbox_enqueue(struct db *db, const char *kind, const char *payload,
+    const char *dedup_key, long long *id);
+
+/*
+ * Claims the next due job for worker for lease seconds. *got is 0 when
+ * there is none. The caller frees job with outbox_job_free().
+ */
+enum err outbox_claim(struct db *db, const char *worker, int lease,
+    struct outbox_job *job, int *got);
+void outbox_job_free(struct outbox_job *job);
+
+/* Marks a claimed job done (only if worker still holds it). */
+enum err outbox_done(struct db *db, const struct outbox_job *job,
+    const char *worker);
+
+/*
+ * Records a failed attempt. retry_after > 0 is the server's wish in
+ * seconds; permanent sends the job straight to the dead letters, as does
+ * reaching max_attempts. *dead tells which happened.
+ */
+enum err outbox_fail(struct db *db, const struct outbox_job *job,
+    const char *worker, const char *error, long retry_after, int permanent,
+    int max_attempts, int *dead);
+
+/* Seconds to wait before attempt n+1 (n >= 1): 2^n capped, with jitter. */
+long outbox_backoff(int attempts, unsigned int seed);
+
+/* Puts a dead job back in the queue: ERR_NOTFOUND unless it is dead. */
+enum err outbox_requeue(struct db *db, long long id);
+
+/* Writes {"success":true,"jobs":[...]} for state (NULL = all) into b. */
+enum err outbox_list(struct db *db, const char *state, int limit,
+    struct buf *b);
+
+/* Reads one job's state and last error (caller frees both). */
+enum err outbox_state(struct db *db, long long id, char **state, char **error);
+
+#endif

@@ -1,0 +1,85 @@
+#ifndef AMOSYNC_IO_WEB_H
+#define AMOSYNC_IO_WEB_H
+
+#include <stddef.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+
+/*
+ * FastCGI request/response helpers. web_serve() owns the accept loop;
+ * a handler gets one struct web_req per request, reads its fields and the
+ * bounded body, and answers with web_reply()/web_json(). Everything in a
+ * web_req dies when the handler returns.
+ */
+enum web_method {
+	WEB_GET,
+	WEB_HEAD,
+	WEB_POST,
+	WEB_PUT,
+	WEB_PATCH,
+	WEB_DELETE,
+	WEB_OTHER
+};
+
+struct app;
+
+struct web_req {
+	void *fcgi; /* FCGX_Request, opaque outside web.c */
+	enum web_method method;
+	const char *method_name;
+	const char *path;   /* DOCUMENT_URI, without the query */
+	const char *query;  /* QUERY_STRING, "" when none */
+	const char *ctype;  /* CONTENT_TYPE, "" when none */
+	const char *reqid;  /* REQUEST_ID from nginx, "" when none */
+	const char *remote; /* REMOTE_ADDR */
+	const char *user_agent;
+	const char *user; /* REMOTE_USER (admin auth), "" when none */
+	char *body;       /* NUL-terminated, NULL when none */
+	size_t bodysz;
+	size_t content_length; /* as announced */
+	int too_big;           /* announced length exceeded the limit */
+	int replied;
+	char allow[64]; /* Allow header of a 405; "POST" if empty */
+};
+
+typedef int (*web_handler)(struct app *app, struct web_req *req);
+
+/*
+ * Opens the socket sockpath (mode from cfg), then accepts requests until
+ * SIGTERM or SIGINT, calling handler for each. Returns 0 on a clean stop.
+ */
+int web_serve(struct app *app, const char *sockpath, web_handler handler);
+
+/* Returns "GET", "POST", ... for m; "OTHER" for WEB_OTHER. */
+const char *web_method_name(enum web_method m);
+
+/* Adds m to req->allow, the methods a 405 answer names. */
+void web_allow(struct web_req *req, enum web_method m);
+
+/* Returns a FastCGI parameter (e.g. "HTTP_X_AMOCRM_REQUESTID") or NULL. */
+const char *web_param(const struct web_req *req, const char *name);
+
+/* Sends status with a JSON body (body may be NULL: {}). Returns 0. */
+int web_json(struct web_req *req, int status, const char *json);
+
+/* Sends status with an arbitrary content type and body. */
+int web_reply(struct web_req *req, int status, const char *ctype,
+    const char *body, size_t len);
+
+/*
+ * Sends the JSON document in b with status, or a 500 when building it ran
+ * out of memory; frees b either way. Returns 0.
+ */
+int web_send(struct web_req *req, int status, struct buf *b);
+
+/* Sends {"success":false,"error":msg} with err_http(rc) (or status). */
+int web_error(struct web_req *req, int status, const char *msg);
+
+/*
+ * Copies the value of query parameter name (percent-decoded) into a new
+ * string (caller frees); NULL when absent.
+ */
+char *web_query(const struct web_req *req, const char *name);
+
+#endif

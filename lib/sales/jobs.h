@@ -1,0 +1,50 @@
+#ifndef AMOSYNC_SALES_JOBS_H
+#define AMOSYNC_SALES_JOBS_H
+
+#include "amocrm/api.h"
+#include "io/http.h"
+#include "io/outbox.h"
+#include "telegram/api.h"
+
+struct app;
+
+/*
+ * The work behind the outbox's job kinds, as the worker runs it:
+ *   enrich   {"lead_id":N}  contact name/phone/email from amoCRM into
+ *            all_sales_tracking, then an announce job;
+ *   announce {"lead_id":N}  or a test payload: the sale message to the
+ *            team's Telegram chat, else the default chat.
+ */
+struct jobs {
+	struct app *app;
+	struct http http;
+	struct amocrm amo;
+	struct tg tg;
+	int has_amo; /* amoCRM configured (token present) */
+	int has_tg;  /* Telegram configured */
+};
+
+/* What became of one attempt. */
+struct job_outcome {
+	int permanent;    /* do not retry */
+	long retry_after; /* seconds the remote asked for, 0 = none */
+	char error[512];  /* readable reason; never a secret */
+};
+
+enum err jobs_init(struct jobs *j, struct app *app);
+void jobs_free(struct jobs *j);
+
+/* Runs one claimed job. ERR_OK means done. */
+enum err jobs_run(struct jobs *j, const struct outbox_job *job,
+    struct job_outcome *out);
+
+/*
+ * Called when a job became a dead letter: an enrichment that can never
+ * succeed still gets its sale announced with what is known.
+ */
+enum err jobs_dead(struct jobs *j, const struct outbox_job *job);
+
+/* Enqueues the announcement of lead_id (once per lead). */
+enum err jobs_enqueue_announce(struct db *db, long long lead_id);
+
+#endif

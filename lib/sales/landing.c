@@ -1,0 +1,165 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/app.h"
+#include "base/log.h"
+#include "sales/landing.h"
+
+enum target { TARGET_EXPRESS, TARGET_MAIN, TARGET__MAX };
+
+static const char *const target_tables[TARGET__MAX] = {
+	"express_course_sales", /* TARGET_EXPRESS */
+	"main_product_sales",   /* TARGET_MAIN */
+};
+
+static const char SQL_TARGET[] =
+    "SELECT target_table FROM pipelines"
+    " WHERE pipeline_id = $1::bigint AND active";
+
+/*
+ * One statement per target table: table names cannot be parameters, so
+ * the target read from the pipelines table only selects among these.
+ */
+#define SQL_INSERT(table)                                                      \
+	"INSERT INTO " table " (deal_id, pipeline_id, status_id, amount,"      \
+	" utm_source, utm_medium, utm_campaign, utm_content, utm_term,"        \
+	" targetologist, sale_date, raw_data)"                                 \
+	" VALUES ($1::bigint, $2::bigint, $3::bigint,"                         \
+	" CASE WHEN $4::numeric > 0 THEN $4::numeric ELSE"                     \
+	" (SELECT default_amount FROM pipelines"                               \
+	"  WHERE pipeline_id = $2::bigint) END,"                               \
+	" $5, $6, $7, $8, $9, $10,"                                            \
+	" to_timestamp($11::bigint) AT TIME ZONE $12, $13::jsonb)"             \
+	" ON CONFLICT (deal_id) DO NOTHING RETURNING id"
+
+static const char *const sql_insert[TARGET__MAX] = {
+	SQL_INSERT("express_course_sales"), /* TARGET_EXPRESS */
+	SQL_INSERT("main_product_sales"),   /* TARGET_MAIN */
+};
+
+/* Finds the target table of a pipeline; -1 when it has none. */
+static int
+target(struct db *db, long long pipeline, enum err *rc)
+{
+	char id[32];
+	const char *v[1] = { id };
+	const char *t;
+	PGresult *res;
+	int i, found = -1;
+
+	snprintf(id, sizeof(id), "%lld", pipeline);
+	if ((res = db_exec(db, SQL_TARGET, 1, v, rc)) == NULL)
+		return -1;
+	t = db_val(res, 0, 0);
+	for (i = 0; t != NULL && i < TARGET__MAX; i++)
+		if (strcmp(t, target_tables[i]) == 0)
+			found = i;
+	PQclear(res);
+	return found;
+}
+
+/*
+ * Returns the team a lead's UTM tags attribute it to (R10), or NULL for
+ * none ("Unknown"). NULL too when the traffic database cannot be read: a
+ * sale is never lost over its attribution, which an explicit
+ * re-attribution can fill in later. Borrowed from app->rules until the
+ * next attribution.
+ */
+static const char *
+targetologist(struct app *app, const struct amo_lead *l)
+{
+	struct attr_result ar;
+	enum err rc;
+
+	if (!app->has_traffic)
+		return NULL;
+	rc = rules_match_lead(&app->rules, &app->traffic, l, &ar);
+	if (rc != ERR_OK) {
+		log_warnx("could not attribute deal %lld, storing no "
+		          "targetologist: %s",
+		    l->id, err_str(rc));
+		return NULL;
+	}
+	return ar.team_name;
+}
+
+/* Inserts one sale; sets *isnew when the row did not exist yet. */
+static enum err
+insert(struct app *app, struct db *db, int t, const struct amo_lead *l,
+    const struct amo_event *ev, int *isnew)
+{
+	char id[32], pipe[32], status[32], when[32];
+	const char *v[13];
+	char *raw;
+	PGresult *res;
+	enum err rc;
+
+	*isnew = 0;
+	if ((raw = amo_lead_json(l, ev)) == NULL)
+		return ERR_NOMEM;
+	snprintf(id, sizeof(id), "%lld", l->id);
+	snprintf(pipe, sizeof(pipe), "%lld", l->pipeline_id);
+	snprintf(status, sizeof(status), "%lld", l->status_id);
+	snprintf(when, sizeof(when), "%lld",
+	    l->updated_at > 0 ? l->updated_at : (long long)time(NULL));
+	v[0] = id;
+	v[1] = pipe;
+	v[2] = status;
+	v[3] = l->price;
+	v[4] = l->utm[AMO_UTM_SOURCE];
+	v[5] = l->utm[AMO_UTM_MEDIUM];
+	v[6] = l->utm[AMO_UTM_CAMPAIGN];
+	v[7] = l->utm[AMO_UTM_CONTENT];
+	v[8] = l->utm[AMO_UTM_TERM];
+	v[9] = targetologist(app, l);
+	v[10] = when;
+	v[11] = cfg_str(&app->cfg, CFG_TIMEZONE);
+	v[12] = raw;
+	if ((res = db_exec(db, sql_insert[t], 13, v, &rc)) != NULL) {
+		*isnew = PQntuples(res) > 0;
+		PQclear(res);
+	} else {
+		log_warnx("could not store deal %s in %s: %s", id,
+		    target_tables[t], err_str(rc));
+	}
+	free(raw);
+	return rc;
+}
+
+enum err
+sale_store_funnel(struct app *app, struct db *db, const struct amo_event *ev,
+    const struct hook_meta *m, struct hook_result *res)
+{
+	enum err rc;
+	size_t i;
+	int t, isnew;
+
+	(void)m;
+	for (i = 0; i < ev->nleads; i++) {
+		const struct amo_lead *l = &ev->leads[i];
+
+		if (l->status_id != SALE_STATUS_WON) {
+			res->ignored++;
+			continue;
+		}
+		t = target(db, l->pipeline_id, &rc);
+		if (rc != ERR_OK)
+			return rc;
+		if (t < 0) {
+			res->ignored++;
+			continue;
+		}
+		if ((rc = insert(app, db, t, l, ev, &isnew)) != ERR_OK)
+			return rc;
+		if (isnew) {
+			res->saved++;
+			log_info("stored deal %lld in %s", l->id,
+			    target_tables[t]);
+		} else {
+			res->duplicates++;
+		}
+	}
+	return ERR_OK;
+}
