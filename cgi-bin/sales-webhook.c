@@ -3,10 +3,10 @@
  * sales into the traffic database, announced through the outbox (R6, R9).
  * Needs TRAFFIC_DATABASE_URL.
  */
-#include "sales/hooks.h"
+#include "api/programs.h"
 
 int
 main(int argc, char *argv[])
 {
-	return hook_main(argc, argv, "sales-webhook", endpoints_sales_webhook);
+	return prog_main(argc, argv, &api_sales_webhook);
 }

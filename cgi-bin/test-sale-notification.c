@@ -1,27 +1,10 @@
 /*
  * POST /api/amocrm/test-sale-notification: a test announcement through the outbox (R18).
  */
-#include <stdlib.h>
-
-#include "io/app.h"
-#include "base/log.h"
-#include "api/ops.h"
-#include "io/web.h"
+#include "api/programs.h"
 
 int
 main(int argc, char *argv[])
 {
-	struct app app;
-	int rc;
-
-	if (app_init(&app, "test-sale-notification", argc, argv) != ERR_OK)
-		return EXIT_FAILURE;
-	if (!app.has_traffic) {
-		log_errx("TRAFFIC_DATABASE_URL is not set");
-		app_free(&app);
-		return EXIT_FAILURE;
-	}
-	rc = web_serve(&app, app.sockpath, ops_test_notification);
-	app_free(&app);
-	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return prog_main(argc, argv, &api_test_sale_notification);
 }

@@ -12,12 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "io/app.h"
+#include "io/outbox.h"
+#include "io/proc.h"
 #include "sales/hooks.h"
 #include "sales/ingest.h"
 #include "sales/jobs.h"
-#include "base/log.h"
-#include "io/outbox.h"
 
 /* Seconds between the worker's looks into the spool directory. */
 #define SPOOL_INTERVAL 10
@@ -47,14 +48,14 @@ nap(long ms)
  * endpoint's own replay.
  */
 static void
-replay(struct app *app)
+replay(struct sales_ctx *s)
 {
 	struct hook_def def;
 
-	if (endpoints_funnel_sale(app, &def) == 0)
-		hook_replay(app, &def);
-	if (endpoints_sales_webhook(app, &def) == 0)
-		hook_replay(app, &def);
+	if (hooks_funnel_sale(s, &def) == 0)
+		hook_replay(s, &def, NULL);
+	if (hooks_sales_webhook(s, &def) == 0)
+		hook_replay(s, &def, NULL);
 }
 
 /* Claims and runs one job; returns 1 if there was one. */
@@ -87,6 +88,7 @@ one(struct app *app, struct jobs *j, const char *me, int lease, int max)
 int
 main(int argc, char *argv[])
 {
+	struct sales_ctx s;
 	struct app app;
 	struct jobs j;
 	char me[128], host[64];
@@ -96,12 +98,13 @@ main(int argc, char *argv[])
 
 	if (app_init(&app, "worker", argc, argv) != ERR_OK)
 		return EXIT_FAILURE;
-	if (!app.has_traffic) {
-		log_errx("TRAFFIC_DATABASE_URL is not set");
+	if (app_need(&app, APP_TRAFFIC) != ERR_OK) {
 		app_free(&app);
 		return EXIT_FAILURE;
 	}
-	if (jobs_init(&j, &app) != ERR_OK) {
+	sales_ctx_init(&s, &app);
+	if (jobs_init(&j, &s) != ERR_OK) {
+		sales_ctx_free(&s);
 		app_free(&app);
 		return EXIT_FAILURE;
 	}
@@ -110,15 +113,15 @@ main(int argc, char *argv[])
 	host[sizeof(host) - 1] = '\0';
 	snprintf(me, sizeof(me), "%s:%d", host, (int)getpid());
 	srand((unsigned int)(time(NULL) ^ getpid()));
-	lease = (int)cfg_int(&app.cfg, CFG_OUTBOX_CLAIM_TIMEOUT, 300);
-	max = (int)cfg_int(&app.cfg, CFG_OUTBOX_MAX_ATTEMPTS, 8);
-	poll = (long)cfg_int(&app.cfg, CFG_WORKER_POLL_MS, 500);
-	app_on_stop(onsignal);
+	lease = (int)cfg_int(&app.cfg, CFG_OUTBOX_CLAIM_TIMEOUT);
+	max = (int)cfg_int(&app.cfg, CFG_OUTBOX_MAX_ATTEMPTS);
+	poll = (long)cfg_int(&app.cfg, CFG_WORKER_POLL_MS);
+	proc_on_stop(onsignal);
 	log_info("worker %s started", me);
 	next_replay = 0;
 	while (!stopping) {
 		if (time(NULL) >= next_replay) {
-			replay(&app);
+			replay(&s);
 			next_replay = time(NULL) + SPOOL_INTERVAL;
 		}
 		if (!one(&app, &j, me, lease, max))
@@ -126,6 +129,7 @@ main(int argc, char *argv[])
 	}
 	log_info("worker %s stopped", me);
 	jobs_free(&j);
+	sales_ctx_free(&s);
 	app_free(&app);
 	return EXIT_SUCCESS;
 }

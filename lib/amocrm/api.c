@@ -147,15 +147,10 @@ amocrm_init(struct amocrm *a, struct http *h, const struct cfg *c,
 	if ((a->auth = buf_take(&b)) == NULL ||
 	    (a->token = strdup(tok)) == NULL)
 		goto out;
-	a->rate = (int)cfg_int(c, CFG_AMOCRM_RATE_LIMIT, 7);
-	if (a->rate <= 0 || a->rate > HTTP_RATE_MAX)
-		a->rate = 7;
-	a->health_timeout = (long)cfg_int(c, CFG_HEALTH_TIMEOUT, 20);
-	if (a->health_timeout <= 0)
-		a->health_timeout = 20;
-	a->sync_timeout = (long)cfg_int(c, CFG_SYNC_TIMEOUT, 30);
-	if (a->sync_timeout <= 0)
-		a->sync_timeout = 30;
+	/* Ranges are checked by cfg (AMOCRM_RATE_LIMIT <= HTTP_RATE_MAX). */
+	a->rate = (int)cfg_int(c, CFG_AMOCRM_RATE_LIMIT);
+	a->health_timeout = (long)cfg_int(c, CFG_HEALTH_TIMEOUT);
+	a->sync_timeout = (long)cfg_int(c, CFG_SYNC_TIMEOUT);
 	a->page_size = AMOCRM_PAGE_MAX;
 	a->retries = 0;
 	a->retry_max_wait = 60;

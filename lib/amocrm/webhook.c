@@ -7,8 +7,10 @@
 #include <json.h>
 
 #include "amocrm/webhook.h"
+#include "base/cfg.h"
 #include "base/buf.h"
 #include "base/jw.h"
+#include "base/money.h"
 
 const char *const amo_utm_names[AMO_UTM__MAX] = {
 	"utm_source",   /* AMO_UTM_SOURCE */
@@ -40,15 +42,18 @@ static const char *const utm_codes[AMO_UTM__MAX] = {
 	"FBCLID",       /* AMO_UTM_FBCLID */
 };
 
-/* The seed's field ids; the account also has duplicates under other ids. */
-static const long long utm_ids[AMO_UTM__MAX] = {
-	434731, /* AMO_UTM_SOURCE */
-	434727, /* AMO_UTM_MEDIUM */
-	434729, /* AMO_UTM_CAMPAIGN */
-	434725, /* AMO_UTM_CONTENT */
-	434733, /* AMO_UTM_TERM */
-	434735, /* AMO_UTM_REFERRER */
-	434761, /* AMO_UTM_FBCLID */
+/*
+ * The variables that hold each tag's field id (the seed's 434xxx ids are
+ * their defaults; the account also has duplicates under other ids).
+ */
+static const enum cfg_key utm_keys[AMO_UTM__MAX] = {
+	CFG_AMOCRM_UTM_SOURCE_FIELD,   /* AMO_UTM_SOURCE */
+	CFG_AMOCRM_UTM_MEDIUM_FIELD,   /* AMO_UTM_MEDIUM */
+	CFG_AMOCRM_UTM_CAMPAIGN_FIELD, /* AMO_UTM_CAMPAIGN */
+	CFG_AMOCRM_UTM_CONTENT_FIELD,  /* AMO_UTM_CONTENT */
+	CFG_AMOCRM_UTM_TERM_FIELD,     /* AMO_UTM_TERM */
+	CFG_AMOCRM_UTM_REFERRER_FIELD, /* AMO_UTM_REFERRER */
+	CFG_AMOCRM_FBCLID_FIELD,       /* AMO_UTM_FBCLID */
 };
 
 /* The keys of leads[ACTION][N][key] that the model keeps. */
@@ -123,8 +128,24 @@ amo_opts_default(struct amo_opts *opts)
 
 	memset(opts, 0, sizeof(*opts));
 	opts->limits = form_default_limits;
+	/* The defaults of the configuration table, which is their one home. */
 	for (t = 0; t < AMO_UTM__MAX; t++)
-		opts->utm_field[t] = utm_ids[t];
+		opts->utm_field[t] = strtoll(cfg_vars[utm_keys[t]].def, NULL, 10);
+}
+
+void
+amo_opts_from_cfg(struct amo_opts *opts, const struct cfg *c)
+{
+	int t;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->limits.max_body = (size_t)cfg_int(c, CFG_MAX_BODY);
+	opts->limits.max_pairs = (size_t)cfg_int(c, CFG_MAX_PAIRS);
+	opts->limits.max_depth = (size_t)cfg_int(c, CFG_MAX_DEPTH);
+	opts->limits.max_key = (size_t)cfg_int(c, CFG_MAX_KEY);
+	opts->limits.max_value = (size_t)cfg_int(c, CFG_MAX_VALUE);
+	for (t = 0; t < AMO_UTM__MAX; t++)
+		opts->utm_field[t] = cfg_int(c, utm_keys[t]);
 }
 
 static int
@@ -204,25 +225,12 @@ num_opt(const char *s, long long *v)
 static enum err
 price_copy(const char *s, char **out)
 {
-	const char *p;
-	size_t n, i;
-	int dot = 0;
+	enum err rc;
 
-	*out = NULL;
-	if (s == NULL)
+	/* A price that is not an amount is no price: the list price counts. */
+	if ((rc = money_parse(s, out, NULL)) == ERR_VALIDATION)
 		return ERR_OK;
-	p = trim(s, &n);
-	if (n == 0 || p[0] == '.' || p[n - 1] == '.')
-		return ERR_OK;
-	for (i = 0; i < n; i++) {
-		if (p[i] == '.' && !dot)
-			dot = 1;
-		else if (p[i] < '0' || p[i] > '9')
-			return ERR_OK;
-	}
-	if ((*out = strndup(p, n)) == NULL)
-		return ERR_NOMEM;
-	return ERR_OK;
+	return rc;
 }
 
 /* Copies s (NULL stays NULL); returns ERR_NOMEM if the copy failed. */

@@ -11,6 +11,10 @@
  * into a list of lead events. See shared/reference/amocrm.md sections 1-2.
  */
 
+/* Status 142 ("Успешно реализовано") is won, 143 lost, in every pipeline. */
+#define AMO_STATUS_WON 142
+#define AMO_STATUS_LOST 143
+
 enum amo_action {
 	AMO_ADD,
 	AMO_UPDATE,
@@ -76,8 +80,12 @@ extern const char *const amo_utm_names[AMO_UTM__MAX];
 /* Names of the actions ("add", "update", "status", ...). */
 extern const char *const amo_action_names[AMO_ACTION__MAX];
 
-/* Fills opts with the default limits and the seed's 434xxx field ids. */
+/* Fills opts with the default limits and the default field ids. */
 void amo_opts_default(struct amo_opts *opts);
+
+/* Fills opts from the configuration (AMOSYNC_MAX_*, AMOCRM_*_FIELD). */
+struct cfg;
+void amo_opts_from_cfg(struct amo_opts *opts, const struct cfg *c);
 
 /*
  * Parses a webhook body. content_type selects JSON ("application/json")

@@ -1,21 +1,60 @@
 #ifndef AMOSYNC_API_TRAFFIC_H
 #define AMOSYNC_API_TRAFFIC_H
 
-/*
- * The Team Constructor API (DESIGN R12, R17): JSON under /api/traffic/
- * for the traffic teams, their attribution rules, a preview of the
- * engine, the list of conflicting rules, explicit re-attribution of
- * stored sales, and the audit trail. Every change is audited in the same
- * transaction (actor: nginx's REMOTE_USER, else AMOSYNC_ADMIN_USER, else
- * "anonymous"). Routes and semantics: docs/attribution.md.
- */
-struct app;
-struct web_req;
+#include "base/jw.h"
+#include "io/db.h"
+#include "io/route.h"
+#include "sales/ctx.h"
 
 /*
- * Routes and answers one request (app->traffic must be configured;
- * app->landing is used by re-attribution when configured). Returns 0.
+ * The Team Constructor API under /api/traffic/ (DESIGN R12, R17), served
+ * by the program "traffic" (api/traffic.c) from four route tables, one
+ * per file: teams, rules, attribution (preview, conflicts,
+ * re-attribution) and audit. Routes and semantics: docs/attribution.md.
+ * The program's context is a struct sales_ctx: the traffic database and
+ * the attribution rules cache.
  */
-int teamapi_serve(struct app *app, struct web_req *req);
+
+/* Limits of the fields an admin types. */
+#define MAX_NAME 100 /* characters */
+#define MAX_TEXT 200
+#define MAX_EMOJI 16
+#define MAX_PATTERN 200
+#define MAX_UTM 2000
+#define MAX_RULES 10000 /* ids in one reorder */
+#define MAX_POSITION 1000000
+#define MAX_PRIORITY 1000
+#define AUDIT_LIMIT 500
+
+extern const struct route_table traffic_teams_routes;
+extern const struct route_table traffic_rules_routes;
+extern const struct route_table traffic_attribution_routes;
+extern const struct route_table traffic_audit_routes;
+
+/* The program's context and its traffic database. */
+static inline struct sales_ctx *
+tctx(const struct route_req *r)
+{
+	return r->ctx;
+}
+
+static inline struct db *
+tdb(const struct route_req *r)
+{
+	return &tctx(r)->app->traffic;
+}
+
+/* A canonical textual uuid (a team id); anything else is no team. */
+int traffic_is_uuid(const char *s);
+
+/* A rule id: a positive bigint without leading zeros. */
+int traffic_is_ruleid(const char *s);
+
+/* Writes row of a rule query (RULE_COLS of traffic_rules.c) as key. */
+void traffic_rule_json(struct jw *w, const char *key, const PGresult *res,
+    int row);
+
+/* Lists the rules of team id as "rules" (traffic_rules.c). */
+enum err traffic_rules_of(struct route_req *r, const char *id);
 
 #endif

@@ -1,20 +1,19 @@
 /*
  * The HTTP side of the webhook path: method and size checks, the JSON
- * answer, spooling when the database is down. Kept apart from hook.c so
- * that programs without FastCGI (the worker) can replay the spool.
+ * answer, spooling when the database is down. Kept apart from
+ * sales/ingest.c so that programs without FastCGI (the worker) can
+ * replay the spool.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "io/app.h"
+#include "api/webhook.h"
 #include "base/buf.h"
-#include "sales/ingest.h"
 #include "base/jw.h"
 #include "base/log.h"
 #include "io/spool.h"
-#include "io/web.h"
 
 /* Milliseconds since start. */
 static long long
@@ -67,24 +66,53 @@ reply(struct web_req *req, int status, int success, const char *message,
 	return web_send(req, status, &b);
 }
 
-static time_t next_replay;
+enum err
+webhook_init(struct app *app,
+    int (*define)(struct sales_ctx *, struct hook_def *), void **ctx)
+{
+	struct webhook *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return ERR_NOMEM;
+	sales_ctx_init(&w->sales, app);
+	if (define(&w->sales, &w->def) == -1) {
+		log_errx("%s: a database URL it needs is not set", app->name);
+		webhook_fini(w);
+		return ERR_CONFIG;
+	}
+	*ctx = w;
+	return ERR_OK;
+}
 
 void
-hook_after(struct app *app)
+webhook_fini(void *ctx)
 {
-	const struct hook_def *def = app->after_arg;
+	struct webhook *w = ctx;
 
-	if (def == NULL || time(NULL) < next_replay)
+	if (w == NULL)
 		return;
-	next_replay = time(NULL) + 60;
-	hook_replay(app, def);
+	sales_ctx_free(&w->sales);
+	free(w);
+}
+
+void
+webhook_idle(void *ctx)
+{
+	struct webhook *w = ctx;
+
+	if (time(NULL) < w->next_replay)
+		return;
+	w->next_replay = time(NULL) + 60;
+	hook_replay(&w->sales, &w->def, NULL);
 }
 
 int
-hook_serve(struct app *app, struct web_req *req, const struct hook_def *def)
+webhook_handle(void *ctx, struct web_req *req)
 {
+	struct webhook *w = ctx;
+	const struct hook_def *def = &w->def;
 	struct hook_result res;
-	struct hook_meta m;
+	struct spool_meta m;
 	struct timespec start;
 	char err[256];
 	enum err rc;
@@ -103,60 +131,32 @@ hook_serve(struct app *app, struct web_req *req, const struct hook_def *def)
 
 	if (req->method == WEB_HEAD)
 		return web_json(req, 200, NULL);
-	if (req->method != WEB_POST)
+	if (req->method != WEB_POST) {
+		web_allow(req, WEB_POST);
 		return web_error(req, 405, "use POST");
+	}
 	if (req->too_big) {
 		snprintf(err, sizeof(err),
-		    "body of %zu bytes is over the "
-		    "%zu-byte limit",
-		    req->content_length, app->amo.limits.max_body);
+		    "body of %zu bytes is over the %zu-byte limit",
+		    req->content_length, w->sales.amo.limits.max_body);
 		m.bodysz = req->content_length;
 		if (hook_record(def->steps[0].db, &m, 413, "too_large", err) ==
 		    ERR_DB)
 			log_warnx("could not record an oversized request");
 		return reply(req, 413, 0, NULL, err, &res, &start);
 	}
-	rc = hook_process(app, def, &m, &res, err, sizeof(err));
+	rc = hook_process(&w->sales, def, &m, &res, err, sizeof(err));
 	if (rc == ERR_DB) {
 		/* R8: accepted even when PostgreSQL is down. */
-		if (spool_write(cfg_str(&app->cfg, CFG_SPOOL_DIR), &m) !=
-		    ERR_OK)
+		if (spool_write(cfg_str(&w->sales.app->cfg, CFG_SPOOL_DIR),
+		        &m) != ERR_OK)
 			return reply(req, 503, 0, NULL,
 			    "database unavailable; please retry", &res, &start);
-		next_replay = time(NULL) + 5;
+		w->next_replay = time(NULL) + 5;
 		return reply(req, 200, 1, "Accepted; stored for replay", NULL,
 		    &res, &start);
 	}
 	if (rc != ERR_OK)
-		return reply(req, err_http(rc), 0, NULL, err, &res, &start);
-	return reply(req, 200, 1, def->message, NULL, &res, &start);
-}
-
-/* A web_handler: the hook definition travels in app->after_arg. */
-static int
-handle(struct app *app, struct web_req *req)
-{
-	return hook_serve(app, req, app->after_arg);
-}
-
-int
-hook_main(int argc, char *argv[], const char *name,
-    int (*define)(struct app *, struct hook_def *))
-{
-	struct hook_def def;
-	struct app app;
-	int rc;
-
-	if (app_init(&app, name, argc, argv) != ERR_OK)
-		return EXIT_FAILURE;
-	if (define(&app, &def) == -1) {
-		log_errx("%s: a database URL it needs is not set", name);
-		app_free(&app);
-		return EXIT_FAILURE;
-	}
-	app.after = hook_after;
-	app.after_arg = &def;
-	rc = web_serve(&app, app.sockpath, handle);
-	app_free(&app);
-	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		return reply(req, res.status, 0, NULL, err, &res, &start);
+	return reply(req, res.status, 1, def->message, NULL, &res, &start);
 }

@@ -184,29 +184,3 @@ rules_match(struct rules_cache *c, struct db *db, const struct attr_utm *utm,
 		return rc;
 	return attr_match(set, utm, res);
 }
-
-void
-rules_lead_utm(struct attr_utm *utm, const struct amo_lead *l)
-{
-	static const enum amo_utm from[ATTR_FIELD__MAX] = {
-		AMO_UTM_SOURCE,   /* ATTR_FIELD_SOURCE */
-		AMO_UTM_MEDIUM,   /* ATTR_FIELD_MEDIUM */
-		AMO_UTM_CAMPAIGN, /* ATTR_FIELD_CAMPAIGN */
-		AMO_UTM_CONTENT,  /* ATTR_FIELD_CONTENT */
-		AMO_UTM_TERM,     /* ATTR_FIELD_TERM */
-	};
-	size_t i;
-
-	for (i = 0; i < ATTR_FIELD__MAX; i++)
-		utm->v[i] = l->utm[from[i]];
-}
-
-enum err
-rules_match_lead(struct rules_cache *c, struct db *db, const struct amo_lead *l,
-    struct attr_result *res)
-{
-	struct attr_utm utm;
-
-	rules_lead_utm(&utm, l);
-	return rules_match(c, db, &utm, res);
-}

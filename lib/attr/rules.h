@@ -3,7 +3,6 @@
 
 #include <time.h>
 
-#include "amocrm/webhook.h"
 #include "attr/engine.h"
 #include "io/db.h"
 #include "base/err.h"
@@ -49,12 +48,5 @@ enum err rules_get(struct rules_cache *c, struct db *db,
  */
 enum err rules_match(struct rules_cache *c, struct db *db,
     const struct attr_utm *utm, struct attr_result *res);
-
-/* Fills utm with lead->utm[AMO_UTM_SOURCE..TERM] (borrowed). */
-void rules_lead_utm(struct attr_utm *utm, const struct amo_lead *l);
-
-/* rules_match() on a lead's UTM tags. */
-enum err rules_match_lead(struct rules_cache *c, struct db *db,
-    const struct amo_lead *l, struct attr_result *res);
 
 #endif

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -7,72 +8,114 @@
 #include "base/cfg.h"
 #include "base/log.h"
 
+#define MAX_ID 999999999999LL /* an amoCRM field id */
+
 const struct cfg_var cfg_vars[CFG__MAX] = {
-	{ "TRAFFIC_DATABASE_URL", "", 1, "libpq URI of the traffic database" },
-	{ "LANDING_DATABASE_URL", "", 1, "libpq URI of the landing database" },
-	{ "TRIPWIRE_DATABASE_URL", "", 1,
-	    "libpq URI of the tripwire database (health checks only)" },
-	{ "AMOCRM_DOMAIN", "onaiagencykz", 0, "amoCRM account subdomain" },
-	{ "AMOCRM_BASE_URL", "", 0,
-	    "amoCRM API base URL; default https://<AMOCRM_DOMAIN>.amocrm.ru" },
-	{ "AMOCRM_ACCESS_TOKEN", "", 1, "amoCRM long-lived access token" },
-	{ "AMOCRM_RATE_LIMIT", "7", 0,
-	    "amoCRM requests per second, shared by all processes of a host" },
-	{ "AMOCRM_UTM_SOURCE_FIELD", "434731", 0, "field id of utm_source" },
-	{ "AMOCRM_UTM_MEDIUM_FIELD", "434727", 0, "field id of utm_medium" },
-	{ "AMOCRM_UTM_CAMPAIGN_FIELD", "434729", 0,
-	    "field id of utm_campaign" },
-	{ "AMOCRM_UTM_CONTENT_FIELD", "434725", 0, "field id of utm_content" },
-	{ "AMOCRM_UTM_TERM_FIELD", "434733", 0, "field id of utm_term" },
-	{ "AMOCRM_UTM_REFERRER_FIELD", "434735", 0,
-	    "field id of utm_referrer" },
-	{ "AMOCRM_FBCLID_FIELD", "434761", 0, "field id of fbclid" },
-	{ "TELEGRAM_BOT_TOKEN", "", 1, "Telegram bot token" },
-	{ "TELEGRAM_CHAT_ID", "", 0, "default chat for sale announcements" },
-	{ "TELEGRAM_API_URL", "https://api.telegram.org", 0,
-	    "Telegram Bot API base URL" },
-	{ "TELEGRAM_REPORTS_ENABLED", "true", 0,
-	    "false mutes sale announcements" },
-	{ "AMOSYNC_MAX_BODY", "1048576", 0, "largest request body, bytes" },
-	{ "AMOSYNC_MAX_PAIRS", "20000", 0, "most form fields per body" },
-	{ "AMOSYNC_MAX_DEPTH", "12", 0, "deepest form key, segments" },
-	{ "AMOSYNC_MAX_KEY", "512", 0, "longest form key, bytes" },
-	{ "AMOSYNC_MAX_VALUE", "65536", 0, "longest form value, bytes" },
-	{ "AMOSYNC_TIMEZONE", "Asia/Almaty", 0,
-	    "business time zone for sale dates" },
-	{ "AMOSYNC_SPOOL_DIR", "", 0,
-	    "where webhooks wait while the database is down" },
-	{ "AMOSYNC_RUN_DIR", "/run/amosync", 0,
-	    "sockets, rate-limit state and locks" },
-	{ "AMOSYNC_SOCKET_MODE", "0660", 0,
-	    "permissions of the FastCGI sockets (octal)" },
-	{ "AMOSYNC_LOG_LEVEL", "info", 0, "debug, info, warn or error" },
-	{ "AMOSYNC_HEALTH_TIMEOUT", "20", 0, "seconds for health-check calls" },
-	{ "AMOSYNC_SYNC_TIMEOUT", "30", 0, "seconds for sync calls to amoCRM" },
-	{ "AMOSYNC_OUTBOX_MAX_ATTEMPTS", "8", 0,
-	    "attempts before a job becomes a dead letter" },
-	{ "AMOSYNC_OUTBOX_CLAIM_TIMEOUT", "300", 0,
-	    "seconds after which a claimed job may be claimed again" },
-	{ "AMOSYNC_ADMIN_USER", "", 0,
-	    "name recorded in audit rows when nginx passes none" },
-	{ "AMOSYNC_WORKER_POLL_MS", "500", 0,
-	    "how often an idle worker looks for jobs, milliseconds" },
-	{ "AMOSYNC_TEST_NOTIFY_WAIT", "10", 0,
-	    "seconds test-sale-notification waits for the outcome" },
+	[CFG_TRAFFIC_DATABASE_URL] = { .name = "TRAFFIC_DATABASE_URL",
+	    .secret = 1, .help = "libpq URI of the traffic database" },
+	[CFG_LANDING_DATABASE_URL] = { .name = "LANDING_DATABASE_URL",
+	    .secret = 1, .help = "libpq URI of the landing database" },
+	[CFG_TRIPWIRE_DATABASE_URL] = { .name = "TRIPWIRE_DATABASE_URL",
+	    .secret = 1,
+	    .help = "libpq URI of the tripwire database (health checks "
+	            "only)" },
+	[CFG_AMOCRM_DOMAIN] = { .name = "AMOCRM_DOMAIN",
+	    .def = "onaiagencykz", .help = "amoCRM account subdomain" },
+	[CFG_AMOCRM_BASE_URL] = { .name = "AMOCRM_BASE_URL",
+	    .help = "amoCRM API base URL; default "
+	            "https://<AMOCRM_DOMAIN>.amocrm.ru" },
+	[CFG_AMOCRM_ACCESS_TOKEN] = { .name = "AMOCRM_ACCESS_TOKEN",
+	    .secret = 1, .help = "amoCRM long-lived access token" },
+	[CFG_AMOCRM_RATE_LIMIT] = { .name = "AMOCRM_RATE_LIMIT",
+	    .type = CFG_INT, .def = "7", .min = 1, .max = 1000,
+	    .help = "amoCRM requests per second, shared by all processes of "
+	            "a host" },
+	[CFG_AMOCRM_UTM_SOURCE_FIELD] = { .name = "AMOCRM_UTM_SOURCE_FIELD",
+	    .type = CFG_INT, .def = "434731", .max = MAX_ID,
+	    .help = "field id of utm_source (0: by name only)" },
+	[CFG_AMOCRM_UTM_MEDIUM_FIELD] = { .name = "AMOCRM_UTM_MEDIUM_FIELD",
+	    .type = CFG_INT, .def = "434727", .max = MAX_ID,
+	    .help = "field id of utm_medium" },
+	[CFG_AMOCRM_UTM_CAMPAIGN_FIELD] = { .name =
+	                                        "AMOCRM_UTM_CAMPAIGN_FIELD",
+	    .type = CFG_INT, .def = "434729", .max = MAX_ID,
+	    .help = "field id of utm_campaign" },
+	[CFG_AMOCRM_UTM_CONTENT_FIELD] = { .name = "AMOCRM_UTM_CONTENT_FIELD",
+	    .type = CFG_INT, .def = "434725", .max = MAX_ID,
+	    .help = "field id of utm_content" },
+	[CFG_AMOCRM_UTM_TERM_FIELD] = { .name = "AMOCRM_UTM_TERM_FIELD",
+	    .type = CFG_INT, .def = "434733", .max = MAX_ID,
+	    .help = "field id of utm_term" },
+	[CFG_AMOCRM_UTM_REFERRER_FIELD] = { .name =
+	                                        "AMOCRM_UTM_REFERRER_FIELD",
+	    .type = CFG_INT, .def = "434735", .max = MAX_ID,
+	    .help = "field id of utm_referrer" },
+	[CFG_AMOCRM_FBCLID_FIELD] = { .name = "AMOCRM_FBCLID_FIELD",
+	    .type = CFG_INT, .def = "434761", .max = MAX_ID,
+	    .help = "field id of fbclid" },
+	[CFG_TELEGRAM_BOT_TOKEN] = { .name = "TELEGRAM_BOT_TOKEN",
+	    .secret = 1, .help = "Telegram bot token" },
+	[CFG_TELEGRAM_CHAT_ID] = { .name = "TELEGRAM_CHAT_ID",
+	    .help = "default chat for sale announcements" },
+	[CFG_TELEGRAM_API_URL] = { .name = "TELEGRAM_API_URL",
+	    .def = "https://api.telegram.org",
+	    .help = "Telegram Bot API base URL" },
+	[CFG_TELEGRAM_REPORTS_ENABLED] = { .name = "TELEGRAM_REPORTS_ENABLED",
+	    .type = CFG_BOOL, .def = "true",
+	    .help = "false mutes sale announcements" },
+	[CFG_MAX_BODY] = { .name = "AMOSYNC_MAX_BODY", .type = CFG_INT,
+	    .def = "1048576", .min = 1024, .max = 1073741824,
+	    .help = "largest request body, bytes" },
+	[CFG_MAX_PAIRS] = { .name = "AMOSYNC_MAX_PAIRS", .type = CFG_INT,
+	    .def = "20000", .min = 1, .max = 10000000,
+	    .help = "most form fields per body" },
+	[CFG_MAX_DEPTH] = { .name = "AMOSYNC_MAX_DEPTH", .type = CFG_INT,
+	    .def = "12", .min = 2, .max = 64,
+	    .help = "deepest form key, segments" },
+	[CFG_MAX_KEY] = { .name = "AMOSYNC_MAX_KEY", .type = CFG_INT,
+	    .def = "512", .min = 16, .max = 65536,
+	    .help = "longest form key, bytes" },
+	[CFG_MAX_VALUE] = { .name = "AMOSYNC_MAX_VALUE", .type = CFG_INT,
+	    .def = "65536", .min = 16, .max = 1073741824,
+	    .help = "longest form value, bytes" },
+	[CFG_TIMEZONE] = { .name = "AMOSYNC_TIMEZONE", .def = "Asia/Almaty",
+	    .help = "business time zone for sale dates" },
+	[CFG_SPOOL_DIR] = { .name = "AMOSYNC_SPOOL_DIR",
+	    .help = "where webhooks wait while the database is down" },
+	[CFG_RUN_DIR] = { .name = "AMOSYNC_RUN_DIR", .def = "/run/amosync",
+	    .help = "sockets, rate-limit state and locks" },
+	[CFG_SOCKET_MODE] = { .name = "AMOSYNC_SOCKET_MODE", .type = CFG_MODE,
+	    .def = "0660", .min = 0, .max = 0777,
+	    .help = "permissions of the FastCGI sockets (octal)" },
+	[CFG_LOG_LEVEL] = { .name = "AMOSYNC_LOG_LEVEL", .type = CFG_ENUM,
+	    .def = "info", .choices = "debug info warn error",
+	    .help = "debug, info, warn or error" },
+	[CFG_HEALTH_TIMEOUT] = { .name = "AMOSYNC_HEALTH_TIMEOUT",
+	    .type = CFG_INT, .def = "20", .min = 1, .max = 600,
+	    .help = "seconds for health-check calls" },
+	[CFG_SYNC_TIMEOUT] = { .name = "AMOSYNC_SYNC_TIMEOUT",
+	    .type = CFG_INT, .def = "30", .min = 1, .max = 600,
+	    .help = "seconds for sync calls to amoCRM" },
+	[CFG_OUTBOX_MAX_ATTEMPTS] = { .name = "AMOSYNC_OUTBOX_MAX_ATTEMPTS",
+	    .type = CFG_INT, .def = "8", .min = 1, .max = 100,
+	    .help = "attempts before a job becomes a dead letter" },
+	[CFG_OUTBOX_CLAIM_TIMEOUT] = { .name = "AMOSYNC_OUTBOX_CLAIM_TIMEOUT",
+	    .type = CFG_INT, .def = "300", .min = 1, .max = 86400,
+	    .help = "seconds after which a claimed job may be claimed "
+	            "again" },
+	[CFG_ADMIN_USER] = { .name = "AMOSYNC_ADMIN_USER",
+	    .help = "name recorded in audit rows when nginx passes none" },
+	[CFG_WORKER_POLL_MS] = { .name = "AMOSYNC_WORKER_POLL_MS",
+	    .type = CFG_INT, .def = "500", .min = 10, .max = 60000,
+	    .help = "how often an idle worker looks for jobs, "
+	            "milliseconds" },
+	[CFG_TEST_NOTIFY_WAIT] = { .name = "AMOSYNC_TEST_NOTIFY_WAIT",
+	    .type = CFG_INT, .def = "10", .min = 0, .max = 60,
+	    .help = "seconds test-sale-notification waits for the "
+	            "outcome" },
 };
 
-/* Replaces the value of k with a copy of v. */
-static enum err
-setval(struct cfg *c, enum cfg_key k, const char *v, size_t n)
-{
-	char *p;
-
-	if ((p = strndup(v, n)) == NULL)
-		return ERR_NOMEM;
-	free(c->val[k]);
-	c->val[k] = p;
-	return ERR_OK;
-}
+static enum err put(struct cfg *, enum cfg_key, const char *, size_t);
 
 static int
 lookup(const char *name, size_t n)
@@ -141,11 +184,109 @@ readfile(struct cfg *c, const char *path)
 			v++, len -= 2;
 		if ((k = lookup(p, (size_t)(e - p))) < 0)
 			continue;
-		if ((rc = setval(c, k, v, len)) != ERR_OK)
+		if ((rc = put(c, k, v, len)) != ERR_OK)
 			break;
 	}
 	fclose(fp);
 	return rc;
+}
+
+/* Parses a whole integer in base (10 or 8) without sign games. */
+static int
+whole(const char *v, int base, long long *out)
+{
+	char *end;
+
+	if (*v == '\0' || !(isdigit((unsigned char)*v) || *v == '-'))
+		return 0;
+	errno = 0;
+	*out = strtoll(v, &end, base);
+	return errno == 0 && *end == '\0';
+}
+
+/* Returns 1 if word is one of the space-separated words of list. */
+static int
+oneof(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	while (n > 0 && (p = strstr(p, word)) != NULL) {
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+enum err
+cfg_check(enum cfg_key k, const char *v, long long *num, char *reason,
+    size_t len)
+{
+	const struct cfg_var *r = &cfg_vars[k];
+	long long n = 0;
+
+	*num = 0;
+	switch (r->type) {
+	case CFG_STR:
+		return ERR_OK;
+	case CFG_INT:
+		if (!whole(v, 10, &n) || n < r->min || n > r->max) {
+			snprintf(reason, len,
+			    "must be a whole number from %lld to %lld",
+			    r->min, r->max);
+			return ERR_CONFIG;
+		}
+		break;
+	case CFG_MODE:
+		if (v[0] != '0' || !whole(v, 8, &n) || n < r->min ||
+		    n > r->max) {
+			snprintf(reason, len,
+			    "must be an octal mode such as 0660");
+			return ERR_CONFIG;
+		}
+		break;
+	case CFG_BOOL:
+		if (oneof("true 1 yes on", v))
+			n = 1;
+		else if (!oneof("false 0 no off", v)) {
+			snprintf(reason, len, "must be true or false");
+			return ERR_CONFIG;
+		}
+		break;
+	case CFG_ENUM:
+		if (!oneof(r->choices, v)) {
+			snprintf(reason, len, "must be one of: %s", r->choices);
+			return ERR_CONFIG;
+		}
+		return ERR_OK;
+	}
+	*num = n;
+	return ERR_OK;
+}
+
+/* Checks and stores v as the value of k; logs a refusal. */
+static enum err
+put(struct cfg *c, enum cfg_key k, const char *v, size_t n)
+{
+	char reason[128];
+	long long num;
+	char *p;
+
+	if ((p = strndup(v, n)) == NULL)
+		return ERR_NOMEM;
+	if (cfg_check(k, p, &num, reason, sizeof(reason)) != ERR_OK) {
+		if (cfg_vars[k].secret)
+			log_errx("%s: %s", cfg_vars[k].name, reason);
+		else
+			log_errx("%s=\"%s\": %s", cfg_vars[k].name, p, reason);
+		free(p);
+		return ERR_CONFIG;
+	}
+	free(c->val[k]);
+	c->val[k] = p;
+	c->num[k] = num;
+	return ERR_OK;
 }
 
 enum err
@@ -155,16 +296,18 @@ cfg_load(struct cfg *c, const char *path)
 	int k;
 
 	memset(c, 0, sizeof(*c));
-	for (k = 0; k < CFG__MAX; k++)
-		if ((rc = setval(c, k, cfg_vars[k].def,
-		         strlen(cfg_vars[k].def))) != ERR_OK)
+	for (k = 0; k < CFG__MAX; k++) {
+		const char *d = cfg_vars[k].def ? cfg_vars[k].def : "";
+
+		if ((rc = put(c, k, d, strlen(d))) != ERR_OK)
 			goto out;
+	}
 	if (path != NULL && (rc = readfile(c, path)) != ERR_OK)
 		goto out;
 	for (k = 0; k < CFG__MAX; k++) {
 		const char *v = getenv(cfg_vars[k].name);
 
-		if (v != NULL && (rc = setval(c, k, v, strlen(v))) != ERR_OK)
+		if (v != NULL && (rc = put(c, k, v, strlen(v))) != ERR_OK)
 			goto out;
 	}
 	rc = ERR_OK;
@@ -194,23 +337,22 @@ cfg_str(const struct cfg *c, enum cfg_key k)
 }
 
 long long
-cfg_int(const struct cfg *c, enum cfg_key k, long long def)
+cfg_int(const struct cfg *c, enum cfg_key k)
 {
-	const char *s = cfg_str(c, k);
-	char *end;
-	long long v;
+	assert(cfg_vars[k].type == CFG_INT || cfg_vars[k].type == CFG_MODE ||
+	    cfg_vars[k].type == CFG_BOOL);
+	return c->num[k];
+}
 
-	if (*s == '\0')
-		return def;
-	errno = 0;
-	v = strtoll(s, &end, 0);
-	if (errno != 0 || *end != '\0')
-		return def;
-	return v;
+int
+cfg_bool(const struct cfg *c, enum cfg_key k)
+{
+	assert(cfg_vars[k].type == CFG_BOOL);
+	return c->num[k] != 0;
 }
 
 enum err
 cfg_set(struct cfg *c, enum cfg_key k, const char *v)
 {
-	return setval(c, k, v, strlen(v));
+	return put(c, k, v, strlen(v));
 }

@@ -1,13 +1,17 @@
 #ifndef AMOSYNC_BASE_CFG_H
 #define AMOSYNC_BASE_CFG_H
 
+#include <stddef.h>
+
 #include "base/err.h"
 
 /*
- * Configuration: one table of variables, read from an optional env file
- * (KEY=VALUE lines) and then from the environment, which wins. Every
- * variable has a default (possibly empty) and a secret flag; secrets are
- * never printed by cfg_dump().
+ * Configuration: one table of typed variables (name, type, default,
+ * range, secret), read from an optional env file (KEY=VALUE lines) and
+ * then from the environment, which wins. Every value is checked when it
+ * is loaded: a bad one fails cfg_load() with a message that names the
+ * variable and says what is wrong, so a program stops at start-up instead
+ * of running on a silent default. Defaults live only in the table.
  */
 enum cfg_key {
 	CFG_TRAFFIC_DATABASE_URL,
@@ -48,34 +52,59 @@ enum cfg_key {
 	CFG__MAX
 };
 
+enum cfg_type {
+	CFG_STR,  /* any text */
+	CFG_INT,  /* a decimal integer in [min, max] */
+	CFG_MODE, /* an octal file mode in [min, max], such as 0660 */
+	CFG_BOOL, /* true or false (also 1/0, yes/no, on/off) */
+	CFG_ENUM, /* one of the words of choices */
+};
+
 struct cfg_var {
-	const char *name; /* environment variable name */
-	const char *def;  /* default value, "" when none */
-	int secret;       /* never print the value */
-	const char *help; /* one line for the README and --help */
+	const char *name;    /* environment variable name */
+	enum cfg_type type;
+	const char *def;     /* default value as text; NULL is "" */
+	long long min, max;  /* CFG_INT, CFG_MODE */
+	const char *choices; /* CFG_ENUM: "debug info warn error" */
+	int secret;          /* never print the value */
+	const char *help;    /* one line for the README and --help */
 };
 
 extern const struct cfg_var cfg_vars[CFG__MAX];
 
 struct cfg {
-	char *val[CFG__MAX]; /* owned copies; never NULL after cfg_load */
+	char *val[CFG__MAX];      /* owned copies; never NULL after cfg_load */
+	long long num[CFG__MAX];  /* CFG_INT, CFG_MODE, CFG_BOOL: the value */
 };
 
 /*
  * Loads the defaults, then the env file at path (if path is not NULL; a
- * missing file is ERR_CONFIG), then the environment. Returns ERR_OK,
- * ERR_CONFIG (bad line, with the line number logged) or ERR_NOMEM.
+ * missing file is ERR_CONFIG), then the environment, and checks every
+ * value against its row. Returns ERR_OK, ERR_CONFIG (a bad line, or a bad
+ * value: the variable and the reason are logged) or ERR_NOMEM. On error
+ * c holds nothing to free.
  */
 enum err cfg_load(struct cfg *c, const char *path);
 void cfg_free(struct cfg *c);
 
-/* Returns the value of k; borrowed, never NULL. */
+/* Returns the value of k as text; borrowed, never NULL. */
 const char *cfg_str(const struct cfg *c, enum cfg_key k);
 
-/* Returns the value of k as an integer, or def when empty or not numeric. */
-long long cfg_int(const struct cfg *c, enum cfg_key k, long long def);
+/* Returns the checked value of an integer, mode or boolean variable. */
+long long cfg_int(const struct cfg *c, enum cfg_key k);
+int cfg_bool(const struct cfg *c, enum cfg_key k);
 
-/* Overrides k with v (used by tests and command-line options). */
+/*
+ * Checks v against k's row and, if it is good, stores it (tests and
+ * command-line options). ERR_CONFIG (logged) leaves k as it was.
+ */
 enum err cfg_set(struct cfg *c, enum cfg_key k, const char *v);
+
+/*
+ * Checks text v against k's row: ERR_OK and the number in *num (integers,
+ * modes, booleans), or ERR_CONFIG and why in reason[0..len).
+ */
+enum err cfg_check(enum cfg_key k, const char *v, long long *num,
+    char *reason, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "base/jread.h"
+#include "base/money.h"
 #include "base/text.h"
 
 void
@@ -468,6 +469,27 @@ jread_int(struct jread *r, const char *key, long long min, long long max,
 	if (!member(r, key, &v) || v == NULL)
 		return ERR_OK;
 	return intval(r, key, v, min, max, out);
+}
+
+enum err
+jread_amount(struct jread *r, const char *key, char **out)
+{
+	struct json_object *v;
+	const char *why;
+	enum err rc;
+
+	*out = NULL;
+	if (!member(r, key, &v) || v == NULL)
+		return ERR_OK;
+	if (!json_object_is_type(v, json_type_int) &&
+	    !json_object_is_type(v, json_type_double) &&
+	    !json_object_is_type(v, json_type_string))
+		return seterr(r, ERR_VALIDATION, key,
+		    "must be an amount such as 5000 or 5000.50");
+	rc = money_parse(json_object_get_string(v), out, &why);
+	if (rc == ERR_VALIDATION)
+		return seterr(r, rc, key, why);
+	return rc;
 }
 
 enum err

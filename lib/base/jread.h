@@ -67,6 +67,12 @@ enum err jread_str(struct jread *r, const char *key, size_t maxchars,
 enum err jread_int(struct jread *r, const char *key, long long min,
     long long max, long long *out);
 
+/*
+ * Reads a money amount (base/money.h) given as a JSON number or string:
+ * *out is a new string (caller frees), NULL when absent or null.
+ */
+enum err jread_amount(struct jread *r, const char *key, char **out);
+
 /* Reads true or false. */
 enum err jread_bool(struct jread *r, const char *key, int *out);
 

@@ -1,41 +1,45 @@
 #ifndef AMOSYNC_IO_APP_H
 #define AMOSYNC_IO_APP_H
 
-#include "amocrm/webhook.h"
 #include "base/cfg.h"
-#include "io/db.h"
 #include "base/err.h"
-#include "attr/rules.h"
+#include "io/db.h"
 
 /*
- * What a process keeps for its whole life: configuration, database
- * connections, parser options. Initialised once by app_init() from the
- * command line (-f env file, -s socket) and freed by app_free().
+ * What a process keeps for its whole life: configuration and database
+ * connections (connected lazily). Initialised once by app_init() from
+ * the command line (-f env file, -s socket) and freed by app_free().
+ * Nothing here knows amoCRM, teams or sales: a program's own context
+ * (io/prog.h) holds those.
  */
 struct app {
 	const char *name;
 	struct cfg cfg;
 	struct db traffic;
 	struct db landing;
-	struct amo_opts amo;
-	/* Attribution rules of the traffic DB, cached (lib/rules.h). */
-	struct rules_cache rules;
+	int has_traffic; /* TRAFFIC_DATABASE_URL is set */
+	int has_landing; /* LANDING_DATABASE_URL is set */
 	const char *envfile;
 	const char *sockpath;
-	int has_traffic;
-	int has_landing;
-	/* Run by web_serve() at start and after each finished request. */
-	void (*after)(struct app *app);
-	const void *after_arg;
 };
 
+/* What a program needs configured before it may start. */
+enum app_need {
+	APP_TRAFFIC = 1 << 0, /* TRAFFIC_DATABASE_URL */
+	APP_LANDING = 1 << 1, /* LANDING_DATABASE_URL */
+};
+
+/*
+ * Reads the command line and the configuration. A bad option or a bad
+ * value stops here (ERR_CONFIG, logged with the variable's name).
+ */
 enum err app_init(struct app *app, const char *name, int argc, char *argv[]);
 void app_free(struct app *app);
 
 /*
- * Calls fn on SIGTERM and SIGINT, installed without SA_RESTART so that a
- * blocking accept() or sleep returns; ignores SIGPIPE.
+ * Checks that every variable of needs is set; logs the first missing one
+ * by name and returns ERR_CONFIG.
  */
-void app_on_stop(void (*fn)(int));
+enum err app_need(const struct app *app, unsigned needs);
 
 #endif

@@ -177,25 +177,20 @@ outbox_requeue(struct db *db, long long id)
 }
 
 enum err
-outbox_list(struct db *db, const char *state, int limit, struct buf *b)
+outbox_list(struct db *db, const char *state, int limit, struct jw *w)
 {
 	char lim[16];
 	const char *v[2] = { state, lim };
 	PGresult *res;
-	struct jw w;
 	enum err rc;
 
 	snprintf(lim, sizeof(lim), "%d", limit);
 	if ((res = db_exec(db, SQL_LIST, 2, v, &rc)) == NULL)
 		return rc;
-	jw_init(&w, b);
-	jw_obj(&w, NULL);
-	jw_bool(&w, "success", 1);
-	jw_str(&w, "state", state);
-	jw_raw(&w, "jobs", db_val(res, 0, 0));
-	jw_obj_end(&w);
+	jw_str(w, "state", state);
+	jw_raw(w, "jobs", db_val(res, 0, 0));
 	PQclear(res);
-	return buf_err(b);
+	return buf_err(w->out);
 }
 
 enum err

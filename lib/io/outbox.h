@@ -2,6 +2,7 @@
 #define AMOSYNC_IO_OUTBOX_H
 
 #include "base/buf.h"
+#include "base/jw.h"
 #include "io/db.h"
 #include "base/err.h"
 
@@ -55,9 +56,12 @@ long outbox_backoff(int attempts, unsigned int seed);
 /* Puts a dead job back in the queue: ERR_NOTFOUND unless it is dead. */
 enum err outbox_requeue(struct db *db, long long id);
 
-/* Writes {"success":true,"jobs":[...]} for state (NULL = all) into b. */
+/*
+ * Writes the members "state" and "jobs":[...] (at most limit jobs in
+ * state, NULL = all, newest first) into the open object of w.
+ */
 enum err outbox_list(struct db *db, const char *state, int limit,
-    struct buf *b);
+    struct jw *w);
 
 /* Reads one job's state and last error (caller frees both). */
 enum err outbox_state(struct db *db, long long id, char **state, char **error);

@@ -1,7 +1,9 @@
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,7 @@
  * rename, so a crash leaves either nothing or a whole file.
  */
 enum err
-spool_write(const char *dir, const struct hook_meta *m)
+spool_write(const char *dir, const struct spool_meta *m)
 {
 	char tmp[4096], path[4096];
 	struct timespec ts;
@@ -108,7 +110,7 @@ field(char **p, const char *name, char **out)
 }
 
 enum err
-spool_parse(char *data, size_t len, struct hook_meta *m)
+spool_parse(char *data, size_t len, struct spool_meta *m)
 {
 	char *p, *sep;
 	char *reqid, *amo, *remote, *ua;
@@ -139,7 +141,7 @@ spool_parse(char *data, size_t len, struct hook_meta *m)
 }
 
 enum err
-spool_read(const char *path, struct hook_meta *m, char **data)
+spool_read(const char *path, struct spool_meta *m, char **data)
 {
 	char chunk[8192];
 	struct buf b;
@@ -158,10 +160,150 @@ spool_read(const char *path, struct hook_meta *m, char **data)
 		return ERR_NOMEM;
 	}
 	if (b.data == NULL || spool_parse(b.data, b.len, m) != ERR_OK) {
-		log_warnx("ignoring malformed spool file %s", path);
+		log_warnx("malformed spool file %s", path);
 		buf_free(&b);
 		return ERR_INPUT;
 	}
 	*data = b.data;
 	return ERR_OK;
+}
+
+/*
+ * Takes a spool file for this process by renaming it to
+ * ".claim-<pid>-<name>". Returns 0 if another process was first.
+ */
+static int
+claim(const char *dir, const char *name, char *path, size_t len)
+{
+	char from[4096];
+
+	snprintf(from, sizeof(from), "%s/%s", dir, name);
+	snprintf(path, len, "%s/.claim-%d-%s", dir, (int)getpid(), name);
+	return rename(from, path) == 0;
+}
+
+/* Gives a claimed file back under its own name. */
+static void
+unclaim(const char *dir, const char *name, const char *path)
+{
+	char to[4096];
+
+	snprintf(to, sizeof(to), "%s/%s", dir, name);
+	if (rename(path, to) == -1)
+		log_warn("could not put back %s", path);
+}
+
+/*
+ * Moves a claimed file that can never be replayed to dir/bad/, under its
+ * own name, where an operator can read it. Returns 0 when it could not
+ * be moved: it is then put back, never removed.
+ */
+static int
+setaside(const char *dir, const char *name, const char *path,
+    const char *why)
+{
+	char bad[4096], to[4096 + 256];
+
+	snprintf(bad, sizeof(bad), "%s/%s", dir, SPOOL_BAD);
+	snprintf(to, sizeof(to), "%s/%s", bad, name);
+	if ((mkdir(bad, 0700) == -1 && errno != EEXIST) ||
+	    rename(path, to) == -1) {
+		log_warn("could not move %s to %s", name, bad);
+		unclaim(dir, name, path);
+		return 0;
+	}
+	log_errx("spool file %s cannot be replayed (%s); moved to %s", name,
+	    why, to);
+	return 1;
+}
+
+/*
+ * Puts back files claimed by processes that no longer run (killed while
+ * replaying), so that they are replayed again.
+ */
+static void
+orphans(const char *dir, struct dirent **list, int n)
+{
+	char path[4096];
+	const char *name;
+	char *end;
+	long pid;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strncmp(list[i]->d_name, ".claim-", 7) != 0)
+			continue;
+		pid = strtol(list[i]->d_name + 7, &end, 10);
+		if (*end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		name = end + 1;
+		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+		unclaim(dir, name, path);
+	}
+}
+
+/* Is name a spool file of endpoint: "<endpoint>-<...>.req"? */
+static int
+ours(const char *name, const char *endpoint)
+{
+	size_t plen = strlen(endpoint), n = strlen(name);
+
+	return strncmp(name, endpoint, plen) == 0 && name[plen] == '-' &&
+	    n > 4 && strcmp(name + n - 4, ".req") == 0;
+}
+
+int
+spool_replay(const char *dir, const char *endpoint, spool_fn fn, void *arg,
+    struct spool_stats *st)
+{
+	struct spool_stats mine;
+	struct dirent **list = NULL;
+	struct spool_meta m;
+	char path[4096], *data;
+	int i, n, stop = 0;
+	enum err rc;
+
+	if (st == NULL)
+		st = &mine;
+	memset(st, 0, sizeof(*st));
+	if (*dir == '\0' || (n = scandir(dir, &list, NULL, alphasort)) < 0)
+		return 0;
+	orphans(dir, list, n);
+	for (i = 0; i < n && !stop; i++) {
+		const char *name = list[i]->d_name;
+
+		if (!ours(name, endpoint) ||
+		    !claim(dir, name, path, sizeof(path)))
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.endpoint = endpoint;
+		rc = spool_read(path, &m, &data);
+		if (rc == ERR_OK) {
+			rc = fn(arg, &m);
+			free(data);
+		} else if (rc != ERR_INPUT) {
+			rc = ERR_DB; /* cannot be read now: try later */
+		}
+		if (rc == ERR_OK) {
+			if (unlink(path) == -1)
+				log_warn("could not remove %s", path);
+			st->done++;
+		} else if (rc == ERR_DB) {
+			unclaim(dir, name, path);
+			st->later++;
+			stop = 1;
+		} else if (setaside(dir, name, path, err_str(rc))) {
+			st->bad++;
+		} else {
+			st->later++;
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	if (st->done > 0 || st->bad > 0)
+		log_info("replayed %d spooled %s requests, %d set aside",
+		    st->done, endpoint, st->bad);
+	return st->done;
 }

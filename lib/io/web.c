@@ -10,7 +10,7 @@
 
 #include <fcgiapp.h>
 
-#include "io/app.h"
+#include "io/proc.h"
 #include "base/form.h"
 #include "base/jw.h"
 #include "base/log.h"
@@ -249,9 +249,8 @@ web_query(const struct web_req *req, const char *name)
 
 /* Opens the listening socket and gives it the configured mode. */
 static int
-opensock(struct app *app, const char *path)
+opensock(const char *path, mode_t mode)
 {
-	mode_t mode;
 	int fd;
 
 	if (path == NULL) {
@@ -266,7 +265,6 @@ opensock(struct app *app, const char *path)
 		log_warn("could not listen on %s", path);
 		return -1;
 	}
-	mode = (mode_t)strtol(cfg_str(&app->cfg, CFG_SOCKET_MODE), NULL, 8);
 	if (chmod(path, mode) == -1) {
 		log_warn("could not set mode of %s", path);
 		close(fd);
@@ -276,7 +274,7 @@ opensock(struct app *app, const char *path)
 }
 
 int
-web_serve(struct app *app, const char *sockpath, web_handler handler)
+web_serve(const struct web_opts *o, web_handler handler, void *arg)
 {
 	FCGX_Request r;
 	struct web_req req;
@@ -286,17 +284,17 @@ web_serve(struct app *app, const char *sockpath, web_handler handler)
 		log_errx("could not initialise libfcgi");
 		return -1;
 	}
-	if ((fd = opensock(app, sockpath)) < 0)
+	if ((fd = opensock(o->sockpath, (mode_t)o->sockmode)) < 0)
 		return -1;
-	app_on_stop(onsignal);
+	proc_on_stop(onsignal);
 	if (FCGX_InitRequest(&r, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_errx("could not initialise the request");
 		close(fd);
 		return -1;
 	}
-	log_info("listening on %s", sockpath);
-	if (app->after != NULL)
-		app->after(app);
+	log_info("listening on %s", o->sockpath);
+	if (o->idle != NULL)
+		o->idle(arg);
 	while (!stopping && FCGX_Accept_r(&r) == 0) {
 		memset(&req, 0, sizeof(req));
 		req.fcgi = &r;
@@ -312,21 +310,21 @@ web_serve(struct app *app, const char *sockpath, web_handler handler)
 		req.user_agent = param(&r, "HTTP_USER_AGENT");
 		req.user = param(&r, "REMOTE_USER");
 		log_reqid(req.reqid);
-		if (readbody(&req, &r, app->amo.limits.max_body) != ERR_OK)
+		if (readbody(&req, &r, o->max_body) != ERR_OK)
 			web_error(&req, 500, "could not read the request body");
 		else
-			handler(app, &req);
+			handler(arg, &req);
 		if (!req.replied)
 			web_error(&req, 500, "no response");
 		free(req.body);
 		FCGX_Finish_r(&r);
-		if (app->after != NULL && !stopping)
-			app->after(app);
+		if (o->idle != NULL && !stopping)
+			o->idle(arg);
 		log_reqid(NULL);
 	}
 	FCGX_Free(&r, 1);
 	close(fd);
-	unlink(sockpath);
+	unlink(o->sockpath);
 	log_info("stopped");
 	return 0;
 }

@@ -22,8 +22,6 @@ enum web_method {
 	WEB_OTHER
 };
 
-struct app;
-
 struct web_req {
 	void *fcgi; /* FCGX_Request, opaque outside web.c */
 	enum web_method method;
@@ -43,13 +41,22 @@ struct web_req {
 	char allow[64]; /* Allow header of a 405; "POST" if empty */
 };
 
-typedef int (*web_handler)(struct app *app, struct web_req *req);
+/* Answers one request; arg is the one given to web_serve(). Returns 0. */
+typedef int (*web_handler)(void *arg, struct web_req *req);
+
+struct web_opts {
+	const char *sockpath; /* the FastCGI socket to create */
+	unsigned sockmode;    /* its permissions, e.g. 0660 */
+	size_t max_body;      /* larger bodies are not read: req->too_big */
+	/* Called with arg at start and after each request; may be NULL. */
+	void (*idle)(void *arg);
+};
 
 /*
- * Opens the socket sockpath (mode from cfg), then accepts requests until
- * SIGTERM or SIGINT, calling handler for each. Returns 0 on a clean stop.
+ * Opens the socket, then accepts requests until SIGTERM or SIGINT,
+ * calling handler(arg, req) for each. Returns 0 on a clean stop.
  */
-int web_serve(struct app *app, const char *sockpath, web_handler handler);
+int web_serve(const struct web_opts *o, web_handler handler, void *arg);
 
 /* Returns "GET", "POST", ... for m; "OTHER" for WEB_OTHER. */
 const char *web_method_name(enum web_method m);

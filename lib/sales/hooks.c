@@ -1,20 +1,22 @@
 #include <string.h>
 
-#include "io/app.h"
+#include "sales/flat.h"
 #include "sales/hooks.h"
 #include "sales/landing.h"
 #include "sales/track.h"
 
 int
-endpoints_funnel_sale(struct app *app, struct hook_def *def)
+hooks_funnel_sale(struct sales_ctx *s, struct hook_def *def)
 {
+	struct app *app = s->app;
+
 	memset(def, 0, sizeof(*def));
 	def->endpoint = "funnel-sale";
 	def->message = "Funnel sale processed";
 	if (!app->has_landing)
 		return -1;
 	def->steps[0].db = &app->landing;
-	def->steps[0].store = sale_store_funnel;
+	def->steps[0].store = landing_store_funnel;
 	def->nsteps = 1;
 	/* Every sale is also tracked (and announced) from the traffic DB. */
 	if (app->has_traffic) {
@@ -26,12 +28,14 @@ endpoints_funnel_sale(struct app *app, struct hook_def *def)
 }
 
 int
-endpoints_sales_webhook(struct app *app, struct hook_def *def)
+hooks_sales_webhook(struct sales_ctx *s, struct hook_def *def)
 {
+	struct app *app = s->app;
+
 	memset(def, 0, sizeof(*def));
 	def->endpoint = "sales-webhook";
 	def->message = "Sales webhook processed";
-	def->parse = track_parse;
+	def->parse = flat_parse;
 	if (!app->has_traffic)
 		return -1;
 	def->steps[0].db = &app->traffic;

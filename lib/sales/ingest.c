@@ -1,20 +1,9 @@
-#include <sys/stat.h>
-
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "io/app.h"
-#include "base/buf.h"
-#include "sales/ingest.h"
 #include "base/log.h"
-#include "io/spool.h"
+#include "sales/ingest.h"
 
 /* Per transaction, so it is safe behind a transaction-mode pooler. */
 static const char SQL_TIMEOUT[] = "SET LOCAL statement_timeout = 1500";
@@ -52,7 +41,7 @@ hexbody(const char *body, size_t n)
 
 /* Inserts the webhook_requests row; in the caller's transaction if any. */
 static enum err
-record(struct db *db, const struct hook_meta *m, int status,
+record(struct db *db, const struct spool_meta *m, int status,
     const char *outcome, const char *error, const struct hook_result *r)
 {
 	char size[32], st[16], proc[16], saved[16];
@@ -85,7 +74,7 @@ record(struct db *db, const struct hook_meta *m, int status,
 }
 
 enum err
-hook_record(struct db *db, const struct hook_meta *m, int status,
+hook_record(struct db *db, const struct spool_meta *m, int status,
     const char *outcome, const char *error)
 {
 	return record(db, m, status, outcome, error, NULL);
@@ -109,8 +98,8 @@ outcome(const struct hook_result *r)
  * connection; the unique keys make the retry harmless.
  */
 static enum err
-step(struct app *app, const struct hook_step *st, int first,
-    const struct amo_event *ev, const struct hook_meta *m,
+step(struct sales_ctx *s, const struct hook_step *st, int first,
+    const struct amo_event *ev, const struct spool_meta *m,
     struct hook_result *res)
 {
 	struct hook_result mine;
@@ -128,7 +117,7 @@ step(struct app *app, const struct hook_step *st, int first,
 			db_rollback(st->db);
 			continue;
 		}
-		if ((rc = st->store(app, st->db, ev, m, &mine)) == ERR_OK &&
+		if ((rc = st->store(s, st->db, ev, m, &mine)) == ERR_OK &&
 		    (!first ||
 		        (rc = record(st->db, m, 200, outcome(&mine), NULL,
 		             &mine)) == ERR_OK) &&
@@ -150,13 +139,36 @@ step(struct app *app, const struct hook_step *st, int first,
 	return rc;
 }
 
+/*
+ * Answers a request that failed with rc: the status is decided here, once,
+ * and recorded with the raw body under outcome. Returns ERR_DB when the
+ * record could not be written either (the caller spools the request).
+ */
+static enum err
+reject(const struct hook_def *def, const struct spool_meta *m, enum err rc,
+    const char *outcome, const char *errbuf, struct hook_result *res)
+{
+	enum err rrc;
+
+	res->status = err_http(rc);
+	rrc = hook_record(def->steps[0].db, m, res->status, outcome, errbuf);
+	if (rrc == ERR_DB)
+		return ERR_DB;
+	if (rrc == ERR_OK)
+		res->recorded = 1;
+	else
+		log_warnx("%s: could not record a rejected request: %s",
+		    m->endpoint, err_str(rrc));
+	return rc;
+}
+
 enum err
-hook_process(struct app *app, const struct hook_def *def,
-    const struct hook_meta *m, struct hook_result *res, char *errbuf,
+hook_process(struct sales_ctx *s, const struct hook_def *def,
+    const struct spool_meta *m, struct hook_result *res, char *errbuf,
     size_t errlen)
 {
 	struct amo_event ev;
-	enum err rc, rrc;
+	enum err rc;
 	size_t i;
 	int flat = 0;
 
@@ -164,129 +176,59 @@ hook_process(struct app *app, const struct hook_def *def,
 	if (errlen > 0)
 		errbuf[0] = '\0';
 	if (def->parse != NULL)
-		rc = def->parse(app, m, &ev, &flat);
+		rc = def->parse(s, m, &ev, &flat);
 	else
 		rc = amo_parse(&ev, m->ctype, m->body != NULL ? m->body : "",
-		    m->bodysz, &app->amo);
+		    m->bodysz, &s->amo);
 	if (rc != ERR_OK) {
 		snprintf(errbuf, errlen, "malformed webhook body: %s",
 		    err_str(rc));
 		log_warnx("%s: rejected %zu-byte body: %s", m->endpoint,
 		    m->bodysz, err_name(rc));
-		rrc = hook_record(def->steps[0].db, m, err_http(rc), "rejected",
-		    errbuf);
-		return rrc == ERR_DB ? ERR_DB : rc;
+		return reject(def, m, rc, "rejected", errbuf, res);
 	}
 	res->flat = flat;
 	for (i = 0, rc = ERR_OK; i < def->nsteps && rc == ERR_OK; i++)
-		rc = step(app, &def->steps[i], i == 0, &ev, m, res);
-	if (rc != ERR_OK) {
-		snprintf(errbuf, errlen, "could not store the webhook: %s",
-		    err_str(rc));
-		if (rc != ERR_DB)
-			(void)hook_record(def->steps[0].db, m, 500, "error",
-			    errbuf);
-	}
+		rc = step(s, &def->steps[i], i == 0, &ev, m, res);
 	amo_event_free(&ev);
-	return rc;
-}
-
-/*
- * Takes a spool file for this process by renaming it to
- * ".claim-<pid>-<name>", so an endpoint and a worker replaying the same
- * directory never process one file twice at once. Returns 0 if another
- * process was first.
- */
-static int
-claim(const char *dir, const char *name, char *path, size_t len)
-{
-	char from[4096];
-
-	snprintf(from, sizeof(from), "%s/%s", dir, name);
-	snprintf(path, len, "%s/.claim-%d-%s", dir, (int)getpid(), name);
-	return rename(from, path) == 0;
-}
-
-/* Gives a claimed file back under its own name. */
-static void
-unclaim(const char *dir, const char *name, const char *path)
-{
-	char to[4096];
-
-	snprintf(to, sizeof(to), "%s/%s", dir, name);
-	if (rename(path, to) == -1)
-		log_warn("could not put back %s", path);
-}
-
-/*
- * Puts back files claimed by processes that no longer run (killed while
- * replaying), so that they are replayed again.
- */
-static void
-orphans(const char *dir, struct dirent **list, int n)
-{
-	char path[4096];
-	const char *name;
-	char *end;
-	long pid;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (strncmp(list[i]->d_name, ".claim-", 7) != 0)
-			continue;
-		pid = strtol(list[i]->d_name + 7, &end, 10);
-		if (*end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
-		    errno != ESRCH)
-			continue;
-		name = end + 1;
-		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-		unclaim(dir, name, path);
+	if (rc == ERR_OK) {
+		res->status = 200;
+		res->recorded = 1;
+		return ERR_OK;
 	}
+	snprintf(errbuf, errlen, "could not store the webhook: %s",
+	    err_str(rc));
+	if (rc == ERR_DB)
+		return ERR_DB;
+	return reject(def, m, rc, "error", errbuf, res);
+}
+
+struct replay {
+	struct sales_ctx *s;
+	const struct hook_def *def;
+};
+
+/* spool_fn: a request is done once its data is committed. */
+static enum err
+replay_one(void *arg, const struct spool_meta *m)
+{
+	struct replay *r = arg;
+	struct hook_result res;
+	char err[256];
+	enum err rc;
+
+	rc = hook_process(r->s, r->def, m, &res, err, sizeof(err));
+	if (rc == ERR_DB)
+		return ERR_DB;
+	return rc == ERR_OK || res.recorded ? ERR_OK : rc;
 }
 
 int
-hook_replay(struct app *app, const struct hook_def *def)
+hook_replay(struct sales_ctx *s, const struct hook_def *def,
+    struct spool_stats *st)
 {
-	const char *dir = cfg_str(&app->cfg, CFG_SPOOL_DIR);
-	struct dirent **list = NULL;
-	struct hook_result res;
-	struct hook_meta m;
-	char path[4096], err[256], *data;
-	size_t plen = strlen(def->endpoint);
-	int i, n, done = 0;
-	enum err rc;
+	struct replay r = { s, def };
 
-	if (*dir == '\0' || (n = scandir(dir, &list, NULL, alphasort)) < 0)
-		return 0;
-	orphans(dir, list, n);
-	for (i = 0; i < n; i++) {
-		const char *name = list[i]->d_name;
-
-		if (strncmp(name, def->endpoint, plen) != 0 ||
-		    name[plen] != '-' || strstr(name, ".req") == NULL ||
-		    !claim(dir, name, path, sizeof(path)))
-			continue;
-		memset(&m, 0, sizeof(m));
-		m.endpoint = def->endpoint;
-		rc = spool_read(path, &m, &data);
-		if (rc == ERR_OK) {
-			rc = hook_process(app, def, &m, &res, err, sizeof(err));
-			free(data);
-		}
-		if (rc == ERR_DB) {
-			unclaim(dir, name, path);
-			break;
-		}
-		if (unlink(path) == -1)
-			log_warn("could not remove %s", path);
-		else
-			done++;
-	}
-	for (i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
-	if (done > 0)
-		log_info("replayed %d spooled %s requests", done,
-		    def->endpoint);
-	return done;
+	return spool_replay(cfg_str(&s->app->cfg, CFG_SPOOL_DIR),
+	    def->endpoint, replay_one, &r, st);
 }

@@ -4,32 +4,24 @@
 #include <stddef.h>
 
 #include "amocrm/webhook.h"
-#include "io/db.h"
 #include "base/err.h"
+#include "io/db.h"
+#include "io/spool.h"
+#include "sales/ctx.h"
 
 /*
- * The shared path of every amoCRM webhook endpoint (durability model of
- * DESIGN.md): check the method and size, parse, store the events and the
- * raw request in one transaction, answer 200 quickly. When the database
- * cannot be reached the request is spooled to disk (temporary file, fsync,
- * rename) and replayed later through the same code.
+ * The shared path of every amoCRM webhook (the durability model of
+ * docs/architecture.md): parse, store the events and the raw request in
+ * one transaction per database, and say what the answer is. When a
+ * database cannot be reached the caller spools the request (io/spool)
+ * and it is replayed later through this same code; every store is
+ * idempotent, so a replay or a retry is harmless.
  */
-struct app;
-struct web_req;
-
-/* What is recorded about a request, whether live or replayed. */
-struct hook_meta {
-	const char *endpoint;  /* "funnel-sale", "sales-webhook" */
-	const char *reqid;     /* nginx request id */
-	const char *amo_reqid; /* X-Amocrm-Requestid */
-	const char *remote;
-	const char *user_agent;
-	const char *ctype;
-	const char *body;
-	size_t bodysz;
-};
 
 struct hook_result {
+	int status;     /* the HTTP status answered and recorded */
+	int recorded;   /* the request's data is committed (stored, or its
+	                   rejection recorded with the raw body) */
 	int processed;  /* lead events in the body */
 	int saved;      /* new rows */
 	int duplicates; /* rows that were already there */
@@ -44,15 +36,15 @@ struct hook_result {
  * Stores the events of one request inside the transaction the caller
  * opened on db. Returns ERR_OK or the error that aborts the transaction.
  */
-typedef enum err (*hook_store)(struct app *app, struct db *db,
-    const struct amo_event *ev, const struct hook_meta *m,
+typedef enum err (*hook_store)(struct sales_ctx *s, struct db *db,
+    const struct amo_event *ev, const struct spool_meta *m,
     struct hook_result *res);
 
 /*
  * Turns the request into events; NULL means amo_parse(). A parser that
  * understands another shape (e.g. flat JSON) returns ERR_OK with its events.
  */
-typedef enum err (*hook_parse)(struct app *app, const struct hook_meta *m,
+typedef enum err (*hook_parse)(struct sales_ctx *s, const struct spool_meta *m,
     struct amo_event *ev, int *flat);
 
 /* One database's share of the work, in a transaction of its own. */
@@ -78,38 +70,29 @@ struct hook_def {
 	hook_parse parse;
 };
 
-/* Handles one webhook request end to end and replies. Returns 0. */
-int hook_serve(struct app *app, struct web_req *req,
-    const struct hook_def *def);
-
 /*
- * Processes one request's bytes (used by hook_serve and the replay).
- * Returns ERR_OK when stored, a parse error (the request was recorded as
- * rejected), or ERR_DB when nothing could be stored.
+ * Processes one request's bytes (live or replayed). Decides, in one
+ * place, the status that is both answered and recorded (res->status):
+ * 200 when stored, err_http() of the parse or store error otherwise.
+ * Returns ERR_OK when stored; ERR_DB when nothing could be stored (spool
+ * it); any other error when the request was rejected (res->recorded says
+ * whether the rejection and its raw body were committed). errbuf gets
+ * the message of an error.
  */
-enum err hook_process(struct app *app, const struct hook_def *def,
-    const struct hook_meta *m, struct hook_result *res, char *errbuf,
+enum err hook_process(struct sales_ctx *s, const struct hook_def *def,
+    const struct spool_meta *m, struct hook_result *res, char *errbuf,
     size_t errlen);
 
-/* Records a request that never reached the store step (413, 400, 405). */
-enum err hook_record(struct db *db, const struct hook_meta *m, int status,
+/* Records a request that never reached the store step (413). */
+enum err hook_record(struct db *db, const struct spool_meta *m, int status,
     const char *outcome, const char *error);
 
-/* Replays spooled requests of def->endpoint; returns how many were done. */
-int hook_replay(struct app *app, const struct hook_def *def);
-
 /*
- * An app->after callback (app->after_arg is the hook_def): replays the
- * spool at most once a minute, or at once after a request was spooled.
+ * Replays spooled requests of def->endpoint through hook_process(); a
+ * file that can never be stored is set aside (io/spool). st may be NULL.
+ * Returns how many were stored or recorded.
  */
-void hook_after(struct app *app);
-
-/*
- * The whole main() of a webhook program: app_init() from the command
- * line, define(app, def) (it returns -1 when a database it needs is not
- * configured), then serve until SIGTERM. Returns an exit status.
- */
-int hook_main(int argc, char *argv[], const char *name,
-    int (*define)(struct app *, struct hook_def *));
+int hook_replay(struct sales_ctx *s, const struct hook_def *def,
+    struct spool_stats *st);
 
 #endif

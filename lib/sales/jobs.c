@@ -4,37 +4,12 @@
 
 #include "amocrm/webhook.h"
 #include "sales/announce.h"
-#include "io/app.h"
 #include "base/form.h"
 #include "sales/jobs.h"
 #include "base/log.h"
-#include "attr/rules.h"
+#include "sales/landing.h"
+#include "sales/track.h"
 #include "base/text.h"
-
-/*
- * Contact details always; UTM tags and the price only where the webhook
- * had none (the Digital Pipeline's compact form carries neither).
- */
-static const char SQL_ENRICH[] =
-    "UPDATE all_sales_tracking SET"
-    " contact_name = coalesce($2, contact_name),"
-    " contact_phone = coalesce($3, contact_phone),"
-    " contact_email = coalesce($4, contact_email),"
-    " lead_name = coalesce(lead_name, $5),"
-    " utm_source = coalesce(utm_source, $6),"
-    " utm_medium = coalesce(utm_medium, $7),"
-    " utm_campaign = coalesce(utm_campaign, $8),"
-    " utm_content = coalesce(utm_content, $9),"
-    " utm_term = coalesce(utm_term, $10),"
-    " sale_amount = CASE WHEN raw_webhook_data->>'price' IS NULL"
-    "  AND $11::numeric > 0 THEN $11::numeric ELSE sale_amount END"
-    " WHERE lead_id = $1"
-    " RETURNING targetologist IS NULL, utm_source, utm_medium,"
-    "  utm_campaign, utm_content, utm_term";
-
-static const char SQL_ATTRIBUTE[] =
-    "UPDATE all_sales_tracking SET targetologist = $2,"
-    " attribution_confidence = $3 WHERE lead_id = $1";
 
 static const char SQL_SALE[] =
     "SELECT s.targetologist, t.emoji, coalesce(s.contact_name, s.lead_name),"
@@ -51,22 +26,27 @@ static const char SQL_TEAM[] =
 static const char SQL_MOVED[] =
     "SELECT new_chat_id FROM telegram_chat_moves WHERE old_chat_id = $1";
 
+/*
+ * Remembers that a chat became a supergroup; moves that led to the old
+ * chat now lead to the new one, so current_chat() needs one lookup.
+ */
 static const char SQL_MOVE[] =
     "WITH m AS (INSERT INTO telegram_chat_moves (old_chat_id, new_chat_id)"
     " VALUES ($1, $2) ON CONFLICT (old_chat_id) DO UPDATE"
     " SET new_chat_id = EXCLUDED.new_chat_id, moved_at = now())"
-    " UPDATE traffic_teams SET telegram_chat_id = $2"
-    " WHERE telegram_chat_id = $1";
+    " UPDATE telegram_chat_moves SET new_chat_id = $2, moved_at = now()"
+    " WHERE new_chat_id = $1";
 
 enum err
-jobs_init(struct jobs *j, struct app *app)
+jobs_init(struct jobs *j, struct sales_ctx *s)
 {
+	struct app *app = s->app;
 	struct amocrm_status ast;
 	struct tg_result tr;
 	enum err rc;
 
 	memset(j, 0, sizeof(*j));
-	j->app = app;
+	j->s = s;
 	if ((rc = http_init(&j->http, cfg_str(&app->cfg, CFG_RUN_DIR))) !=
 	    ERR_OK)
 		return rc;
@@ -135,56 +115,16 @@ failed(struct job_outcome *out, enum err rc, long retry_after,
 	return rc;
 }
 
-_Static_assert(ATTR_FIELD_TERM == (int)AMO_UTM_TERM &&
-    ATTR_FIELD_SOURCE == (int)AMO_UTM_SOURCE,
-    "attr fields and amo UTM tags share one order");
-
-/*
- * Stores what amoCRM told about the sale (v: the SQL_ENRICH parameters)
- * inside the caller's transaction. A sale that had no team because its
- * webhook carried no UTM tags is attributed now, from the lead's fields.
- */
-static enum err
-store_enrichment(struct jobs *j, long long lead_id, const char *const *v)
-{
-	struct db *db = &j->app->traffic;
-	struct attr_result ar;
-	struct attr_utm utm;
-	const char *w[3];
-	PGresult *res;
-	enum err rc;
-	int t;
-
-	(void)lead_id;
-	if ((res = db_exec(db, SQL_ENRICH, 11, v, &rc)) == NULL)
-		return rc;
-	if (PQntuples(res) == 0 || strcmp(db_val(res, 0, 0), "t") != 0) {
-		PQclear(res);
-		return ERR_OK;
-	}
-	for (t = 0; t < ATTR_FIELD__MAX; t++)
-		utm.v[t] = db_val(res, 0, 1 + t);
-	rc = rules_match(&j->app->rules, db, &utm, &ar);
-	if (rc == ERR_OK && ar.team_name != NULL) {
-		w[0] = v[0];
-		w[1] = ar.team_name;
-		w[2] = attr_conf_name(ar.conf);
-		rc = db_run(db, SQL_ATTRIBUTE, 3, w);
-	}
-	PQclear(res);
-	return rc;
-}
-
 /* Fetches the lead's main contact and stores it; then the announcement. */
 static enum err
 enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 {
-	struct db *db = &j->app->traffic;
+	struct db *db = &j->s->app->traffic;
 	struct amocrm_status st;
 	struct amocrm_lead l;
 	struct amocrm_contact c;
-	char id[32], price[32];
-	const char *v[11];
+	struct track_enrichment e;
+	char price[32], team[80];
 	enum err rc;
 	int t;
 
@@ -200,19 +140,19 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 		amocrm_lead_free(&l);
 		return failed(out, rc, st.retry_after, st.reason);
 	}
-	snprintf(id, sizeof(id), "%lld", lead_id);
 	snprintf(price, sizeof(price), "%lld", l.price);
-	v[0] = id;
-	v[1] = c.name;
-	v[2] = c.nphones > 0 ? c.phones[0] : NULL;
-	v[3] = c.nemails > 0 ? c.emails[0] : NULL;
-	v[4] = l.name;
+	memset(&e, 0, sizeof(e));
+	e.lead_id = lead_id;
+	e.contact_name = c.name;
+	e.phone = c.nphones > 0 ? c.phones[0] : NULL;
+	e.email = c.nemails > 0 ? c.emails[0] : NULL;
+	e.lead_name = l.name;
 	for (t = 0; t < ATTR_FIELD__MAX; t++)
-		v[5 + t] = amocrm_lead_field(&l, j->app->amo.utm_field[t],
+		e.utm[t] = amocrm_lead_field(&l, j->s->amo.utm_field[t],
 		    amo_utm_names[t]);
-	v[10] = price;
+	e.price = price;
 	if ((rc = db_begin(db)) == ERR_OK &&
-	    (rc = store_enrichment(j, lead_id, v)) == ERR_OK &&
+	    (rc = track_enrich(j->s, db, &e, team, sizeof(team))) == ERR_OK &&
 	    (rc = jobs_enqueue_announce(db, lead_id)) == ERR_OK)
 		rc = db_commit(db);
 	db_rollback(db);
@@ -220,6 +160,12 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 	amocrm_contact_free(&c);
 	if (rc != ERR_OK)
 		return failed(out, rc, 0, "could not store the contact");
+	/* A funnel sale stored without a team gets the one found now. */
+	if (*team != '\0' && j->s->app->has_landing &&
+	    (rc = landing_set_team(&j->s->app->landing, lead_id, team)) !=
+	        ERR_OK)
+		return failed(out, rc, 0, "could not give the landing sale its "
+		                          "team");
 	return ERR_OK;
 }
 
@@ -244,14 +190,13 @@ static enum err
 send(struct jobs *j, const char *chat, const char *html,
     struct job_outcome *out)
 {
-	struct db *db = &j->app->traffic;
+	struct db *db = &j->s->app->traffic;
 	struct tg_result tr;
 	char *to, moved[32];
 	const char *v[2];
 	enum err rc;
 
-	if (strcmp(cfg_str(&j->app->cfg, CFG_TELEGRAM_REPORTS_ENABLED),
-	        "false") == 0) {
+	if (!cfg_bool(&j->s->app->cfg, CFG_TELEGRAM_REPORTS_ENABLED)) {
 		log_info("TELEGRAM_REPORTS_ENABLED=false: not sent");
 		return ERR_OK;
 	}
@@ -285,11 +230,11 @@ send(struct jobs *j, const char *chat, const char *html,
 static enum err
 announce_sale(struct jobs *j, long long lead_id, struct job_outcome *out)
 {
-	struct db *db = &j->app->traffic;
+	struct db *db = &j->s->app->traffic;
 	struct announce a;
 	struct buf html;
 	char id[32];
-	const char *v[2] = { id, cfg_str(&j->app->cfg, CFG_TELEGRAM_CHAT_ID) };
+	const char *v[2] = { id, cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
 	PGresult *res;
 	enum err rc;
 
@@ -323,7 +268,7 @@ announce_test(struct jobs *j, const struct form *f, struct job_outcome *out)
 {
 	const char *team = form_get(f, "targetologist");
 	const char *v[2] = { team,
-		cfg_str(&j->app->cfg, CFG_TELEGRAM_CHAT_ID) };
+		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
 	struct announce a;
 	struct buf html;
 	PGresult *res;
@@ -336,7 +281,7 @@ announce_test(struct jobs *j, const struct form *f, struct job_outcome *out)
 	a.client = form_get(f, "contact_name");
 	a.amount = form_get(f, "sale_amount");
 	a.product = form_get(f, "product_name");
-	if ((res = db_exec(&j->app->traffic, SQL_TEAM, 2, v, &rc)) == NULL)
+	if ((res = db_exec(&j->s->app->traffic, SQL_TEAM, 2, v, &rc)) == NULL)
 		return failed(out, rc, 0, "could not read the team");
 	chat = v[1];
 	if (PQntuples(res) > 0) {
@@ -404,6 +349,6 @@ jobs_dead(struct jobs *j, const struct outbox_job *job)
 	if (lead <= 0)
 		return ERR_VALIDATION;
 	log_info("announcing lead %lld without contact details", lead);
-	rc = jobs_enqueue_announce(&j->app->traffic, lead);
+	rc = jobs_enqueue_announce(&j->s->app->traffic, lead);
 	return rc;
 }

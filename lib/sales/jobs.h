@@ -4,9 +4,9 @@
 #include "amocrm/api.h"
 #include "io/http.h"
 #include "io/outbox.h"
+#include "sales/ctx.h"
 #include "telegram/api.h"
 
-struct app;
 
 /*
  * The work behind the outbox's job kinds, as the worker runs it:
@@ -16,7 +16,7 @@ struct app;
  *            team's Telegram chat, else the default chat.
  */
 struct jobs {
-	struct app *app;
+	struct sales_ctx *s; /* borrowed */
 	struct http http;
 	struct amocrm amo;
 	struct tg tg;
@@ -31,7 +31,7 @@ struct job_outcome {
 	char error[512];  /* readable reason; never a secret */
 };
 
-enum err jobs_init(struct jobs *j, struct app *app);
+enum err jobs_init(struct jobs *j, struct sales_ctx *s);
 void jobs_free(struct jobs *j);
 
 /* Runs one claimed job. ERR_OK means done. */

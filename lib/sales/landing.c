@@ -3,7 +3,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "io/app.h"
 #include "base/log.h"
 #include "sales/landing.h"
 
@@ -32,7 +31,11 @@ static const char SQL_TARGET[] =
 	"  WHERE pipeline_id = $2::bigint) END,"                               \
 	" $5, $6, $7, $8, $9, $10,"                                            \
 	" to_timestamp($11::bigint) AT TIME ZONE $12, $13::jsonb)"             \
-	" ON CONFLICT (deal_id) DO NOTHING RETURNING id"
+	" ON CONFLICT (deal_id) DO UPDATE"                                     \
+	" SET targetologist = EXCLUDED.targetologist"                          \
+	" WHERE " table ".targetologist IS NULL"                               \
+	" AND EXCLUDED.targetologist IS NOT NULL"                              \
+	" RETURNING xmax = 0"
 
 static const char *const sql_insert[TARGET__MAX] = {
 	SQL_INSERT("express_course_sales"), /* TARGET_EXPRESS */
@@ -68,14 +71,14 @@ target(struct db *db, long long pipeline, enum err *rc)
  * next attribution.
  */
 static const char *
-targetologist(struct app *app, const struct amo_lead *l)
+targetologist(struct sales_ctx *s, const struct amo_lead *l)
 {
 	struct attr_result ar;
 	enum err rc;
 
-	if (!app->has_traffic)
+	if (!s->app->has_traffic)
 		return NULL;
-	rc = rules_match_lead(&app->rules, &app->traffic, l, &ar);
+	rc = sales_attribute(s, &s->app->traffic, l, &ar);
 	if (rc != ERR_OK) {
 		log_warnx("could not attribute deal %lld, storing no "
 		          "targetologist: %s",
@@ -85,9 +88,13 @@ targetologist(struct app *app, const struct amo_lead *l)
 	return ar.team_name;
 }
 
-/* Inserts one sale; sets *isnew when the row did not exist yet. */
+/*
+ * Inserts one sale; sets *isnew when the row did not exist yet. A row
+ * that exists without a team takes the team known now: stored while the
+ * traffic database was down, its deal comes back on replay.
+ */
 static enum err
-insert(struct app *app, struct db *db, int t, const struct amo_lead *l,
+insert(struct sales_ctx *s, struct db *db, int t, const struct amo_lead *l,
     const struct amo_event *ev, int *isnew)
 {
 	char id[32], pipe[32], status[32], when[32];
@@ -113,12 +120,16 @@ insert(struct app *app, struct db *db, int t, const struct amo_lead *l,
 	v[6] = l->utm[AMO_UTM_CAMPAIGN];
 	v[7] = l->utm[AMO_UTM_CONTENT];
 	v[8] = l->utm[AMO_UTM_TERM];
-	v[9] = targetologist(app, l);
+	v[9] = targetologist(s, l);
 	v[10] = when;
-	v[11] = cfg_str(&app->cfg, CFG_TIMEZONE);
+	v[11] = cfg_str(&s->app->cfg, CFG_TIMEZONE);
 	v[12] = raw;
 	if ((res = db_exec(db, sql_insert[t], 13, v, &rc)) != NULL) {
-		*isnew = PQntuples(res) > 0;
+		if (PQntuples(res) > 0 && strcmp(db_val(res, 0, 0), "t") == 0)
+			*isnew = 1;
+		else if (PQntuples(res) > 0)
+			log_info("deal %s in %s now has its team %s", id,
+			    target_tables[t], v[9]);
 		PQclear(res);
 	} else {
 		log_warnx("could not store deal %s in %s: %s", id,
@@ -129,8 +140,8 @@ insert(struct app *app, struct db *db, int t, const struct amo_lead *l,
 }
 
 enum err
-sale_store_funnel(struct app *app, struct db *db, const struct amo_event *ev,
-    const struct hook_meta *m, struct hook_result *res)
+landing_store_funnel(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
+    const struct spool_meta *m, struct hook_result *res)
 {
 	enum err rc;
 	size_t i;
@@ -140,7 +151,7 @@ sale_store_funnel(struct app *app, struct db *db, const struct amo_event *ev,
 	for (i = 0; i < ev->nleads; i++) {
 		const struct amo_lead *l = &ev->leads[i];
 
-		if (l->status_id != SALE_STATUS_WON) {
+		if (l->status_id != AMO_STATUS_WON) {
 			res->ignored++;
 			continue;
 		}
@@ -151,7 +162,7 @@ sale_store_funnel(struct app *app, struct db *db, const struct amo_event *ev,
 			res->ignored++;
 			continue;
 		}
-		if ((rc = insert(app, db, t, l, ev, &isnew)) != ERR_OK)
+		if ((rc = insert(s, db, t, l, ev, &isnew)) != ERR_OK)
 			return rc;
 		if (isnew) {
 			res->saved++;
@@ -161,5 +172,30 @@ sale_store_funnel(struct app *app, struct db *db, const struct amo_event *ev,
 			res->duplicates++;
 		}
 	}
+	return ERR_OK;
+}
+
+static const char SQL_SET_TEAM[] =
+    "WITH e AS (UPDATE express_course_sales SET targetologist = $2"
+    "  WHERE deal_id = $1::bigint AND targetologist IS NULL RETURNING 1),"
+    " m AS (UPDATE main_product_sales SET targetologist = $2"
+    "  WHERE deal_id = $1::bigint AND targetologist IS NULL RETURNING 1)"
+    " SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM m)";
+
+enum err
+landing_set_team(struct db *db, long long deal_id, const char *team)
+{
+	char id[32];
+	const char *v[2] = { id, team };
+	PGresult *res;
+	enum err rc;
+
+	snprintf(id, sizeof(id), "%lld", deal_id);
+	if ((res = db_exec(db, SQL_SET_TEAM, 2, v, &rc)) == NULL)
+		return rc;
+	if (strcmp(db_val(res, 0, 0), "0") != 0)
+		log_info("deal %s in the landing sales now has its team %s", id,
+		    team);
+	PQclear(res);
 	return ERR_OK;
 }

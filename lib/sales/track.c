@@ -4,13 +4,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "io/app.h"
-#include "base/form.h"
 #include "base/jw.h"
 #include "base/log.h"
 #include "io/outbox.h"
-#include "attr/rules.h"
-#include "sales/landing.h"
 #include "sales/track.h"
 
 static const char SQL_EVENT[] =
@@ -74,7 +70,7 @@ event(struct db *db, const struct amo_lead *l, time_t now)
 
 /* Stores one sale; on a new row enqueues its enrichment. */
 static enum err
-sale(struct app *app, struct db *db, const struct amo_lead *l,
+sale(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
     const struct amo_event *ev, time_t now, struct hook_result *res)
 {
 	char id[32], pipe[32], st[32], at[32], payload[64], key[64];
@@ -87,7 +83,7 @@ sale(struct app *app, struct db *db, const struct amo_lead *l,
 	enum err rc;
 
 	/* In this transaction: a rule change is seen by the next sale. */
-	if ((rc = rules_match_lead(&app->rules, db, l, &ar)) != ERR_OK)
+	if ((rc = sales_attribute(s, db, l, &ar)) != ERR_OK)
 		return rc;
 	team = ar.team_name;
 	if ((raw = amo_lead_json(l, ev)) == NULL)
@@ -138,8 +134,8 @@ sale(struct app *app, struct db *db, const struct amo_lead *l,
 }
 
 enum err
-track_store(struct app *app, struct db *db, const struct amo_event *ev,
-    const struct hook_meta *m, struct hook_result *res)
+track_store(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
+    const struct spool_meta *m, struct hook_result *res)
 {
 	time_t now = time(NULL);
 	enum err rc;
@@ -151,150 +147,98 @@ track_store(struct app *app, struct db *db, const struct amo_event *ev,
 
 		if ((rc = event(db, l, now)) != ERR_OK)
 			return rc;
-		if (l->status_id != SALE_STATUS_WON) {
+		if (l->status_id != AMO_STATUS_WON) {
 			res->ignored++;
 			continue;
 		}
-		if ((rc = sale(app, db, l, ev, now, res)) != ERR_OK)
+		if ((rc = sale(s, db, l, ev, now, res)) != ERR_OK)
 			return rc;
 	}
 	return ERR_OK;
 }
 
-/* Copies form value key (NULL when absent or blank) into *out. */
-static enum err
-take(const struct form *f, const char *key, char **out)
-{
-	const char *v = form_get(f, key);
+/*
+ * Contact details always; UTM tags and the price only where the webhook
+ * had none (the Digital Pipeline's compact form carries neither).
+ */
+static const char SQL_ENRICH[] =
+    "UPDATE all_sales_tracking SET"
+    " contact_name = coalesce($2, contact_name),"
+    " contact_phone = coalesce($3, contact_phone),"
+    " contact_email = coalesce($4, contact_email),"
+    " lead_name = coalesce(lead_name, $5),"
+    " utm_source = coalesce(utm_source, $6),"
+    " utm_medium = coalesce(utm_medium, $7),"
+    " utm_campaign = coalesce(utm_campaign, $8),"
+    " utm_content = coalesce(utm_content, $9),"
+    " utm_term = coalesce(utm_term, $10),"
+    " sale_amount = CASE WHEN raw_webhook_data->>'price' IS NULL"
+    "  AND $11::numeric > 0 THEN $11::numeric ELSE sale_amount END"
+    " WHERE lead_id = $1"
+    " RETURNING targetologist, utm_source, utm_medium,"
+    "  utm_campaign, utm_content, utm_term";
 
-	*out = NULL;
-	if (v == NULL || v[strspn(v, " \t")] == '\0')
-		return ERR_OK;
-	return (*out = strdup(v)) != NULL ? ERR_OK : ERR_NOMEM;
-}
+/* The columns SQL_ENRICH returns. */
+enum enrich_col {
+	EC_TEAM,
+	EC_UTM, /* ATTR_FIELD__MAX columns, in enum attr_field order */
+	EC__MAX = EC_UTM + ATTR_FIELD__MAX
+};
 
-/* Adds a synthetic custom field carrying value under code. */
-static enum err
-addfield(struct amo_lead *l, const char *code, const struct form *f,
-    const char *key)
-{
-	struct amo_field *fd;
-	char *v;
-	enum err rc;
+static const char SQL_ATTRIBUTE[] =
+    "UPDATE all_sales_tracking SET targetologist = $2,"
+    " attribution_confidence = $3 WHERE lead_id = $1";
 
-	if ((rc = take(f, key, &v)) != ERR_OK || v == NULL)
-		return rc;
-	fd = &l->fields[l->nfields];
-	memset(fd, 0, sizeof(*fd));
-	if ((fd->code = strdup(code)) == NULL ||
-	    (fd->values = calloc(1, sizeof(char *))) == NULL) {
-		free(fd->code);
-		free(v);
-		return ERR_NOMEM;
-	}
-	fd->values[0] = v;
-	fd->nvalues = 1;
-	l->nfields++;
-	return ERR_OK;
-}
 
-/* Parses a decimal integer field; absent is 0, garbage is ERR_VALIDATION. */
-static enum err
-integer(const struct form *f, const char *key, long long *out)
-{
-	const char *v = form_get(f, key);
-	char *end;
-
-	*out = 0;
-	if (v == NULL || *v == '\0')
-		return ERR_OK;
-	*out = strtoll(v, &end, 10);
-	return *end == '\0' && *out >= 0 ? ERR_OK : ERR_VALIDATION;
-}
-
-static enum err flat(const struct form *, struct amo_event *);
+_Static_assert(ATTR_FIELD_TERM == (int)AMO_UTM_TERM &&
+    ATTR_FIELD_SOURCE == (int)AMO_UTM_SOURCE,
+    "attr fields and amo UTM tags share one order");
 
 enum err
-track_flat(const struct form *f, struct amo_event *ev)
+track_enrich(struct sales_ctx *s, struct db *db,
+    const struct track_enrichment *e, char *team, size_t teamlen)
 {
+	const char *v[11], *w[3];
+	struct attr_result ar;
+	struct attr_utm utm;
+	char id[32];
+	PGresult *res;
 	enum err rc;
+	int t;
 
-	if ((rc = flat(f, ev)) != ERR_OK)
-		amo_event_free(ev);
-	return rc;
-}
-
-/* Builds one status-142 lead event from the flat JSON fields. */
-static enum err
-flat(const struct form *f, struct amo_event *ev)
-{
-	static const char *const fields[][2] = {
-		{ "CONTACT_NAME", "contact_name" },
-		{ "PHONE", "contact_phone" },
-		{ "EMAIL", "contact_email" },
-		{ "PRODUCT_NAME", "product_name" },
-	};
-	struct amo_lead *l;
-	char *amount;
-	enum err rc;
-	size_t i;
-
-	memset(ev, 0, sizeof(*ev));
-	if ((ev->leads = calloc(1, sizeof(*ev->leads))) == NULL)
-		return ERR_NOMEM;
-	ev->nleads = 1;
-	l = &ev->leads[0];
-	l->action = AMO_STATUS;
-	if ((l->fields = calloc(4, sizeof(*l->fields))) == NULL)
-		return ERR_NOMEM;
-	if ((rc = integer(f, "lead_id", &l->id)) != ERR_OK || l->id <= 0 ||
-	    (rc = integer(f, "pipeline_id", &l->pipeline_id)) != ERR_OK ||
-	    (rc = integer(f, "status_id", &l->status_id)) != ERR_OK)
-		return ERR_VALIDATION;
-	if (l->status_id == 0)
-		l->status_id = SALE_STATUS_WON;
-	if ((rc = take(f, "sale_amount", &amount)) != ERR_OK)
+	if (teamlen > 0)
+		team[0] = '\0';
+	snprintf(id, sizeof(id), "%lld", e->lead_id);
+	v[0] = id;
+	v[1] = e->contact_name;
+	v[2] = e->phone;
+	v[3] = e->email;
+	v[4] = e->lead_name;
+	for (t = 0; t < ATTR_FIELD__MAX; t++)
+		v[5 + t] = e->utm[t];
+	v[10] = e->price;
+	if ((res = db_exec(db, SQL_ENRICH, 11, v, &rc)) == NULL)
 		return rc;
-	if (amount == NULL || strtod(amount, NULL) <= 0 ||
-	    amount[strspn(amount, "0123456789.")] != '\0') {
-		free(amount);
-		return ERR_VALIDATION;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return ERR_OK;
 	}
-	l->price = amount;
-	if ((rc = take(f, "lead_name", &l->name)) != ERR_OK)
-		return rc;
-	for (i = 0; i < AMO_UTM__MAX; i++)
-		if ((rc = take(f, amo_utm_names[i], &l->utm[i])) != ERR_OK)
-			return rc;
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if ((rc = addfield(l, fields[i][0], f, fields[i][1])) != ERR_OK)
-			return rc;
-	return ERR_OK;
-}
-
-enum err
-track_parse(struct app *app, const struct hook_meta *m, struct amo_event *ev,
-    int *isflat)
-{
-	struct form f;
-	enum err rc;
-
-	*isflat = 0;
-	memset(ev, 0, sizeof(*ev));
-	if (m->ctype == NULL ||
-	    strncasecmp(m->ctype, "application/json", 16) != 0)
-		return amo_parse(ev, m->ctype, m->body ? m->body : "",
-		    m->bodysz, &app->amo);
-	rc = amo_json_to_form(&f, m->body ? m->body : "", m->bodysz,
-	    &app->amo.limits);
-	if (rc != ERR_OK)
-		return rc;
-	if (form_get(&f, "lead_id") == NULL) {
-		rc = amo_from_form(ev, &f, &app->amo);
-	} else {
-		*isflat = 1;
-		rc = track_flat(&f, ev);
+	if (db_val(res, 0, EC_TEAM) != NULL) {
+		snprintf(team, teamlen, "%s", db_val(res, 0, EC_TEAM));
+		PQclear(res);
+		return ERR_OK;
 	}
-	form_free(&f);
+	/* No team yet: the webhook had no UTM tags; amoCRM's lead does. */
+	for (t = 0; t < ATTR_FIELD__MAX; t++)
+		utm.v[t] = db_val(res, 0, EC_UTM + t);
+	rc = rules_match(&s->rules, db, &utm, &ar);
+	if (rc == ERR_OK && ar.team_name != NULL) {
+		w[0] = id;
+		w[1] = ar.team_name;
+		w[2] = attr_conf_name(ar.conf);
+		if ((rc = db_run(db, SQL_ATTRIBUTE, 3, w)) == ERR_OK)
+			snprintf(team, teamlen, "%s", ar.team_name);
+	}
+	PQclear(res);
 	return rc;
 }

@@ -1,7 +1,7 @@
 #ifndef AMOSYNC_SALES_TRACK_H
 #define AMOSYNC_SALES_TRACK_H
 
-#include "base/form.h"
+#include "sales/ctx.h"
 #include "sales/ingest.h"
 
 /*
@@ -11,22 +11,29 @@
  * amount, UTM tags and targetologist, and, only when that row is new, an
  * "enrich" job in the outbox, all in the caller's transaction.
  */
-enum err track_store(struct app *app, struct db *db, const struct amo_event *ev,
-    const struct hook_meta *m, struct hook_result *res);
+enum err track_store(struct sales_ctx *s, struct db *db,
+    const struct amo_event *ev, const struct spool_meta *m,
+    struct hook_result *res);
+
+/* What amoCRM's API told about a sale's lead (all borrowed; NULL: none). */
+struct track_enrichment {
+	long long lead_id;
+	const char *contact_name;
+	const char *phone;
+	const char *email;
+	const char *lead_name;
+	const char *utm[ATTR_FIELD__MAX]; /* in enum attr_field order */
+	const char *price;                /* decimal text */
+};
 
 /*
- * hook_parse for /api/amocrm/sales-webhook: a JSON body with a top-level
- * lead_id is the original endpoint's flat shape (lead_id, sale_amount,
- * lead_name, contact_*, product_name, pipeline_id, status_id, utm_*),
- * taken as one sale; anything else is an amoCRM webhook (amo_parse).
+ * Stores the enrichment of a tracked sale in the caller's transaction:
+ * contact details always; UTM tags and the price only where the webhook
+ * had none (the Digital Pipeline's compact form carries neither). A sale
+ * without a team is attributed now, from the filled tags. team gets the
+ * sale's team ("" when none). No such sale: ERR_OK, team "".
  */
-enum err track_parse(struct app *app, const struct hook_meta *m,
-    struct amo_event *ev, int *flat);
-
-/*
- * Turns the flat fields (lead_id and sale_amount required, positive) into
- * one status-142 lead event. ERR_VALIDATION or ERR_NOMEM leave ev empty.
- */
-enum err track_flat(const struct form *f, struct amo_event *ev);
+enum err track_enrich(struct sales_ctx *s, struct db *db,
+    const struct track_enrichment *e, char *team, size_t teamlen);
 
 #endif

@@ -80,12 +80,8 @@ tg_init(struct tg *t, struct http *h, const struct cfg *c,
 	n = strlen(t->base);
 	while (n > 0 && t->base[n - 1] == '/')
 		t->base[--n] = '\0';
-	t->health_timeout = (long)cfg_int(c, CFG_HEALTH_TIMEOUT, 20);
-	if (t->health_timeout <= 0)
-		t->health_timeout = 20;
-	t->send_timeout = (long)cfg_int(c, CFG_SYNC_TIMEOUT, 30);
-	if (t->send_timeout <= 0)
-		t->send_timeout = 30;
+	t->health_timeout = (long)cfg_int(c, CFG_HEALTH_TIMEOUT);
+	t->send_timeout = (long)cfg_int(c, CFG_SYNC_TIMEOUT);
 	t->rate = 1;
 	rc = ERR_OK;
 out:

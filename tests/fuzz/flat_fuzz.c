@@ -1,6 +1,6 @@
 /*
  * Fuzz target for the original sales-webhook's flat JSON shape: JSON ->
- * form pairs -> one sale event (track_flat), or a clean rejection.
+ * form pairs -> one sale event (flat_event), or a clean rejection.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -9,7 +9,7 @@
 
 #include "amocrm/webhook.h"
 #include "base/form.h"
-#include "sales/track.h"
+#include "sales/flat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +22,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (amo_json_to_form(&f, (const char *)data, size, NULL) != ERR_OK)
 		return 0;
-	if (track_flat(&f, &ev) == ERR_OK) {
+	if (flat_event(&f, &ev) == ERR_OK) {
 		if (ev.nleads != 1 || ev.leads[0].id <= 0 ||
 		    ev.leads[0].price == NULL)
 			abort();

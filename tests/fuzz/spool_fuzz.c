@@ -24,7 +24,7 @@ inside(const char *s, const char *buf, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct hook_meta m;
+	struct spool_meta m;
 	char *buf;
 
 	if ((buf = malloc(size + 1)) == NULL)

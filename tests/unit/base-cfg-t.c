@@ -1,4 +1,7 @@
-/* Unit tests for configuration: defaults, env file, environment wins. */
+/*
+ * Unit tests for configuration: defaults, env file, environment wins, and
+ * the typed rows: every bad value is refused with ERR_CONFIG.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -18,24 +21,109 @@ writefile(const char *text)
 	fclose(fp);
 }
 
+/* One value of one variable, and what loading it must give. */
+static const struct {
+	enum cfg_key k;
+	const char *v;
+	enum err rc;
+	long long num; /* when ERR_OK, for typed rows */
+} cases[] = {
+	{ CFG_MAX_BODY, "2048", ERR_OK, 2048 },
+	{ CFG_MAX_BODY, "12x", ERR_CONFIG, 0 },
+	{ CFG_MAX_BODY, "", ERR_CONFIG, 0 },
+	{ CFG_MAX_BODY, " 2048", ERR_CONFIG, 0 },
+	{ CFG_MAX_BODY, "1023", ERR_CONFIG, 0 },
+	{ CFG_MAX_BODY, "0x1000", ERR_CONFIG, 0 },
+	{ CFG_MAX_BODY, "99999999999999999999", ERR_CONFIG, 0 },
+	{ CFG_MAX_DEPTH, "010", ERR_OK, 10 }, /* decimal, not octal */
+	{ CFG_MAX_DEPTH, "-3", ERR_CONFIG, 0 },
+	{ CFG_AMOCRM_RATE_LIMIT, "7", ERR_OK, 7 },
+	{ CFG_AMOCRM_RATE_LIMIT, "0", ERR_CONFIG, 0 },
+	{ CFG_AMOCRM_RATE_LIMIT, "1001", ERR_CONFIG, 0 },
+	{ CFG_AMOCRM_UTM_SOURCE_FIELD, "0", ERR_OK, 0 },
+	{ CFG_AMOCRM_UTM_SOURCE_FIELD, "434731.5", ERR_CONFIG, 0 },
+	{ CFG_SOCKET_MODE, "0660", ERR_OK, 0660 },
+	{ CFG_SOCKET_MODE, "0600", ERR_OK, 0600 },
+	{ CFG_SOCKET_MODE, "660", ERR_CONFIG, 0 },
+	{ CFG_SOCKET_MODE, "0999", ERR_CONFIG, 0 },
+	{ CFG_SOCKET_MODE, "01777", ERR_CONFIG, 0 },
+	{ CFG_TELEGRAM_REPORTS_ENABLED, "false", ERR_OK, 0 },
+	{ CFG_TELEGRAM_REPORTS_ENABLED, "true", ERR_OK, 1 },
+	{ CFG_TELEGRAM_REPORTS_ENABLED, "maybe", ERR_CONFIG, 0 },
+	{ CFG_LOG_LEVEL, "debug", ERR_OK, 0 },
+	{ CFG_LOG_LEVEL, "loud", ERR_CONFIG, 0 },
+	{ CFG_LOG_LEVEL, "inf", ERR_CONFIG, 0 },
+	{ CFG_TIMEZONE, "Europe/Moscow", ERR_OK, 0 },
+	{ CFG_OUTBOX_CLAIM_TIMEOUT, "86401", ERR_CONFIG, 0 },
+};
+
 int
 main(void)
 {
+	char reason[128];
 	struct cfg c;
-	int fd;
+	long long num;
+	size_t i;
+	int fd, k;
 
 	plan_lazy();
 	snprintf(path, sizeof(path), "/tmp/cfg-t.XXXXXX");
 	fd = mkstemp(path);
 	close(fd);
-	unsetenv("AMOCRM_DOMAIN");
-	unsetenv("AMOSYNC_MAX_BODY");
-	unsetenv("TELEGRAM_CHAT_ID");
+	for (k = 0; k < CFG__MAX; k++)
+		unsetenv(cfg_vars[k].name);
 
 	ok(cfg_load(&c, NULL) == ERR_OK, "defaults load");
 	is_str(cfg_str(&c, CFG_AMOCRM_DOMAIN), "onaiagencykz", "default");
-	ok(cfg_int(&c, CFG_MAX_BODY, 0) == 1048576, "default integer");
-	ok(cfg_int(&c, CFG_TELEGRAM_CHAT_ID, -1) == -1, "empty -> def");
+	ok(cfg_int(&c, CFG_MAX_BODY) == 1048576, "default integer");
+	ok(cfg_int(&c, CFG_SOCKET_MODE) == 0660, "default mode is octal");
+	ok(cfg_bool(&c, CFG_TELEGRAM_REPORTS_ENABLED), "default boolean");
+	is_str(cfg_str(&c, CFG_TELEGRAM_CHAT_ID), "", "no default: empty");
+	cfg_free(&c);
+
+	/* Every row: a name, and a default its own check accepts. */
+	for (k = 0; k < CFG__MAX; k++) {
+		const char *d = cfg_vars[k].def ? cfg_vars[k].def : "";
+
+		ok(cfg_vars[k].name != NULL && cfg_vars[k].help != NULL,
+		    "row %d has a name and help", k);
+		ok(cfg_check(k, d, &num, reason, sizeof(reason)) == ERR_OK,
+		    "default of %s passes its check", cfg_vars[k].name);
+	}
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *name = cfg_vars[cases[i].k].name;
+		enum err rc;
+
+		setenv(name, cases[i].v, 1);
+		rc = cfg_load(&c, NULL);
+		ok(rc == cases[i].rc, "%s=\"%s\" loads as %s", name,
+		    cases[i].v, err_name(cases[i].rc));
+		if (rc == ERR_OK) {
+			is_str(cfg_str(&c, cases[i].k), cases[i].v,
+			    "value keeps its text");
+			if (cfg_vars[cases[i].k].type != CFG_STR &&
+			    cfg_vars[cases[i].k].type != CFG_ENUM)
+				ok(cfg_int(&c, cases[i].k) == cases[i].num,
+				    "%s=\"%s\" is %lld", name, cases[i].v,
+				    cases[i].num);
+			cfg_free(&c);
+		}
+		unsetenv(name);
+	}
+
+	ok(cfg_check(CFG_AMOCRM_RATE_LIMIT, "x", &num, reason,
+	       sizeof(reason)) == ERR_CONFIG,
+	    "cfg_check refuses");
+	is_str(reason, "must be a whole number from 1 to 1000",
+	    "and says the range");
+
+	ok(cfg_load(&c, NULL) == ERR_OK, "loads for cfg_set");
+	ok(cfg_set(&c, CFG_MAX_BODY, "nope") == ERR_CONFIG,
+	    "cfg_set refuses a bad value");
+	ok(cfg_int(&c, CFG_MAX_BODY) == 1048576, "and keeps the old one");
+	ok(cfg_set(&c, CFG_MAX_BODY, "4096") == ERR_OK, "cfg_set takes a good one");
+	ok(cfg_int(&c, CFG_MAX_BODY) == 4096, "and it counts");
 	cfg_free(&c);
 
 	writefile("# comment\n\nexport AMOCRM_DOMAIN=fromfile\n"
@@ -44,7 +132,7 @@ main(void)
 	ok(cfg_load(&c, path) == ERR_OK, "env file loads");
 	is_str(cfg_str(&c, CFG_AMOCRM_DOMAIN), "fromfile", "export form");
 	is_str(cfg_str(&c, CFG_TELEGRAM_CHAT_ID), "-100123", "quotes");
-	ok(cfg_int(&c, CFG_MAX_BODY, 0) == 2048, "single quotes");
+	ok(cfg_int(&c, CFG_MAX_BODY) == 2048, "single quotes");
 	cfg_free(&c);
 
 	setenv("AMOCRM_DOMAIN", "fromenv", 1);
@@ -53,15 +141,12 @@ main(void)
 	cfg_free(&c);
 	unsetenv("AMOCRM_DOMAIN");
 
+	writefile("AMOSYNC_MAX_BODY=huge\n");
+	ok(cfg_load(&c, path) == ERR_CONFIG, "a bad value in the file stops");
 	writefile("NOT A SETTING\n");
 	ok(cfg_load(&c, path) == ERR_CONFIG, "bad line is ERR_CONFIG");
 	ok(cfg_load(&c, "/nonexistent/amosync.env") == ERR_CONFIG,
 	    "missing file is ERR_CONFIG");
-
-	setenv("AMOSYNC_MAX_BODY", "12x", 1);
-	ok(cfg_load(&c, NULL) == ERR_OK, "non-numeric value loads");
-	ok(cfg_int(&c, CFG_MAX_BODY, 99) == 99, "non-numeric -> def");
-	cfg_free(&c);
 	unlink(path);
 	return exit_status();
 }

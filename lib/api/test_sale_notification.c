@@ -1,0 +1,143 @@
+/*
+ * The program "test-sale-notification": POST
+ * /api/amocrm/test-sale-notification (R18). Queues a test announcement
+ * through the outbox, like a real sale's, waits a little for a worker to
+ * deliver it and reports the job's outcome.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/programs.h"
+#include "base/jw.h"
+#include "base/money.h"
+#include "io/outbox.h"
+#include "io/route.h"
+
+#define FIELD_MAX 200 /* characters of a text field */
+
+/* Reads text member key; NULL, absent or blank gives def. */
+static enum err
+text(struct route_req *r, const char *key, const char *def, const char **out)
+{
+	enum err rc;
+
+	if ((rc = jread_str(&r->in, key, FIELD_MAX, 0, out)) != ERR_OK)
+		return rc;
+	if (*out == NULL || (*out)[strspn(*out, " \t")] == '\0')
+		*out = def;
+	return ERR_OK;
+}
+
+/* Builds the announce job's payload: a test sale described in full. */
+static enum err
+payload(struct route_req *r, struct buf *b)
+{
+	static const char *const keys[] = { "targetologist", "contact_name",
+		"sale_amount", "product_name", NULL };
+	const char *team, *client, *product;
+	char *amount = NULL;
+	struct jw w;
+	enum err rc;
+
+	if ((rc = jread_only(&r->in, keys)) != ERR_OK ||
+	    (rc = text(r, "targetologist", "Kenesary", &team)) != ERR_OK ||
+	    (rc = text(r, "contact_name", "Иван Тестовый", &client)) !=
+	        ERR_OK ||
+	    (rc = text(r, "product_name", "Tripwire", &product)) != ERR_OK ||
+	    (rc = jread_amount(&r->in, "sale_amount", &amount)) != ERR_OK)
+		return rc;
+	if (amount != NULL && !money_positive(amount)) {
+		free(amount);
+		return route_fail(r, ERR_VALIDATION, "sale_amount",
+		    "must be above zero");
+	}
+	jw_init(&w, b);
+	jw_obj(&w, NULL);
+	jw_bool(&w, "test", 1);
+	jw_str(&w, "targetologist", team);
+	jw_str(&w, "contact_name", client);
+	jw_str(&w, "sale_amount", amount != NULL ? amount : "5000");
+	jw_str(&w, "product_name", product);
+	jw_obj_end(&w);
+	free(amount);
+	return buf_err(b);
+}
+
+static enum err
+notify(struct route_req *r)
+{
+	struct app *app = r->ctx;
+	struct timespec nap = { 0, 200 * 1000000L };
+	struct buf job, out;
+	char *state = NULL, *error = NULL;
+	long long id = 0;
+	struct jw w;
+	time_t until;
+	enum err rc;
+	int status, done, dead;
+
+	buf_init(&job);
+	if ((rc = payload(r, &job)) == ERR_OK &&
+	    (rc = outbox_enqueue(&app->traffic, "announce", buf_str(&job),
+	         NULL, &id)) != ERR_OK)
+		route_errorf(r, "could not queue the notification");
+	buf_free(&job);
+	if (rc != ERR_OK)
+		return rc;
+	/* Wait a little for a worker, so the caller sees the outcome. */
+	until = time(NULL) + cfg_int(&app->cfg, CFG_TEST_NOTIFY_WAIT);
+	do {
+		free(state);
+		free(error);
+		if (outbox_state(&app->traffic, id, &state, &error) != ERR_OK)
+			break;
+		if (strcmp(state, "done") == 0 || strcmp(state, "dead") == 0)
+			break;
+		nanosleep(&nap, NULL);
+	} while (time(NULL) < until);
+	done = state != NULL && strcmp(state, "done") == 0;
+	dead = state != NULL && strcmp(state, "dead") == 0;
+	buf_init(&out);
+	jw_init(&w, &out);
+	jw_obj(&w, NULL);
+	jw_bool(&w, "success", done);
+	jw_int(&w, "job_id", id);
+	jw_str(&w, "state", state);
+	jw_str(&w, "message",
+	    done   ? "Test notification sent"
+	    : dead ? "Test notification failed"
+	           : "Test notification queued; no worker has delivered it "
+	             "yet");
+	jw_str(&w, "error", error);
+	jw_obj_end(&w);
+	status = dead ? 502 : done ? 200 : 202;
+	free(state);
+	free(error);
+	/* Not the router's shape: success may be false with a job. */
+	web_send(r->req, status, &out);
+	return ERR_OK;
+}
+
+static const struct route routes[] = {
+	{ WEB_POST, "/api/amocrm/test-sale-notification", notify,
+	    ROUTE_BODY_OPTIONAL, NULL },
+};
+
+static const struct route_table table = ROUTE_TABLE(routes);
+static const struct route_table *const tables[] = { &table };
+
+static int
+handle(void *ctx, struct web_req *req)
+{
+	struct app *app = ctx;
+
+	return route_serve(tables, 1, app,
+	    (size_t)cfg_int(&app->cfg, CFG_MAX_BODY), req);
+}
+
+const struct prog api_test_sale_notification = {
+	.name = "test-sale-notification",
+	.needs = APP_TRAFFIC,
+	.handler = handle,
+};

@@ -1,0 +1,42 @@
+#ifndef AMOSYNC_API_WEBHOOK_H
+#define AMOSYNC_API_WEBHOOK_H
+
+#include <time.h>
+
+#include "io/app.h"
+#include "io/web.h"
+#include "sales/ctx.h"
+#include "sales/ingest.h"
+
+/*
+ * The HTTP side of every amoCRM webhook program: method and size checks,
+ * the JSON answer in the original's shape, spooling when the database is
+ * down, and replaying the spool when idle. A webhook program's context
+ * is a struct webhook; its app_prog (api/funnel_sale.c,
+ * api/sales_webhook.c) names how the hook is defined.
+ */
+struct webhook {
+	struct sales_ctx sales;
+	struct hook_def def;
+	time_t next_replay;
+};
+
+/*
+ * Builds a webhook program's context (*ctx, freed by webhook_fini) with
+ * define (sales/hooks.h). ERR_CONFIG when a database it needs is not
+ * set, ERR_NOMEM.
+ */
+enum err webhook_init(struct app *app,
+    int (*define)(struct sales_ctx *, struct hook_def *), void **ctx);
+void webhook_fini(void *ctx);
+
+/* web_handler: answers one webhook request. */
+int webhook_handle(void *ctx, struct web_req *req);
+
+/*
+ * The idle hook: replays the spool at most once a minute, or at once
+ * after a request was spooled.
+ */
+void webhook_idle(void *ctx);
+
+#endif

@@ -1,0 +1,29 @@
+#ifndef AMOSYNC_IO_PROG_H
+#define AMOSYNC_IO_PROG_H
+
+#include "io/app.h"
+#include "io/web.h"
+
+/*
+ * A FastCGI program, declared once in lib/api and started by prog_main():
+ * its name (program, socket, log lines), the databases it needs, and its
+ * handler. init builds the context that handler and idle receive, and
+ * fini frees it; without init the context is the struct app itself.
+ */
+struct prog {
+	const char *name;
+	unsigned needs; /* enum app_need bits */
+	enum err (*init)(struct app *app, void **ctx);
+	void (*fini)(void *ctx);
+	web_handler handler;
+	void (*idle)(void *ctx); /* at start and after each request */
+};
+
+/*
+ * The whole main() of a FastCGI program: app_init(), app_need(), init,
+ * then web_serve() on the -s socket until SIGTERM. Returns an exit
+ * status.
+ */
+int prog_main(int argc, char *argv[], const struct prog *p);
+
+#endif

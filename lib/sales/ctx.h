@@ -1,0 +1,35 @@
+#ifndef AMOSYNC_SALES_CTX_H
+#define AMOSYNC_SALES_CTX_H
+
+#include "amocrm/webhook.h"
+#include "attr/rules.h"
+#include "base/err.h"
+#include "io/app.h"
+
+/*
+ * What the use cases of one process share: its struct app (configuration
+ * and database connections, borrowed), the webhook parser's options and
+ * the attribution rules of the traffic database, cached. Lives as long
+ * as the process.
+ */
+struct sales_ctx {
+	struct app *app;
+	struct amo_opts amo;
+	struct rules_cache rules;
+};
+
+/* Reads the parser options from app's configuration. Never fails. */
+void sales_ctx_init(struct sales_ctx *s, struct app *app);
+void sales_ctx_free(struct sales_ctx *s);
+
+/* Fills utm with the lead's utm_source..utm_term (borrowed from l). */
+void sales_lead_utm(struct attr_utm *utm, const struct amo_lead *l);
+
+/*
+ * Attributes a lead by its UTM tags with the current rules of db (the
+ * traffic database): rules_match() on sales_lead_utm().
+ */
+enum err sales_attribute(struct sales_ctx *s, struct db *db,
+    const struct amo_lead *l, struct attr_result *res);
+
+#endif

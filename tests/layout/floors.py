@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The include graph of lib/ has floors: an include only goes down.
+
+Each folder of lib/ stands on a floor (docs/architecture.md). A file may
+include its own folder's headers and those of folders on lower floors,
+never a sibling on its own floor and never anything above. Includes
+inside one folder must not form a cycle. cgi-bin/ programs include only
+lib/api and lib/io. Prints TAP; exits 1 on the first broken rule found
+in each file.
+"""
+import os
+import re
+import sys
+
+FLOORS = {
+    "base": 1,
+    "io": 2,
+    "amocrm": 3, "telegram": 3, "attr": 3,
+    "sales": 4, "landing": 4, "report": 4,
+    "api": 5,
+}
+# Programs: what each may include.
+PROGRAMS = {"cgi-bin": {"api", "io"}, "tools": set(FLOORS)}
+
+INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(__file__), "..", "..")
+lib = os.path.join(top, "lib")
+n = 0
+failed = 0
+
+
+def check(good, what, detail=""):
+    global n, failed
+    n += 1
+    print(("ok" if good else "not ok") + " %d - %s" % (n, what))
+    if not good:
+        failed += 1
+        if detail:
+            print("#   " + detail)
+
+
+def includes(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return INC.findall(f.read())
+
+
+# Every folder of lib/ must have a floor.
+folders = sorted(d for d in os.listdir(lib) if os.path.isdir(os.path.join(lib, d)))
+for d in folders:
+    check(d in FLOORS, "lib/%s/ has a floor" % d,
+          "add it to FLOORS here and to docs/architecture.md")
+loose = sorted(f for f in os.listdir(lib) if f.endswith((".c", ".h")))
+check(not loose, "no module outside a floor folder", " ".join(loose))
+
+graph = {}
+for d in folders:
+    for name in sorted(os.listdir(os.path.join(lib, d))):
+        if not name.endswith((".c", ".h")):
+            continue
+        rel = "%s/%s" % (d, name)
+        bad = []
+        for inc in includes(os.path.join(lib, rel)):
+            if "/" not in inc:
+                bad.append("%s (include with the folder)" % inc)
+                continue
+            to = inc.split("/")[0]
+            if to not in FLOORS:
+                bad.append("%s (not a lib/ floor)" % inc)
+            elif to != d and FLOORS.get(to, 99) >= FLOORS.get(d, 0):
+                bad.append("%s (floor %d -> floor %d)" % (inc, FLOORS.get(d, 0), FLOORS[to]))
+            elif to == d:
+                graph.setdefault(rel, []).append(inc)
+        check(not bad, "lib/%s includes only lower floors" % rel, "; ".join(bad))
+
+for prog, allowed in PROGRAMS.items():
+    pdir = os.path.join(top, prog)
+    for name in sorted(os.listdir(pdir)):
+        if not name.endswith(".c"):
+            continue
+        bad = [i for i in includes(os.path.join(pdir, name))
+               if "/" in i and i.split("/")[0] not in allowed]
+        check(not bad, "%s/%s includes only %s" % (prog, name, ", ".join(sorted(allowed))),
+              "; ".join(bad))
+
+
+# No cycle among the files of one folder (header -> header, or a .c
+# whose header includes it back).
+def unit(f):
+    return f[:-2]
+
+
+edges = {}
+for f, incs in graph.items():
+    for i in incs:
+        if unit(i) != unit(f):
+            edges.setdefault(unit(f), set()).add(unit(i))
+state = {}
+cycle = []
+
+
+def visit(u, stack):
+    state[u] = 1
+    stack.append(u)
+    for v in sorted(edges.get(u, ())):
+        if state.get(v) == 1:
+            cycle.append(" -> ".join(stack[stack.index(v):] + [v]))
+        elif v not in state:
+            visit(v, stack)
+    stack.pop()
+    state[u] = 2
+
+
+for u in sorted(edges):
+    if u not in state:
+        visit(u, [])
+check(not cycle, "no include cycle inside a floor", "; ".join(cycle))
+
+print("1..%d" % n)
+sys.exit(1 if failed else 0)
