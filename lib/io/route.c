@@ -238,8 +238,11 @@ query(struct route_req *r, const char *name, size_t maxchars,
 	if (r->nquery == sizeof(r->query) / sizeof(r->query[0]))
 		return route_fail(r, ERR_VALIDATION, name,
 		    "too many query parameters");
-	if ((v = web_query(r->req, name)) == NULL)
-		return ERR_OK; /* absent, or a bad percent escape: below */
+	if (web_query(r->req, name, &v) != ERR_OK)
+		return route_fail(r, ERR_VALIDATION, name,
+		    "is not valid percent-encoded text");
+	if (v == NULL)
+		return ERR_OK;
 	r->query[r->nquery++] = v;
 	n = strlen(v);
 	if (n == 0)

@@ -219,14 +219,14 @@ web_param(const struct web_req *req, const char *name)
 	return FCGX_GetParam(name, r->envp);
 }
 
-char *
-web_query(const struct web_req *req, const char *name)
+enum err
+web_query(const struct web_req *req, const char *name, char **out)
 {
 	const char *p = req->query, *amp, *eq;
 	size_t nlen = strlen(name);
-	char *out;
 	size_t outlen;
 
+	*out = NULL;
 	while (p != NULL && *p != '\0') {
 		amp = strchr(p, '&');
 		if (amp == NULL)
@@ -236,15 +236,14 @@ web_query(const struct web_req *req, const char *name)
 			eq = amp;
 		if ((size_t)(eq - p) == nlen && strncmp(p, name, nlen) == 0) {
 			if (eq == amp)
-				return strdup("");
-			if (form_decode(eq + 1, (size_t)(amp - eq - 1), 1, &out,
-			        &outlen) != ERR_OK)
-				return NULL;
-			return out;
+				return (*out = strdup("")) != NULL ? ERR_OK
+				                                   : ERR_NOMEM;
+			return form_decode(eq + 1, (size_t)(amp - eq - 1), 1, out,
+			    &outlen);
 		}
 		p = *amp ? amp + 1 : amp;
 	}
-	return NULL;
+	return ERR_OK;
 }
 
 /* Opens the listening socket and gives it the configured mode. */

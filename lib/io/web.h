@@ -84,9 +84,11 @@ int web_send(struct web_req *req, int status, struct buf *b);
 int web_error(struct web_req *req, int status, const char *msg);
 
 /*
- * Copies the value of query parameter name (percent-decoded) into a new
- * string (caller frees); NULL when absent.
+ * Copies the value of query parameter name (percent-decoded, '+' a space)
+ * into *out, a new string the caller frees; NULL when absent. A value
+ * that does not decode (a bad escape, %00) is ERR_FORM_ESCAPE or
+ * ERR_FORM_NUL; ERR_NOMEM.
  */
-char *web_query(const struct web_req *req, const char *name);
+enum err web_query(const struct web_req *req, const char *name, char **out);
 
 #endif

@@ -128,11 +128,41 @@ post /api/amocrm/funnel-sale $FORM "$b"
 is "$STATUS" 200 "database down: still 200"
 is "$(ls "$STACK/spool" | grep -c '^funnel-sale-')" 1 "database down: request spooled"
 post /api/amocrm/funnel-sale $FORM "$b"
+# D1: a file in the spool that is not a spooled request is set aside in
+# bad/, never deleted, and the replay goes on past it.
+printf 'garbage, not a spool file\n' >"$STACK/spool/funnel-sale-1-1.req"
 stack_pg_up "$STACK"
 sleep 6
 req GET /api/amocrm/funnel-sale
 sleep 0.5
 is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 7060")" 1 "database back: spooled sale stored once"
 is "$(ls "$STACK/spool" | grep -c '^funnel-sale-')" 0 "database back: spool emptied"
+is "$(cat "$STACK/spool/bad/funnel-sale-1-1.req" 2>&1)" "garbage, not a spool file" "D1: a malformed spool file is set aside, whole"
+like "$(cat "$STACK/log/funnel-sale.log")" 'spool file funnel-sale-1-1.req cannot be replayed' "D1: and logged"
+like "$(cat "$STACK/log/funnel-sale.log")" 'replayed 2 spooled funnel-sale requests, 1 set aside' "D1: counted apart from the replayed"
+
+# D2: the landing database is up, the traffic one (which holds the rules)
+# is not: the sale is stored without its team and the request spooled for
+# the traffic step; the replay gives the landing row its team.
+sql postgres "ALTER DATABASE traffic ALLOW_CONNECTIONS false" >/dev/null
+sql postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'traffic'" >/dev/null
+b=$(body '{"leads":[{"id":7080,"status_id":142,"pipeline_id":10350882,"price":"5000","fields":[[434731,"utm_source","fb_kenesary"]]}]}')
+post /api/amocrm/funnel-sale $FORM "$b"
+is "$STATUS" 200 "D2: traffic down: still 200"
+is "$(landing "SELECT coalesce(targetologist, 'none') FROM express_course_sales WHERE deal_id = 7080")" none "D2: landing row stored without a team"
+sql postgres "ALTER DATABASE traffic ALLOW_CONNECTIONS true" >/dev/null
+sleep 6
+req GET /api/amocrm/funnel-sale
+sleep 0.5
+is "$(landing "SELECT coalesce(targetologist, 'none') FROM express_course_sales WHERE deal_id = 7080")" Kenesary "D2: the replay gave the landing row its team"
+is "$(sql traffic "SELECT targetologist FROM all_sales_tracking WHERE lead_id = '7080'")" Kenesary "D2: and the traffic row has the same"
+is "$(ls "$STACK/spool" | grep -c '^funnel-sale-')" 0 "D2: spool emptied"
+
+# D3: a store error other than an unreachable database: the status
+# answered is the status recorded (one place decides it).
+b=$(body '{"leads":[{"id":7090,"status_id":142,"pipeline_id":10350882,"price":"5000","updated_at":99999999999999}]}')
+post /api/amocrm/funnel-sale $FORM "$b"
+is "$STATUS" 400 "D3: a value the database refuses: 400"
+is "$(landing "SELECT http_status || '|' || outcome FROM webhook_requests ORDER BY id DESC LIMIT 1")" "400|error" "D3: recorded with the status it was answered"
 
 integ_check_logs

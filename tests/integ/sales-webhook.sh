@@ -170,6 +170,11 @@ req POST "/api/admin/outbox/$id/retry"
 is "$STATUS" 404 "requeue of a job that is not dead: 404"
 req GET '/api/admin/outbox?state=bogus'
 is "$STATUS" 400 "dead letters: bad state 400"
+req GET '/api/admin/outbox?limit=abc'
+is "$STATUS" 400 "dead letters: a limit that is not a number: 400, not a silent default"
+is "$(jget "$BODY" field)" limit "dead letters: the error names the parameter"
+req GET '/api/admin/outbox/nothing-here'
+is "$STATUS/$(jget "$BODY" success)" "404/false" "admin outbox: unknown route 404 in the one error shape"
 like "$(curl -sS -o /dev/null -D - -X DELETE "$URL/api/admin/outbox" | tr -d '\r')" '^Allow: GET, HEAD$' "dead letters: 405 names GET, HEAD"
 
 # 6. amoCRM answers 429: honoured, then the contact arrives.
@@ -219,6 +224,12 @@ post /api/amocrm/sales-webhook application/json '{"lead_id":"8200","sale_amount"
 is "$(jget "$BODY" duplicate)" true "flat json: duplicate flagged"
 post /api/amocrm/sales-webhook application/json '{"lead_id":"8201"}'
 is "$STATUS" 400 "flat json: missing sale_amount 400"
+# D4: one strict amount parser for every input path.
+for bad in '"1.2.3"' '"5,000"' '"1e3"' '-5' '"0"'; do
+	post /api/amocrm/sales-webhook application/json "{\"lead_id\":\"8202\",\"sale_amount\":$bad}"
+	is "$STATUS" 400 "flat json: sale_amount $bad refused"
+done
+is "$(traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8202'")" 0 "flat json: no row from a refused amount"
 
 # 10. A stage change that is not a sale: one lead event, no sale row.
 b=$(body '{"leads":[{"id":8300,"status_id":81854586,"old_status_id":81856842,"pipeline_id":10350882,"updated_at":1764300100}]}')
@@ -237,6 +248,8 @@ like "$text" '\(ТЕСТ\)' "test notification: test header"
 like "$text" '👑 <b>Таргетолог:</b> Kenesary' "test notification: team emoji"
 post /api/amocrm/test-sale-notification application/json '{"sale_amount":"abc"}'
 is "$STATUS" 400 "test notification: bad amount 400"
+post /api/amocrm/test-sale-notification application/json '{"sale_amount":"1.2.3"}'
+is "$STATUS/$(jget "$BODY" field)" "400/sale_amount" "test notification: 1.2.3 refused, the field named (D4)"
 
 # 12. A worker that died holding a job: its lease expires, another
 #     worker delivers it.
