@@ -188,21 +188,10 @@ sleep_s(long s)
 		ts = rem;
 }
 
-static struct json_object *
-jget(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
 static long long
 jint(struct json_object *o, const char *key)
 {
-	struct json_object *v = jget(o, key);
+	struct json_object *v = http_jget(o, key);
 
 	if (v == NULL)
 		return 0;
@@ -220,7 +209,7 @@ jint(struct json_object *o, const char *key)
 static char *
 jstr(struct json_object *o, const char *key, enum err *rc)
 {
-	struct json_object *v = jget(o, key);
+	struct json_object *v = http_jget(o, key);
 
 	if (v == NULL || json_object_is_type(v, json_type_object) ||
 	    json_object_is_type(v, json_type_array))
@@ -231,31 +220,9 @@ jstr(struct json_object *o, const char *key, enum err *rc)
 static struct json_object *
 jarr(struct json_object *o, const char *key)
 {
-	struct json_object *v = jget(o, key);
+	struct json_object *v = http_jget(o, key);
 
 	return json_object_is_type(v, json_type_array) ? v : NULL;
-}
-
-/*
- * Parses body as a JSON object. Returns the root (caller puts it) or NULL
- * when it is not one.
- */
-static struct json_object *
-parse(const char *s, size_t len)
-{
-	struct json_tokener *tok;
-	struct json_object *o;
-
-	if (len > INT32_MAX || (tok = json_tokener_new()) == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, s, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
 }
 
 /* Writes the problem+json title and detail of an error body into out. */
@@ -267,10 +234,10 @@ problem(const struct http_resp *r, char *out, size_t outsz)
 	char t[64], d[DETAIL_MAX + 1];
 
 	out[0] = '\0';
-	if ((o = parse(buf_str(&r->body), r->body.len)) == NULL)
+	if ((o = http_json(r)) == NULL)
 		return;
-	title = json_object_get_string(jget(o, "title"));
-	detail = json_object_get_string(jget(o, "detail"));
+	title = json_object_get_string(http_jget(o, "title"));
+	detail = json_object_get_string(http_jget(o, "detail"));
 	clip(t, sizeof(t), title != NULL ? title : "", sizeof(t) - 1);
 	clip(d, sizeof(d), detail != NULL ? detail : "", DETAIL_MAX);
 	if (t[0] != '\0' && d[0] != '\0')
@@ -287,8 +254,8 @@ retry_after(const struct http_resp *r)
 	struct json_object *o;
 	long s = -1;
 
-	if ((o = parse(buf_str(&r->body), r->body.len)) != NULL) {
-		if (jget(o, "retry_after") != NULL)
+	if ((o = http_json(r)) != NULL) {
+		if (http_jget(o, "retry_after") != NULL)
 			s = (long)jint(o, "retry_after");
 		json_object_put(o);
 	}
@@ -359,7 +326,7 @@ call(struct amocrm *a, const char *url, long timeout, const char *what,
 		problem(&r, detail, sizeof(detail));
 	switch (r.status) {
 	case 200:
-		if ((*root = parse(buf_str(&r.body), r.body.len)) == NULL) {
+		if ((*root = http_json(&r)) == NULL) {
 			rc = ERR_HTTP;
 			status_set(st, a->token,
 			    "amoCRM returned malformed JSON "
@@ -487,7 +454,7 @@ values_add(struct json_object *f, char ***v, size_t *n)
 		return ERR_NOMEM;
 	*v = nv;
 	for (i = 0; i < len; i++) {
-		val = jget(json_object_array_get_idx(vals, i), "value");
+		val = http_jget(json_object_array_get_idx(vals, i), "value");
 		if (val == NULL || (s = json_object_get_string(val)) == NULL)
 			continue;
 		if ((nv[*n] = strdup(s)) == NULL)
@@ -532,7 +499,7 @@ lead_from_json(struct amocrm_lead *l, struct json_object *o)
 				return rc;
 		}
 	}
-	if ((cs = jarr(jget(o, "_embedded"), "contacts")) != NULL &&
+	if ((cs = jarr(http_jget(o, "_embedded"), "contacts")) != NULL &&
 	    (n = json_object_array_length(cs)) > 0) {
 		if ((l->contact_ids = calloc(n, sizeof(long long))) == NULL)
 			return ERR_NOMEM;
@@ -541,7 +508,7 @@ lead_from_json(struct amocrm_lead *l, struct json_object *o)
 			if (jint(ct, "id") == 0)
 				continue;
 			l->contact_ids[l->ncontacts++] = jint(ct, "id");
-			if (json_object_get_boolean(jget(ct, "is_main")) &&
+			if (json_object_get_boolean(http_jget(ct, "is_main")) &&
 			    l->contact_id == 0)
 				l->contact_id = jint(ct, "id");
 		}
@@ -640,7 +607,7 @@ amocrm_contact_get(struct amocrm *a, long long id, struct amocrm_contact *c,
 	n = cf != NULL ? json_object_array_length(cf) : 0;
 	for (i = 0; i < n; i++) {
 		f = json_object_array_get_idx(cf, i);
-		if ((code = json_object_get_string(jget(f, "field_code"))) ==
+		if ((code = json_object_get_string(http_jget(f, "field_code"))) ==
 		    NULL)
 			continue;
 		if (strcmp(code, "PHONE") == 0)
@@ -725,7 +692,7 @@ static enum err
 page_add(struct amocrm_leads *ls, struct json_object *root, size_t limit,
     size_t *got)
 {
-	struct json_object *arr = jarr(jget(root, "_embedded"), "leads");
+	struct json_object *arr = jarr(http_jget(root, "_embedded"), "leads");
 	struct amocrm_lead *nv, l;
 	size_t i, n;
 	enum err rc;
@@ -805,7 +772,7 @@ amocrm_leads_list(struct amocrm *a, long long pipeline_id, size_t limit,
 		out->pages++;
 		if ((rc = page_add(out, root, limit, &got)) != ERR_OK)
 			goto out;
-		next = jget(jget(jget(root, "_links"), "next"), "href");
+		next = http_jget(http_jget(http_jget(root, "_links"), "next"), "href");
 		if (got == 0 || next == NULL ||
 		    (href = json_object_get_string(next)) == NULL)
 			break;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json.h>
 
 #include "amocrm/webhook.h"
 #include "base/cfg.h"
@@ -642,159 +641,6 @@ out:
 	return rc;
 }
 
-/* Deepest JSON nesting handed to json-c, whatever the configured limit. */
-#define JSON_MAXDEPTH 256
-
-struct flat {
-	struct form *f;
-	const struct form_limits *lim;
-	const char **seg; /* path of the current value, by depth */
-	char (*idx)[24];  /* text of array indices, one per depth */
-};
-
-/* Adds the scalar at path seg[0..depth) to the form, within the limits. */
-static enum err
-flat_emit(struct flat *fl, size_t depth, const char *v, size_t vlen)
-{
-	size_t i, klen = 0;
-
-	if (depth == 0)
-		return ERR_OK;
-	if (fl->f->npairs >= fl->lim->max_pairs)
-		return ERR_FORM_PAIRS;
-	for (i = 0; i < depth; i++)
-		klen += strlen(fl->seg[i]) + (i > 0 ? 2 : 0);
-	if (klen > fl->lim->max_key)
-		return ERR_FORM_KEYLEN;
-	if (vlen > fl->lim->max_value)
-		return ERR_FORM_VALLEN;
-	return form_add(fl->f, fl->seg, depth, v, vlen);
-}
-
-/*
- * Walks o depth-first: object members and array elements (as "0", "1",
- * ...) extend the path, scalars become pairs, null is skipped. The
- * recursion is bounded by the tokener's depth limit.
- */
-static enum err
-flat_walk(struct flat *fl, struct json_object *o, size_t depth)
-{
-	struct json_object_iterator it, end;
-	size_t i, n;
-	enum err rc;
-
-	switch (json_object_get_type(o)) {
-	case json_type_null:
-		return ERR_OK;
-	case json_type_object:
-		it = json_object_iter_begin(o);
-		end = json_object_iter_end(o);
-		while (!json_object_iter_equal(&it, &end)) {
-			if (depth >= fl->lim->max_depth)
-				return ERR_FORM_DEPTH;
-			fl->seg[depth] = json_object_iter_peek_name(&it);
-			rc = flat_walk(fl, json_object_iter_peek_value(&it),
-			    depth + 1);
-			if (rc != ERR_OK)
-				return rc;
-			json_object_iter_next(&it);
-		}
-		return ERR_OK;
-	case json_type_array:
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++) {
-			if (depth >= fl->lim->max_depth)
-				return ERR_FORM_DEPTH;
-			snprintf(fl->idx[depth], sizeof(fl->idx[depth]), "%zu",
-			    i);
-			fl->seg[depth] = fl->idx[depth];
-			rc = flat_walk(fl, json_object_array_get_idx(o, i),
-			    depth + 1);
-			if (rc != ERR_OK)
-				return rc;
-		}
-		return ERR_OK;
-	case json_type_string:
-		return flat_emit(fl, depth, json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o));
-	default:
-		/* Numbers keep the text they were written with. */
-		return flat_emit(fl, depth, json_object_get_string(o),
-		    strlen(json_object_get_string(o)));
-	}
-}
-
-/*
- * Parses a JSON body with json-c in strict mode (no trailing text, valid
- * UTF-8) and flattens it into f, so that {"leads":{"status":[{"id":1}]}}
- * gives the pair leads[status][0][id]=1. The form limits apply to the
- * flattened pairs. f is initialised here; on error it is empty.
- */
-enum err
-amo_json_to_form(struct form *f, const char *body, size_t len,
-    const struct form_limits *lim)
-{
-	struct json_tokener *tok = NULL;
-	struct json_object *root = NULL;
-	enum json_tokener_error jerr;
-	struct flat fl;
-	size_t depth, end;
-	enum err rc = ERR_TOOBIG;
-
-	memset(f, 0, sizeof(*f));
-	memset(&fl, 0, sizeof(fl));
-	if (lim == NULL)
-		lim = &form_default_limits;
-	if (len > lim->max_body || len > INT_MAX)
-		goto out;
-	rc = ERR_JSON;
-	if (len == 0 || memchr(body, '\0', len) != NULL)
-		goto out;
-	depth = JSON_MAXDEPTH;
-	if (lim->max_depth < JSON_MAXDEPTH)
-		depth = lim->max_depth + 1;
-	rc = ERR_NOMEM;
-	if ((tok = json_tokener_new_ex((int)depth)) == NULL)
-		goto out;
-	json_tokener_set_flags(tok,
-	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (jerr != json_tokener_success) {
-		if (jerr == json_tokener_error_depth)
-			rc = ERR_FORM_DEPTH;
-		else if (jerr == json_tokener_error_parse_utf8_string)
-			rc = ERR_UTF8;
-		else
-			rc = ERR_JSON;
-		goto out;
-	}
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
-		if (strchr(" \t\r\n", body[end]) == NULL) {
-			rc = ERR_JSON;
-			goto out;
-		}
-
-	/* One spare entry, so that max_depth 0 needs no special case. */
-	rc = ERR_NOMEM;
-	fl.seg = calloc(lim->max_depth + 1, sizeof(*fl.seg));
-	fl.idx = calloc(lim->max_depth + 1, sizeof(*fl.idx));
-	if (fl.seg == NULL || fl.idx == NULL)
-		goto out;
-	fl.f = f;
-	fl.lim = lim;
-	rc = flat_walk(&fl, root, 0);
-out:
-	free(fl.seg);
-	free(fl.idx);
-	json_object_put(root);
-	if (tok != NULL)
-		json_tokener_free(tok);
-	if (rc != ERR_OK)
-		form_free(f);
-	return rc;
-}
-
 /* Is ct "application/json", with or without parameters? */
 static int
 is_json(const char *ct)
@@ -834,7 +680,7 @@ amo_parse(struct amo_event *ev, const char *content_type, const char *body,
 	if (len == 0)
 		return ERR_AMO;
 	if (is_json(content_type))
-		rc = amo_json_to_form(&f, body, len, &opts->limits);
+		rc = form_parse_json(&f, body, len, &opts->limits);
 	else
 		rc = form_parse(&f, body, len, &opts->limits);
 	if (rc == ERR_OK)

@@ -101,10 +101,6 @@ enum err amo_parse(struct amo_event *ev, const char *content_type,
 enum err amo_from_form(struct amo_event *ev, const struct form *f,
     const struct amo_opts *opts);
 
-/* Flattens a JSON document into form pairs (objects and arrays -> paths). */
-enum err amo_json_to_form(struct form *f, const char *body, size_t len,
-    const struct form_limits *lim);
-
 void amo_event_free(struct amo_event *ev);
 
 /*

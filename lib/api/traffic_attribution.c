@@ -12,6 +12,8 @@
 #include "base/jw.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "sales/landing.h"
+#include "sales/track.h"
 
 /*
  * /api/traffic/attribution/: what the engine decides for a UTM set
@@ -206,44 +208,29 @@ static const char *const stable_names[ST__MAX] = {
 };
 
 /*
- * The sales of a date range, locked until the commit. all_sales_tracking
- * keeps timestamptz, so its days are the configured time zone's ($3); the
- * landing tables keep local time already.
+ * The sales of [from, to] in table t, locked until the commit, as rows of
+ * enum sale_row; their writers (sales/track, sales/landing) own the SQL.
  */
-/* clang-format off */
-#define RA_SELECT                                                          \
-	"SELECT id::text, utm_source, utm_medium, utm_campaign,"           \
-	" utm_content, utm_term, targetologist FROM "
-#define RA_RANGE_TZ                                                        \
-	" WHERE sale_date >= ($1::date::timestamp AT TIME ZONE $3)"        \
-	" AND sale_date < (($2::date + 1)::timestamp AT TIME ZONE $3)"     \
-	" ORDER BY id FOR UPDATE"
-#define RA_RANGE_LOCAL                                                     \
-	" WHERE sale_date >= $1::date AND sale_date < $2::date + 1"        \
-	" ORDER BY id FOR UPDATE"
+static enum err
+sales_in(enum stable t, struct db *db, const char *const *v, PGresult **res)
+{
+	if (t == ST_TRACKING)
+		return track_sales_in(db, v[0], v[1], v[2], res);
+	return landing_sales_in(db, t == ST_EXPRESS ? LANDING_EXPRESS
+	                                            : LANDING_MAIN,
+	    v[0], v[1], res);
+}
 
-static const char *const sql_ra_select[ST__MAX] = {
-	RA_SELECT "all_sales_tracking" RA_RANGE_TZ,      /* ST_TRACKING */
-	RA_SELECT "express_course_sales" RA_RANGE_LOCAL, /* ST_EXPRESS */
-	RA_SELECT "main_product_sales" RA_RANGE_LOCAL,   /* ST_MAIN */
-};
-
-static const int ra_nparams[ST__MAX] = { 3, 2, 2 };
-
-/* One statement per table: $1 is [{"id", "t": team, "c": confidence}]. */
-static const char *const sql_ra_update[ST__MAX] = {
-	"UPDATE all_sales_tracking AS s SET targetologist = x.t,"
-	" attribution_confidence = x.c"
-	" FROM json_to_recordset($1::json) AS x (id uuid, t text, c text)"
-	" WHERE s.id = x.id", /* ST_TRACKING */
-	"UPDATE express_course_sales AS s SET targetologist = x.t"
-	" FROM json_to_recordset($1::json) AS x (id uuid, t text)"
-	" WHERE s.id = x.id", /* ST_EXPRESS */
-	"UPDATE main_product_sales AS s SET targetologist = x.t"
-	" FROM json_to_recordset($1::json) AS x (id uuid, t text)"
-	" WHERE s.id = x.id", /* ST_MAIN */
-};
-/* clang-format on */
+/* Stores changes ([{"id", "t": team, "c": confidence}]) in table t. */
+static enum err
+set_teams(enum stable t, struct db *db, const char *changes)
+{
+	if (t == ST_TRACKING)
+		return track_set_teams(db, changes);
+	return landing_set_teams(db, t == ST_EXPRESS ? LANDING_EXPRESS
+	                                             : LANDING_MAIN,
+	    changes);
+}
 
 struct ra_change {
 	char *from; /* NULL: no team */
@@ -340,18 +327,17 @@ ra_table(struct ra *ra, enum stable t, struct db *db, const char *const *v,
 	int i, j, n;
 	enum err rc;
 
-	if ((res = db_exec(db, sql_ra_select[t], ra_nparams[t], v, &rc)) ==
-	    NULL)
+	if ((rc = sales_in(t, db, v, &res)) != ERR_OK)
 		return rc;
 	buf_init(&b);
 	jw_init(&w, &b);
 	jw_arr(&w, NULL);
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
-		const char *old = db_val(res, i, 1 + ATTR_FIELD__MAX);
+		const char *old = db_val(res, i, SALE_ROW_TEAM);
 
 		for (j = 0; j < ATTR_FIELD__MAX; j++)
-			utm.v[j] = db_val(res, i, 1 + j);
+			utm.v[j] = db_val(res, i, SALE_ROW_UTM + j);
 		if ((rc = attr_match(ra->set, &utm, &ar)) != ERR_OK)
 			goto out;
 		if (ar.team_name == NULL ? no_team(old)
@@ -362,7 +348,7 @@ ra_table(struct ra *ra, enum stable t, struct db *db, const char *const *v,
 		         ar.team_name)) != ERR_OK)
 			goto out;
 		jw_obj(&w, NULL);
-		jw_str(&w, "id", db_val(res, i, 0));
+		jw_str(&w, "id", db_val(res, i, SALE_ROW_ID));
 		jw_str(&w, "t", ar.team_name);
 		jw_str(&w, "c", attr_conf_name(ar.conf));
 		jw_obj_end(&w);
@@ -370,11 +356,8 @@ ra_table(struct ra *ra, enum stable t, struct db *db, const char *const *v,
 	jw_arr_end(&w);
 	ra->examined[t] = n;
 	ra->done[t] = 1;
-	if ((rc = buf_err(&b)) == ERR_OK && !dry && ra->changed[t] > 0) {
-		const char *u[1] = { buf_str(&b) };
-
-		rc = db_run(db, sql_ra_update[t], 1, u);
-	}
+	if ((rc = buf_err(&b)) == ERR_OK && !dry && ra->changed[t] > 0)
+		rc = set_teams(t, db, buf_str(&b));
 out:
 	PQclear(res);
 	buf_free(&b);

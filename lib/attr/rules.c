@@ -27,6 +27,16 @@ static const char SQL_LOAD[] =
     " WHERE r.enabled AND t.is_active";
 /* clang-format on */
 
+/* The columns of SQL_LOAD, by the kind of row. */
+enum load_col {
+	LC_KIND,                                   /* 'v', 't' or 'r' */
+	LC_VERSION = 1,                            /* 'v' */
+	LC_TEAM_ID = 1, LC_TEAM_NAME, LC_TEAM_SOURCE, LC_TEAM_EMOJI,
+	LC_TEAM_POSITION,                          /* 't' */
+	LC_RULE_ID = 1, LC_RULE_TEAM, LC_RULE_PATTERN, LC_RULE_KIND,
+	LC_RULE_FIELDS, LC_RULE_PRIORITY,          /* 'r' */
+};
+
 void
 rules_init(struct rules_cache *c)
 {
@@ -69,31 +79,37 @@ build(const PGresult *res, struct attr_set *set, long long *version)
 	*version = -1;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < n; i++) {
-			const char *t = db_val(res, i, 0);
+			const char *t = db_val(res, i, LC_KIND);
 
 			if (t == NULL)
 				continue;
 			if (pass == 0 && *t == 'v') {
-				*version = num(db_val(res, i, 1));
+				*version = num(db_val(res, i, LC_VERSION));
 				continue;
 			}
 			if (pass == 0 && *t == 't') {
-				rc = attr_set_add_team(set, db_val(res, i, 1),
-				    db_val(res, i, 2), db_val(res, i, 3),
-				    db_val(res, i, 4),
-				    (int)num(db_val(res, i, 5)));
+				rc = attr_set_add_team(set,
+				    db_val(res, i, LC_TEAM_ID),
+				    db_val(res, i, LC_TEAM_NAME),
+				    db_val(res, i, LC_TEAM_SOURCE),
+				    db_val(res, i, LC_TEAM_EMOJI),
+				    (int)num(db_val(res, i, LC_TEAM_POSITION)));
 			} else if (pass == 1 && *t == 'r') {
-				if (attr_kind_parse(db_val(res, i, 4), &kind) !=
-				        ERR_OK ||
-				    attr_fields_parse(db_val(res, i, 5),
+				if (attr_kind_parse(db_val(res, i, LC_RULE_KIND),
+				        &kind) != ERR_OK ||
+				    attr_fields_parse(db_val(res, i,
+				                          LC_RULE_FIELDS),
 				        &fields) != ERR_OK)
 					rc = ERR_VALIDATION;
 				else
 					rc = attr_set_add_rule(set,
-					    db_val(res, i, 1),
-					    db_val(res, i, 2),
-					    db_val(res, i, 3), kind, fields,
-					    (int)num(db_val(res, i, 6)), 1);
+					    db_val(res, i, LC_RULE_ID),
+					    db_val(res, i, LC_RULE_TEAM),
+					    db_val(res, i, LC_RULE_PATTERN),
+					    kind, fields,
+					    (int)num(db_val(res, i,
+					        LC_RULE_PRIORITY)),
+					    1);
 			} else {
 				continue;
 			}
@@ -104,7 +120,7 @@ build(const PGresult *res, struct attr_set *set, long long *version)
 			if (rc != ERR_OK)
 				log_warnx("ignoring attribution %s %s: %s",
 				    *t == 't' ? "team" : "rule",
-				    db_val(res, i, 1), err_str(rc));
+				    db_val(res, i, LC_TEAM_ID), err_str(rc));
 		}
 	if (*version < 0) {
 		log_warnx("attribution_version has no row");

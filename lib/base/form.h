@@ -53,6 +53,17 @@ enum err form_parse(struct form *f, const char *body, size_t len,
 enum err form_add(struct form *f, const char *const *seg, size_t nseg,
     const char *value, size_t vlen);
 
+/*
+ * Parses a JSON body with json-c in strict mode (no trailing text, valid
+ * UTF-8) and flattens it into f, so that {"leads":{"status":[{"id":1}]}}
+ * gives the pair leads[status][0][id]=1: JSON webhooks share the form
+ * code path. The limits apply to the flattened pairs (NULL: defaults).
+ * Errors: ERR_TOOBIG, ERR_JSON, ERR_UTF8, ERR_FORM_DEPTH, ERR_FORM_PAIRS,
+ * ERR_FORM_KEYLEN, ERR_FORM_VALLEN, ERR_NOMEM; on error f is empty.
+ */
+enum err form_parse_json(struct form *f, const char *body, size_t len,
+    const struct form_limits *lim);
+
 void form_free(struct form *f);
 
 /*

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <json.h>
 
 #include "io/http.h"
 #include "base/log.h"
@@ -578,4 +580,33 @@ http_post_form(struct http *h, const struct http_opts *o, const char *url,
 {
 	return perform(h, o, "POST", url, "application/x-www-form-urlencoded",
 	    body, len, r);
+}
+
+struct json_object *
+http_json(const struct http_resp *r)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (r->body.len > INT32_MAX || (tok = json_tokener_new()) == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, buf_str(&r->body), (int)r->body.len);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+struct json_object *
+http_jget(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
 }

@@ -93,6 +93,20 @@ enum err http_rate_wait(const char *rundir, const char *key, int rate,
  */
 void http_url_redact(struct buf *b, const char *url, const char *secret);
 
+/*
+ * The one reader of JSON answers: parses r's body as a JSON object.
+ * Returns its root (the caller json_object_put()s it), or NULL when the
+ * body is not a JSON object.
+ */
+struct json_object;
+struct json_object *http_json(const struct http_resp *r);
+
+/*
+ * Returns member key of object o, borrowed from o; NULL when o is NULL,
+ * not an object, or has no such member (or it is null).
+ */
+struct json_object *http_jget(struct json_object *o, const char *key);
+
 /* Replaces, in place, each occurrence of secret in s with "***". */
 void http_scrub(char *s, const char *secret);
 

@@ -26,6 +26,9 @@ static const char SQL_CLAIM[] =
     "  ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
     " RETURNING id, kind, payload::text, attempts";
 
+/* The columns SQL_CLAIM returns. */
+enum claim_col { CC_ID, CC_KIND, CC_PAYLOAD, CC_ATTEMPTS, CC__MAX };
+
 static const char SQL_DONE[] =
     "UPDATE outbox_jobs SET state = 'done', done_at = now(),"
     " claimed_until = NULL, last_error = NULL"
@@ -95,10 +98,11 @@ outbox_claim(struct db *db, const char *worker, int lease,
 	if ((res = db_exec(db, SQL_CLAIM, 2, v, &rc)) == NULL)
 		return rc;
 	if (PQntuples(res) == 1) {
-		job->id = strtoll(db_val(res, 0, 0), NULL, 10);
-		job->kind = strdup(db_val(res, 0, 1));
-		job->payload = strdup(db_val(res, 0, 2));
-		job->attempts = atoi(db_val(res, 0, 3));
+		job->id = strtoll(db_val(res, 0, CC_ID), NULL, 10);
+		job->kind = strdup(db_val(res, 0, CC_KIND));
+		job->payload = strdup(db_val(res, 0, CC_PAYLOAD));
+		job->attempts = (int)strtol(db_val(res, 0, CC_ATTEMPTS), NULL,
+		    10);
 		if (job->kind == NULL || job->payload == NULL) {
 			outbox_job_free(job);
 			rc = ERR_NOMEM;

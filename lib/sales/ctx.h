@@ -18,6 +18,18 @@ struct sales_ctx {
 	struct rules_cache rules;
 };
 
+/*
+ * The columns of a stored sale as track_sales_in() and landing_sales_in()
+ * return it for re-attribution: its id, its UTM tags in enum attr_field
+ * order, its team.
+ */
+enum sale_row {
+	SALE_ROW_ID,
+	SALE_ROW_UTM,
+	SALE_ROW_TEAM = SALE_ROW_UTM + ATTR_FIELD__MAX,
+	SALE_ROW__MAX
+};
+
 /* Reads the parser options from app's configuration. Never fails. */
 void sales_ctx_init(struct sales_ctx *s, struct app *app);
 void sales_ctx_free(struct sales_ctx *s);

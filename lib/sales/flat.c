@@ -131,7 +131,7 @@ flat_parse(struct sales_ctx *s, const struct spool_meta *m, struct amo_event *ev
 	    strncasecmp(m->ctype, "application/json", 16) != 0)
 		return amo_parse(ev, m->ctype, m->body ? m->body : "",
 		    m->bodysz, &s->amo);
-	rc = amo_json_to_form(&f, m->body ? m->body : "", m->bodysz,
+	rc = form_parse_json(&f, m->body ? m->body : "", m->bodysz,
 	    &s->amo.limits);
 	if (rc != ERR_OK)
 		return rc;

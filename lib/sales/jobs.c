@@ -19,9 +19,24 @@ static const char SQL_SALE[] =
     " LEFT JOIN traffic_teams t ON t.name = s.targetologist"
     " WHERE s.lead_id = $1";
 
+/* The columns of SQL_SALE. */
+enum sale_col {
+	SC_TEAM,
+	SC_EMOJI,
+	SC_CLIENT,
+	SC_AMOUNT,
+	SC_PRODUCT,
+	SC_CAMPAIGN,
+	SC_CHAT,
+	SC__MAX
+};
+
 static const char SQL_TEAM[] =
     "SELECT emoji, coalesce(nullif(telegram_chat_id, ''), nullif($2, ''))"
     " FROM traffic_teams WHERE name = $1";
+
+/* The columns of SQL_TEAM. */
+enum team_col { TC_EMOJI, TC_CHAT, TC__MAX };
 
 static const char SQL_MOVED[] =
     "SELECT new_chat_id FROM telegram_chat_moves WHERE old_chat_id = $1";
@@ -246,15 +261,15 @@ announce_sale(struct jobs *j, long long lead_id, struct job_outcome *out)
 		return failed(out, ERR_NOTFOUND, 0, "no such sale");
 	}
 	memset(&a, 0, sizeof(a));
-	a.team = db_val(res, 0, 0);
-	a.emoji = db_val(res, 0, 1);
-	a.client = db_val(res, 0, 2);
-	a.amount = db_val(res, 0, 3);
-	a.product = db_val(res, 0, 4);
-	a.campaign = db_val(res, 0, 5);
+	a.team = db_val(res, 0, SC_TEAM);
+	a.emoji = db_val(res, 0, SC_EMOJI);
+	a.client = db_val(res, 0, SC_CLIENT);
+	a.amount = db_val(res, 0, SC_AMOUNT);
+	a.product = db_val(res, 0, SC_PRODUCT);
+	a.campaign = db_val(res, 0, SC_CAMPAIGN);
 	buf_init(&html);
 	if ((rc = announce_text(&a, &html)) == ERR_OK)
-		rc = send(j, db_val(res, 0, 6), buf_str(&html), out);
+		rc = send(j, db_val(res, 0, SC_CHAT), buf_str(&html), out);
 	else
 		failed(out, rc, 0, NULL);
 	buf_free(&html);
@@ -285,8 +300,8 @@ announce_test(struct jobs *j, const struct form *f, struct job_outcome *out)
 		return failed(out, rc, 0, "could not read the team");
 	chat = v[1];
 	if (PQntuples(res) > 0) {
-		a.emoji = db_val(res, 0, 0);
-		chat = db_val(res, 0, 1);
+		a.emoji = db_val(res, 0, TC_EMOJI);
+		chat = db_val(res, 0, TC_CHAT);
 	}
 	buf_init(&html);
 	if ((rc = announce_text(&a, &html)) == ERR_OK)
@@ -314,7 +329,7 @@ jobs_run(struct jobs *j, const struct outbox_job *job, struct job_outcome *out)
 	const char *test;
 
 	memset(out, 0, sizeof(*out));
-	rc = amo_json_to_form(&f, job->payload, strlen(job->payload), NULL);
+	rc = form_parse_json(&f, job->payload, strlen(job->payload), NULL);
 	if (rc != ERR_OK)
 		return failed(out, ERR_VALIDATION, 0, "malformed payload");
 	lead = lead_of(&f);
@@ -341,7 +356,7 @@ jobs_dead(struct jobs *j, const struct outbox_job *job)
 
 	if (strcmp(job->kind, "enrich") != 0)
 		return ERR_OK;
-	if (amo_json_to_form(&f, job->payload, strlen(job->payload), NULL) !=
+	if (form_parse_json(&f, job->payload, strlen(job->payload), NULL) !=
 	    ERR_OK)
 		return ERR_VALIDATION;
 	lead = lead_of(&f);

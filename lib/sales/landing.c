@@ -6,11 +6,9 @@
 #include "base/log.h"
 #include "sales/landing.h"
 
-enum target { TARGET_EXPRESS, TARGET_MAIN, TARGET__MAX };
-
-static const char *const target_tables[TARGET__MAX] = {
-	"express_course_sales", /* TARGET_EXPRESS */
-	"main_product_sales",   /* TARGET_MAIN */
+const char *const landing_tables[LANDING__MAX] = {
+	"express_course_sales", /* LANDING_EXPRESS */
+	"main_product_sales",   /* LANDING_MAIN */
 };
 
 static const char SQL_TARGET[] =
@@ -37,9 +35,9 @@ static const char SQL_TARGET[] =
 	" AND EXCLUDED.targetologist IS NOT NULL"                              \
 	" RETURNING xmax = 0"
 
-static const char *const sql_insert[TARGET__MAX] = {
-	SQL_INSERT("express_course_sales"), /* TARGET_EXPRESS */
-	SQL_INSERT("main_product_sales"),   /* TARGET_MAIN */
+static const char *const sql_insert[LANDING__MAX] = {
+	SQL_INSERT("express_course_sales"), /* LANDING_EXPRESS */
+	SQL_INSERT("main_product_sales"),   /* LANDING_MAIN */
 };
 
 /* Finds the target table of a pipeline; -1 when it has none. */
@@ -56,8 +54,8 @@ target(struct db *db, long long pipeline, enum err *rc)
 	if ((res = db_exec(db, SQL_TARGET, 1, v, rc)) == NULL)
 		return -1;
 	t = db_val(res, 0, 0);
-	for (i = 0; t != NULL && i < TARGET__MAX; i++)
-		if (strcmp(t, target_tables[i]) == 0)
+	for (i = 0; t != NULL && i < LANDING__MAX; i++)
+		if (strcmp(t, landing_tables[i]) == 0)
 			found = i;
 	PQclear(res);
 	return found;
@@ -129,11 +127,11 @@ insert(struct sales_ctx *s, struct db *db, int t, const struct amo_lead *l,
 			*isnew = 1;
 		else if (PQntuples(res) > 0)
 			log_info("deal %s in %s now has its team %s", id,
-			    target_tables[t], v[9]);
+			    landing_tables[t], v[9]);
 		PQclear(res);
 	} else {
 		log_warnx("could not store deal %s in %s: %s", id,
-		    target_tables[t], err_str(rc));
+		    landing_tables[t], err_str(rc));
 	}
 	free(raw);
 	return rc;
@@ -167,7 +165,7 @@ landing_store_funnel(struct sales_ctx *s, struct db *db, const struct amo_event 
 		if (isnew) {
 			res->saved++;
 			log_info("stored deal %lld in %s", l->id,
-			    target_tables[t]);
+			    landing_tables[t]);
 		} else {
 			res->duplicates++;
 		}
@@ -198,4 +196,45 @@ landing_set_team(struct db *db, long long deal_id, const char *team)
 		    team);
 	PQclear(res);
 	return ERR_OK;
+}
+
+/* The landing tables keep local time already: their days need no zone. */
+#define SQL_SALES_IN(table)                                                    \
+	"SELECT id::text, utm_source, utm_medium, utm_campaign, utm_content,"  \
+	" utm_term, targetologist FROM " table                                 \
+	" WHERE sale_date >= $1::date AND sale_date < $2::date + 1"            \
+	" ORDER BY id FOR UPDATE"
+
+static const char *const sql_sales_in[LANDING__MAX] = {
+	SQL_SALES_IN("express_course_sales"), /* LANDING_EXPRESS */
+	SQL_SALES_IN("main_product_sales"),   /* LANDING_MAIN */
+};
+
+#define SQL_SET_TEAMS(table)                                                   \
+	"UPDATE " table " AS s SET targetologist = x.t"                        \
+	" FROM json_to_recordset($1::json) AS x (id uuid, t text)"             \
+	" WHERE s.id = x.id"
+
+static const char *const sql_set_teams[LANDING__MAX] = {
+	SQL_SET_TEAMS("express_course_sales"), /* LANDING_EXPRESS */
+	SQL_SET_TEAMS("main_product_sales"),   /* LANDING_MAIN */
+};
+
+enum err
+landing_sales_in(struct db *db, enum landing_table t, const char *from,
+    const char *to, PGresult **res)
+{
+	const char *v[2] = { from, to };
+	enum err rc;
+
+	*res = db_exec(db, sql_sales_in[t], 2, v, &rc);
+	return rc;
+}
+
+enum err
+landing_set_teams(struct db *db, enum landing_table t, const char *changes)
+{
+	const char *v[1] = { changes };
+
+	return db_run(db, sql_set_teams[t], 1, v);
 }

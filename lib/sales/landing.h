@@ -9,6 +9,11 @@
  * main_product_sales: this module is their only writer.
  */
 
+enum landing_table { LANDING_EXPRESS, LANDING_MAIN, LANDING__MAX };
+
+/* "express_course_sales", "main_product_sales". */
+extern const char *const landing_tables[LANDING__MAX];
+
 /*
  * hook_store for POST /api/amocrm/funnel-sale (R5): each lead that
  * reached 142 in a pipeline whose target table is express_course_sales or
@@ -26,5 +31,17 @@ enum err landing_store_funnel(struct sales_ctx *s, struct db *db,
  * filled its UTM tags), unless it has one. Not a sale there: nothing.
  */
 enum err landing_set_team(struct db *db, long long deal_id, const char *team);
+
+/*
+ * The sales of table t in [from, to] (local days), locked until the
+ * caller's transaction ends, as rows of enum sale_row (caller PQclear()s
+ * *res; NULL on error).
+ */
+enum err landing_sales_in(struct db *db, enum landing_table t,
+    const char *from, const char *to, PGresult **res);
+
+/* Sets the teams of changes, [{"id": uuid, "t": team}], in table t. */
+enum err landing_set_teams(struct db *db, enum landing_table t,
+    const char *changes);
 
 #endif

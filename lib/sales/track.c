@@ -242,3 +242,39 @@ track_enrich(struct sales_ctx *s, struct db *db,
 	PQclear(res);
 	return rc;
 }
+
+/*
+ * The sales of a date range, locked until the commit: all_sales_tracking
+ * keeps timestamptz, so its days are those of the time zone $3.
+ */
+static const char SQL_SALES_IN[] =
+    "SELECT id::text, utm_source, utm_medium, utm_campaign, utm_content,"
+    " utm_term, targetologist FROM all_sales_tracking"
+    " WHERE sale_date >= ($1::date::timestamp AT TIME ZONE $3)"
+    " AND sale_date < (($2::date + 1)::timestamp AT TIME ZONE $3)"
+    " ORDER BY id FOR UPDATE";
+
+static const char SQL_SET_TEAMS[] =
+    "UPDATE all_sales_tracking AS s SET targetologist = x.t,"
+    " attribution_confidence = x.c"
+    " FROM json_to_recordset($1::json) AS x (id uuid, t text, c text)"
+    " WHERE s.id = x.id";
+
+enum err
+track_sales_in(struct db *db, const char *from, const char *to,
+    const char *tz, PGresult **res)
+{
+	const char *v[3] = { from, to, tz };
+	enum err rc;
+
+	*res = db_exec(db, SQL_SALES_IN, 3, v, &rc);
+	return rc;
+}
+
+enum err
+track_set_teams(struct db *db, const char *changes)
+{
+	const char *v[1] = { changes };
+
+	return db_run(db, SQL_SET_TEAMS, 1, v);
+}

@@ -36,4 +36,15 @@ struct track_enrichment {
 enum err track_enrich(struct sales_ctx *s, struct db *db,
     const struct track_enrichment *e, char *team, size_t teamlen);
 
+/*
+ * The sales of [from, to] (days of time zone tz), locked until the
+ * caller's transaction ends, as rows of enum sale_row (caller PQclear()s
+ * *res; NULL on error).
+ */
+enum err track_sales_in(struct db *db, const char *from, const char *to,
+    const char *tz, PGresult **res);
+
+/* Sets the teams of changes, [{"id": uuid, "t": team, "c": confidence}]. */
+enum err track_set_teams(struct db *db, const char *changes);
+
 #endif

@@ -271,36 +271,6 @@ chat_kind(const char *chat)
 	return 1;
 }
 
-static struct json_object *
-jget(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-/* Parses a JSON object; NULL when the text is not one. Caller puts. */
-static struct json_object *
-parse(const char *s, size_t len)
-{
-	struct json_tokener *tok;
-	struct json_object *o;
-
-	if (len > INT32_MAX || (tok = json_tokener_new()) == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, s, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
 /*
  * Calls method with the JSON body (NULL: a GET) and reads the envelope.
  * Returns ERR_OK with *result the envelope's result (borrowed from *root,
@@ -348,18 +318,18 @@ call(struct tg *t, const char *method, const char *body, long timeout,
 		goto out;
 	}
 	res->http_status = r.status;
-	*root = parse(buf_str(&r.body), r.body.len);
-	if (*root != NULL && json_object_get_boolean(jget(*root, "ok")) &&
+	*root = http_json(&r);
+	if (*root != NULL && json_object_get_boolean(http_jget(*root, "ok")) &&
 	    r.status == 200) {
-		*result = jget(*root, "result");
+		*result = http_jget(*root, "result");
 		rc = ERR_OK;
 		goto out;
 	}
-	code = (long)json_object_get_int64(jget(*root, "error_code"));
+	code = (long)json_object_get_int64(http_jget(*root, "error_code"));
 	if (code == 0)
 		code = r.status;
 	res->error_code = code;
-	if ((desc = json_object_get_string(jget(*root, "description"))) !=
+	if ((desc = json_object_get_string(http_jget(*root, "description"))) !=
 	    NULL) {
 		size_t n;
 
@@ -368,10 +338,10 @@ call(struct tg *t, const char *method, const char *body, long timeout,
 			if ((unsigned char)d[n] < 0x20)
 				d[n] = ' ';
 	}
-	params = jget(*root, "parameters");
+	params = http_jget(*root, "parameters");
 	if (code == 429) {
 		res->retry_after = (long)json_object_get_int64(
-		    jget(params, "retry_after"));
+		    http_jget(params, "retry_after"));
 		if (res->retry_after <= 0)
 			res->retry_after = r.retry_after > 0 ? r.retry_after
 			                                     : 1;
@@ -394,7 +364,7 @@ call(struct tg *t, const char *method, const char *body, long timeout,
 		    d[0] ? d : "403 Forbidden");
 	} else if (code >= 400 && code < 500) {
 		*migrate = (long long)json_object_get_int64(
-		    jget(params, "migrate_to_chat_id"));
+		    http_jget(params, "migrate_to_chat_id"));
 		rc = ERR_PERM;
 		result_set(res, t->token,
 		    "Telegram refused the request (%ld %s)", code,
@@ -495,7 +465,7 @@ tg_send_message(struct tg *t, const char *chat_id, const char *html,
 		    &root, &result, &migrate, res);
 		if (rc == ERR_OK) {
 			res->message_id = (long long)json_object_get_int64(
-			    jget(result, "message_id"));
+			    http_jget(result, "message_id"));
 			res->reason[0] = '\0';
 			goto out;
 		}
@@ -544,7 +514,7 @@ tg_get_me(struct tg *t, char **username, struct tg_result *res)
 		goto out;
 	}
 	if (username != NULL &&
-	    (u = json_object_get_string(jget(result, "username"))) != NULL &&
+	    (u = json_object_get_string(http_jget(result, "username"))) != NULL &&
 	    (*username = strdup(u)) == NULL) {
 		rc = ERR_NOMEM;
 		result_set(res, NULL, "out of memory");

@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct form f;
 	char *json;
 
-	if (amo_json_to_form(&f, (const char *)data, size, NULL) != ERR_OK)
+	if (form_parse_json(&f, (const char *)data, size, NULL) != ERR_OK)
 		return 0;
 	if (flat_event(&f, &ev) == ERR_OK) {
 		if (ev.nleads != 1 || ev.leads[0].id <= 0 ||

@@ -112,6 +112,15 @@ is "$(traffic "SELECT sale_amount || '|' || utm_source || '|' || utm_campaign ||
 like "$(message_text 'Compact Client')" '🦁 <b>Таргетолог:</b> Arystan' "compact form: announced with the team"
 like "$(message_text 'Compact Client')" '777,000 ₸' "compact form: announced with the real price"
 
+# D2: the same compact form to funnel-sale: the landing row is stored
+# without a team (the webhook has no UTM tags); enrichment finds the team
+# and gives it to the landing row too.
+amo_ctl POST /__control/leads '{"leads":[{"id":8501,"name":"Сделка 8501","price":490000,"status_id":142,"pipeline_id":10418746,"created_at":1764300000,"updated_at":1764300000,"account_id":29000001,"custom_fields_values":[{"field_id":434731,"field_name":"utm_source","field_code":"UTM_SOURCE","field_type":"tracking_data","values":[{"value":"ig"}]},{"field_id":434729,"field_name":"utm_campaign","field_code":"UTM_CAMPAIGN","field_type":"tracking_data","values":[{"value":"arystan_promo"}]}],"_embedded":{"tags":[],"companies":[],"contacts":[{"id":9501,"is_main":true}]}}],"contacts":[{"id":9501,"name":"Compact Funnel","custom_fields_values":null,"account_id":29000001}]}' >/dev/null
+post /api/amocrm/funnel-sale $FORM 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=8501&leads%5Bstatus%5D%5B0%5D%5Bstatus_id%5D=142&leads%5Bstatus%5D%5B0%5D%5Bpipeline_id%5D=10418746&account%5Bid%5D=29000001'
+is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "D2: compact funnel sale stored"
+wait_for 20 delivered 'Compact Funnel'
+is "$(sql landing "SELECT coalesce(targetologist, 'none') FROM main_product_sales WHERE deal_id = 8501")" Arystan "D2: enrichment gave the landing row its team"
+
 # 2. Fifty identical webhooks at once: one row, one message.
 addlead 8002 9102 'Concurrent Client'
 b=$(sale 8002)

@@ -913,13 +913,13 @@ run_misc(void)
 
 	memset(&f, 0, sizeof(f));
 	is_rc(amo_from_form(&ev, &f, NULL), ERR_AMO, "amo_from_form empty");
-	rc = amo_json_to_form(&f, json, sizeof(json) - 1, NULL);
-	is_rc(rc, ERR_OK, "amo_json_to_form");
+	rc = form_parse_json(&f, json, sizeof(json) - 1, NULL);
+	is_rc(rc, ERR_OK, "form_parse_json");
 	ok(f.npairs == 2, "  two pairs");
 	is_str(form_get(&f, "a[0]"), "1", "  a[0]");
 	is_str(form_get(&f, "a[1][b]"), "true", "  a[1][b]");
 	form_free(&f);
-	is_rc(amo_json_to_form(&f, "{", 1, NULL), ERR_JSON, "JSON cut short");
+	is_rc(form_parse_json(&f, "{", 1, NULL), ERR_JSON, "JSON cut short");
 	ok(f.npairs == 0 && f.pairs == NULL, "  form empty after error");
 	is_rc(amo_parse(&ev, JSON, jnul, sizeof(jnul) - 1, NULL), ERR_JSON,
 	    "JSON body with a raw NUL");
