@@ -15,7 +15,8 @@ check() {
 		fail=1
 	fi
 }
-for v in $(sed -n 's/^	{ "\([A-Z_]*\)",.*/\1/p' "$top_srcdir/lib/base/cfg.c"); do
+# The names of the configuration table: its only all-capital strings.
+for v in $(grep -o '"[A-Z][A-Z0-9_]*"' "$top_srcdir/lib/base/cfg.c" | tr -d '"' | sort -u); do
 	check "\`$v\`"
 done
 for loc in $(sed -n 's/^location [=^~ ]*\(\/[^ ]*\) {.*/\1/p' "$top_srcdir/nginx/amosync-locations.conf.in"); do

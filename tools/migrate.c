@@ -12,8 +12,8 @@
 
 #include "base/buf.h"
 #include "base/cfg.h"
-#include "io/db.h"
 #include "base/log.h"
+#include "io/db.h"
 
 #ifndef AMOSYNC_SQLDIR
 #define AMOSYNC_SQLDIR "sql"

@@ -607,8 +607,8 @@ amocrm_contact_get(struct amocrm *a, long long id, struct amocrm_contact *c,
 	n = cf != NULL ? json_object_array_length(cf) : 0;
 	for (i = 0; i < n; i++) {
 		f = json_object_array_get_idx(cf, i);
-		if ((code = json_object_get_string(http_jget(f, "field_code"))) ==
-		    NULL)
+		if ((code = json_object_get_string(
+		         http_jget(f, "field_code"))) == NULL)
 			continue;
 		if (strcmp(code, "PHONE") == 0)
 			rc = values_add(f, &c->phones, &c->nphones);
@@ -772,7 +772,8 @@ amocrm_leads_list(struct amocrm *a, long long pipeline_id, size_t limit,
 		out->pages++;
 		if ((rc = page_add(out, root, limit, &got)) != ERR_OK)
 			goto out;
-		next = http_jget(http_jget(http_jget(root, "_links"), "next"), "href");
+		next = http_jget(http_jget(http_jget(root, "_links"), "next"),
+		    "href");
 		if (got == 0 || next == NULL ||
 		    (href = json_object_get_string(next)) == NULL)
 			break;

@@ -8,7 +8,7 @@
 #include "io/http.h"
 
 /*
- * amoCRM API v4 client (shared/reference/amocrm.md section 4), over
+ * amoCRM API v4 client (docs/amocrm.md section 4), over
  * struct http. Requests carry "Authorization: Bearer <token>" and go
  * through the host-wide limiter "amocrm" (AMOCRM_RATE_LIMIT per second
  * for all processes of the host). Results are plain structs; JSON never

@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "amocrm/webhook.h"
-#include "base/cfg.h"
 #include "base/buf.h"
+#include "base/cfg.h"
 #include "base/jw.h"
 #include "base/money.h"
 
@@ -129,7 +128,8 @@ amo_opts_default(struct amo_opts *opts)
 	opts->limits = form_default_limits;
 	/* The defaults of the configuration table, which is their one home. */
 	for (t = 0; t < AMO_UTM__MAX; t++)
-		opts->utm_field[t] = strtoll(cfg_vars[utm_keys[t]].def, NULL, 10);
+		opts->utm_field[t] = strtoll(cfg_vars[utm_keys[t]].def, NULL,
+		    10);
 }
 
 void

@@ -8,7 +8,7 @@
 
 /*
  * The amoCRM webhook model: a webhook body (urlencoded or JSON) turned
- * into a list of lead events. See shared/reference/amocrm.md sections 1-2.
+ * into a list of lead events. See docs/amocrm.md sections 1-2.
  */
 
 /* Status 142 ("Успешно реализовано") is won, 143 lost, in every pipeline. */

@@ -42,8 +42,8 @@ admin_finish(struct db *db, enum err rc)
 }
 
 enum err
-admin_change(struct route_req *r, struct app *app,
-    const struct admin_change *c, PGresult **row)
+admin_change(struct route_req *r, struct app *app, const struct admin_change *c,
+    PGresult **row)
 {
 	struct db *db = &app->traffic;
 	PGresult *before = NULL, *res = NULL;

@@ -22,8 +22,8 @@ const char *admin_actor(const struct route_req *r, const struct app *app);
  * (before and after are JSON texts or NULL).
  */
 enum err admin_audit(const struct route_req *r, struct app *app,
-    const char *action, const char *entity, const char *id,
-    const char *before, const char *after);
+    const char *action, const char *entity, const char *id, const char *before,
+    const char *after);
 
 /* Commits db if rc is ERR_OK, else rolls back; returns the outcome. */
 enum err admin_finish(struct db *db, enum err rc);

@@ -1,6 +1,6 @@
 /*
  * The program "admin-outbox": /api/admin/outbox, the outbox's jobs and
- * its dead letters (DESIGN durability model, step 3).
+ * its dead letters (docs/architecture.md, durability model, step 3).
  *   GET  /api/admin/outbox?state=dead&limit=N   list jobs, newest first
  *   POST /api/admin/outbox/{id}/retry           requeue a dead job
  */

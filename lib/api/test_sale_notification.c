@@ -79,8 +79,8 @@ notify(struct route_req *r)
 
 	buf_init(&job);
 	if ((rc = payload(r, &job)) == ERR_OK &&
-	    (rc = outbox_enqueue(&app->traffic, "announce", buf_str(&job),
-	         NULL, &id)) != ERR_OK)
+	    (rc = outbox_enqueue(&app->traffic, "announce", buf_str(&job), NULL,
+	         &id)) != ERR_OK)
 		route_errorf(r, "could not queue the notification");
 	buf_free(&job);
 	if (rc != ERR_OK)
@@ -105,10 +105,10 @@ notify(struct route_req *r)
 	jw_int(&w, "job_id", id);
 	jw_str(&w, "state", state);
 	jw_str(&w, "message",
-	    done   ? "Test notification sent"
-	    : dead ? "Test notification failed"
-	           : "Test notification queued; no worker has delivered it "
-	             "yet");
+	    done       ? "Test notification sent"
+	        : dead ? "Test notification failed"
+	               : "Test notification queued; no worker has delivered it "
+	                 "yet");
 	jw_str(&w, "error", error);
 	jw_obj_end(&w);
 	status = dead ? 502 : done ? 200 : 202;

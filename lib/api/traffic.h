@@ -7,7 +7,7 @@
 #include "sales/ctx.h"
 
 /*
- * The Team Constructor API under /api/traffic/ (DESIGN R12, R17), served
+ * The Team Constructor API under /api/traffic/ (docs/requirements.md R12, R17), served
  * by the program "traffic" (api/traffic.c) from four route tables, one
  * per file: teams, rules, attribution (preview, conflicts,
  * re-attribution) and audit. Routes and semantics: docs/attribution.md.

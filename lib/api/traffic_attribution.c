@@ -216,9 +216,8 @@ sales_in(enum stable t, struct db *db, const char *const *v, PGresult **res)
 {
 	if (t == ST_TRACKING)
 		return track_sales_in(db, v[0], v[1], v[2], res);
-	return landing_sales_in(db, t == ST_EXPRESS ? LANDING_EXPRESS
-	                                            : LANDING_MAIN,
-	    v[0], v[1], res);
+	return landing_sales_in(db,
+	    t == ST_EXPRESS ? LANDING_EXPRESS : LANDING_MAIN, v[0], v[1], res);
 }
 
 /* Stores changes ([{"id", "t": team, "c": confidence}]) in table t. */
@@ -227,9 +226,8 @@ set_teams(enum stable t, struct db *db, const char *changes)
 {
 	if (t == ST_TRACKING)
 		return track_set_teams(db, changes);
-	return landing_set_teams(db, t == ST_EXPRESS ? LANDING_EXPRESS
-	                                             : LANDING_MAIN,
-	    changes);
+	return landing_set_teams(db,
+	    t == ST_EXPRESS ? LANDING_EXPRESS : LANDING_MAIN, changes);
 }
 
 struct ra_change {
@@ -341,7 +339,7 @@ ra_table(struct ra *ra, enum stable t, struct db *db, const char *const *v,
 		if ((rc = attr_match(ra->set, &utm, &ar)) != ERR_OK)
 			goto out;
 		if (ar.team_name == NULL ? no_team(old)
-		                        : same_str(old, ar.team_name))
+		                         : same_str(old, ar.team_name))
 			continue;
 		ra->changed[t]++;
 		if ((rc = ra_tally(ra, no_team(old) ? NULL : old,
@@ -450,7 +448,8 @@ static enum err
 reattribute(struct route_req *r)
 {
 	static const char *const keys[] = { "from", "to", "dry_run", NULL };
-	struct db *landing = tctx(r)->app->has_landing ? &tctx(r)->app->landing : NULL;
+	struct db *landing = tctx(r)->app->has_landing ? &tctx(r)->app->landing
+	                                               : NULL;
 	const char *from, *to, *v[3];
 	struct buf before, after;
 	struct ra ra;
@@ -468,7 +467,8 @@ reattribute(struct route_req *r)
 	    (rc = jread_bool(&r->in, "dry_run", &dry)) != ERR_OK)
 		goto out;
 	if (strcmp(from, to) > 0) {
-		rc = route_fail(r, ERR_VALIDATION, "to", "must not be before from");
+		rc = route_fail(r, ERR_VALIDATION, "to",
+		    "must not be before from");
 		goto out;
 	}
 	if ((rc = current_set(r, &ra.set)) != ERR_OK)
@@ -498,8 +498,8 @@ reattribute(struct route_req *r)
 	    (rc = buf_err(&after)) != ERR_OK)
 		goto out;
 	if (!dry) {
-		if ((rc = admin_audit(r, tctx(r)->app, "reattribute", "sales", NULL,
-		         buf_str(&before), buf_str(&after))) != ERR_OK)
+		if ((rc = admin_audit(r, tctx(r)->app, "reattribute", "sales",
+		         NULL, buf_str(&before), buf_str(&after))) != ERR_OK)
 			goto out;
 		if (landing != NULL && (rc = db_commit(landing)) != ERR_OK)
 			goto out;
@@ -523,9 +523,9 @@ out:
 	return rc;
 }
 
-
 static const struct route routes[] = {
-	{ WEB_POST, "/api/traffic/attribution/preview", preview, ROUTE_BODY, NULL },
+	{ WEB_POST, "/api/traffic/attribution/preview", preview, ROUTE_BODY,
+	    NULL },
 	{ WEB_GET, "/api/traffic/attribution/conflicts", conflicts, 0, NULL },
 	{ WEB_POST, "/api/traffic/attribution/reattribute", reattribute, 1,
 	    NULL },

@@ -176,8 +176,8 @@ rule_kind(struct route_req *r, struct rule_in *ri)
 	const char *s;
 	enum err rc;
 
-	if ((rc = admin_notnull(r, "kind", "exact, prefix, token or contains")) !=
-	        ERR_OK ||
+	if ((rc = admin_notnull(r, "kind",
+	         "exact, prefix, token or contains")) != ERR_OK ||
 	    (rc = jread_str(&r->in, "kind", 16, 0, &s)) != ERR_OK || s == NULL)
 		return rc;
 	if (*s == '\0' || attr_kind_parse(s, &kind) != ERR_OK)
@@ -199,7 +199,8 @@ rule_fields(struct route_req *r, struct rule_in *ri)
 	size_t i, n;
 	enum err rc;
 
-	if ((rc = admin_notnull(r, "fields", "an array of field names")) != ERR_OK ||
+	if ((rc = admin_notnull(r, "fields", "an array of field names")) !=
+	        ERR_OK ||
 	    (rc = jread_arr(&r->in, "fields", 16, &n)) != ERR_OK)
 		return rc;
 	if (jread_has(&r->in, "fields") != JREAD_SET)
@@ -339,10 +340,14 @@ rule_create(struct route_req *r)
 {
 	const char *v[1 + RC__MAX];
 	/* Locks the team, so positions are handed out one at a time. */
-	struct admin_change c = { .action = "create", .entity = "rule",
-		.lock = { SQL_TEAM_EXISTS, 1, v }, .before_col = -1,
-		.write = { SQL_RULE_INSERT, 1 + RC__MAX, v }, .id_col = RR_ID,
-		.after_col = RR_JSON, .conflict = rule_taken };
+	struct admin_change c = { .action = "create",
+		.entity = "rule",
+		.lock = { SQL_TEAM_EXISTS, 1, v },
+		.before_col = -1,
+		.write = { SQL_RULE_INSERT, 1 + RC__MAX, v },
+		.id_col = RR_ID,
+		.after_col = RR_JSON,
+		.conflict = rule_taken };
 	struct rule_in ri;
 	PGresult *res;
 	enum err rc;
@@ -386,10 +391,14 @@ static enum err
 rule_update(struct route_req *r)
 {
 	const char *v[1 + 2 * RC__MAX];
-	struct admin_change c = { .action = "update", .entity = "rule",
-		.id = r->arg[0], .lock = { SQL_RULE_LOCK, 1, v },
-		.before_col = RR_JSON, .write = { SQL_RULE_UPDATE,
-		1 + 2 * RC__MAX, v }, .id_col = RR_ID, .after_col = RR_JSON,
+	struct admin_change c = { .action = "update",
+		.entity = "rule",
+		.id = r->arg[0],
+		.lock = { SQL_RULE_LOCK, 1, v },
+		.before_col = RR_JSON,
+		.write = { SQL_RULE_UPDATE, 1 + 2 * RC__MAX, v },
+		.id_col = RR_ID,
+		.after_col = RR_JSON,
 		.conflict = rule_taken };
 	struct rule_in ri;
 	PGresult *res;
@@ -416,10 +425,14 @@ static enum err
 rule_delete(struct route_req *r)
 {
 	const char *v[1] = { r->arg[0] };
-	struct admin_change c = { .action = "delete", .entity = "rule",
-		.id = r->arg[0], .lock = { SQL_RULE_LOCK, 1, v },
-		.before_col = RR_JSON, .write = { SQL_RULE_DELETE, 1, v },
-		.id_col = RR_ID, .after_col = -1 };
+	struct admin_change c = { .action = "delete",
+		.entity = "rule",
+		.id = r->arg[0],
+		.lock = { SQL_RULE_LOCK, 1, v },
+		.before_col = RR_JSON,
+		.write = { SQL_RULE_DELETE, 1, v },
+		.id_col = RR_ID,
+		.after_col = -1 };
 	PGresult *res;
 	enum err rc;
 
@@ -545,8 +558,8 @@ rule_reorder(struct route_req *r)
 		goto out;
 	v[1] = buf_str(&arr);
 	if ((rc = db_run(tdb(r), SQL_RULE_REORDER, 2, v)) != ERR_OK ||
-	    (rc = admin_audit(r, tctx(r)->app, "reorder", "team", r->arg[0], buf_str(&before),
-	         buf_str(&after))) != ERR_OK)
+	    (rc = admin_audit(r, tctx(r)->app, "reorder", "team", r->arg[0],
+	         buf_str(&before), buf_str(&after))) != ERR_OK)
 		goto out;
 	if ((res = db_exec(tdb(r), SQL_RULES_OF, 1, v, &rc)) == NULL)
 		goto out;
@@ -567,15 +580,16 @@ out:
 	return rc;
 }
 
-
 static const struct route routes[] = {
 	{ WEB_GET, "/api/traffic/teams/{id}/rules", rule_list, 0, "team" },
-	{ WEB_POST, "/api/traffic/teams/{id}/rules", rule_create, ROUTE_BODY, "team" },
-	{ WEB_POST, "/api/traffic/teams/{id}/rules/reorder", rule_reorder, ROUTE_BODY,
+	{ WEB_POST, "/api/traffic/teams/{id}/rules", rule_create, ROUTE_BODY,
 	    "team" },
+	{ WEB_POST, "/api/traffic/teams/{id}/rules/reorder", rule_reorder,
+	    ROUTE_BODY, "team" },
 	{ WEB_GET, "/api/traffic/rules/{id}", rule_get, 0, "rule" },
 	{ WEB_PUT, "/api/traffic/rules/{id}", rule_update, ROUTE_BODY, "rule" },
-	{ WEB_PATCH, "/api/traffic/rules/{id}", rule_update, ROUTE_BODY, "rule" },
+	{ WEB_PATCH, "/api/traffic/rules/{id}", rule_update, ROUTE_BODY,
+	    "rule" },
 	{ WEB_DELETE, "/api/traffic/rules/{id}", rule_delete, 0, "rule" },
 };
 

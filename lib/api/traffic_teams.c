@@ -185,14 +185,16 @@ team_name(struct route_req *r, struct team_in *t, int create)
 	enum err rc;
 
 	if (jread_has(&r->in, "name") == JREAD_ABSENT)
-		return create ? route_fail(r, ERR_VALIDATION, "name", "is required")
-		              : ERR_OK;
+		return create
+		    ? route_fail(r, ERR_VALIDATION, "name", "is required")
+		    : ERR_OK;
 	if ((rc = admin_notnull(r, "name", "a string")) != ERR_OK ||
 	    (rc = jread_str(&r->in, "name", MAX_NAME, 0, &s)) != ERR_OK)
 		return rc;
 	len = strlen(s);
 	if (len == 0)
-		return route_fail(r, ERR_VALIDATION, "name", "must not be empty");
+		return route_fail(r, ERR_VALIDATION, "name",
+		    "must not be empty");
 	if (isspace((unsigned char)s[0]) || isspace((unsigned char)s[len - 1]))
 		return route_fail(r, ERR_VALIDATION, "name",
 		    "must not begin or end with a space");
@@ -202,9 +204,9 @@ team_name(struct route_req *r, struct team_in *t, int create)
 	/* The engine compares names folded: there must be something left. */
 	if ((rc = attr_norm(s, &n)) != ERR_OK)
 		return rc;
-	rc = *n == '\0'
-	    ? route_fail(r, ERR_VALIDATION, "name", "must contain a letter or digit")
-	    : ERR_OK;
+	rc = *n == '\0' ? route_fail(r, ERR_VALIDATION, "name",
+	                      "must contain a letter or digit")
+	                : ERR_OK;
 	free(n);
 	if (rc != ERR_OK)
 		return rc;
@@ -220,7 +222,8 @@ team_color(struct route_req *r, struct team_in *t)
 	size_t i;
 	enum err rc;
 
-	if ((rc = admin_notnull(r, "color", "a colour such as #00FF88")) != ERR_OK ||
+	if ((rc = admin_notnull(r, "color", "a colour such as #00FF88")) !=
+	        ERR_OK ||
 	    (rc = jread_str(&r->in, "color", 7, 0, &s)) != ERR_OK || s == NULL)
 		return rc;
 	for (i = 1; i < 7 && s[0] == '#' && isxdigit((unsigned char)s[i]); i++)
@@ -270,7 +273,8 @@ team_chat(struct route_req *r, struct team_in *t)
 	if (jread_int(&r->in, "telegram_chat_id", -999999999999999LL,
 	        999999999999999LL, &id) == ERR_OK) {
 		if (id == 0)
-			return route_fail(r, ERR_VALIDATION, "telegram_chat_id", why);
+			return route_fail(r, ERR_VALIDATION, "telegram_chat_id",
+			    why);
 		snprintf(t->chat, sizeof(t->chat), "%lld", id);
 		t->val[TC_CHAT] = t->chat;
 		return ERR_OK;
@@ -285,15 +289,18 @@ team_chat(struct route_req *r, struct team_in *t)
 		for (i = 1; isalnum((unsigned char)s[i]) || s[i] == '_'; i++)
 			;
 		if (i < 5 || s[i] != '\0')
-			return route_fail(r, ERR_VALIDATION, "telegram_chat_id", why);
+			return route_fail(r, ERR_VALIDATION, "telegram_chat_id",
+			    why);
 	} else {
 		i = s[0] == '-' ? 1 : 0;
 		if (!isdigit((unsigned char)s[i]))
-			return route_fail(r, ERR_VALIDATION, "telegram_chat_id", why);
+			return route_fail(r, ERR_VALIDATION, "telegram_chat_id",
+			    why);
 		for (; isdigit((unsigned char)s[i]); i++)
 			;
 		if (s[i] != '\0' || i > 20)
-			return route_fail(r, ERR_VALIDATION, "telegram_chat_id", why);
+			return route_fail(r, ERR_VALIDATION, "telegram_chat_id",
+			    why);
 	}
 	t->val[TC_CHAT] = s;
 	return ERR_OK;
@@ -404,8 +411,11 @@ team_list(struct route_req *r)
 static enum err
 team_create(struct route_req *r)
 {
-	struct admin_change c = { .action = "create", .entity = "team",
-		.before_col = -1, .id_col = TR_ID, .after_col = TR_JSON,
+	struct admin_change c = { .action = "create",
+		.entity = "team",
+		.before_col = -1,
+		.id_col = TR_ID,
+		.after_col = TR_JSON,
 		.conflict = name_taken };
 	struct team_in t;
 	PGresult *res;
@@ -427,9 +437,13 @@ static enum err
 team_update(struct route_req *r)
 {
 	const char *v[1 + 2 * TC__MAX];
-	struct admin_change c = { .action = "update", .entity = "team",
-		.id = r->arg[0], .lock = { SQL_TEAM_LOCK, 1, v },
-		.before_col = TR_JSON, .id_col = TR_ID, .after_col = TR_JSON,
+	struct admin_change c = { .action = "update",
+		.entity = "team",
+		.id = r->arg[0],
+		.lock = { SQL_TEAM_LOCK, 1, v },
+		.before_col = TR_JSON,
+		.id_col = TR_ID,
+		.after_col = TR_JSON,
 		.conflict = name_taken };
 	struct team_in t;
 	PGresult *res;
@@ -464,10 +478,14 @@ static enum err
 team_delete(struct route_req *r)
 {
 	const char *v[1] = { r->arg[0] };
-	struct admin_change c = { .action = "delete", .entity = "team",
-		.id = r->arg[0], .lock = { SQL_TEAM_LOCK_ALL, 1, v },
-		.before_col = TR_JSON, .write = { SQL_TEAM_DELETE, 1, v },
-		.id_col = TR_ID, .after_col = -1 };
+	struct admin_change c = { .action = "delete",
+		.entity = "team",
+		.id = r->arg[0],
+		.lock = { SQL_TEAM_LOCK_ALL, 1, v },
+		.before_col = TR_JSON,
+		.write = { SQL_TEAM_DELETE, 1, v },
+		.id_col = TR_ID,
+		.after_col = -1 };
 	PGresult *res;
 	enum err rc;
 
@@ -505,7 +523,8 @@ static const struct route routes[] = {
 	{ WEB_POST, "/api/traffic/teams", team_create, ROUTE_BODY, NULL },
 	{ WEB_GET, "/api/traffic/teams/{id}", team_get, 0, "team" },
 	{ WEB_PUT, "/api/traffic/teams/{id}", team_update, ROUTE_BODY, "team" },
-	{ WEB_PATCH, "/api/traffic/teams/{id}", team_update, ROUTE_BODY, "team" },
+	{ WEB_PATCH, "/api/traffic/teams/{id}", team_update, ROUTE_BODY,
+	    "team" },
 	{ WEB_DELETE, "/api/traffic/teams/{id}", team_delete, 0, "team" },
 };
 

@@ -7,7 +7,7 @@
 
 /*
  * UTM attribution: which traffic team a sale belongs to. One engine for
- * every caller (DESIGN R10-R12), replacing the original's nine rule sets.
+ * every caller (docs/attribution.md), replacing the original's nine rule sets.
  * No I/O and no global state: build a struct attr_set from the traffic DB
  * (teams, then their rules), then call attr_match() as often as needed,
  * from any number of threads, as long as nobody changes the set meanwhile.

@@ -1,8 +1,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/log.h"
 #include "attr/rules.h"
+#include "base/log.h"
 
 /* clang-format off */
 static const char SQL_VERSION[] =
@@ -29,12 +29,19 @@ static const char SQL_LOAD[] =
 
 /* The columns of SQL_LOAD, by the kind of row. */
 enum load_col {
-	LC_KIND,                                   /* 'v', 't' or 'r' */
-	LC_VERSION = 1,                            /* 'v' */
-	LC_TEAM_ID = 1, LC_TEAM_NAME, LC_TEAM_SOURCE, LC_TEAM_EMOJI,
-	LC_TEAM_POSITION,                          /* 't' */
-	LC_RULE_ID = 1, LC_RULE_TEAM, LC_RULE_PATTERN, LC_RULE_KIND,
-	LC_RULE_FIELDS, LC_RULE_PRIORITY,          /* 'r' */
+	LC_KIND,        /* 'v', 't' or 'r' */
+	LC_VERSION = 1, /* 'v' */
+	LC_TEAM_ID = 1,
+	LC_TEAM_NAME,
+	LC_TEAM_SOURCE,
+	LC_TEAM_EMOJI,
+	LC_TEAM_POSITION, /* 't' */
+	LC_RULE_ID = 1,
+	LC_RULE_TEAM,
+	LC_RULE_PATTERN,
+	LC_RULE_KIND,
+	LC_RULE_FIELDS,
+	LC_RULE_PRIORITY, /* 'r' */
 };
 
 void
@@ -95,10 +102,11 @@ build(const PGresult *res, struct attr_set *set, long long *version)
 				    db_val(res, i, LC_TEAM_EMOJI),
 				    (int)num(db_val(res, i, LC_TEAM_POSITION)));
 			} else if (pass == 1 && *t == 'r') {
-				if (attr_kind_parse(db_val(res, i, LC_RULE_KIND),
-				        &kind) != ERR_OK ||
-				    attr_fields_parse(db_val(res, i,
-				                          LC_RULE_FIELDS),
+				if (attr_kind_parse(
+				        db_val(res, i, LC_RULE_KIND), &kind) !=
+				        ERR_OK ||
+				    attr_fields_parse(
+				        db_val(res, i, LC_RULE_FIELDS),
 				        &fields) != ERR_OK)
 					rc = ERR_VALIDATION;
 				else

@@ -4,12 +4,12 @@
 #include <time.h>
 
 #include "attr/engine.h"
-#include "io/db.h"
 #include "base/err.h"
+#include "io/db.h"
 
 /*
  * The attribution rules of the traffic database (traffic_teams and
- * attribution_rules, DESIGN R10-R12) as a struct attr_set, cached per
+ * attribution_rules, docs/requirements.md R10-R12) as a struct attr_set, cached per
  * process. Every use costs one cheap query for attribution_version, which
  * statement triggers bump on each change of teams or rules; the set is
  * reloaded, in one statement (one snapshot), only when it moved. Only

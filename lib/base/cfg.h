@@ -61,7 +61,7 @@ enum cfg_type {
 };
 
 struct cfg_var {
-	const char *name;    /* environment variable name */
+	const char *name; /* environment variable name */
 	enum cfg_type type;
 	const char *def;     /* default value as text; NULL is "" */
 	long long min, max;  /* CFG_INT, CFG_MODE */
@@ -73,8 +73,8 @@ struct cfg_var {
 extern const struct cfg_var cfg_vars[CFG__MAX];
 
 struct cfg {
-	char *val[CFG__MAX];      /* owned copies; never NULL after cfg_load */
-	long long num[CFG__MAX];  /* CFG_INT, CFG_MODE, CFG_BOOL: the value */
+	char *val[CFG__MAX];     /* owned copies; never NULL after cfg_load */
+	long long num[CFG__MAX]; /* CFG_INT, CFG_MODE, CFG_BOOL: the value */
 };
 
 /*
@@ -104,7 +104,7 @@ enum err cfg_set(struct cfg *c, enum cfg_key k, const char *v);
  * Checks text v against k's row: ERR_OK and the number in *num (integers,
  * modes, booleans), or ERR_CONFIG and why in reason[0..len).
  */
-enum err cfg_check(enum cfg_key k, const char *v, long long *num,
-    char *reason, size_t len);
+enum err cfg_check(enum cfg_key k, const char *v, long long *num, char *reason,
+    size_t len);
 
 #endif

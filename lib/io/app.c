@@ -14,8 +14,8 @@ usage(const char *name)
 
 /* Sets up db from variable k when it is set; *has says whether it was. */
 static enum err
-optional_db(struct app *app, struct db *db, const char *name,
-    enum cfg_key k, int *has)
+optional_db(struct app *app, struct db *db, const char *name, enum cfg_key k,
+    int *has)
 {
 	const char *url = cfg_str(&app->cfg, k);
 	enum err rc;
@@ -80,11 +80,13 @@ enum err
 app_need(const struct app *app, unsigned needs)
 {
 	if ((needs & APP_TRAFFIC) && !app->has_traffic) {
-		log_errx("%s is not set", cfg_vars[CFG_TRAFFIC_DATABASE_URL].name);
+		log_errx("%s is not set",
+		    cfg_vars[CFG_TRAFFIC_DATABASE_URL].name);
 		return ERR_CONFIG;
 	}
 	if ((needs & APP_LANDING) && !app->has_landing) {
-		log_errx("%s is not set", cfg_vars[CFG_LANDING_DATABASE_URL].name);
+		log_errx("%s is not set",
+		    cfg_vars[CFG_LANDING_DATABASE_URL].name);
 		return ERR_CONFIG;
 	}
 	return ERR_OK;

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/db.h"
 #include "base/log.h"
+#include "io/db.h"
 
 enum err
 db_init(struct db *db, const char *name, const char *conninfo)

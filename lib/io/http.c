@@ -16,8 +16,8 @@
 #include <curl/curl.h>
 #include <json.h>
 
-#include "io/http.h"
 #include "base/log.h"
+#include "io/http.h"
 
 #define USER_AGENT "amosync/1.0"
 #define RATE_FILE_MAX (32 * 1024)

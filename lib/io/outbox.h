@@ -2,9 +2,9 @@
 #define AMOSYNC_IO_OUTBOX_H
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "base/jw.h"
 #include "io/db.h"
-#include "base/err.h"
 
 /*
  * A durable job queue in PostgreSQL (traffic DB, table outbox_jobs).
@@ -60,8 +60,7 @@ enum err outbox_requeue(struct db *db, long long id);
  * Writes the members "state" and "jobs":[...] (at most limit jobs in
  * state, NULL = all, newest first) into the open object of w.
  */
-enum err outbox_list(struct db *db, const char *state, int limit,
-    struct jw *w);
+enum err outbox_list(struct db *db, const char *state, int limit, struct jw *w);
 
 /* Reads one job's state and last error (caller frees both). */
 enum err outbox_state(struct db *db, long long id, char **state, char **error);

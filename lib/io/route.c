@@ -192,8 +192,8 @@ reply_error(struct route_req *r, enum err rc)
 }
 
 int
-route_serve(const struct route_table *const *tables, size_t ntables,
-    void *ctx, size_t max_body, struct web_req *req)
+route_serve(const struct route_table *const *tables, size_t ntables, void *ctx,
+    size_t max_body, struct web_req *req)
 {
 	struct route_req r;
 	enum err rc;
@@ -228,8 +228,7 @@ route_serve(const struct route_table *const *tables, size_t ntables,
  * absent or empty) after checking that it is text.
  */
 static enum err
-query(struct route_req *r, const char *name, size_t maxchars,
-    const char **out)
+query(struct route_req *r, const char *name, size_t maxchars, const char **out)
 {
 	char *v;
 	size_t i, n;
@@ -284,8 +283,9 @@ route_query_int(struct route_req *r, const char *name, long long min,
 	n = strtoll(v, &end, 10);
 	if (!(isdigit((unsigned char)v[0]) || v[0] == '-') || *end != '\0' ||
 	    errno != 0 || n < min || n > max) {
-		snprintf(why, sizeof(why), "must be a whole number from %lld to "
-		                           "%lld",
+		snprintf(why, sizeof(why),
+		    "must be a whole number from %lld to "
+		    "%lld",
 		    min, max);
 		return route_fail(r, ERR_VALIDATION, name, why);
 	}
@@ -314,7 +314,9 @@ route_query_enum(struct route_req *r, const char *name,
 	buf_adds(&b, "must be ");
 	for (i = 0; allowed[i] != NULL; i++)
 		buf_printf(&b, "%s%s",
-		    i == 0 ? "" : allowed[i + 1] == NULL ? " or " : ", ",
+		    i == 0                       ? ""
+		        : allowed[i + 1] == NULL ? " or "
+		                                 : ", ",
 		    allowed[i]);
 	rc = route_fail(r, ERR_VALIDATION, name,
 	    buf_err(&b) == ERR_OK ? buf_str(&b) : "is not allowed");

@@ -48,19 +48,22 @@ struct route_table {
 	size_t n;
 };
 
-#define ROUTE_TABLE(a) { (a), sizeof(a) / sizeof((a)[0]) }
+#define ROUTE_TABLE(a)                                                         \
+	{                                                                      \
+		(a), sizeof(a) / sizeof((a)[0])                                \
+	}
 
 struct route_req {
 	struct web_req *req;
-	void *ctx;                /* the program's context */
+	void *ctx; /* the program's context */
 	const struct route *route;
 	const char *arg[ROUTE_MAXARGS]; /* the {...} segments, in order */
-	struct jread in;  /* the body; also field/reason of input errors */
-	struct buf out;   /* the answer */
-	struct jw w;      /* into out, inside the open answer object */
-	int status;       /* on success: 200, or 201 */
-	int errstatus;    /* overrides err_http() of an error, if set */
-	char error[256];  /* message of an error, "" for the default */
+	struct jread in; /* the body; also field/reason of input errors */
+	struct buf out;  /* the answer */
+	struct jw w;     /* into out, inside the open answer object */
+	int status;      /* on success: 200, or 201 */
+	int errstatus;   /* overrides err_http() of an error, if set */
+	char error[256]; /* message of an error, "" for the default */
 	size_t max_body;
 	/* Private: argument copies and decoded query values. */
 	char argbuf[256];
@@ -88,15 +91,15 @@ void route_errorf(struct route_req *r, const char *fmt, ...)
  * valid UTF-8, no control characters; *out is NULL when absent or empty,
  * else borrowed from r. ERR_VALIDATION (field = name) otherwise.
  */
-enum err route_query_str(struct route_req *r, const char *name,
-    size_t maxchars, const char **out);
+enum err route_query_str(struct route_req *r, const char *name, size_t maxchars,
+    const char **out);
 
 /*
  * Reads an integer query parameter in [min, max], written in decimal;
  * absent or empty leaves *out (the default) as it was.
  */
-enum err route_query_int(struct route_req *r, const char *name,
-    long long min, long long max, long long *out);
+enum err route_query_int(struct route_req *r, const char *name, long long min,
+    long long max, long long *out);
 
 /*
  * Reads a query parameter that must be one of allowed (NULL-terminated);

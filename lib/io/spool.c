@@ -199,8 +199,7 @@ unclaim(const char *dir, const char *name, const char *path)
  * be moved: it is then put back, never removed.
  */
 static int
-setaside(const char *dir, const char *name, const char *path,
-    const char *why)
+setaside(const char *dir, const char *name, const char *path, const char *why)
 {
 	char bad[4096], to[4096 + 256];
 

@@ -7,7 +7,7 @@
 
 /*
  * The spool: webhook requests that could not reach the database wait in a
- * directory, one file each, until they are replayed (DESIGN.md,
+ * directory, one file each, until they are replayed (docs/architecture.md,
  * durability model step 2). A file is a short text header (request id,
  * amoCRM request id, remote address, user agent, content type) and the
  * raw body.

@@ -10,10 +10,10 @@
 
 #include <fcgiapp.h>
 
-#include "io/proc.h"
 #include "base/form.h"
 #include "base/jw.h"
 #include "base/log.h"
+#include "io/proc.h"
 #include "io/web.h"
 
 static volatile sig_atomic_t stopping;
@@ -238,8 +238,8 @@ web_query(const struct web_req *req, const char *name, char **out)
 			if (eq == amp)
 				return (*out = strdup("")) != NULL ? ERR_OK
 				                                   : ERR_NOMEM;
-			return form_decode(eq + 1, (size_t)(amp - eq - 1), 1, out,
-			    &outlen);
+			return form_decode(eq + 1, (size_t)(amp - eq - 1), 1,
+			    out, &outlen);
 		}
 		p = *amp ? amp + 1 : amp;
 	}

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sales/announce.h"
 #include "base/text.h"
+#include "sales/announce.h"
 
 static const char * or (const char *s, const char *def)
 {

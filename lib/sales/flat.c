@@ -119,8 +119,8 @@ flat(const struct form *f, struct amo_event *ev)
 }
 
 enum err
-flat_parse(struct sales_ctx *s, const struct spool_meta *m, struct amo_event *ev,
-    int *isflat)
+flat_parse(struct sales_ctx *s, const struct spool_meta *m,
+    struct amo_event *ev, int *isflat)
 {
 	struct form f;
 	enum err rc;

@@ -3,8 +3,8 @@
 
 #include "amocrm/webhook.h"
 #include "base/form.h"
-#include "sales/ctx.h"
 #include "io/spool.h"
+#include "sales/ctx.h"
 
 /*
  * The original sales-webhook's flat JSON body (lead_id, sale_amount,

@@ -229,6 +229,6 @@ hook_replay(struct sales_ctx *s, const struct hook_def *def,
 {
 	struct replay r = { s, def };
 
-	return spool_replay(cfg_str(&s->app->cfg, CFG_SPOOL_DIR),
-	    def->endpoint, replay_one, &r, st);
+	return spool_replay(cfg_str(&s->app->cfg, CFG_SPOOL_DIR), def->endpoint,
+	    replay_one, &r, st);
 }

@@ -3,13 +3,13 @@
 #include <string.h>
 
 #include "amocrm/webhook.h"
-#include "sales/announce.h"
 #include "base/form.h"
-#include "sales/jobs.h"
 #include "base/log.h"
+#include "base/text.h"
+#include "sales/announce.h"
+#include "sales/jobs.h"
 #include "sales/landing.h"
 #include "sales/track.h"
-#include "base/text.h"
 
 static const char SQL_SALE[] =
     "SELECT s.targetologist, t.emoji, coalesce(s.contact_name, s.lead_name),"
@@ -179,8 +179,9 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 	if (*team != '\0' && j->s->app->has_landing &&
 	    (rc = landing_set_team(&j->s->app->landing, lead_id, team)) !=
 	        ERR_OK)
-		return failed(out, rc, 0, "could not give the landing sale its "
-		                          "team");
+		return failed(out, rc, 0,
+		    "could not give the landing sale its "
+		    "team");
 	return ERR_OK;
 }
 
@@ -249,7 +250,8 @@ announce_sale(struct jobs *j, long long lead_id, struct job_outcome *out)
 	struct announce a;
 	struct buf html;
 	char id[32];
-	const char *v[2] = { id, cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
+	const char *v[2] = { id,
+		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
 	PGresult *res;
 	enum err rc;
 

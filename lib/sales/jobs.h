@@ -7,7 +7,6 @@
 #include "sales/ctx.h"
 #include "telegram/api.h"
 
-
 /*
  * The work behind the outbox's job kinds, as the worker runs it:
  *   enrich   {"lead_id":N}  contact name/phone/email from amoCRM into

@@ -11,9 +11,8 @@ const char *const landing_tables[LANDING__MAX] = {
 	"main_product_sales",   /* LANDING_MAIN */
 };
 
-static const char SQL_TARGET[] =
-    "SELECT target_table FROM pipelines"
-    " WHERE pipeline_id = $1::bigint AND active";
+static const char SQL_TARGET[] = "SELECT target_table FROM pipelines"
+                                 " WHERE pipeline_id = $1::bigint AND active";
 
 /*
  * One statement per target table: table names cannot be parameters, so
@@ -138,8 +137,9 @@ insert(struct sales_ctx *s, struct db *db, int t, const struct amo_lead *l,
 }
 
 enum err
-landing_store_funnel(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
-    const struct spool_meta *m, struct hook_result *res)
+landing_store_funnel(struct sales_ctx *s, struct db *db,
+    const struct amo_event *ev, const struct spool_meta *m,
+    struct hook_result *res)
 {
 	enum err rc;
 	size_t i;

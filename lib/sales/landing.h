@@ -37,8 +37,8 @@ enum err landing_set_team(struct db *db, long long deal_id, const char *team);
  * caller's transaction ends, as rows of enum sale_row (caller PQclear()s
  * *res; NULL on error).
  */
-enum err landing_sales_in(struct db *db, enum landing_table t,
-    const char *from, const char *to, PGresult **res);
+enum err landing_sales_in(struct db *db, enum landing_table t, const char *from,
+    const char *to, PGresult **res);
 
 /* Sets the teams of changes, [{"id": uuid, "t": team}], in table t. */
 enum err landing_set_teams(struct db *db, enum landing_table t,

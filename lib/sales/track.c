@@ -189,9 +189,8 @@ static const char SQL_ATTRIBUTE[] =
     "UPDATE all_sales_tracking SET targetologist = $2,"
     " attribution_confidence = $3 WHERE lead_id = $1";
 
-
 _Static_assert(ATTR_FIELD_TERM == (int)AMO_UTM_TERM &&
-    ATTR_FIELD_SOURCE == (int)AMO_UTM_SOURCE,
+        ATTR_FIELD_SOURCE == (int)AMO_UTM_SOURCE,
     "attr fields and amo UTM tags share one order");
 
 enum err
@@ -261,8 +260,8 @@ static const char SQL_SET_TEAMS[] =
     " WHERE s.id = x.id";
 
 enum err
-track_sales_in(struct db *db, const char *from, const char *to,
-    const char *tz, PGresult **res)
+track_sales_in(struct db *db, const char *from, const char *to, const char *tz,
+    PGresult **res)
 {
 	const char *v[3] = { from, to, tz };
 	enum err rc;

@@ -514,7 +514,8 @@ tg_get_me(struct tg *t, char **username, struct tg_result *res)
 		goto out;
 	}
 	if (username != NULL &&
-	    (u = json_object_get_string(http_jget(result, "username"))) != NULL &&
+	    (u = json_object_get_string(http_jget(result, "username"))) !=
+	        NULL &&
 	    (*username = strdup(u)) == NULL) {
 		rc = ERR_NOMEM;
 		result_set(res, NULL, "out of memory");

@@ -8,7 +8,7 @@
 #include "io/http.h"
 
 /*
- * Telegram Bot API client (shared/reference/amocrm.md section 5), over
+ * Telegram Bot API client (docs/amocrm.md section 5), over
  * struct http. The token lives in the URL path; it never reaches a log
  * line or a reason (logged URLs show "/bot" followed by "***").
  * Build message text with text_html_escape() from text.h.

@@ -116,5 +116,28 @@ for u in sorted(edges):
         visit(u, [])
 check(not cycle, "no include cycle inside a floor", "; ".join(cycle))
 
+# Two hops from a URL to its code, named alike: each nginx location passes
+# to the socket <name>.sock of cgi-bin/<name>.c, which starts api_<name>,
+# defined (.name = "<name>") in lib/api/<name>.c; docs/architecture.md
+# lists the location.
+conf = open(os.path.join(top, "nginx", "amosync-locations.conf.in")).read()
+arch = open(os.path.join(top, "docs", "architecture.md")).read()
+for loc, body in re.findall(r"^location\s+(?:=\s+)?(\S+)\s*\{(.*?)^\}", conf, re.M | re.S):
+    m = re.search(r"fastcgi_pass unix:@SOCKDIR@/([a-z0-9-]+)\.sock;", body)
+    if not m:
+        continue
+    name = m.group(1)
+    ident = name.replace("-", "_")
+    prog = os.path.join(top, "cgi-bin", name + ".c")
+    api = os.path.join(lib, "api", ident + ".c")
+    bad = []
+    if not os.path.exists(prog) or ("&api_%s)" % ident) not in open(prog).read():
+        bad.append("cgi-bin/%s.c does not start api_%s" % (name, ident))
+    if not os.path.exists(api) or ('.name = "%s"' % name) not in open(api).read():
+        bad.append('lib/api/%s.c does not define .name = "%s"' % (ident, name))
+    if ("`%s`" % loc) not in arch and ("`= %s`" % loc) not in arch:
+        bad.append("docs/architecture.md does not list %s" % loc)
+    check(not bad, "%s -> %s -> lib/api/%s.c" % (loc, name, ident), "; ".join(bad))
+
 print("1..%d" % n)
 sys.exit(1 if failed else 0)

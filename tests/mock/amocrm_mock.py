@@ -6,7 +6,7 @@
 
 Listens on 127.0.0.1. With --port 0 the chosen port is printed as the
 first line of stdout. It behaves like the parts of amoCRM amosync uses
-(shared/reference/amocrm.md section 4):
+(docs/amocrm.md section 4):
 
   GET /api/v4/account
   GET /api/v4/leads/{id}[?with=contacts]      204 when there is no such lead

@@ -5,7 +5,7 @@
 
 Listens on 127.0.0.1. With --port 0 the chosen port is printed as the
 first line of stdout. It answers like Telegram
-(shared/reference/amocrm.md section 5):
+(docs/amocrm.md section 5):
 
   POST|GET /bot<token>/getMe
   POST|GET /bot<token>/sendMessage   JSON, urlencoded or query parameters

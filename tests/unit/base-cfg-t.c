@@ -97,8 +97,8 @@ main(void)
 
 		setenv(name, cases[i].v, 1);
 		rc = cfg_load(&c, NULL);
-		ok(rc == cases[i].rc, "%s=\"%s\" loads as %s", name,
-		    cases[i].v, err_name(cases[i].rc));
+		ok(rc == cases[i].rc, "%s=\"%s\" loads as %s", name, cases[i].v,
+		    err_name(cases[i].rc));
 		if (rc == ERR_OK) {
 			is_str(cfg_str(&c, cases[i].k), cases[i].v,
 			    "value keeps its text");
@@ -122,7 +122,8 @@ main(void)
 	ok(cfg_set(&c, CFG_MAX_BODY, "nope") == ERR_CONFIG,
 	    "cfg_set refuses a bad value");
 	ok(cfg_int(&c, CFG_MAX_BODY) == 1048576, "and keeps the old one");
-	ok(cfg_set(&c, CFG_MAX_BODY, "4096") == ERR_OK, "cfg_set takes a good one");
+	ok(cfg_set(&c, CFG_MAX_BODY, "4096") == ERR_OK,
+	    "cfg_set takes a good one");
 	ok(cfg_int(&c, CFG_MAX_BODY) == 4096, "and it counts");
 	cfg_free(&c);
 

@@ -1,8 +1,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tap.h"
 #include "base/text.h"
+#include "tap.h"
 
 struct valid_case {
 	const char *in;

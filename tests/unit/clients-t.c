@@ -17,8 +17,8 @@
 
 #include "amocrm/api.h"
 #include "base/cfg.h"
-#include "io/http.h"
 #include "base/log.h"
+#include "io/http.h"
 #include "tap.h"
 #include "telegram/api.h"
 

@@ -87,11 +87,13 @@ main(void)
 		setq(ints[i].query);
 		n = 100;
 		rc = route_query_int(&r, "limit", 1, 1000, &n);
-		ok(rc == ints[i].rc && n == ints[i].want, "int \"%s\": %s, %lld",
-		    ints[i].query, err_name(ints[i].rc), ints[i].want);
+		ok(rc == ints[i].rc && n == ints[i].want,
+		    "int \"%s\": %s, %lld", ints[i].query, err_name(ints[i].rc),
+		    ints[i].want);
 		if (rc != ERR_OK) {
 			is_str(r.in.field, "limit", "the error names limit");
-			is_str(r.in.reason, "must be a whole number from 1 to 1000",
+			is_str(r.in.reason,
+			    "must be a whole number from 1 to 1000",
 			    "and the range");
 		}
 	}
