@@ -487,7 +487,7 @@ lead_from_json(struct amocrm_lead *l, struct json_object *o)
 		if ((l->fields = calloc(n, sizeof(*l->fields))) == NULL)
 			return ERR_NOMEM;
 		for (i = 0; i < n; i++) {
-			struct amocrm_field *fl = &l->fields[l->nfields++];
+			struct amo_field *fl = &l->fields[l->nfields++];
 
 			f = json_object_array_get_idx(cf, i);
 			fl->id = jint(f, "field_id");
@@ -562,17 +562,10 @@ out:
 void
 amocrm_lead_free(struct amocrm_lead *l)
 {
-	size_t i;
-
 	if (l == NULL)
 		return;
 	free(l->name);
-	for (i = 0; i < l->nfields; i++) {
-		free(l->fields[i].code);
-		free(l->fields[i].name);
-		strv_free(l->fields[i].values, l->fields[i].nvalues);
-	}
-	free(l->fields);
+	amo_fields_free(l->fields, l->nfields);
 	free(l->contact_ids);
 	memset(l, 0, sizeof(*l));
 }
@@ -818,18 +811,5 @@ amocrm_leads_free(struct amocrm_leads *ls)
 const char *
 amocrm_lead_field(const struct amocrm_lead *l, long long id, const char *name)
 {
-	const struct amocrm_field *f;
-	size_t i;
-
-	for (i = 0; id != 0 && i < l->nfields; i++)
-		if (l->fields[i].id == id && l->fields[i].nvalues > 0)
-			return l->fields[i].values[0];
-	for (i = 0; name != NULL && i < l->nfields; i++) {
-		f = &l->fields[i];
-		if (f->nvalues > 0 &&
-		    ((f->code != NULL && strcasecmp(f->code, name) == 0) ||
-		        (f->name != NULL && strcasecmp(f->name, name) == 0)))
-			return f->values[0];
-	}
-	return NULL;
+	return amo_field_value(l->fields, l->nfields, id, name);
 }

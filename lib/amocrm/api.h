@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "amocrm/field.h"
 #include "base/cfg.h"
 #include "base/err.h"
 #include "io/http.h"
@@ -60,14 +61,6 @@ struct amocrm_status {
 	char reason[AMOCRM_REASON_LEN]; /* "" on success */
 };
 
-struct amocrm_field {
-	long long id;  /* field_id */
-	char *code;    /* field_code, NULL when null */
-	char *name;    /* field_name, NULL when absent */
-	char **values; /* values[k].value as text (numbers too) */
-	size_t nvalues;
-};
-
 struct amocrm_lead {
 	long long id;
 	char *name; /* NULL when absent */
@@ -76,7 +69,7 @@ struct amocrm_lead {
 	long long status_id;
 	long long created_at; /* unix seconds */
 	long long updated_at;
-	struct amocrm_field *fields; /* custom_fields_values; null -> none */
+	struct amo_field *fields; /* custom_fields_values; null -> none */
 	size_t nfields;
 	long long contact_id;   /* main contact (is_main, else first), 0 */
 	long long *contact_ids; /* all linked contacts, in API order */

@@ -292,27 +292,11 @@ lead_key_find(const char *s)
 }
 
 static void
-field_free(struct amo_field *fd)
-{
-	size_t j;
-
-	for (j = 0; j < fd->nvalues; j++)
-		free(fd->values[j]);
-	free(fd->values);
-	free(fd->name);
-	free(fd->code);
-	memset(fd, 0, sizeof(*fd));
-}
-
-static void
 lead_free(struct amo_lead *l)
 {
-	size_t i;
 	int t;
 
-	for (i = 0; i < l->nfields; i++)
-		field_free(&l->fields[i]);
-	free(l->fields);
+	amo_fields_free(l->fields, l->nfields);
 	for (t = 0; t < AMO_UTM__MAX; t++)
 		free(l->utm[t]);
 	free(l->name);

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "amocrm/field.h"
 #include "base/err.h"
 #include "base/form.h"
 
@@ -34,15 +35,6 @@ enum amo_utm {
 	AMO_UTM_REFERRER,
 	AMO_UTM_FBCLID,
 	AMO_UTM__MAX
-};
-
-/* One custom field of a lead, as it came (positional in the body). */
-struct amo_field {
-	long long id;  /* 0 when absent */
-	char *name;    /* NULL when absent */
-	char *code;    /* NULL when absent */
-	char **values; /* values[j][value] or bare values[j], in j order */
-	size_t nvalues;
 };
 
 struct amo_lead {

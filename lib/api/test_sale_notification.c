@@ -127,17 +127,9 @@ static const struct route routes[] = {
 static const struct route_table table = ROUTE_TABLE(routes);
 static const struct route_table *const tables[] = { &table };
 
-static int
-handle(void *ctx, struct web_req *req)
-{
-	struct app *app = ctx;
-
-	return route_serve(tables, 1, app,
-	    (size_t)cfg_int(&app->cfg, CFG_MAX_BODY), req);
-}
-
 const struct prog api_test_sale_notification = {
 	.name = "test-sale-notification",
 	.needs = APP_TRAFFIC,
-	.handler = handle,
+	.routes = tables,
+	.nroutes = 1,
 };

@@ -71,19 +71,15 @@ fini(void *ctx)
 	free(ctx);
 }
 
-static int
-handle(void *ctx, struct web_req *req)
+/* No transaction outlives its request, whatever happened. */
+static void
+done(void *ctx)
 {
 	struct sales_ctx *s = ctx;
-	int ret;
 
-	ret = route_serve(tables, sizeof(tables) / sizeof(tables[0]), s,
-	    s->amo.limits.max_body, req);
-	/* No transaction outlives its request, whatever happened. */
 	db_rollback(&s->app->traffic);
 	if (s->app->has_landing)
 		db_rollback(&s->app->landing);
-	return ret;
 }
 
 const struct prog api_traffic = {
@@ -91,5 +87,7 @@ const struct prog api_traffic = {
 	.needs = APP_TRAFFIC,
 	.init = init,
 	.fini = fini,
-	.handler = handle,
+	.routes = tables,
+	.nroutes = sizeof(tables) / sizeof(tables[0]),
+	.done = done,
 };

@@ -2,20 +2,26 @@
 #define AMOSYNC_IO_PROG_H
 
 #include "io/app.h"
+#include "io/route.h"
 #include "io/web.h"
 
 /*
  * A FastCGI program, declared once in lib/api and started by prog_main():
- * its name (program, socket, log lines), the databases it needs, and its
- * handler. init builds the context that handler and idle receive, and
- * fini frees it; without init the context is the struct app itself.
+ * its name (program, socket, log lines), the databases it needs, and what
+ * answers: a JSON API names its route tables (served by io/route), a
+ * webhook its own handler. init builds the context that the handlers and
+ * hooks receive, and fini frees it; without init the context is the
+ * struct app itself.
  */
 struct prog {
 	const char *name;
 	unsigned needs; /* enum app_need bits */
 	enum err (*init)(struct app *app, void **ctx);
 	void (*fini)(void *ctx);
-	web_handler handler;
+	const struct route_table *const *routes; /* or NULL */
+	size_t nroutes;
+	web_handler handler;     /* when routes is NULL */
+	void (*done)(void *ctx); /* after each request, e.g. end transactions */
 	void (*idle)(void *ctx); /* at start and after each request */
 };
 

@@ -266,7 +266,7 @@ test_amo_fetch(void)
 	struct amocrm_account acct;
 	struct amocrm_lead l;
 	struct amocrm_contact c;
-	const struct amocrm_field *f;
+	const struct amo_field *f;
 	enum err rc;
 
 	amo_new(&a, NULL, &st);
