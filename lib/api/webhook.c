@@ -15,6 +15,9 @@
 #include "base/log.h"
 #include "io/spool.h"
 
+/* Seconds between looks into the spool directory. */
+#define REPLAY_INTERVAL 5
+
 /* Milliseconds since start. */
 static long long
 since(const struct timespec *start)
@@ -102,7 +105,7 @@ webhook_idle(void *ctx)
 
 	if (time(NULL) < w->next_replay)
 		return;
-	w->next_replay = time(NULL) + 60;
+	w->next_replay = time(NULL) + REPLAY_INTERVAL;
 	hook_replay(&w->sales, &w->def, NULL);
 }
 
@@ -152,7 +155,7 @@ webhook_handle(void *ctx, struct web_req *req)
 		        &m) != ERR_OK)
 			return reply(req, 503, 0, NULL,
 			    "database unavailable; please retry", &res, &start);
-		w->next_replay = time(NULL) + 5;
+		w->next_replay = time(NULL) + REPLAY_INTERVAL;
 		return reply(req, 200, 1, "Accepted; stored for replay", NULL,
 		    &res, &start);
 	}

@@ -34,8 +34,8 @@ void webhook_fini(void *ctx);
 int webhook_handle(void *ctx, struct web_req *req);
 
 /*
- * The idle hook: replays the spool at most once a minute, or at once
- * after a request was spooled.
+ * The idle hook: replays the spool at most every 5 seconds. In a pool it
+ * runs in the replay process (io/proc), never in one serving requests.
  */
 void webhook_idle(void *ctx);
 

@@ -9,7 +9,9 @@
 static void
 usage(const char *name)
 {
-	fprintf(stderr, "usage: %s [-f envfile] [-s socket]\n", name);
+	fprintf(stderr, "usage: %s [-f envfile] [-s socket | -s host:port] "
+	                "[-n processes]\n",
+	    name);
 }
 
 /* Sets up db from variable k when it is set; *has says whether it was. */
@@ -31,19 +33,30 @@ optional_db(struct app *app, struct db *db, const char *name, enum cfg_key k,
 enum err
 app_init(struct app *app, const char *name, int argc, char *argv[])
 {
+	char why[128];
+	long long n;
 	enum err rc;
 	int ch;
 
 	memset(app, 0, sizeof(*app));
 	app->name = name;
+	app->procs = -1;
 	log_init(name, NULL);
-	while ((ch = getopt(argc, argv, "f:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "f:s:n:")) != -1) {
 		switch (ch) {
 		case 'f':
 			app->envfile = optarg;
 			break;
 		case 's':
 			app->sockpath = optarg;
+			break;
+		case 'n':
+			if (cfg_check(CFG_PROCS, optarg, &n, why, sizeof(why)) !=
+			    ERR_OK) {
+				log_errx("-n %s: %s", optarg, why);
+				return ERR_CONFIG;
+			}
+			app->procs = (int)n;
 			break;
 		default:
 			usage(name);

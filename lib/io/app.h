@@ -8,7 +8,8 @@
 /*
  * What a process keeps for its whole life: configuration and database
  * connections (connected lazily). Initialised once by app_init() from
- * the command line (-f env file, -s socket) and freed by app_free().
+ * the command line (-f env file, -s socket, -n processes) and freed by
+ * app_free().
  * Nothing here knows amoCRM, teams or sales: a program's own context
  * (io/prog.h) holds those.
  */
@@ -21,6 +22,7 @@ struct app {
 	int has_landing; /* LANDING_DATABASE_URL is set */
 	const char *envfile;
 	const char *sockpath;
+	int procs; /* -n N; -1 when not given */
 };
 
 /* What a program needs configured before it may start. */

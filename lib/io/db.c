@@ -79,6 +79,9 @@ classify(const PGresult *res)
 		return ERR_DB;
 	if (strcmp(st, "23505") == 0)
 		return ERR_CONFLICT;
+	/* statement_timeout, lock_timeout: the database is there but slow. */
+	if (strcmp(st, "57014") == 0 || strcmp(st, "55P03") == 0)
+		return ERR_TIMEOUT;
 	if (strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0)
 		return ERR_VALIDATION;
 	return ERR_DB;

@@ -30,7 +30,8 @@ enum err db_connect(struct db *db);
  * Runs sql with n text parameters (a NULL entry is SQL NULL). Returns the
  * result (caller PQclear()s it) and ERR_OK in *rc, or NULL and the error:
  * ERR_CONFLICT for a unique violation, ERR_VALIDATION for bad data
- * (classes 22 and 23), ERR_DB otherwise. Outside a transaction a lost
+ * (classes 22 and 23), ERR_TIMEOUT for a statement or lock timeout,
+ * ERR_DB otherwise. Outside a transaction a lost
  * connection is re-established and the statement retried once.
  */
 PGresult *db_exec(struct db *db, const char *sql, int n,

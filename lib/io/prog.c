@@ -1,13 +1,29 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/log.h"
+#include "io/proc.h"
 #include "io/prog.h"
+
+/* The environment variable that hands the listening socket to a re-exec. */
+#define LISTEN_FD_ENV "AMOSYNC_LISTEN_FD"
+
+/* Seconds between the replay process's calls of the idle hook. */
+#define IDLE_INTERVAL_MS 1000
 
 /* What the web loop hands back to the program for each request. */
 struct served {
 	const struct prog *p;
+	struct app *app;
 	void *ctx;
-	size_t max_body;
+	int fd; /* the listening socket */
+	struct web_opts o;
 };
 
 static int
@@ -18,7 +34,7 @@ handle(void *arg, struct web_req *req)
 
 	if (s->p->routes != NULL)
 		ret = route_serve(s->p->routes, s->p->nroutes, s->ctx,
-		    s->max_body, req);
+		    s->o.max_body, req);
 	else
 		ret = s->p->handler(s->ctx, req);
 	if (s->p->done != NULL)
@@ -35,28 +51,174 @@ idle(void *arg)
 		s->p->idle(s->ctx);
 }
 
+/* Builds the program's context; without init it is the struct app. */
+static enum err
+ctx_init(struct served *s)
+{
+	s->ctx = s->app;
+	if (s->p->init != NULL)
+		return s->p->init(s->app, &s->ctx);
+	return ERR_OK;
+}
+
+static void
+ctx_fini(struct served *s)
+{
+	if (s->p->fini != NULL && s->ctx != s->app)
+		s->p->fini(s->ctx);
+	s->ctx = NULL;
+}
+
+/*
+ * A pool worker's life: its own context and database connections, then
+ * requests until SIGTERM or AMOSYNC_MAX_REQUESTS. Everything is freed
+ * before the process exits, so leak checkers see a clean end.
+ */
+static int
+work(void *arg)
+{
+	struct served *s = arg;
+	int rc = 1;
+
+	if (ctx_init(s) == ERR_OK) {
+		rc = web_serve(s->fd, &s->o, handle, s) == 0 ? 0 : 1;
+		ctx_fini(s);
+	}
+	close(s->fd);
+	app_free(s->app);
+	return rc;
+}
+
+static volatile sig_atomic_t aux_stopping;
+
+static void
+aux_stop(int sig)
+{
+	(void)sig;
+	aux_stopping = 1;
+}
+
+/*
+ * The replay process: the program's idle hook (the webhooks replay their
+ * spool there) runs here, never in a process that serves requests.
+ */
+static int
+aux(void *arg)
+{
+	struct served *s = arg;
+
+	close(s->fd);
+	proc_on_stop(aux_stop);
+	if (ctx_init(s) == ERR_OK) {
+		while (!aux_stopping) {
+			s->p->idle(s->ctx);
+			if (!aux_stopping)
+				proc_nap(IDLE_INTERVAL_MS);
+		}
+		ctx_fini(s);
+	}
+	app_free(s->app);
+	return 0;
+}
+
+/* The listening socket a re-exec inherited, or -1. */
+static int
+inherited(void)
+{
+	const char *v = getenv(LISTEN_FD_ENV);
+	char *end;
+	long fd;
+
+	if (v == NULL)
+		return -1;
+	fd = strtol(v, &end, 10);
+	unsetenv(LISTEN_FD_ENV);
+	if (*end != '\0' || fd < 3 || fd > INT_MAX ||
+	    fcntl((int)fd, F_GETFD) == -1) {
+		log_warnx("ignoring %s=%s: not an open descriptor",
+		    LISTEN_FD_ENV, v);
+		return -1;
+	}
+	return (int)fd;
+}
+
+/*
+ * Replaces this process with the program file as it is now (a new build
+ * swapped in), same pid, handing over the listening socket: connections
+ * that arrive meanwhile wait in its backlog. Returns only on failure.
+ */
+static void
+reexec(const char *exe, char *argv[], int fd)
+{
+	char v[16];
+	int flags;
+
+	snprintf(v, sizeof(v), "%d", fd);
+	if ((flags = fcntl(fd, F_GETFD)) == -1 ||
+	    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == -1 ||
+	    setenv(LISTEN_FD_ENV, v, 1) == -1) {
+		log_warn("could not hand over the socket");
+		return;
+	}
+	log_info("swapping in %s", exe);
+	fflush(NULL);
+	execv(exe, argv);
+	log_warn("could not execute %s; going on with this build", exe);
+	unsetenv(LISTEN_FD_ENV);
+}
+
 int
 prog_main(int argc, char *argv[], const struct prog *p)
 {
-	struct served s = { p, NULL, 0 };
-	struct web_opts o;
+	char exe[PATH_MAX];
+	struct proc_pool pool;
+	struct served s;
 	struct app app;
-	int rc = -1;
+	enum proc_end end;
+	int rc = -1, procs, own;
 
+	/* The program's file, to execute again on a swap (SIGHUP). */
+	if (realpath(argv[0], exe) == NULL)
+		snprintf(exe, sizeof(exe), "/proc/self/exe");
 	if (app_init(&app, p->name, argc, argv) != ERR_OK)
 		return EXIT_FAILURE;
-	s.ctx = &app;
-	if (app_need(&app, p->needs) != ERR_OK ||
-	    (p->init != NULL && p->init(&app, &s.ctx) != ERR_OK))
+	memset(&s, 0, sizeof(s));
+	s.p = p;
+	s.app = &app;
+	s.o.max_body = (size_t)cfg_int(&app.cfg, CFG_MAX_BODY);
+	s.o.max_requests = (long)cfg_int(&app.cfg, CFG_MAX_REQUESTS);
+	procs = app.procs >= 0 ? app.procs : (int)cfg_int(&app.cfg, CFG_PROCS);
+	if (app_need(&app, p->needs) != ERR_OK)
 		goto out;
-	memset(&o, 0, sizeof(o));
-	o.sockpath = app.sockpath;
-	o.sockmode = (unsigned)cfg_int(&app.cfg, CFG_SOCKET_MODE);
-	o.max_body = s.max_body = (size_t)cfg_int(&app.cfg, CFG_MAX_BODY);
-	o.idle = idle;
-	rc = web_serve(&o, handle, &s);
-	if (p->fini != NULL)
-		p->fini(s.ctx);
+	own = (s.fd = inherited()) < 0;
+	if (own && (s.fd = web_listen(app.sockpath,
+	                (unsigned)cfg_int(&app.cfg, CFG_SOCKET_MODE))) < 0)
+		goto out;
+	if (procs == 0) {
+		/* One process: requests and the idle hook take turns. */
+		s.o.idle = idle;
+		if (ctx_init(&s) == ERR_OK) {
+			rc = web_serve(s.fd, &s.o, handle, &s);
+			ctx_fini(&s);
+		}
+		web_unlisten(s.fd, app.sockpath);
+		goto out;
+	}
+	memset(&pool, 0, sizeof(pool));
+	pool.n = procs;
+	pool.work = work;
+	pool.aux = p->idle != NULL ? aux : NULL;
+	pool.arg = &s;
+	pool.stop_timeout = (int)cfg_int(&app.cfg, CFG_STOP_TIMEOUT);
+	for (;;) {
+		end = proc_pool_run(&pool);
+		if (end != PROC_RELOAD)
+			break;
+		reexec(exe, argv, s.fd);
+	}
+	rc = end == PROC_STOPPED ? 0 : -1;
+	web_unlisten(s.fd, app.sockpath);
+	log_info("stopped");
 out:
 	app_free(&app);
 	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -246,52 +246,69 @@ web_query(const struct web_req *req, const char *name, char **out)
 	return ERR_OK;
 }
 
-/* Opens the listening socket and gives it the configured mode. */
+/* Is where a TCP address ("127.0.0.1:9001", ":9001") rather than a path? */
 static int
-opensock(const char *path, mode_t mode)
+is_tcp(const char *where)
 {
-	int fd;
-
-	if (path == NULL) {
-		log_errx("no socket path (-s)");
-		return -1;
-	}
-	if (unlink(path) == -1 && errno != ENOENT) {
-		log_warn("could not remove old socket %s", path);
-		return -1;
-	}
-	if ((fd = FCGX_OpenSocket(path, 128)) < 0) {
-		log_warn("could not listen on %s", path);
-		return -1;
-	}
-	if (chmod(path, mode) == -1) {
-		log_warn("could not set mode of %s", path);
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return where[0] != '/' && strchr(where, ':') != NULL;
 }
 
 int
-web_serve(const struct web_opts *o, web_handler handler, void *arg)
+web_listen(const char *where, unsigned mode)
+{
+	int fd;
+
+	if (where == NULL || *where == '\0') {
+		log_errx("no socket (-s path or -s host:port)");
+		return -1;
+	}
+	if (FCGX_Init() != 0) {
+		log_errx("could not initialise libfcgi");
+		return -1;
+	}
+	if (!is_tcp(where) && unlink(where) == -1 && errno != ENOENT) {
+		log_warn("could not remove old socket %s", where);
+		return -1;
+	}
+	if ((fd = FCGX_OpenSocket(where, 128)) < 0) {
+		log_warn("could not listen on %s", where);
+		return -1;
+	}
+	if (!is_tcp(where) && chmod(where, (mode_t)mode) == -1) {
+		log_warn("could not set mode of %s", where);
+		close(fd);
+		return -1;
+	}
+	log_info("listening on %s", where);
+	return fd;
+}
+
+void
+web_unlisten(int fd, const char *where)
+{
+	if (fd >= 0)
+		close(fd);
+	if (where != NULL && !is_tcp(where))
+		unlink(where);
+}
+
+int
+web_serve(int fd, const struct web_opts *o, web_handler handler, void *arg)
 {
 	FCGX_Request r;
 	struct web_req req;
-	int fd;
+	long served = 0;
 
 	if (FCGX_Init() != 0) {
 		log_errx("could not initialise libfcgi");
 		return -1;
 	}
-	if ((fd = opensock(o->sockpath, (mode_t)o->sockmode)) < 0)
-		return -1;
+	stopping = 0;
 	proc_on_stop(onsignal);
 	if (FCGX_InitRequest(&r, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_errx("could not initialise the request");
-		close(fd);
 		return -1;
 	}
-	log_info("listening on %s", o->sockpath);
 	if (o->idle != NULL)
 		o->idle(arg);
 	while (!stopping && FCGX_Accept_r(&r) == 0) {
@@ -317,13 +334,15 @@ web_serve(const struct web_opts *o, web_handler handler, void *arg)
 			web_error(&req, 500, "no response");
 		free(req.body);
 		FCGX_Finish_r(&r);
+		log_reqid(NULL);
+		if (o->max_requests > 0 && ++served >= o->max_requests) {
+			log_info("served %ld requests; recycling", served);
+			break;
+		}
 		if (o->idle != NULL && !stopping)
 			o->idle(arg);
-		log_reqid(NULL);
 	}
-	FCGX_Free(&r, 1);
-	close(fd);
-	unlink(o->sockpath);
-	log_info("stopped");
+	/* Frees the request only: the listening socket stays open. */
+	FCGX_Free(&r, 0);
 	return 0;
 }

@@ -45,18 +45,30 @@ struct web_req {
 typedef int (*web_handler)(void *arg, struct web_req *req);
 
 struct web_opts {
-	const char *sockpath; /* the FastCGI socket to create */
-	unsigned sockmode;    /* its permissions, e.g. 0660 */
-	size_t max_body;      /* larger bodies are not read: req->too_big */
+	size_t max_body;   /* larger bodies are not read: req->too_big */
+	long max_requests; /* return after this many; 0 = no limit */
 	/* Called with arg at start and after each request; may be NULL. */
 	void (*idle)(void *arg);
 };
 
 /*
- * Opens the socket, then accepts requests until SIGTERM or SIGINT,
- * calling handler(arg, req) for each. Returns 0 on a clean stop.
+ * Opens the listening socket: a path is a unix socket, replaced if it
+ * exists and given mode; "host:port" or ":port" is TCP (for nginx on
+ * another host). Returns the descriptor, or -1 (logged).
  */
-int web_serve(const struct web_opts *o, web_handler handler, void *arg);
+int web_listen(const char *where, unsigned mode);
+
+/* Closes the listening socket and removes a unix socket's path. */
+void web_unlisten(int fd, const char *where);
+
+/*
+ * Accepts requests on the listening socket fd (shared by every process of
+ * a pool) until SIGTERM or SIGINT, or max_requests, calling handler(arg,
+ * req) for each. A request in progress when the signal comes is
+ * finished. Returns 0, or -1 when libfcgi cannot be set up.
+ */
+int web_serve(int fd, const struct web_opts *o, web_handler handler,
+    void *arg);
 
 /* Returns "GET", "POST", ... for m; "OTHER" for WEB_OTHER. */
 const char *web_method_name(enum web_method m);

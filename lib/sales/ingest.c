@@ -133,6 +133,7 @@ step(struct sales_ctx *s, const struct hook_step *st, int first,
 			return ERR_OK;
 		}
 		db_rollback(st->db);
+		/* Only a lost connection is worth a second try now. */
 		if (rc != ERR_DB)
 			break;
 	}
@@ -198,7 +199,8 @@ hook_process(struct sales_ctx *s, const struct hook_def *def,
 	}
 	snprintf(errbuf, errlen, "could not store the webhook: %s",
 	    err_str(rc));
-	if (rc == ERR_DB)
+	/* Unreachable or stalled: the caller spools it, amoCRM sees 200. */
+	if (rc == ERR_DB || rc == ERR_TIMEOUT)
 		return ERR_DB;
 	return reject(def, m, rc, "error", errbuf, res);
 }

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The process pool of every FastCGI program (io/proc, io/prog): workers
+# that share one socket, a stalled database that never makes amoCRM wait
+# past 2 s, a killed worker replaced, and a new build swapped in under
+# load without a failed request. Runs funnel-sale against real nginx and
+# PostgreSQL.
+INTEG_ENV="AMOSYNC_PROCS=8"
+. "$top_srcdir/tests/integ/lib.sh"
+integ_up
+
+FORM=application/x-www-form-urlencoded
+URI=/api/amocrm/funnel-sale
+landing() { sql landing "$1"; }
+# The urlencoded body of an Express sale of deal $1, as amoCRM sends it.
+sale() {
+	printf 'leads%%5Bstatus%%5D%%5B0%%5D%%5Bid%%5D=%s&leads%%5Bstatus%%5D%%5B0%%5D%%5Bstatus_id%%5D=142&leads%%5Bstatus%%5D%%5B0%%5D%%5Bpipeline_id%%5D=10350882&leads%%5Bstatus%%5D%%5B0%%5D%%5Bprice%%5D=5000&account%%5Bid%%5D=29000001' "$1"
+}
+# Posts the sale of deal $1; prints "status seconds".
+post_sale() {
+	curl -sS -o /dev/null -w '%{http_code} %{time_total}\n' -X POST "$URL$URI" \
+		-H "Content-Type: $FORM" --data-binary "$(sale "$1")"
+}
+# Posts distinct sales from deal $1 on for $2 seconds; "id status" lines.
+load() {
+	local id=$1 end=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$end" ]; do
+		echo "$id $(post_sale "$id" | cut -d' ' -f1)"
+		id=$((id + 1))
+	done
+}
+stored() { landing "SELECT count(*) FROM express_course_sales WHERE deal_id BETWEEN $1 AND $2"; }
+children() { pgrep -P "$1" | wc -l; }
+export -f sale post_sale
+export URL URI FORM
+
+master=$(cat "$STACK/run/funnel-sale.pid")
+
+# 1. The pool: eight workers and a replay process under one master.
+wait_for 5 test "$(children "$master")" -eq 9
+is "$(children "$master")" 9 "pool: 8 workers and the replay process"
+post_sale 600000 >/dev/null
+is "$(stored 600000 600000)" 1 "pool: a sale through the pool is stored"
+
+# 2. A stalled database: express_course_sales locked for 10 s. Forty
+#    distinct sales at concurrency 8 are each answered 200 within 2 s
+#    (spooled after the 1.5 s statement timeout), and all forty are
+#    stored exactly once after the lock is gone.
+landing "BEGIN; LOCK TABLE express_course_sales IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT" >/dev/null &
+locker=$!
+sleep 0.5
+seq 610001 610040 | xargs -P 8 -I{} bash -c 'post_sale {}' >"$STACK/stall.txt"
+is "$(wc -l <"$STACK/stall.txt")" 40 "stall: forty answers"
+is "$(cut -d' ' -f1 "$STACK/stall.txt" | sort -u | tr '\n' ' ')" "200 " "stall: every answer 200"
+slowest=$(cut -d' ' -f2 "$STACK/stall.txt" | sort -n | tail -n 1)
+ok "$(awk -v t="$slowest" 'BEGIN { exit !(t < 2.0) }'; echo $?)" "stall: the slowest answer took ${slowest}s, under amoCRM's 2 s"
+is "$(stored 610001 610040)" 0 "stall: nothing stored while the table is locked"
+wait "$locker"
+wait_for 30 test "$(stored 610001 610040)" -eq 40
+is "$(stored 610001 610040)" 40 "stall: all forty stored after the lock, by the replay process"
+is "$(landing "SELECT count(DISTINCT deal_id) FROM express_course_sales WHERE deal_id BETWEEN 610001 AND 610040")" 40 "stall: each exactly once"
+is "$(ls "$STACK/spool" | grep -c '^funnel-sale-')" 0 "stall: spool emptied"
+
+# 3. A worker killed with SIGKILL under load is replaced; only the request
+#    it held may fail (502), and its re-post is stored once.
+load 620000 6 >"$STACK/crash.txt" &
+loader=$!
+sleep 1.5
+victim=$(pgrep -P "$master" | sort -n | head -n 1)
+kill -KILL "$victim"
+wait "$loader"
+like "$(cat "$STACK/log/funnel-sale.log")" "worker $victim killed by signal 9" "crash: the master logged the death"
+wait_for 5 test "$(children "$master")" -eq 9
+is "$(children "$master")" 9 "crash: the worker was replaced"
+failed=$(awk '$2 != 200' "$STACK/crash.txt" | wc -l)
+ok "$([ "$failed" -le 1 ]; echo $?)" "crash: at most the one request the worker held failed ($failed)"
+awk '$2 != 200 { print $1 }' "$STACK/crash.txt" | while read -r id; do
+	post_sale "$id" >/dev/null
+done
+n=$(wc -l <"$STACK/crash.txt")
+first=$(head -n 1 "$STACK/crash.txt" | cut -d' ' -f1)
+last=$(tail -n 1 "$STACK/crash.txt" | cut -d' ' -f1)
+ok "$([ "$n" -gt 20 ]; echo $?)" "crash: the load kept going ($n requests)"
+is "$(stored "$first" "$last")" "$n" "crash: every sale stored once, re-posts included"
+
+# 4. A new build swapped in under load (SIGHUP): same master, the new
+#    file, not one failed request, every sale stored once.
+mkdir -p "$STACK/swap/cgi-bin"
+cp "$top_builddir/cgi-bin/funnel-sale" "$STACK/swap/cgi-bin/"
+stack_stop_program "$STACK" funnel-sale
+stack_start_program "$STACK" "$STACK/swap" funnel-sale
+master=$(cat "$STACK/run/funnel-sale.pid")
+wait_for 5 test "$(children "$master")" -eq 9
+load 630000 10 >"$STACK/swap1.txt" &
+l1=$!
+load 640000 10 >"$STACK/swap2.txt" &
+l2=$!
+sleep 3
+# As make install does: a new file renamed over the old one.
+cp "$top_builddir/cgi-bin/funnel-sale" "$STACK/swap/cgi-bin/funnel-sale.new"
+mv -f "$STACK/swap/cgi-bin/funnel-sale.new" "$STACK/swap/cgi-bin/funnel-sale"
+like "$(readlink "/proc/$master/exe")" 'deleted' "swap: before, the master runs the replaced file"
+kill -HUP "$master"
+wait "$l1" "$l2"
+is "$(cat "$STACK/run/funnel-sale.pid")" "$master" "swap: same master pid (systemd keeps tracking it)"
+like "$(readlink "/proc/$master/exe")" '^[^(]*funnel-sale$' "swap: after, the master runs the new file"
+like "$(cat "$STACK/log/funnel-sale.log")" 'swapping in' "swap: logged"
+cat "$STACK/swap1.txt" "$STACK/swap2.txt" >"$STACK/swap.txt"
+n=$(wc -l <"$STACK/swap.txt")
+ok "$([ "$n" -gt 20 ]; echo $?)" "swap: the load kept going ($n requests)"
+is "$(awk '$2 != 200' "$STACK/swap.txt" | wc -l)" 0 "swap: zero failed requests"
+is "$(( $(stored 630000 639999) + $(stored 640000 649999) ))" "$n" "swap: every sale stored once"
+wait_for 5 test "$(children "$master")" -eq 9
+is "$(children "$master")" 9 "swap: a full pool again"
+
+# 5. A program can listen on TCP too, so it can move to another host.
+tport=$(stack_free_port)
+"$top_builddir/cgi-bin/funnel-sale" -f "$STACK/amosync.env" -s "127.0.0.1:$tport" -n 1 \
+	</dev/null >>"$STACK/log/funnel-sale-tcp.log" 2>&1 &
+tcp=$!
+wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$tport" 2>/dev/null
+ok $? "tcp: -s 127.0.0.1:port accepts connections"
+kill -TERM "$tcp"
+wait "$tcp"
+is "$?" 0 "tcp: stops cleanly on SIGTERM"
+like "$(cat "$STACK/log/funnel-sale-tcp.log")" "listening on 127.0.0.1:$tport" "tcp: logged where it listens"
+
+integ_check_logs
