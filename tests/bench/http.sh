@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# make bench-http: webhook throughput through nginx, next to a baseline
+# measured in the same run. A real stack (tests/integ/lib.sh: PostgreSQL,
+# nginx, the FastCGI programs with AMOSYNC_PROCS=8) and tests/bench/baseline
+# (8 processes, one INSERT ... ON CONFLICT per request) behind the same
+# nginx. wrk posts a realistic amoCRM delivery (~2.4 KB, UTM custom fields
+# by id, a new deal id per request) at c=8 and c=32, interleaving the
+# three targets, and the script prints rps, p50, p99, errors, requests
+# answered 2xx and rows stored, and the ratios to the baseline. Figures,
+# not a test: nothing here asserts a speed. Take them from a plain
+# ./configure build; the loader runs on the same machine.
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+BENCH_CONNS=${BENCH_CONNS:-"8 32"}
+INTEG_ENV="AMOSYNC_PROCS=8"
+
+. "$top_srcdir/tests/integ/lib.sh"
+command -v wrk >/dev/null || STACK_PACKAGES=wrk stack_deps
+integ_up
+
+bench_down() {
+	local status=$?
+	[ -n "${BASELINE_PID:-}" ] && kill "$BASELINE_PID" 2>/dev/null && wait "$BASELINE_PID"
+	stack_down "$STACK"
+	if [ "$status" -eq 0 ]; then rm -rf "$STACK"; else echo "stack kept in $STACK"; fi
+	exit "$status"
+}
+trap bench_down EXIT
+
+if grep -qa __asan_init "$top_builddir/cgi-bin/funnel-sale"; then
+	echo "WARNING: built with AddressSanitizer (--enable-dev): figures are" \
+		"not representative; use a plain ./configure build"
+fi
+
+# The baseline behind the same nginx, on the landing database.
+sql landing "CREATE TABLE IF NOT EXISTS bench_baseline (deal_id bigint PRIMARY KEY, body text)" >/dev/null
+"$top_builddir/tests/bench/baseline" -s "$STACK/run/baseline.sock" \
+	-d "$(stack_url "$STACK" landing)" -n 8 2>>"$STACK/log/baseline.log" &
+BASELINE_PID=$!
+wait_for 5 test -S "$STACK/run/baseline.sock" || { echo "baseline did not start"; exit 1; }
+cat >>"$STACK/nginx/amosync-locations.conf" <<CONF
+location = /bench/baseline {
+	include $STACK/nginx/amosync-fastcgi.conf;
+	fastcgi_pass unix:$STACK/run/baseline.sock;
+}
+CONF
+nginx -p "$STACK/nginx" -c "$STACK/nginx/nginx.conf" -s reload
+sleep 0.5
+
+# The body: one status change to 142 of an Express deal, with the UTM
+# fields by id and the other fields a real delivery carries.
+python3 "$top_srcdir/tests/integ/amobody.py" '{"leads":[{"id":777777777777,
+ "name":"Сделка с лендинга: Профтест (Бенчмарк)","status_id":142,
+ "old_status_id":81854618,"price":"5000","responsible_user_id":10712574,
+ "last_modified":1764300000,"pipeline_id":10350882,"account_id":29000001,
+ "created_at":1764200000,"updated_at":1764300000,
+ "fields":[[434731,"utm_source","fb_kenesary"],[434727,"utm_medium","cpc"],
+ [434729,"utm_campaign","tripwire_autumn_2025_kz"],[434725,"utm_content","video_3_reels"],
+ [434733,"utm_term","проф тест онлайн"],[434735,"utm_referrer","https://www.instagram.com/"],
+ [434761,"fbclid","IwAR2xk7Qv1bVxJ9hR3sT0wLq8ZyN5mP4cD6eF1gH2iJ3kL4mN5oP6qR7sT8uV9"],
+ [951803,"utm_source","fb_kenesary"]]}],
+ "account_last":true}' >"$STACK/body.txt"
+echo "body: $(wc -c <"$STACK/body.txt") bytes"
+
+cat >"$STACK/bench.lua" <<'LUA'
+local n = 0
+function setup(thread)
+	thread:set("tid", n)
+	n = n + 1
+end
+function init(args)
+	local f = io.open(args[1])
+	template = f:read("*a")
+	f:close()
+	base = tonumber(args[2])
+	count = 0
+	headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+end
+function request()
+	count = count + 1
+	local id = base + tid * 10000000 + count
+	local body = template:gsub("777777777777", tostring(id))
+	return wrk.format("POST", nil, headers, body)
+end
+LUA
+
+# ms VALUE-WITH-UNIT: wrk's "1.23ms", "850.00us", "1.02s" in milliseconds.
+ms() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
+		else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
+		else print v }'
+}
+
+declare -A RPS P99
+run=0
+printf '%-14s %4s %9s %8s %8s %7s %9s %9s %8s %8s\n' target c 'req/s' 'p50 ms' \
+	'p99 ms' errors 'answered' 'rows' 'rps/base' 'p99/base'
+# bench TARGET PATH C DB TABLE COLUMN
+bench() {
+	local name=$1 path=$2 c=$3 db=$4 table=$5 col=$6 out base lo hi
+	run=$((run + 1))
+	base=$((run * 100000000000))
+	lo=$base
+	hi=$((base + 99999999999))
+	out=$(wrk -t2 -c"$c" -d"${BENCH_SECONDS}s" --latency -s "$STACK/bench.lua" \
+		"$URL$path" -- "$STACK/body.txt" "$base" 2>&1)
+	local rps p50 p99 reqs non2xx sock answered rows
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+	p50=$(ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+	p99=$(ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
+	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+	sock=$(awk '/Socket errors/ { s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s }' <<<"$out")
+	answered=$((reqs - ${non2xx:-0}))
+	rows=$(sql "$db" "SELECT count(*) FROM $table WHERE $col BETWEEN $lo AND $hi")
+	RPS[$name/$c]=$rps
+	P99[$name/$c]=$p99
+	printf '%-14s %4s %9.0f %8.2f %8.2f %7d %9d %9d %8s %8s\n' "$name" "$c" \
+		"$rps" "$p50" "$p99" $(( ${non2xx:-0} + ${sock:-0} )) "$answered" "$rows" \
+		"$(awk -v a="$rps" -v b="${RPS[baseline/$c]}" 'BEGIN { printf "%.2f", a / b }')" \
+		"$(awk -v a="$p99" -v b="${P99[baseline/$c]}" 'BEGIN { printf "%.2f", a / b }')"
+}
+for c in $BENCH_CONNS; do
+	bench baseline /bench/baseline "$c" landing bench_baseline deal_id
+	bench funnel-sale /api/amocrm/funnel-sale "$c" landing express_course_sales deal_id
+	bench sales-webhook /api/amocrm/sales-webhook "$c" traffic all_sales_tracking "lead_id::bigint"
+done
+echo "(wrk -t2 keep-alive through nginx on 127.0.0.1, ${BENCH_SECONDS}s each;" \
+	"PostgreSQL fsync=off; loader on the same host; rows may exceed" \
+	"answered by the requests in flight when wrk stops, at most c)"
