@@ -194,6 +194,12 @@ rules_get(struct rules_cache *c, struct db *db, const struct attr_set **set)
 	return ERR_OK;
 }
 
+const struct attr_set *
+rules_cached(const struct rules_cache *c)
+{
+	return c->version >= 0 ? &c->set : NULL;
+}
+
 enum err
 rules_match(struct rules_cache *c, struct db *db, const struct attr_utm *utm,
     struct attr_result *res)

@@ -42,6 +42,14 @@ enum err rules_get(struct rules_cache *c, struct db *db,
     const struct attr_set **set);
 
 /*
+ * The cached set as it stands, without asking the database whether it is
+ * current; NULL when nothing is loaded. For a caller that reads
+ * attribution_version in a statement it runs anyway (one round trip
+ * less) and calls rules_get() when the version moved.
+ */
+const struct attr_set *rules_cached(const struct rules_cache *c);
+
+/*
  * Attributes one UTM set with the current rules. res borrows from the
  * cache and from utm; it is valid until the next call on c. On error res
  * says low with no team (team_name NULL: "Unknown").

@@ -9,8 +9,9 @@
 static void
 usage(const char *name)
 {
-	fprintf(stderr, "usage: %s [-f envfile] [-s socket | -s host:port] "
-	                "[-n processes]\n",
+	fprintf(stderr,
+	    "usage: %s [-f envfile] [-s socket | -s host:port] "
+	    "[-n processes]\n",
 	    name);
 }
 
@@ -51,8 +52,8 @@ app_init(struct app *app, const char *name, int argc, char *argv[])
 			app->sockpath = optarg;
 			break;
 		case 'n':
-			if (cfg_check(CFG_PROCS, optarg, &n, why, sizeof(why)) !=
-			    ERR_OK) {
+			if (cfg_check(CFG_PROCS, optarg, &n, why,
+			        sizeof(why)) != ERR_OK) {
 				log_errx("-n %s: %s", optarg, why);
 				return ERR_CONFIG;
 			}

@@ -87,8 +87,13 @@ classify(const PGresult *res)
 	return ERR_DB;
 }
 
-PGresult *
-db_exec(struct db *db, const char *sql, int n, const char *const *params,
+/*
+ * Runs sql with PQexecParams, or with PQexec (the simple protocol, which
+ * takes several statements in one round trip, no parameters) when n is
+ * -1. A lost connection outside a transaction is retried once.
+ */
+static PGresult *
+run(struct db *db, const char *sql, int n, const char *const *params,
     enum err *rc)
 {
 	PGresult *res = NULL;
@@ -98,8 +103,9 @@ db_exec(struct db *db, const char *sql, int n, const char *const *params,
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((*rc = db_connect(db)) != ERR_OK)
 			return NULL;
-		res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL,
-		    0);
+		res = n < 0 ? PQexec(db->conn, sql)
+		            : PQexecParams(db->conn, sql, n, NULL, params, NULL,
+		                  NULL, 0);
 		st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			*rc = ERR_OK;
@@ -127,6 +133,13 @@ db_exec(struct db *db, const char *sql, int n, const char *const *params,
 	return NULL;
 }
 
+PGresult *
+db_exec(struct db *db, const char *sql, int n, const char *const *params,
+    enum err *rc)
+{
+	return run(db, sql, n < 0 ? 0 : n, params, rc);
+}
+
 enum err
 db_run(struct db *db, const char *sql, int n, const char *const *params)
 {
@@ -145,6 +158,25 @@ db_begin(struct db *db)
 
 	if ((rc = db_run(db, "BEGIN", 0, NULL)) == ERR_OK)
 		db->intx = 1;
+	return rc;
+}
+
+enum err
+db_begin_timeout(struct db *db, int ms)
+{
+	char sql[96];
+	PGresult *res;
+	enum err rc;
+
+	/* One round trip; SET LOCAL ends with the transaction (poolers). */
+	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %d",
+	    ms);
+	res = run(db, sql, -1, NULL, &rc);
+	PQclear(res);
+	/* BEGIN may have run without the SET: end it either way. */
+	db->intx = 1;
+	if (rc != ERR_OK)
+		db_rollback(db);
 	return rc;
 }
 

@@ -42,6 +42,13 @@ enum err db_run(struct db *db, const char *sql, int n,
     const char *const *params);
 
 enum err db_begin(struct db *db);
+
+/*
+ * Begins a transaction whose statements each time out after ms
+ * milliseconds (SET LOCAL: it ends with the transaction, so a pooler's
+ * next client never inherits it), in one round trip.
+ */
+enum err db_begin_timeout(struct db *db, int ms);
 enum err db_commit(struct db *db);
 /* Rolls back if inside a transaction; never fails. */
 void db_rollback(struct db *db);

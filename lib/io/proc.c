@@ -63,10 +63,10 @@ onreload(int sig)
 
 /* One process of the pool: a worker slot, or the auxiliary one. */
 struct slot {
-	pid_t pid;     /* 0 when not running */
-	time_t start;  /* when it was started */
-	int failures;  /* young deaths in a row */
-	time_t due;    /* when to start it again */
+	pid_t pid;    /* 0 when not running */
+	time_t start; /* when it was started */
+	int failures; /* young deaths in a row */
+	time_t due;   /* when to start it again */
 	int aux;
 };
 
@@ -142,7 +142,8 @@ reap(struct slot *s, int n, int block)
 				ended(pid, status, s[i].aux);
 				s[i].pid = 0;
 				/* A clean exit (recycling) restarts at once. */
-				if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				if (WIFEXITED(status) &&
+				    WEXITSTATUS(status) == 0)
 					s[i].failures = 0;
 				else if (time(NULL) - s[i].start < YOUNG)
 					s[i].failures++;
@@ -150,9 +151,9 @@ reap(struct slot *s, int n, int block)
 					s[i].failures = 0;
 				s[i].due = time(NULL) +
 				    (s[i].failures == 0 ? 0
-				        : s[i].failures > 5
-				        ? BACKOFF_MAX
-				        : (1 << (s[i].failures - 1)));
+				            : s[i].failures > 5
+				            ? BACKOFF_MAX
+				            : (1 << (s[i].failures - 1)));
 			}
 		block = 0;
 	}
@@ -218,8 +219,9 @@ proc_pool_run(const struct proc_pool *p)
 		if (got_stop || got_reload)
 			break;
 		for (i = 0, waiting = 0; i < n; i++)
-			if (s[i].pid == 0 && (time(NULL) < s[i].due ||
-			                         spawn(p, &s[i], master) == -1))
+			if (s[i].pid == 0 &&
+			    (time(NULL) < s[i].due ||
+			        spawn(p, &s[i], master) == -1))
 				waiting++;
 		if (waiting == n && s[0].start == 0) {
 			sigprocmask(SIG_SETMASK, &unblocked, NULL);

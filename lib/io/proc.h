@@ -18,7 +18,7 @@
 void proc_on_stop(void (*fn)(int));
 
 struct proc_pool {
-	int n;                /* workers, >= 1 */
+	int n;                  /* workers, >= 1 */
 	int (*work)(void *arg); /* a worker's life; returns its exit status */
 	int (*aux)(void *arg);  /* the auxiliary process, or NULL */
 	void *arg;

@@ -191,8 +191,9 @@ prog_main(int argc, char *argv[], const struct prog *p)
 	if (app_need(&app, p->needs) != ERR_OK)
 		goto out;
 	own = (s.fd = inherited()) < 0;
-	if (own && (s.fd = web_listen(app.sockpath,
-	                (unsigned)cfg_int(&app.cfg, CFG_SOCKET_MODE))) < 0)
+	if (own &&
+	    (s.fd = web_listen(app.sockpath,
+	         (unsigned)cfg_int(&app.cfg, CFG_SOCKET_MODE))) < 0)
 		goto out;
 	if (procs == 0) {
 		/* One process: requests and the idle hook take turns. */

@@ -67,8 +67,7 @@ void web_unlisten(int fd, const char *where);
  * req) for each. A request in progress when the signal comes is
  * finished. Returns 0, or -1 when libfcgi cannot be set up.
  */
-int web_serve(int fd, const struct web_opts *o, web_handler handler,
-    void *arg);
+int web_serve(int fd, const struct web_opts *o, web_handler handler, void *arg);
 
 /* Returns "GET", "POST", ... for m; "OTHER" for WEB_OTHER. */
 const char *web_method_name(enum web_method m);

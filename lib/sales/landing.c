@@ -11,54 +11,61 @@ const char *const landing_tables[LANDING__MAX] = {
 	"main_product_sales",   /* LANDING_MAIN */
 };
 
-static const char SQL_TARGET[] = "SELECT target_table FROM pipelines"
-                                 " WHERE pipeline_id = $1::bigint AND active";
-
 /*
- * One statement per target table: table names cannot be parameters, so
- * the target read from the pipelines table only selects among these.
+ * One statement, one round trip: the pipeline's target table is looked
+ * up and the sale inserted into it (table names cannot be parameters, so
+ * each table has its own INSERT, guarded by the looked-up target). A row
+ * that exists without a team takes the team known now: stored while the
+ * traffic database was down, its deal comes back on replay. Columns:
+ * enum store_col.
  */
-#define SQL_INSERT(table)                                                      \
-	"INSERT INTO " table " (deal_id, pipeline_id, status_id, amount,"      \
-	" utm_source, utm_medium, utm_campaign, utm_content, utm_term,"        \
-	" targetologist, sale_date, raw_data)"                                 \
-	" VALUES ($1::bigint, $2::bigint, $3::bigint,"                         \
-	" CASE WHEN $4::numeric > 0 THEN $4::numeric ELSE"                     \
-	" (SELECT default_amount FROM pipelines"                               \
-	"  WHERE pipeline_id = $2::bigint) END,"                               \
-	" $5, $6, $7, $8, $9, $10,"                                            \
-	" to_timestamp($11::bigint) AT TIME ZONE $12, $13::jsonb)"             \
+#define SQL_INSERT_INTO(table)                                                 \
+	" " table "_ins AS (INSERT INTO " table " (deal_id, pipeline_id,"      \
+	" status_id, amount, utm_source, utm_medium, utm_campaign,"            \
+	" utm_content, utm_term, targetologist, sale_date, raw_data)"          \
+	" SELECT $1::bigint, $2::bigint, $3::bigint,"                          \
+	" CASE WHEN $4::numeric > 0 THEN $4::numeric ELSE p.default_amount"    \
+	" END, $5, $6, $7, $8, $9, $10,"                                       \
+	" to_timestamp($11::bigint) AT TIME ZONE $12, $13::jsonb"              \
+	" FROM p WHERE p.target_table = '" table "'"                           \
 	" ON CONFLICT (deal_id) DO UPDATE"                                     \
 	" SET targetologist = EXCLUDED.targetologist"                          \
 	" WHERE " table ".targetologist IS NULL"                               \
 	" AND EXCLUDED.targetologist IS NOT NULL"                              \
-	" RETURNING xmax = 0"
+	" RETURNING xmax = 0 AS new)"
 
-static const char *const sql_insert[LANDING__MAX] = {
-	SQL_INSERT("express_course_sales"), /* LANDING_EXPRESS */
-	SQL_INSERT("main_product_sales"),   /* LANDING_MAIN */
+static const char
+    SQL_STORE
+        [] =
+            "WITH p AS (SELECT target_table, default_amount FROM pipelines"
+            " WHERE pipeline_id = $2::bigint AND active)," SQL_INSERT_INTO(
+                "express_course_sales") "," SQL_INSERT_INTO("main_product_"
+                                                            "sales") " SELECT "
+                                                                     "(SELECT "
+                                                                     "target_"
+                                                                     "table "
+                                                                     "FROM p),"
+                                                                     " coalesce"
+                                                                     "((SELECT "
+                                                                     "new FROM "
+                                                                     "express_"
+                                                                     "course_"
+                                                                     "sales_"
+                                                                     "ins),"
+                                                                     "  "
+                                                                     "(SELECT "
+                                                                     "new FROM "
+                                                                     "main_"
+                                                                     "product_"
+                                                                     "sales_"
+                                                                     "ins))";
+
+/* The columns of SQL_STORE. */
+enum store_col {
+	SC_TARGET, /* the pipeline's target table; NULL: not a funnel sale */
+	SC_NEW,    /* t: inserted, f: existing row got its team, NULL: dup */
+	SC__MAX
 };
-
-/* Finds the target table of a pipeline; -1 when it has none. */
-static int
-target(struct db *db, long long pipeline, enum err *rc)
-{
-	char id[32];
-	const char *v[1] = { id };
-	const char *t;
-	PGresult *res;
-	int i, found = -1;
-
-	snprintf(id, sizeof(id), "%lld", pipeline);
-	if ((res = db_exec(db, SQL_TARGET, 1, v, rc)) == NULL)
-		return -1;
-	t = db_val(res, 0, 0);
-	for (i = 0; t != NULL && i < LANDING__MAX; i++)
-		if (strcmp(t, landing_tables[i]) == 0)
-			found = i;
-	PQclear(res);
-	return found;
-}
 
 /*
  * Returns the team a lead's UTM tags attribute it to (R10), or NULL for
@@ -86,20 +93,21 @@ targetologist(struct sales_ctx *s, const struct amo_lead *l)
 }
 
 /*
- * Inserts one sale; sets *isnew when the row did not exist yet. A row
- * that exists without a team takes the team known now: stored while the
- * traffic database was down, its deal comes back on replay.
+ * Stores one won lead in its pipeline's table. *t is the table, or -1
+ * when the pipeline has none; *isnew says whether the row is new.
  */
 static enum err
-insert(struct sales_ctx *s, struct db *db, int t, const struct amo_lead *l,
-    const struct amo_event *ev, int *isnew)
+store(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
+    const struct amo_event *ev, int *t, int *isnew)
 {
 	char id[32], pipe[32], status[32], when[32];
-	const char *v[13];
+	const char *v[13], *target, *new;
 	char *raw;
 	PGresult *res;
 	enum err rc;
+	int i;
 
+	*t = -1;
 	*isnew = 0;
 	if ((raw = amo_lead_json(l, ev)) == NULL)
 		return ERR_NOMEM;
@@ -121,19 +129,24 @@ insert(struct sales_ctx *s, struct db *db, int t, const struct amo_lead *l,
 	v[10] = when;
 	v[11] = cfg_str(&s->app->cfg, CFG_TIMEZONE);
 	v[12] = raw;
-	if ((res = db_exec(db, sql_insert[t], 13, v, &rc)) != NULL) {
-		if (PQntuples(res) > 0 && strcmp(db_val(res, 0, 0), "t") == 0)
-			*isnew = 1;
-		else if (PQntuples(res) > 0)
-			log_info("deal %s in %s now has its team %s", id,
-			    landing_tables[t], v[9]);
-		PQclear(res);
-	} else {
-		log_warnx("could not store deal %s in %s: %s", id,
-		    landing_tables[t], err_str(rc));
+	if ((res = db_exec(db, SQL_STORE, 13, v, &rc)) == NULL) {
+		log_warnx("could not store deal %s: %s", id, err_str(rc));
+		free(raw);
+		return rc;
 	}
+	target = db_val(res, 0, SC_TARGET);
+	new = db_val(res, 0, SC_NEW);
+	for (i = 0; target != NULL && i < LANDING__MAX; i++)
+		if (strcmp(target, landing_tables[i]) == 0)
+			*t = i;
+	if (*t >= 0 && new != NULL && strcmp(new, "t") == 0)
+		*isnew = 1;
+	else if (*t >= 0 && new != NULL)
+		log_info("deal %s in %s now has its team %s", id,
+		    landing_tables[*t], v[9]);
+	PQclear(res);
 	free(raw);
-	return rc;
+	return ERR_OK;
 }
 
 enum err
@@ -153,16 +166,11 @@ landing_store_funnel(struct sales_ctx *s, struct db *db,
 			res->ignored++;
 			continue;
 		}
-		t = target(db, l->pipeline_id, &rc);
-		if (rc != ERR_OK)
+		if ((rc = store(s, db, l, ev, &t, &isnew)) != ERR_OK)
 			return rc;
 		if (t < 0) {
 			res->ignored++;
-			continue;
-		}
-		if ((rc = insert(s, db, t, l, ev, &isnew)) != ERR_OK)
-			return rc;
-		if (isnew) {
+		} else if (isnew) {
 			res->saved++;
 			log_info("stored deal %lld in %s", l->id,
 			    landing_tables[t]);

@@ -34,7 +34,11 @@ static const char SQL_SALE[] =
     "  $15::jsonb, $16, $17, $18"
     " FROM (SELECT 1) one LEFT JOIN pipelines p"
     "  ON p.pipeline_id = nullif($12, '')::bigint"
-    " ON CONFLICT (lead_id) DO NOTHING RETURNING id";
+    " ON CONFLICT (lead_id) DO NOTHING"
+    " RETURNING id, (SELECT version FROM attribution_version)";
+
+/* The columns SQL_SALE returns. */
+enum sale_col { SC_ID, SC_VERSION, SC__MAX };
 
 /* Returns the first value of the lead's field with this code, or NULL. */
 static const char *
@@ -68,6 +72,39 @@ event(struct db *db, const struct amo_lead *l, time_t now)
 	return db_run(db, SQL_EVENT, 8, v);
 }
 
+static const char SQL_ATTRIBUTE[] =
+    "UPDATE all_sales_tracking SET targetologist = $2,"
+    " attribution_confidence = $3 WHERE lead_id = $1";
+
+/*
+ * The rules changed between the cached set and the sale's insert: loads
+ * them and stores the team they give, if it is another one.
+ */
+static enum err
+reattribute(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
+    struct hook_result *res)
+{
+	struct attr_result ar;
+	const char *v[3];
+	char id[32];
+	enum err rc;
+
+	if ((rc = sales_attribute(s, db, l, &ar)) != ERR_OK)
+		return rc;
+	if (strcmp(ar.team_name != NULL ? ar.team_name : "",
+	        res->targetologist) == 0)
+		return ERR_OK;
+	snprintf(id, sizeof(id), "%lld", l->id);
+	v[0] = id;
+	v[1] = ar.team_name;
+	v[2] = attr_conf_name(ar.conf);
+	if ((rc = db_run(db, SQL_ATTRIBUTE, 3, v)) != ERR_OK)
+		return rc;
+	snprintf(res->targetologist, sizeof(res->targetologist), "%s",
+	    ar.team_name != NULL ? ar.team_name : "");
+	return ERR_OK;
+}
+
 /* Stores one sale; on a new row enqueues its enrichment. */
 static enum err
 sale(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
@@ -75,15 +112,29 @@ sale(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
 {
 	char id[32], pipe[32], st[32], at[32], payload[64], key[64];
 	const char *v[18];
+	const struct attr_set *set;
 	struct attr_result ar;
+	struct attr_utm utm;
 	const char *team;
 	char *raw;
 	PGresult *pr;
 	long long job;
 	enum err rc;
+	int moved;
 
-	/* In this transaction: a rule change is seen by the next sale. */
-	if ((rc = sales_attribute(s, db, l, &ar)) != ERR_OK)
+	/*
+	 * With the cached rules, no round trip: the insert reads the rules'
+	 * version in its own snapshot, and a sale attributed with rules that
+	 * changed meanwhile is attributed again below. A rule change is
+	 * seen by the next sale.
+	 */
+	if ((set = rules_cached(&s->rules)) != NULL) {
+		sales_lead_utm(&utm, l);
+		rc = attr_match(set, &utm, &ar);
+	} else {
+		rc = sales_attribute(s, db, l, &ar);
+	}
+	if (rc != ERR_OK)
 		return rc;
 	team = ar.team_name;
 	if ((raw = amo_lead_json(l, ev)) == NULL)
@@ -120,10 +171,15 @@ sale(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
 		res->duplicates++;
 		return ERR_OK;
 	}
-	snprintf(res->sale_id, sizeof(res->sale_id), "%s", db_val(pr, 0, 0));
+	snprintf(res->sale_id, sizeof(res->sale_id), "%s",
+	    db_val(pr, 0, SC_ID));
 	snprintf(res->targetologist, sizeof(res->targetologist), "%s",
 	    team != NULL ? team : "");
+	moved = strtoll(db_val(pr, 0, SC_VERSION), NULL, 10) !=
+	    s->rules.version;
 	PQclear(pr);
+	if (moved && (rc = reattribute(s, db, l, res)) != ERR_OK)
+		return rc;
 	res->saved++;
 	snprintf(payload, sizeof(payload), "{\"lead_id\":%lld}", l->id);
 	snprintf(key, sizeof(key), "enrich:%lld", l->id);
@@ -184,10 +240,6 @@ enum enrich_col {
 	EC_UTM, /* ATTR_FIELD__MAX columns, in enum attr_field order */
 	EC__MAX = EC_UTM + ATTR_FIELD__MAX
 };
-
-static const char SQL_ATTRIBUTE[] =
-    "UPDATE all_sales_tracking SET targetologist = $2,"
-    " attribution_confidence = $3 WHERE lead_id = $1";
 
 _Static_assert(ATTR_FIELD_TERM == (int)AMO_UTM_TERM &&
         ATTR_FIELD_SOURCE == (int)AMO_UTM_SOURCE,

@@ -74,7 +74,8 @@ serve(int fd, const char *conninfo)
 			    "\r\n\r\n{\"success\":true}");
 		else
 			FCGX_FPrintF(r.out,
-			    "Status: 500 Error\r\nContent-Type: application/json"
+			    "Status: 500 Error\r\nContent-Type: "
+			    "application/json"
 			    "\r\n\r\n{\"success\":false}");
 		PQclear(res);
 		FCGX_Finish_r(&r);
@@ -107,7 +108,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (sock == NULL || conninfo == NULL || procs < 1) {
-		fprintf(stderr, "usage: baseline -s socket -d conninfo [-n procs]\n");
+		fprintf(stderr,
+		    "usage: baseline -s socket -d conninfo [-n procs]\n");
 		return 2;
 	}
 	FCGX_Init();

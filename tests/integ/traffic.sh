@@ -128,6 +128,25 @@ is "$(landing "SELECT string_agg(deal_id || ':' || coalesce(targetologist, 'NULL
 	"8102:Kenesary,8103:NULL" "webhook: high match, and NULL for no team"
 is "$(landing "SELECT targetologist FROM main_product_sales WHERE deal_id = 8104")" "Kenesary" "webhook: flagship sale attributed too (pb_agency -> Kenesary)"
 
+# --- a rule change reaches the traffic rows in every pool worker --------------
+# The traffic step attributes with each worker's cached rules and reads the
+# rules' version in its insert: a worker whose cache predates a change
+# attributes the sale again. Warm every worker's cache first.
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	post /api/amocrm/funnel-sale $FORM "$(body "{\"leads\":[{\"id\":$((8110 + i)),\"status_id\":142,\"pipeline_id\":10350882,\"fields\":[[434729,\"utm_campaign\",\"blizzard_$i\"]]}]}")"
+done
+is "$(traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id::bigint BETWEEN 8111 AND 8122 AND targetologist IS NULL")" 12 "stale cache: before the rule, no team"
+send POST "$API/teams/$NOMAD/rules" '{"pattern":"blizzard","kind":"prefix","fields":["campaign"]}'
+is "$STATUS" 201 "stale cache: rule created"
+BLIZZARD=$(jpath "$BODY" 'd["rule"]["id"]')
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	post /api/amocrm/funnel-sale $FORM "$(body "{\"leads\":[{\"id\":$((8130 + i)),\"status_id\":142,\"pipeline_id\":10350882,\"fields\":[[434729,\"utm_campaign\",\"blizzard_$i\"]]}]}")"
+done
+is "$(traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id::bigint BETWEEN 8131 AND 8142 AND targetologist = 'Nomad'")" 12 "stale cache: every next sale has the new rule's team, in every worker"
+is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id BETWEEN 8131 AND 8142 AND targetologist = 'Nomad'")" 12 "stale cache: the landing rows agree"
+req DELETE "$API/rules/$BLIZZARD"
+is "$STATUS" 200 "stale cache: the rule removed again"
+
 # --- validation: 400 with field and reason -------------------------------------
 check400() { # DESCRIPTION FIELD
 	is "$STATUS/$(jget "$BODY" success)/$(jget "$BODY" field)" "400/false/$2" "$1"
