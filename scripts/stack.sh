@@ -22,7 +22,7 @@ stack_die() {
 # Packages a fresh Debian 12 needs to build, run and test amosync.
 STACK_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
 libjson-c-dev libcurl4-openssl-dev libpq-dev postgresql nginx-light
-python3 curl ca-certificates"
+python3 curl ca-certificates pgbouncer"
 
 # Installs whatever is missing, with apt-get (root) or sudo apt-get.
 stack_deps() {
