@@ -162,6 +162,97 @@ db_begin(struct db *db)
 }
 
 enum err
+db_pipeline_commit(struct db *db, const struct db_stmt *s, size_t n,
+    PGresult **res)
+{
+	struct db_stmt all[DB_PIPELINE_MAX + 1];
+	PGresult *r[DB_PIPELINE_MAX + 1];
+	enum err rc;
+	size_t i;
+
+	if (n > DB_PIPELINE_MAX)
+		return ERR_INPUT;
+	memcpy(all, s, n * sizeof(*s));
+	all[n] = (struct db_stmt){ "COMMIT", 0, NULL };
+	rc = db_pipeline(db, all, n + 1, r);
+	PQclear(r[n]);
+	for (i = 0; i < n; i++)
+		res[i] = r[i];
+	/* Committed, or rolled back by the server after an error. */
+	if (rc == ERR_OK || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		db->intx = 0;
+	return rc;
+}
+
+enum err
+db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
+{
+	ExecStatusType st;
+	PGresult *r;
+	enum err rc = ERR_OK, first = ERR_OK;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		res[i] = NULL;
+	if ((rc = db_connect(db)) != ERR_OK)
+		return rc;
+	if (PQenterPipelineMode(db->conn) != 1) {
+		log_warnx("%s: could not enter pipeline mode: %s", db->name,
+		    PQerrorMessage(db->conn));
+		return ERR_DB;
+	}
+	for (i = 0; i < n; i++)
+		if (PQsendQueryParams(db->conn, s[i].sql, s[i].n, NULL, s[i].v,
+		        NULL, NULL, 0) != 1)
+			break;
+	if (i < n || PQpipelineSync(db->conn) != 1) {
+		log_warnx("%s: could not send: %s", db->name,
+		    PQerrorMessage(db->conn));
+		first = ERR_DB;
+		n = i;
+		(void)PQpipelineSync(db->conn);
+	}
+	/* Each statement: its result, then NULL; then the sync's result. */
+	for (i = 0; i < n; i++) {
+		if ((r = PQgetResult(db->conn)) == NULL) {
+			first = ERR_DB;
+			break;
+		}
+		st = PQresultStatus(r);
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			res[i] = r;
+		} else {
+			if (st != PGRES_PIPELINE_ABORTED && first == ERR_OK) {
+				first = classify(r);
+				if (first == ERR_DB)
+					log_warnx("%s query failed: %s",
+					    db->name, PQresultErrorMessage(r));
+			}
+			PQclear(r);
+		}
+		while ((r = PQgetResult(db->conn)) != NULL)
+			PQclear(r);
+	}
+	while ((r = PQgetResult(db->conn)) != NULL &&
+	    PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+		PQclear(r);
+	PQclear(r);
+	if (PQexitPipelineMode(db->conn) != 1 ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
+		if (first == ERR_OK)
+			first = ERR_DB;
+		log_warnx("%s: pipeline ended badly: %s", db->name,
+		    PQerrorMessage(db->conn));
+	}
+	if (first != ERR_OK)
+		for (i = 0; i < n; i++) {
+			PQclear(res[i]);
+			res[i] = NULL;
+		}
+	return first;
+}
+
+enum err
 db_begin_timeout(struct db *db, int ms)
 {
 	char sql[96];

@@ -41,6 +41,34 @@ PGresult *db_exec(struct db *db, const char *sql, int n,
 enum err db_run(struct db *db, const char *sql, int n,
     const char *const *params);
 
+/* One statement of db_pipeline(): its text and text parameters. */
+struct db_stmt {
+	const char *sql;
+	int n;
+	const char *const *v;
+};
+
+/*
+ * Sends the n statements together and waits once (libpq pipeline mode:
+ * one round trip), inside the current transaction; "COMMIT" may be the
+ * last. res[i] gets each result (the caller PQclear()s them; NULL from
+ * the first error on: the server skips the rest). Returns ERR_OK or the
+ * first error, classified as db_exec() does. Unnamed statements only, so
+ * it works through a transaction-mode pooler too.
+ */
+enum err db_pipeline(struct db *db, const struct db_stmt *s, size_t n,
+    PGresult **res);
+
+/* The most statements db_pipeline_commit() takes. */
+#define DB_PIPELINE_MAX 8
+
+/*
+ * db_pipeline() of the n statements and COMMIT, ending the transaction:
+ * the work and the commit in one round trip. res has n entries.
+ */
+enum err db_pipeline_commit(struct db *db, const struct db_stmt *s, size_t n,
+    PGresult **res);
+
 enum err db_begin(struct db *db);
 
 /*

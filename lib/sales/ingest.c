@@ -42,47 +42,6 @@ hexbody(const char *body, size_t n)
 	return out;
 }
 
-/* Inserts the webhook_requests row; in the caller's transaction if any. */
-static enum err
-record(struct db *db, const struct spool_meta *m, int status,
-    const char *outcome, const char *error, const struct hook_result *r)
-{
-	char size[32], st[16], proc[16], saved[16];
-	char *hex = NULL;
-	const char *v[13];
-	enum err rc;
-
-	if (m->body != NULL && (hex = hexbody(m->body, m->bodysz)) == NULL)
-		return ERR_NOMEM;
-	snprintf(size, sizeof(size), "%zu", m->bodysz);
-	snprintf(st, sizeof(st), "%d", status);
-	snprintf(proc, sizeof(proc), "%d", r != NULL ? r->processed : 0);
-	snprintf(saved, sizeof(saved), "%d", r != NULL ? r->saved : 0);
-	v[0] = m->endpoint;
-	v[1] = m->reqid ? m->reqid : "";
-	v[2] = m->amo_reqid ? m->amo_reqid : "";
-	v[3] = m->remote ? m->remote : "";
-	v[4] = m->user_agent ? m->user_agent : "";
-	v[5] = m->ctype ? m->ctype : "";
-	v[6] = size;
-	v[7] = hex;
-	v[8] = st;
-	v[9] = outcome;
-	v[10] = error;
-	v[11] = proc;
-	v[12] = saved;
-	rc = db_run(db, SQL_RECORD, 13, v);
-	free(hex);
-	return rc;
-}
-
-enum err
-hook_record(struct db *db, const struct spool_meta *m, int status,
-    const char *outcome, const char *error)
-{
-	return record(db, m, status, outcome, error, NULL);
-}
-
 static const char *
 outcome(const struct hook_result *r)
 {
@@ -93,6 +52,83 @@ outcome(const struct hook_result *r)
 	if (r->processed == 0)
 		return "no_leads";
 	return "ignored";
+}
+
+/* The parameters of SQL_RECORD, with the buffers they point into. */
+struct rec {
+	char size[32], st[16], proc[16], saved[16];
+	char *hex;
+	const char *v[13];
+};
+
+/* Fills rc's parameters; ERR_NOMEM. Free with free(rec->hex). */
+static enum err
+rec_init(struct rec *rec, const struct spool_meta *m, int status,
+    const char *outcome, const char *error, const struct hook_result *r)
+{
+	rec->hex = NULL;
+	if (m->body != NULL && (rec->hex = hexbody(m->body, m->bodysz)) == NULL)
+		return ERR_NOMEM;
+	snprintf(rec->size, sizeof(rec->size), "%zu", m->bodysz);
+	snprintf(rec->st, sizeof(rec->st), "%d", status);
+	snprintf(rec->proc, sizeof(rec->proc), "%d",
+	    r != NULL ? r->processed : 0);
+	snprintf(rec->saved, sizeof(rec->saved), "%d",
+	    r != NULL ? r->saved : 0);
+	rec->v[0] = m->endpoint;
+	rec->v[1] = m->reqid ? m->reqid : "";
+	rec->v[2] = m->amo_reqid ? m->amo_reqid : "";
+	rec->v[3] = m->remote ? m->remote : "";
+	rec->v[4] = m->user_agent ? m->user_agent : "";
+	rec->v[5] = m->ctype ? m->ctype : "";
+	rec->v[6] = rec->size;
+	rec->v[7] = rec->hex;
+	rec->v[8] = rec->st;
+	rec->v[9] = outcome;
+	rec->v[10] = error;
+	rec->v[11] = rec->proc;
+	rec->v[12] = rec->saved;
+	return ERR_OK;
+}
+
+/* Inserts the webhook_requests row; in the caller's transaction if any. */
+static enum err
+record(struct db *db, const struct spool_meta *m, int status,
+    const char *outcome, const char *error, const struct hook_result *r)
+{
+	struct rec rec;
+	enum err rc;
+
+	if ((rc = rec_init(&rec, m, status, outcome, error, r)) == ERR_OK)
+		rc = db_run(db, SQL_RECORD, 13, rec.v);
+	free(rec.hex);
+	return rc;
+}
+
+/* Records the request and commits, in one round trip. */
+static enum err
+record_commit(struct db *db, const struct spool_meta *m,
+    const struct hook_result *r)
+{
+	struct db_stmt st;
+	PGresult *res;
+	struct rec rec;
+	enum err rc;
+
+	if ((rc = rec_init(&rec, m, 200, outcome(r), NULL, r)) == ERR_OK) {
+		st = (struct db_stmt){ SQL_RECORD, 13, rec.v };
+		rc = db_pipeline_commit(db, &st, 1, &res);
+		PQclear(res);
+	}
+	free(rec.hex);
+	return rc;
+}
+
+enum err
+hook_record(struct db *db, const struct spool_meta *m, int status,
+    const char *outcome, const char *error)
+{
+	return record(db, m, status, outcome, error, NULL);
 }
 
 /*
@@ -118,10 +154,8 @@ step(struct sales_ctx *s, const struct hook_step *st, int first,
 		    ERR_OK)
 			continue;
 		if ((rc = st->store(s, st->db, ev, m, &mine)) == ERR_OK &&
-		    (!first ||
-		        (rc = record(st->db, m, 200, outcome(&mine), NULL,
-		             &mine)) == ERR_OK) &&
-		    (rc = db_commit(st->db)) == ERR_OK) {
+		    (rc = first ? record_commit(st->db, m, &mine)
+		                : db_commit(st->db)) == ERR_OK) {
 			if (first) {
 				*res = mine;
 			} else {

@@ -34,31 +34,29 @@ const char *const landing_tables[LANDING__MAX] = {
 	" AND EXCLUDED.targetologist IS NOT NULL"                              \
 	" RETURNING xmax = 0 AS new)"
 
-static const char
-    SQL_STORE
-        [] =
-            "WITH p AS (SELECT target_table, default_amount FROM pipelines"
-            " WHERE pipeline_id = $2::bigint AND active)," SQL_INSERT_INTO(
-                "express_course_sales") "," SQL_INSERT_INTO("main_product_"
-                                                            "sales") " SELECT "
-                                                                     "(SELECT "
-                                                                     "target_"
-                                                                     "table "
-                                                                     "FROM p),"
-                                                                     " coalesce"
-                                                                     "((SELECT "
-                                                                     "new FROM "
-                                                                     "express_"
-                                                                     "course_"
-                                                                     "sales_"
-                                                                     "ins),"
-                                                                     "  "
-                                                                     "(SELECT "
-                                                                     "new FROM "
-                                                                     "main_"
-                                                                     "product_"
-                                                                     "sales_"
-                                                                     "ins))";
+static const char SQL_STORE[] =
+    "WITH p AS (SELECT target_table, default_amount FROM pipelines"
+    " WHERE pipeline_id = $2::bigint AND active)," SQL_INSERT_INTO(
+        "express_course_sales") "," SQL_INSERT_INTO("main_product_"
+                                                    "sales") " SELECT "
+                                                             "(SELECT "
+                                                             "target_"
+                                                             "table "
+                                                             "FROM p),"
+                                                             " coalesce"
+                                                             "((SELECT "
+                                                             "new FROM "
+                                                             "express_"
+                                                             "course_"
+                                                             "sales_"
+                                                             "ins),"
+                                                             "  "
+                                                             "(SELECT "
+                                                             "new FROM "
+                                                             "main_"
+                                                             "product_"
+                                                             "sales_"
+                                                             "ins))";
 
 /* The columns of SQL_STORE. */
 enum store_col {

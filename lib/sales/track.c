@@ -54,22 +54,33 @@ bycode(const struct amo_lead *l, const char *code)
 	return NULL;
 }
 
-static enum err
-event(struct db *db, const struct amo_lead *l, time_t now)
-{
+/* The parameters of SQL_EVENT for one lead, with their buffers. */
+struct event {
 	char id[32], pipe[32], opipe[32], st[32], ost[32], upd[32], at[32];
-	const char *v[8] = { id, amo_action_names[l->action], pipe, opipe, st,
-		ost, upd, at };
+	const char *v[8];
+};
 
-	snprintf(id, sizeof(id), "%lld", l->id);
-	snprintf(pipe, sizeof(pipe), "%lld", l->pipeline_id);
-	snprintf(opipe, sizeof(opipe), "%lld", l->old_pipeline_id);
-	snprintf(st, sizeof(st), "%lld", l->status_id);
-	snprintf(ost, sizeof(ost), "%lld", l->old_status_id);
-	snprintf(upd, sizeof(upd), "%lld", l->updated_at);
-	snprintf(at, sizeof(at), "%lld",
+/* Fills e for lead l and returns the statement that appends it. */
+static struct db_stmt
+event(struct event *e, const struct amo_lead *l, time_t now)
+{
+	snprintf(e->id, sizeof(e->id), "%lld", l->id);
+	snprintf(e->pipe, sizeof(e->pipe), "%lld", l->pipeline_id);
+	snprintf(e->opipe, sizeof(e->opipe), "%lld", l->old_pipeline_id);
+	snprintf(e->st, sizeof(e->st), "%lld", l->status_id);
+	snprintf(e->ost, sizeof(e->ost), "%lld", l->old_status_id);
+	snprintf(e->upd, sizeof(e->upd), "%lld", l->updated_at);
+	snprintf(e->at, sizeof(e->at), "%lld",
 	    l->updated_at > 0 ? l->updated_at : (long long)now);
-	return db_run(db, SQL_EVENT, 8, v);
+	e->v[0] = e->id;
+	e->v[1] = amo_action_names[l->action];
+	e->v[2] = e->pipe;
+	e->v[3] = e->opipe;
+	e->v[4] = e->st;
+	e->v[5] = e->ost;
+	e->v[6] = e->upd;
+	e->v[7] = e->at;
+	return (struct db_stmt){ SQL_EVENT, 8, e->v };
 }
 
 static const char SQL_ATTRIBUTE[] =
@@ -105,11 +116,17 @@ reattribute(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
 	return ERR_OK;
 }
 
-/* Stores one sale; on a new row enqueues its enrichment. */
+/*
+ * Stores the lead event ev_stmt and the sale, in one round trip; on a new
+ * sale row enqueues its enrichment.
+ */
 static enum err
 sale(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
-    const struct amo_event *ev, time_t now, struct hook_result *res)
+    const struct amo_event *ev, time_t now, const struct db_stmt *ev_stmt,
+    struct hook_result *res)
 {
+	struct db_stmt both[2];
+	PGresult *r[2];
 	char id[32], pipe[32], st[32], at[32], payload[64], key[64];
 	const char *v[18];
 	const struct attr_set *set;
@@ -162,9 +179,12 @@ sale(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
 	v[15] = bycode(l, "CONTACT_NAME");
 	v[16] = bycode(l, "PHONE");
 	v[17] = bycode(l, "EMAIL");
-	pr = db_exec(db, SQL_SALE, 18, v, &rc);
+	both[0] = *ev_stmt;
+	both[1] = (struct db_stmt){ SQL_SALE, 18, v };
+	rc = db_pipeline(db, both, 2, r);
 	free(raw);
-	if (pr == NULL)
+	PQclear(r[0]);
+	if ((pr = r[1]) == NULL)
 		return rc;
 	if (PQntuples(pr) == 0) {
 		PQclear(pr);
@@ -194,6 +214,8 @@ track_store(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
     const struct spool_meta *m, struct hook_result *res)
 {
 	time_t now = time(NULL);
+	struct db_stmt st;
+	struct event e;
 	enum err rc;
 	size_t i;
 
@@ -201,13 +223,14 @@ track_store(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
 	for (i = 0; i < ev->nleads; i++) {
 		const struct amo_lead *l = &ev->leads[i];
 
-		if ((rc = event(db, l, now)) != ERR_OK)
-			return rc;
+		st = event(&e, l, now);
 		if (l->status_id != AMO_STATUS_WON) {
+			if ((rc = db_run(db, st.sql, st.n, st.v)) != ERR_OK)
+				return rc;
 			res->ignored++;
 			continue;
 		}
-		if ((rc = sale(s, db, l, ev, now, res)) != ERR_OK)
+		if ((rc = sale(s, db, l, ev, now, &st, res)) != ERR_OK)
 			return rc;
 	}
 	return ERR_OK;
