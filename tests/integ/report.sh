@@ -118,4 +118,87 @@ check400 "sales-stats: format xml" format
 req POST "/api/amocrm/sales-stats"
 is "$STATUS" 405 "sales-stats: POST is 405"
 
+# --- dynamics -------------------------------------------------------------------
+dyn() { # GRANULARITY GROUP START END
+	req GET "/api/traffic/dynamics?granularity=$1&group=$2&start=$3&end=$4"
+	is "$STATUS" 200 "dynamics $1 by $2, $3..$4: 200"
+	is "$($RD dynamics-got "$BODY")" "$($RD dynamics "$DATA" "$1" "$2" "$3" "$4")" \
+		"dynamics $1 by $2, $3..$4: every bucket for every group, counts and revenue"
+}
+dyn week targetologist 2025-11-26 2026-01-10
+req GET "/api/traffic/dynamics?granularity=week&group=targetologist&start=2025-11-26&end=2026-01-10"
+is "$(jpath "$BODY" '" ".join(d["buckets"])')" \
+	"2025-11-24 2025-12-01 2025-12-08 2025-12-15 2025-12-22 2025-12-29 2026-01-05" "dynamics: weeks start on Monday, none skipped"
+is "$(jpath "$BODY" 'sorted({(x["sales_count"], x["revenue"]) for x in d["dynamics"] if x["bucket"] == "2025-12-15"})')" \
+	"[(0, 0)]" "dynamics: the empty week 15-21 December is there, with zeros for every team"
+is "$(jpath "$BODY" 'sorted({x["group"] for x in d["dynamics"]})')" \
+	"['Arystan', 'Kenesary', 'Muha', 'Traf4', 'Unknown']" "dynamics: every team and Unknown"
+dyn month product 2025-09-01 2026-01-31
+dyn day utm_source 2025-11-28 2025-12-03
+req GET "/api/traffic/dynamics?start=2025-12-01&end=2025-12-07"
+is "$(jget "$BODY" granularity)/$(jget "$BODY" group)/$(jpath "$BODY" 'len(d["buckets"])')" "day/targetologist/7" \
+	"dynamics: day and targetologist by default"
+fetch "/api/traffic/dynamics?granularity=month&group=product&start=2025-09-01&end=2026-01-31&format=csv"
+req GET "/api/traffic/dynamics?granularity=month&group=product&start=2025-09-01&end=2026-01-31"
+is "$CTYPE/$(python3 - "$STACK/body" "$BODY" <<'PY'
+import csv, io, json, sys
+b = open(sys.argv[1], "rb").read()
+assert b.startswith(b"\xef\xbb\xbf")
+rows = list(csv.reader(io.StringIO(b[3:].decode("utf-8"), newline="")))
+want = [["bucket", "group", "sales_count", "revenue"]] + [[x["bucket"], x["group"], str(x["sales_count"]), str(x["revenue"])]
+        for x in json.loads(sys.argv[2], parse_float=str)["dynamics"]]
+print("same" if rows == want else "%r != %r" % (rows[:3], want[:3]))
+PY
+)" "text/csv; charset=utf-8/same" "dynamics csv: parsed back equal to the JSON"
+req GET "/api/traffic/dynamics?granularity=year&start=2025-01-01&end=2025-02-01"
+check400 "dynamics: granularity year" granularity
+req GET "/api/traffic/dynamics?group=campaign&start=2025-01-01&end=2025-02-01"
+check400 "dynamics: group campaign" group
+req GET "/api/traffic/dynamics?end=2025-02-01"
+check400 "dynamics: start required" start
+req GET "/api/traffic/dynamics?start=2000-01-01&end=2025-02-01"
+check400 "dynamics: a range of 25 years" end
+
+# --- funnel ---------------------------------------------------------------------------
+FDATA=$STACK/funnel.json
+$RD funnel-gen 7 "$FDATA" >"$STACK/funnel.sql"
+stack_psql "$STACK" traffic -q -f "$STACK/funnel.sql" >/dev/null
+funnel_is() { # START END TEAM DESCRIPTION
+	req GET "/api/traffic/funnel?pipeline_id=10350882&start=$1&end=$2${3:+&targetologist=$3}"
+	is "$STATUS" 200 "funnel $4: 200"
+	is "$($RD funnel-got "$BODY")" "$($RD funnel "$FDATA" "$1" "$2" "$3")" \
+		"funnel $4: leads per stage (skips passed, back-and-forth once), conversions, median gaps, won, lost"
+}
+funnel_is 2025-11-01 2025-11-30 "" "November"
+funnel_is 2025-10-01 2026-01-31 "" "all events"
+funnel_is 2025-11-01 2025-11-30 Arystan "November, Arystan's sold leads"
+funnel_is 2025-11-05 2025-11-07 "" "5-7 November (the named leads)"
+req GET "/api/traffic/funnel?pipeline_id=10350882&start=2025-11-01&end=2025-11-30"
+is "$(jpath "$BODY" '[s["name"] for s in d["stages"]][:2] + [d["stages"][-1]["status_id"]]')" \
+	"['Неразобранное', 'Заявка с профтеста', 142]" "funnel: the seed's stages in order, ending with 142"
+is "$(jpath "$BODY" 'd["stages"][0]["conversion_from_previous"]')" null "funnel: the first stage has no previous"
+# The lead that went 1-2-3-2-3-4 counts once at stages 1 to 4.
+n4=$(jpath "$BODY" 'd["stages"][3]["leads"]')
+traffic "DELETE FROM lead_events WHERE lead_id = 500001" >/dev/null
+req GET "/api/traffic/funnel?pipeline_id=10350882&start=2025-11-01&end=2025-11-30"
+is "$(( n4 - $(jpath "$BODY" 'd["stages"][3]["leads"]') ))/$(jpath "$BODY" 'd["stages"][4]["leads"]')" \
+	"1/$($RD funnel "$FDATA" 2025-11-01 2025-11-30 "" | cut -d' ' -f8 | cut -d: -f2)" "funnel: the back-and-forth lead counted once at stage 4, never beyond"
+fetch "/api/traffic/funnel?pipeline_id=10350882&start=2025-11-01&end=2025-11-30&format=csv"
+is "$CTYPE/$(python3 - "$STACK/body" "$BODY" <<'PY'
+import csv, io, json, sys
+b = open(sys.argv[1], "rb").read()
+rows = list(csv.reader(io.StringIO(b[3:].decode("utf-8"), newline="")))
+d = json.loads(sys.argv[2], parse_float=str)
+keys = rows[0]
+want = [[("" if s[k] is None else str(s[k])) for k in keys] for s in d["stages"]]
+print("same" if rows[1:] == want and b.startswith(b"\xef\xbb\xbf") else "%r != %r" % (rows[1:3], want[:2]))
+PY
+)" "text/csv; charset=utf-8/same" "funnel csv: parsed back equal to the JSON"
+req GET "/api/traffic/funnel?pipeline_id=10418746&start=2025-11-01&end=2025-11-30"
+is "$STATUS/$(jget "$BODY" success)" "404/false" "funnel: a pipeline without stages is 404"
+req GET "/api/traffic/funnel?start=2025-11-01&end=2025-11-30"
+check400 "funnel: pipeline_id required" pipeline_id
+req GET "/api/traffic/funnel?pipeline_id=abc&start=2025-11-01&end=2025-11-30"
+check400 "funnel: pipeline_id not a number" pipeline_id
+
 integ_check_logs

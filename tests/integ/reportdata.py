@@ -14,6 +14,7 @@ Days are calendar days of Asia/Almaty; START/END may be "" (unbounded).
 import datetime
 import json
 import random
+import statistics
 import sys
 import zoneinfo
 from decimal import Decimal, ROUND_HALF_UP
@@ -21,6 +22,8 @@ from decimal import Decimal, ROUND_HALF_UP
 TZ = zoneinfo.ZoneInfo("Asia/Almaty")
 TEAMS = ["Kenesary", "Arystan", "Muha", "Traf4", None]
 EMOJI = {"Kenesary": "👑", "Arystan": "🦁", "Muha": "🚀", "Traf4": "⚡"}
+# No sale in this week (Monday to Sunday, Almaty): dynamics must show it.
+EMPTY_WEEK = ("2025-12-15", "2025-12-21")
 NAMES = ["Иван Петров", "Смит, Джон", 'Say "hi"', "=1+1", "Айгүл", "plain"]
 
 
@@ -45,6 +48,8 @@ def gen(seed, n, path):
     rows = []
     for i in range(n):
         at = t0 + datetime.timedelta(seconds=rnd.randrange(span))
+        while EMPTY_WEEK[0] <= day(at.isoformat()) <= EMPTY_WEEK[1]:
+            at = t0 + datetime.timedelta(seconds=rnd.randrange(span))
         rows.append({
             "lead_id": str(900000 + i),
             "lead_name": rnd.choice(NAMES) + " #%d" % i,
@@ -53,25 +58,27 @@ def gen(seed, n, path):
             "utm_source": rnd.choice(["fb_kenesary", "facebook", "instagram", None, "google"]),
             "utm_campaign": rnd.choice(["spring", "Запуск", None, "pb_agency"]),
             "utm_medium": rnd.choice(["cpc", None]),
+            "product": rnd.choice(["Express Course", "Flagship Course", None]),
             "sale_date": at.isoformat(),
         })
     # Day boundaries in Almaty (UTC+5): the first is 1 December there.
     rows.append({"lead_id": "990001", "lead_name": "boundary late", "team": "Muha",
                  "amount": "777", "utm_source": "fb_muha", "utm_campaign": None,
-                 "utm_medium": None, "sale_date": "2025-11-30T19:30:00+00:00"})
+                 "utm_medium": None, "product": None, "sale_date": "2025-11-30T19:30:00+00:00"})
     rows.append({"lead_id": "990002", "lead_name": "boundary early", "team": "Muha",
                  "amount": "333", "utm_source": "fb_muha", "utm_campaign": None,
-                 "utm_medium": None, "sale_date": "2025-10-31T19:10:00+00:00"})
+                 "utm_medium": None, "product": None, "sale_date": "2025-10-31T19:10:00+00:00"})
     with open(path, "w") as f:
         json.dump(rows, f, ensure_ascii=False)
     out = ["INSERT INTO all_sales_tracking (lead_id, lead_name, targetologist,"
            " sale_amount, utm_source, utm_campaign, utm_medium, sale_date,"
-           " pipeline_id, status_id) VALUES"]
+           " pipeline_id, status_id, product_name) VALUES"]
     vals = []
     for r in rows:
-        vals.append("(%s, %s, %s, %s, %s, %s, %s, %s, '10350882', '142')" % (
+        vals.append("(%s, %s, %s, %s, %s, %s, %s, %s, '10350882', '142', %s)" % (
             q(r["lead_id"]), q(r["lead_name"]), q(r["team"]), r["amount"],
-            q(r["utm_source"]), q(r["utm_campaign"]), q(r["utm_medium"]), q(r["sale_date"])))
+            q(r["utm_source"]), q(r["utm_campaign"]), q(r["utm_medium"]), q(r["sale_date"]),
+            q(r["product"])))
     print(out[0] + "\n" + ",\n".join(vals) + ";")
 
 
@@ -125,6 +132,154 @@ def history_got(bodies):
                             money(str(st["avg_sale"])), ",".join(ids))
 
 
+def trunc(d, gran):
+    d = datetime.date.fromisoformat(d)
+    if gran == "week":
+        return d - datetime.timedelta(days=d.weekday())
+    if gran == "month":
+        return d.replace(day=1)
+    return d
+
+
+def step(d, gran):
+    if gran == "day":
+        return d + datetime.timedelta(days=1)
+    if gran == "week":
+        return d + datetime.timedelta(days=7)
+    return (d.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def group_of(r, group):
+    if group == "targetologist":
+        return r["team"] or "Unknown"
+    if group == "product":
+        return r["product"] or "Unknown"
+    return r["utm_source"] or "No UTM Source"
+
+
+def dynamics(path, gran, group, start, end):
+    rows = load(path, start, end)
+    buckets = []
+    b = trunc(start, gran)
+    while b <= datetime.date.fromisoformat(end):
+        buckets.append(b)
+        b = step(b, gran)
+    groups = {group_of(r, group) for r in rows}
+    if group == "targetologist":
+        groups |= {"Kenesary", "Arystan", "Muha", "Traf4"}
+    acc = {(b, g): (0, Decimal(0)) for b in buckets for g in groups}
+    for r in rows:
+        k = (trunc(day(r["sale_date"]), gran), group_of(r, group))
+        n, rev = acc[k]
+        acc[k] = (n + 1, rev + Decimal(r["amount"]))
+    return " ".join(str(b) for b in buckets) + "/" + \
+        ";".join("%s|%s|%d|%s" % (b, g, n, money(rev)) for (b, g), (n, rev) in sorted(acc.items()))
+
+
+def dynamics_got(body):
+    d = json.loads(body, parse_float=str)
+    rows = sorted(((x["bucket"], x["group"]), (x["sales_count"], money(str(x["revenue"]))))
+                  for x in d["dynamics"])
+    return " ".join(d["buckets"]) + "/" + \
+        ";".join("%s|%s|%d|%s" % (b, g, n, rev) for (b, g), (n, rev) in rows)
+
+
+STAGES = [81854574, 81856842, 82174958, 81854578, 81854582, 82174962,
+          81854586, 81854614, 81854618, 142]
+RANK = {s: i + 1 for i, s in enumerate(STAGES)}
+
+
+def funnel_gen(seed, path):
+    """Lead events of the Express pipeline (and noise), as SQL; the
+    events and the teams of sold leads go to path."""
+    rnd = random.Random(seed)
+    t0 = datetime.datetime(2025, 10, 28, tzinfo=datetime.timezone.utc)
+    events = []  # (lead, pipeline, status, old_status, at)
+    def walk(lead, path_ranks, end, at):
+        old = 0
+        for rk in path_ranks:
+            st = STAGES[rk - 1]
+            events.append((lead, 10350882, st, old, at))
+            old = st
+            at += datetime.timedelta(minutes=rnd.randrange(1, 3000))
+        if end:
+            events.append((lead, 10350882, end, old, at))
+    # The named cases: back a stage and on again; a skip to a win; a loss.
+    walk(500001, [1, 2, 3, 2, 3, 4], None, datetime.datetime(2025, 11, 5, tzinfo=datetime.timezone.utc))
+    walk(500002, [1, 4], 142, datetime.datetime(2025, 11, 6, tzinfo=datetime.timezone.utc))
+    walk(500003, [2], 143, datetime.datetime(2025, 11, 7, tzinfo=datetime.timezone.utc))
+    for lead in range(500100, 500400):
+        rk = rnd.choice([1, 1, 1, 2])
+        ranks = [rk]
+        while rnd.random() < 0.75 and rk < 9:
+            r = rnd.random()
+            rk = max(1, rk - 1) if r < 0.1 else min(9, rk + (2 if r > 0.8 else 1))
+            ranks.append(rk)
+        end = rnd.choice([None, None, 142, 143])
+        walk(lead, ranks, end, t0 + datetime.timedelta(minutes=rnd.randrange(60 * 24 * 40)))
+    # Another pipeline: never counted.
+    events.append((500500, 10418746, 142, 0, datetime.datetime(2025, 11, 10, tzinfo=datetime.timezone.utc)))
+    teams = {}
+    for (lead, pipe, st, old, at) in events:
+        if st == 142 and pipe == 10350882:
+            teams[str(lead)] = rnd.choice(["Kenesary", "Arystan", None])
+    json.dump({"events": [[l, p, s, o, a.isoformat()] for (l, p, s, o, a) in events], "teams": teams},
+              open(path, "w"))
+    print("INSERT INTO lead_events (lead_id, action, pipeline_id, old_pipeline_id,"
+          " status_id, old_status_id, lead_updated_at, event_at) VALUES")
+    print(",\n".join("(%d, 'status', %d, %d, %d, %d, %d, %s)" % (
+        l, p, p, s, o, int(a.timestamp()), q(a.isoformat())) for (l, p, s, o, a) in events) + ";")
+    print("INSERT INTO all_sales_tracking (lead_id, sale_amount, targetologist, sale_date) VALUES")
+    print(",\n".join("(%s, 5000, %s, '2024-01-01T00:00:00Z')" % (q(l), q(t)) for l, t in teams.items()) + ";")
+
+
+def funnel(path, start, end, team):
+    d = json.load(open(path))
+    ev = [e for e in d["events"] if e[1] == 10350882 and start <= day(e[4]) <= end
+          and (not team or (str(e[0]) in d["teams"] and (d["teams"][str(e[0])] or "Unknown") == team))]
+    leads = {e[0] for e in ev}
+    maxrk = {}
+    entered = {}
+    for l, p, s, o, a in ev:
+        for st in (s, o):
+            if st in RANK:
+                maxrk[l] = max(maxrk.get(l, 0), RANK[st])
+        if s in RANK:
+            t = datetime.datetime.fromisoformat(a)
+            k = (l, RANK[s])
+            entered[k] = min(entered.get(k, t), t)
+    won = {e[0] for e in ev if e[2] == 142}
+    lost = {e[0] for e in ev if e[2] == 143}
+    out = ["%d %d %d" % (len(leads), len(won), len(lost))]
+    first = prev = None
+    for k in range(1, len(STAGES) + 1):
+        reached = {l for l, m in maxrk.items() if m >= k}
+        n = len(reached)
+        gaps = [(entered[(l, k)] - entered[(l, k - 1)]).total_seconds() for l in leads
+                if (l, k) in entered and (l, k - 1) in entered and entered[(l, k)] >= entered[(l, k - 1)]]
+        med = str(Decimal(statistics.median(gaps)).quantize(Decimal(1), ROUND_HALF_UP)) if gaps else "None"
+        cp = None if k == 1 or not prev else money(Decimal(100) * n / prev)
+        cf = money(Decimal(100) * n / first) if first else None
+        if k == 1:
+            first = n
+            cf = money(100) if n else None
+        out.append("%d:%d:%s:%s:%s:%d:%d" % (STAGES[k - 1], n, cp, cf, med, len(reached & won), len(reached & lost)))
+        prev = n
+    return " ".join(out)
+
+
+def funnel_got(body):
+    d = json.loads(body, parse_float=str)
+    out = ["%d %d %d" % (d["leads"], d["won"], d["lost"])]
+    for s in d["stages"]:
+        cp = s["conversion_from_previous"]
+        cf = s["conversion_from_first"]
+        out.append("%d:%d:%s:%s:%s:%d:%d" % (s["status_id"], s["leads"],
+                   None if cp is None else money(str(cp)), None if cf is None else money(str(cf)),
+                   s["median_seconds_from_previous"], s["won"], s["lost"]))
+    return " ".join(out)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "gen":
@@ -137,3 +292,13 @@ if __name__ == "__main__":
         print(history(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]))
     elif cmd == "history-got":
         print(history_got(sys.argv[2:]))
+    elif cmd == "dynamics":
+        print(dynamics(*sys.argv[2:7]))
+    elif cmd == "dynamics-got":
+        print(dynamics_got(sys.argv[2]))
+    elif cmd == "funnel-gen":
+        funnel_gen(int(sys.argv[2]), sys.argv[3])
+    elif cmd == "funnel":
+        print(funnel(*sys.argv[2:6]))
+    elif cmd == "funnel-got":
+        print(funnel_got(sys.argv[2]))
