@@ -16,5 +16,6 @@ extern const struct prog api_test_sale_notification;
 extern const struct prog api_admin_outbox;  /* api/admin_outbox.c */
 extern const struct prog api_traffic;       /* api/traffic.c */
 extern const struct prog api_sales_reports; /* api/sales_reports.c */
+extern const struct prog api_utm_analytics; /* api/utm_analytics.c */
 
 #endif

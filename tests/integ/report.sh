@@ -159,6 +159,65 @@ check400 "dynamics: start required" start
 req GET "/api/traffic/dynamics?start=2000-01-01&end=2025-02-01"
 check400 "dynamics: a range of 25 years" end
 
+# --- UTM analysis ------------------------------------------------------------------------
+U=/api/utm-analytics
+req GET "$U/overview?start=2025-11-01&end=2025-11-30"
+is "$STATUS/$(jget "$BODY" success)" "200/true" "utm overview: 200"
+is "$($RD utm-overview-got "$BODY")" "$($RD utm-overview "$DATA" 2025-11-01 2025-11-30)" \
+	"utm overview November: summary (coverage a string), by source, campaign, medium, team, by revenue"
+is "$(jpath "$BODY" 'd["period"]')" "{'start': '2025-11-01', 'end': '2025-11-30', 'days': 30}" "utm overview: end honoured, days are days"
+is "$(jpath "$BODY" 'type(d["summary"]["utm_coverage"]).__name__')" str "utm overview: utm_coverage is a string (the original's quirk)"
+req GET "$U/overview?start=2026-03-01&end=2026-03-02"
+is "$(jpath "$BODY" 'd["summary"]')" "{'total_sales': 0, 'total_revenue': 0, 'avg_sale': 0, 'sales_without_utm': 0, 'utm_coverage': 0}" \
+	"utm overview: an empty period, coverage the number 0"
+today=$(TZ=Asia/Almaty date +%F)
+req GET "$U/overview?days=7"
+is "$(jpath "$BODY" 'd["period"]["end"], d["period"]["days"]')" "('$today', 7)" "utm overview: days=7 ends today (Almaty), 7 days"
+req GET "$U/overview?end=2025-12-10&days=10"
+is "$($RD utm-overview-got "$BODY")" "$($RD utm-overview "$DATA" 2025-12-01 2025-12-10)" "utm overview: days=10 before end=2025-12-10 is 1-10 December"
+req GET "$U/top-sources?limit=1000&start=2025-10-01&end=2025-12-31"
+is "$($RD utm-sources-got "$BODY")" "$($RD utm-sources "$DATA" 2025-10-01 2025-12-31)" \
+	"utm top-sources: every source, count, revenue, avg, campaigns, by revenue"
+full=$BODY
+req GET "$U/top-sources?limit=2&start=2025-10-01&end=2025-12-31"
+is "$(jpath "$BODY" '[x["utm_source"] for x in d["sources"]]')" "$(jpath "$full" '[x["utm_source"] for x in d["sources"]][:2]')" "utm top-sources: limit keeps the top"
+req GET "$U/top-campaigns?limit=1000&source=facebook&start=2025-10-01&end=2025-12-31"
+is "$($RD utm-campaigns-got "$BODY")" "$($RD utm-campaigns "$DATA" 2025-10-01 2025-12-31 facebook)" "utm top-campaigns of facebook"
+req GET "$U/without-utm?limit=1000&start=2025-11-01&end=2025-11-30"
+is "$($RD utm-without-got "$BODY")" "$($RD utm-without "$DATA" 2025-11-01 2025-11-30)" "utm without-utm: count and the sales"
+req GET "$U/without-utm?limit=3&start=2025-11-01&end=2025-11-30"
+is "$(jget "$BODY" count)/$(jpath "$BODY" 'len(d["sales"])')" "$($RD utm-without "$DATA" 2025-11-01 2025-11-30 | cut -d' ' -f1)/3" \
+	"utm without-utm: count of all, not of the page"
+req GET "$U/daily-stats?source=facebook&start=2025-11-20&end=2025-12-05"
+is "$($RD utm-daily-got "$BODY")" "$($RD utm-daily "$DATA" 2025-11-20 2025-12-05 facebook)" "utm daily-stats: per day, source, campaign (days are days)"
+req GET "$U/search?utm_campaign=B_AG&start=2025-11-01&end=2025-11-30&limit=1000"
+is "$($RD utm-search-got "$BODY")" "$($RD utm-search "$DATA" 2025-11-01 2025-11-30 b_ag "")" "utm search: campaign contains, any case"
+req GET "$U/search?utm_campaign=B_AG&targetologist=Unknown&start=2025-11-01&end=2025-11-30&limit=2"
+is "$(jget "$BODY" count)" "$($RD utm-search "$DATA" 2025-11-01 2025-11-30 b_ag Unknown | cut -d'|' -f1)" "utm search: totals over every match, not the page"
+req GET "$U/search?utm_campaign=%25"
+is "$(jget "$BODY" count)" 0 "utm search: % is a literal, not a wildcard"
+req GET "$U/source-details/facebook?start=2025-11-01&end=2025-11-30"
+is "$($RD utm-source-got "$BODY")" "$($RD utm-source "$DATA" 2025-11-01 2025-11-30 facebook)" "utm source-details: summary, campaigns, 20 newest"
+fetch "$U/top-sources?limit=1000&start=2025-10-01&end=2025-12-31&format=csv"
+is "$CTYPE/$(python3 - "$STACK/body" "$full" <<'PY'
+import csv, io, json, sys
+b = open(sys.argv[1], "rb").read()
+rows = list(csv.reader(io.StringIO(b[3:].decode("utf-8"), newline="")))
+d = json.loads(sys.argv[2], parse_float=str)
+want = [[("" if x[k] is None else str(x[k])) for k in rows[0]] for x in d["sources"]]
+print("same" if rows[1:] == want and b.startswith(b"\xef\xbb\xbf") else "%r != %r" % (rows[1:3], want[:2]))
+PY
+)" "text/csv; charset=utf-8/same" "utm top-sources csv: parsed back equal to the JSON"
+fetch "$U/overview?start=2025-11-01&end=2025-11-30&format=csv"
+is "$STATUS/$(head -c 3 "$STACK/body" | od -An -tx1 | tr -d ' ')/$(sed -n 1p "$STACK/body" | tr -d '\r' | cut -c4-)" \
+	"200/efbbbf/kind,source,campaign,medium,targetologist,sales,revenue" "utm overview csv: BOM and header"
+req GET "$U/overview?days=0"
+check400 "utm overview: days 0" days
+req GET "$U/top-sources?limit=1001"
+check400 "utm top-sources: limit over 1000" limit
+req GET "$U/nope"
+is "$STATUS" 404 "utm: an unknown report is 404"
+
 # --- funnel ---------------------------------------------------------------------------
 FDATA=$STACK/funnel.json
 $RD funnel-gen 7 "$FDATA" >"$STACK/funnel.sql"

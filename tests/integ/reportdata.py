@@ -280,6 +280,131 @@ def funnel_got(body):
     return " ".join(out)
 
 
+def agg(rows, key):
+    acc = {}
+    for r in rows:
+        k = key(r)
+        n, rev = acc.get(k, (0, Decimal(0)))
+        acc[k] = (n + 1, rev + Decimal(r["amount"]))
+    return acc
+
+
+def fmt_groups(acc):
+    return ";".join("%s=%d/%s" % ("|".join(str(x) for x in k) if isinstance(k, tuple) else k, n, money(rev))
+                    for k, (n, rev) in sorted(acc.items(), key=lambda kv: str(kv[0])))
+
+
+def utm_overview(path, start, end):
+    rows = load(path, start, end)
+    n = len(rows)
+    rev = sum((Decimal(r["amount"]) for r in rows), Decimal(0))
+    nout = sum(1 for r in rows if not r["utm_source"] and not r["utm_campaign"])
+    cov = str(money(Decimal(100) * (n - nout) / n)) if n else "0"
+    out = ["%d|%s|%s|%d|%s" % (n, money(rev), money(rev / n) if n else money(0), nout, cov)]
+    out.append(fmt_groups(agg(rows, lambda r: r["utm_source"] or "No UTM Source")))
+    out.append(fmt_groups(agg(rows, lambda r: (r["utm_campaign"] or "No Campaign", r["utm_source"] or "No UTM Source"))))
+    out.append(fmt_groups(agg(rows, lambda r: r["utm_medium"] or "No Medium")))
+    out.append(fmt_groups(agg(rows, lambda r: r["team"] or "Unknown")))
+    return " ".join(out)
+
+
+def utm_overview_got(body):
+    d = json.loads(body, parse_float=str)
+    s = d["summary"]
+    out = ["%d|%s|%s|%d|%s" % (s["total_sales"], money(str(s["total_revenue"])), money(str(s["avg_sale"])),
+                               s["sales_without_utm"], s["utm_coverage"])]
+    for lst, key in (("by_source", "source"), ("by_campaign", "campaign"), ("by_medium", "medium"),
+                     ("by_targetologist", "targetologist")):
+        revs = [Decimal(str(x["revenue"])) for x in d[lst]]
+        if revs != sorted(revs, reverse=True):
+            out.append("NOT-SORTED-" + lst)
+        acc = {((x[key], x["source"]) if key == "campaign" else x[key]): (x["sales"], Decimal(str(x["revenue"])))
+               for x in d[lst]}
+        out.append(fmt_groups(acc))
+    return " ".join(out)
+
+
+def utm_sources(path, start, end):
+    rows = [r for r in load(path, start, end) if r["utm_source"]]
+    acc = agg(rows, lambda r: r["utm_source"])
+    camps = {k: len({r["utm_campaign"] for r in rows if r["utm_source"] == k and r["utm_campaign"]}) for k in acc}
+    return ";".join("%s=%d/%s/%s/%d" % (k, n, money(rev), money(rev / n), camps[k])
+                    for k, (n, rev) in sorted(acc.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0])))
+
+
+def utm_sources_got(body):
+    d = json.loads(body, parse_float=str)
+    return ";".join("%s=%d/%s/%s/%d" % (x["utm_source"], x["sales_count"], money(str(x["total_revenue"])),
+                                         money(str(x["avg_sale"])), x["campaigns"]) for x in d["sources"])
+
+
+def utm_campaigns(path, start, end, source):
+    rows = [r for r in load(path, start, end) if r["utm_campaign"] and (not source or r["utm_source"] == source)]
+    return fmt_groups(agg(rows, lambda r: (r["utm_campaign"], r["utm_source"], r["utm_medium"])))
+
+
+def utm_campaigns_got(body):
+    d = json.loads(body, parse_float=str)
+    revs = [Decimal(str(x["total_revenue"])) for x in d["campaigns"]]
+    return ("" if revs == sorted(revs, reverse=True) else "NOT-SORTED ") + fmt_groups(
+        {(x["utm_campaign"], x["utm_source"], x["utm_medium"]): (x["sales_count"], Decimal(str(x["total_revenue"])))
+         for x in d["campaigns"]})
+
+
+def utm_without(path, start, end):
+    rows = [r for r in load(path, start, end) if not r["utm_source"] and not r["utm_campaign"]]
+    return "%d %s" % (len(rows), ",".join(sorted(r["lead_id"] for r in rows)))
+
+
+def utm_without_got(body):
+    d = json.loads(body)
+    return "%d %s" % (d["count"], ",".join(sorted(x["lead_id"] for x in d["sales"])))
+
+
+def utm_daily(path, start, end, source):
+    rows = [r for r in load(path, start, end) if r["utm_source"] == source]
+    return fmt_groups(agg(rows, lambda r: (day(r["sale_date"]), r["utm_source"], r["utm_campaign"])))
+
+
+def utm_daily_got(body):
+    d = json.loads(body, parse_float=str)
+    dates = [x["date"] for x in d["daily_stats"]]
+    return ("" if dates == sorted(dates, reverse=True) else "NOT-SORTED ") + fmt_groups(
+        {(x["date"], x["utm_source"], x["utm_campaign"]): (x["sales_count"], Decimal(str(x["daily_revenue"])))
+         for x in d["daily_stats"]})
+
+
+def utm_search(path, start, end, campaign, team):
+    rows = [r for r in load(path, start, end, team or None)
+            if r["utm_campaign"] and campaign.lower() in r["utm_campaign"].lower()]
+    rev = sum((Decimal(r["amount"]) for r in rows), Decimal(0))
+    return "%d|%s|%s %s" % (len(rows), money(rev), money(rev / len(rows)) if rows else money(0),
+                            ",".join(sorted(r["lead_id"] for r in rows)))
+
+
+def utm_search_got(body):
+    d = json.loads(body, parse_float=str)
+    return "%d|%s|%s %s" % (d["count"], money(str(d["total_revenue"])), money(str(d["avg_sale"])),
+                            ",".join(sorted(x["lead_id"] for x in d["sales"])))
+
+
+def utm_source(path, start, end, source):
+    rows = [r for r in load(path, start, end) if r["utm_source"] == source]
+    rows.sort(key=lambda r: r["sale_date"], reverse=True)
+    rev = sum((Decimal(r["amount"]) for r in rows), Decimal(0))
+    return "%d|%s|%s %s %s" % (len(rows), money(rev), money(rev / len(rows)),
+                               fmt_groups(agg(rows, lambda r: r["utm_campaign"] or "No Campaign")),
+                               ",".join(r["lead_id"] for r in rows[:20]))
+
+
+def utm_source_got(body):
+    d = json.loads(body, parse_float=str)
+    s = d["summary"]
+    return "%d|%s|%s %s %s" % (s["total_sales"], money(str(s["total_revenue"])), money(str(s["avg_sale"])),
+                               fmt_groups({x["campaign"]: (x["sales"], Decimal(str(x["revenue"]))) for x in d["campaigns"]}),
+                               ",".join(x["lead_id"] for x in d["recent_sales"]))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "gen":
@@ -296,6 +421,8 @@ if __name__ == "__main__":
         print(dynamics(*sys.argv[2:7]))
     elif cmd == "dynamics-got":
         print(dynamics_got(sys.argv[2]))
+    elif cmd.startswith("utm-"):
+        print(globals()[cmd.replace("-", "_")](*sys.argv[2:]))
     elif cmd == "funnel-gen":
         funnel_gen(int(sys.argv[2]), sys.argv[3])
     elif cmd == "funnel":
