@@ -19,6 +19,7 @@ static const struct route_table *const tables[] = {
 	&traffic_audit_routes,
 	&traffic_dynamics_routes,
 	&traffic_funnel_routes,
+	&traffic_roi_routes,
 };
 
 int

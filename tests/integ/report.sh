@@ -3,6 +3,8 @@
 # over a generated data set whose expected figures are computed from the
 # raw rows by tests/integ/reportdata.py, never copied from an answer.
 . "$top_srcdir/tests/integ/lib.sh"
+RATE=500
+INTEG_ENV="AMOSYNC_USD_KZT_RATE=$RATE"
 integ_up
 
 RD="python3 $top_srcdir/tests/integ/reportdata.py"
@@ -217,6 +219,62 @@ req GET "$U/top-sources?limit=1001"
 check400 "utm top-sources: limit over 1000" limit
 req GET "$U/nope"
 is "$STATUS" 404 "utm: an unknown report is 404"
+
+# --- ad spend and ROI -------------------------------------------------------------------
+A=/api/traffic/ad-spend
+spends() { traffic "SELECT count(*) FROM ad_spend"; }
+printf '\xef\xbb\xbfteam,date,amount,currency,campaign,usd_to_kzt_rate\r\nKenesary,2025-11-03,150000,KZT,,\r\nkenesary,2025-11-03,200.50,USD,"spring, retarget",512.25\r\nArystan,2025-11-10,1000,USD,,\r\nMuha,2025-11-30,50000.5,KZT,Запуск,\r\nMuha,2025-12-01,99999,KZT,,\r\n' >"$STACK/spend.csv"
+# The same file with a bad amount on line 4: refused whole.
+sed '4s/^Arystan,2025-11-10,1000,/Arystan,2025-11-10,"10,00",/' "$STACK/spend.csv" >"$STACK/spend-bad.csv"
+post $A text/csv "@$STACK/spend-bad.csv"
+is "$STATUS/$(jget "$BODY" field)" "400/amount" "ad-spend csv: a bad amount is a 400 on amount"
+like "$(jget "$BODY" error)" '^line 4: amount: .*nothing was stored' "ad-spend csv: the error names line 4"
+is "$(spends)" 0 "ad-spend csv: nothing of the bad upload stored (not even lines 2-3)"
+printf 'team,date,amount\nKenesary,2025-11-03,1\nNobody,2025-11-04,2\n' >"$STACK/spend-team.csv"
+post $A text/csv "@$STACK/spend-team.csv"
+is "$STATUS/$(jget "$BODY" field)/$(spends)" "400/team/0" "ad-spend csv: an unknown team refuses the upload"
+like "$(jget "$BODY" error)" '^line 3: team: no such team' "ad-spend csv: the unknown team's line"
+printf 'team,date,amount,currency\nMuha,2025-11-05,10,USD\n' >"$STACK/spend-usd.csv"
+post $A text/csv "@$STACK/spend-usd.csv"
+is "$STATUS/$(spends)" "200/1" "ad-spend: USD without a rate uses AMOSYNC_USD_KZT_RATE"
+is "$(traffic "SELECT amount_kzt, usd_to_kzt_rate FROM ad_spend")" "5000.00|500.0000" "ad-spend: 10 USD at 500 is 5000 KZT, the rate kept"
+traffic "DELETE FROM ad_spend" >/dev/null
+post $A text/csv "@$STACK/spend.csv"
+is "$STATUS/$(jget "$BODY" stored)/$(jget "$BODY" inserted)/$(spends)" "200/5/5/5" "ad-spend csv: BOM, CRLF, quoted comma, Cyrillic: 5 rows stored"
+post $A text/csv "@$STACK/spend.csv"
+is "$STATUS/$(jget "$BODY" inserted)/$(jget "$BODY" updated)/$(spends)" "200/0/5/5" "ad-spend csv: the same upload again changes nothing (idempotent per team, date, campaign)"
+req GET "$A?limit=1000"
+is "$($RD spend-list-got "$BODY")" "$($RD spend-list "$STACK/spend.csv" $RATE)" "ad-spend list: the rows as uploaded, amounts in KZT computed from the rates"
+send_json() { req POST $A -H "Content-Type: application/json" --data-binary "$1"; }
+send_json '{"rows":[{"team":"Traf4","date":"2025-11-20","amount":100},{"team":"Traf4","date":"2025-11-31","amount":1}]}'
+is "$STATUS/$(jget "$BODY" field)/$(spends)" "400/date/5" "ad-spend json: 31 November refused, nothing stored"
+like "$(jget "$BODY" error)" '^row 2: date' "ad-spend json: the error names row 2"
+send_json '{"rows":[{"team":"Traf4","date":"2025-11-20","amount":100},{"team":"traf4","date":"2025-11-20","amount":5}]}'
+is "$STATUS/$(jget "$BODY" field)/$(spends)" "400/campaign/5" "ad-spend json: the same team, date and campaign twice is refused"
+send_json '{"rows":[{"team":"Traf4","date":"2025-11-20","amount":"1.5","colour":"x"}]}'
+is "$STATUS/$(jget "$BODY" field)" "400/colour" "ad-spend json: an unknown member is refused"
+send_json '{"rows":[{"team":"Kenesary","date":"2025-11-03","amount":150000,"currency":"kzt"}]}'
+is "$STATUS/$(jget "$BODY" updated)/$(spends)" "200/1/5" "ad-spend json: replaces the same team, date and campaign"
+req POST $A -H "Content-Type: text/plain" --data-binary 'x'
+is "$STATUS" 415 "ad-spend: another content type is 415"
+req GET "/api/traffic/roi?start=2025-11-01&end=2025-11-30"
+is "$STATUS" 200 "roi: 200"
+is "$($RD roi-got "$BODY")" "$($RD roi "$DATA" "$STACK/spend.csv" $RATE 2025-11-01 2025-11-30)" \
+	"roi November: spend, revenue, sales, ROI, ROAS, cost per sale per team, most spend first"
+is "$(jpath "$BODY" '[(x["roi"], x["roas"], x["cost_per_sale"]) for x in d["teams"] if x["team"] == "Traf4"][0]')" \
+	"(None, None, None)" "roi: a team without spend has null ROI, not infinity"
+fetch "/api/traffic/roi?start=2025-11-01&end=2025-11-30&format=csv"
+is "$CTYPE/$(python3 - "$STACK/body" "$BODY" <<'PY'
+import csv, io, json, sys
+b = open(sys.argv[1], "rb").read()
+rows = list(csv.reader(io.StringIO(b[3:].decode("utf-8"), newline="")))
+d = json.loads(sys.argv[2], parse_float=str)
+want = [[("" if x[k] is None else str(x[k])) for k in rows[0]] for x in d["teams"]]
+print("same" if rows[1:] == want and b.startswith(b"\xef\xbb\xbf") else "%r != %r" % (rows[1:3], want[:2]))
+PY
+)" "text/csv; charset=utf-8/same" "roi csv: parsed back equal to the JSON"
+req GET "/api/traffic/roi?start=2025-11-01"
+check400 "roi: end required" end
 
 # --- funnel ---------------------------------------------------------------------------
 FDATA=$STACK/funnel.json

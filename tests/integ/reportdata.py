@@ -405,6 +405,64 @@ def utm_source_got(body):
                                ",".join(x["lead_id"] for x in d["recent_sales"]))
 
 
+TEAM_NAMES = ["Kenesary", "Arystan", "Muha", "Traf4"]
+
+
+def spend_rows(csvpath, default_rate):
+    """The rows of an uploaded CSV file, read with Python's own reader."""
+    import csv
+    import io
+    text = open(csvpath, "rb").read().decode("utf-8-sig")
+    out = []
+    for r in csv.DictReader(io.StringIO(text, newline="")):
+        team = next(t for t in TEAM_NAMES if t.lower() == r["team"].lower())
+        cur = (r.get("currency") or "KZT").upper()
+        rate = Decimal(r.get("usd_to_kzt_rate") or default_rate) if cur == "USD" else Decimal(1)
+        out.append({"team": team, "date": r["date"], "campaign": r.get("campaign") or "",
+                    "amount": money(r["amount"]), "currency": cur,
+                    "kzt": money(Decimal(r["amount"]) * rate)})
+    return out
+
+
+def spend_list(csvpath, default_rate):
+    return ";".join("%s|%s|%s|%s|%s|%s" % (r["date"], r["team"], r["campaign"], r["amount"], r["currency"], r["kzt"])
+                    for r in sorted(spend_rows(csvpath, default_rate), key=lambda r: (r["date"], r["team"], r["campaign"])))
+
+
+def spend_list_got(body):
+    d = json.loads(body, parse_float=str)
+    return ";".join("%s|%s|%s|%s|%s|%s" % (x["date"], x["team"], x["campaign"] or "", money(str(x["amount"])),
+                                          x["currency"], money(str(x["amount_kzt"])))
+                    for x in sorted(d["ad_spend"], key=lambda x: (x["date"], x["team"], x["campaign"] or "")))
+
+
+def roi(path, csvpath, default_rate, start, end):
+    spend = {}
+    for r in spend_rows(csvpath, default_rate):
+        if start <= r["date"] <= end:
+            spend[r["team"]] = spend.get(r["team"], Decimal(0)) + r["kzt"]
+    sales = agg(load(path, start, end), lambda r: r["team"] or "Unknown")
+    out = []
+    for t in sorted(set(TEAM_NAMES) | set(sales) | set(spend)):
+        sp = spend.get(t, Decimal(0))
+        n, rev = sales.get(t, (0, Decimal(0)))
+        q4 = lambda v: v.quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        out.append("%s|%s|%s|%d|%s|%s|%s" % (t, money(sp), money(rev), n,
+                   q4((rev - sp) / sp) if sp else None, q4(rev / sp) if sp else None,
+                   money(sp / n) if sp and n else None))
+    return ";".join(out)
+
+
+def roi_got(body):
+    d = json.loads(body, parse_float=str)
+    spends = [Decimal(str(x["spend"])) for x in d["teams"]]
+    f = lambda v, q: None if v is None else Decimal(str(v)).quantize(Decimal(q))
+    return ("" if spends == sorted(spends, reverse=True) else "NOT-SORTED ") + ";".join(
+        "%s|%s|%s|%d|%s|%s|%s" % (x["team"], money(str(x["spend"])), money(str(x["revenue"])), x["sales"],
+                                  f(x["roi"], "0.0001"), f(x["roas"], "0.0001"), f(x["cost_per_sale"], "0.01"))
+        for x in sorted(d["teams"], key=lambda x: x["team"]))
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "gen":
@@ -421,6 +479,8 @@ if __name__ == "__main__":
         print(dynamics(*sys.argv[2:7]))
     elif cmd == "dynamics-got":
         print(dynamics_got(sys.argv[2]))
+    elif cmd in ("spend-list", "spend-list-got", "roi", "roi-got"):
+        print(globals()[cmd.replace("-", "_")](*sys.argv[2:]))
     elif cmd.startswith("utm-"):
         print(globals()[cmd.replace("-", "_")](*sys.argv[2:]))
     elif cmd == "funnel-gen":
