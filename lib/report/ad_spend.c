@@ -13,30 +13,32 @@
  * The first row at fault, by line: a team that does not exist, or the
  * same team, day and campaign as an earlier row.
  */
+/* clang-format off */
 static const char SQL_CHECK[] =
-    "WITH x AS (SELECT x.*, t.id AS team_id,"
-    "  row_number() OVER (PARTITION BY t.id, x.date, x.campaign"
-    "   ORDER BY x.line) AS nth"
-    "  FROM " ROWS
-    "  LEFT JOIN traffic_teams t ON lower(t.name) = lower(x.team))"
-    " SELECT line, CASE WHEN team_id IS NULL THEN 'team' ELSE 'campaign'"
-    "  END, CASE WHEN team_id IS NULL THEN 'no such team'"
-    "  ELSE 'the same team, date and campaign as an earlier row' END"
+    "WITH x AS (SELECT x.*, t.id AS team_id, row_number() OVER"
+    " (PARTITION BY t.id, x.date, x.campaign ORDER BY x.line) AS nth"
+    " FROM " ROWS
+    " LEFT JOIN traffic_teams t ON lower(t.name) = lower(x.team))"
+    " SELECT line, CASE WHEN team_id IS NULL THEN 'team' ELSE"
+    " 'campaign' END, CASE WHEN team_id IS NULL THEN 'no such team'"
+    " ELSE 'the same team, date and campaign as an earlier row' END"
     " FROM x WHERE team_id IS NULL OR nth > 1 ORDER BY line LIMIT 1";
+/* clang-format on */
 
 /* Upserts every row; reports which were new. */
+/* clang-format off */
 static const char SQL_STORE[] =
     "INSERT INTO ad_spend AS a (team_id, spend_date, campaign, amount,"
-    " currency, usd_to_kzt_rate, amount_kzt, uploaded_by)"
-    " SELECT t.id, x.date, x.campaign, x.amount, x.currency, x.rate,"
-    "  round(x.amount * CASE WHEN x.currency = 'USD' THEN x.rate"
-    "   ELSE 1 END, 2), $2"
-    " FROM " ROWS " JOIN traffic_teams t ON lower(t.name) = lower(x.team)"
-    " ON CONFLICT (team_id, spend_date, campaign) DO UPDATE SET"
-    "  amount = EXCLUDED.amount, currency = EXCLUDED.currency,"
-    "  usd_to_kzt_rate = EXCLUDED.usd_to_kzt_rate,"
-    "  amount_kzt = EXCLUDED.amount_kzt, uploaded_by = EXCLUDED.uploaded_by"
-    " RETURNING (xmax = 0)";
+    " currency, usd_to_kzt_rate, amount_kzt, uploaded_by) SELECT t.id,"
+    " x.date, x.campaign, x.amount, x.currency, x.rate, round(x.amount"
+    " * CASE WHEN x.currency = 'USD' THEN x.rate ELSE 1 END, 2), $2"
+    " FROM " ROWS
+    " JOIN traffic_teams t ON lower(t.name) = lower(x.team) ON CONFLICT"
+    " (team_id, spend_date, campaign) DO UPDATE SET amount ="
+    " EXCLUDED.amount, currency = EXCLUDED.currency, usd_to_kzt_rate ="
+    " EXCLUDED.usd_to_kzt_rate, amount_kzt = EXCLUDED.amount_kzt,"
+    " uploaded_by = EXCLUDED.uploaded_by RETURNING (xmax = 0)";
+/* clang-format on */
 
 /* The columns of SQL_LIST. */
 enum as_col {
@@ -53,17 +55,17 @@ enum as_col {
 	AS__MAX
 };
 
+/* clang-format off */
 static const char SQL_LIST[] =
     "SELECT a.id, t.name, to_char(a.spend_date, 'YYYY-MM-DD'),"
     " nullif(a.campaign, ''), a.amount, a.currency, a.usd_to_kzt_rate,"
-    " a.amount_kzt, a.uploaded_by, " REPORT_TS(
-        "a.updated_at") " FROM ad_spend a JOIN traffic_teams t ON t.id = "
-                        "a.team_id"
-                        " WHERE ($1::date IS NULL OR a.spend_date >= $1::date)"
-                        " AND ($2::date IS NULL OR a.spend_date <= $2::date)"
-                        " AND ($3::text IS NULL OR lower(t.name) = lower($3))"
-                        " ORDER BY a.spend_date DESC, t.name, a.campaign LIMIT "
-                        "$4::bigint";
+    " a.amount_kzt, a.uploaded_by, " REPORT_TS("a.updated_at")
+    " FROM ad_spend a JOIN traffic_teams t ON t.id = a.team_id WHERE"
+    " ($1::date IS NULL OR a.spend_date >= $1::date) AND ($2::date IS"
+    " NULL OR a.spend_date <= $2::date) AND ($3::text IS NULL OR"
+    " lower(t.name) = lower($3)) ORDER BY a.spend_date DESC, t.name,"
+    " a.campaign LIMIT $4::bigint";
+/* clang-format on */
 
 const struct report_col ad_spend_cols[] = {
 	{ "id", AS_ID, REPORT_NUM },

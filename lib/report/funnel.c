@@ -34,42 +34,40 @@ enum fn_col {
  * the status it entered or the one it left; entered: when a lead first
  * entered a stage; gaps: the median from entering rank k-1 to rank k.
  */
+/* clang-format off */
 static const char SQL_STAGES[] =
-    "WITH st AS (SELECT status_id, name, position,"
-    "  row_number() OVER (ORDER BY position) AS rk"
-    "  FROM funnel_stages WHERE pipeline_id = $1::bigint),"
-    " " EVENTS ","
-    " reach AS (SELECT ev.lead_id, max(st.rk) AS rk,"
-    "  bool_or(ev.status_id = 142) AS won,"
-    "  bool_or(ev.status_id = 143) AS lost"
-    "  FROM ev LEFT JOIN st ON st.status_id IN (ev.status_id,"
-    "  ev.old_status_id) GROUP BY ev.lead_id),"
-    " entered AS (SELECT ev.lead_id, st.rk, min(ev.event_at) AS t"
-    "  FROM ev JOIN st ON st.status_id = ev.status_id GROUP BY 1, 2),"
-    " gaps AS (SELECT b.rk, percentile_cont(0.5) WITHIN GROUP"
-    "  (ORDER BY extract(epoch FROM b.t - a.t)) AS med"
-    "  FROM entered b JOIN entered a ON a.lead_id = b.lead_id"
-    "  AND a.rk = b.rk - 1 AND b.t >= a.t GROUP BY b.rk),"
-    " per AS (SELECT st.rk, st.status_id, st.name, st.position,"
-    "  count(r.lead_id) AS leads,"
-    "  count(r.lead_id) FILTER (WHERE r.won) AS won,"
-    "  count(r.lead_id) FILTER (WHERE r.lost) AS lost, g.med"
-    "  FROM st LEFT JOIN reach r ON r.rk >= st.rk"
-    "  LEFT JOIN gaps g ON g.rk = st.rk"
-    "  GROUP BY st.rk, st.status_id, st.name, st.position, g.med)"
-    " SELECT status_id, name, position, leads,"
-    "  CASE WHEN rk = 1 THEN NULL"
-    "   WHEN lag(leads) OVER w > 0"
-    "   THEN round(100.0 * leads / lag(leads) OVER w, 2) END,"
-    "  CASE WHEN first_value(leads) OVER w > 0"
-    "   THEN round(100.0 * leads / first_value(leads) OVER w, 2) END,"
-    "  round(med::numeric), won, lost"
-    " FROM per WINDOW w AS (ORDER BY rk) ORDER BY rk";
+    "WITH st AS (SELECT status_id, name, position, row_number() OVER"
+    " (ORDER BY position) AS rk FROM funnel_stages WHERE pipeline_id ="
+    " $1::bigint), " EVENTS
+    ", reach AS (SELECT ev.lead_id, max(st.rk) AS rk,"
+    " bool_or(ev.status_id = 142) AS won, bool_or(ev.status_id = 143)"
+    " AS lost FROM ev LEFT JOIN st ON st.status_id IN (ev.status_id,"
+    " ev.old_status_id) GROUP BY ev.lead_id), entered AS (SELECT"
+    " ev.lead_id, st.rk, min(ev.event_at) AS t FROM ev JOIN st ON"
+    " st.status_id = ev.status_id GROUP BY 1, 2), gaps AS (SELECT b.rk,"
+    " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM"
+    " b.t - a.t)) AS med FROM entered b JOIN entered a ON a.lead_id ="
+    " b.lead_id AND a.rk = b.rk - 1 AND b.t >= a.t GROUP BY b.rk), per"
+    " AS (SELECT st.rk, st.status_id, st.name, st.position,"
+    " count(r.lead_id) AS leads, count(r.lead_id) FILTER (WHERE r.won)"
+    " AS won, count(r.lead_id) FILTER (WHERE r.lost) AS lost, g.med"
+    " FROM st LEFT JOIN reach r ON r.rk >= st.rk LEFT JOIN gaps g ON"
+    " g.rk = st.rk GROUP BY st.rk, st.status_id, st.name, st.position,"
+    " g.med) SELECT status_id, name, position, leads, CASE WHEN rk = 1"
+    " THEN NULL WHEN lag(leads) OVER w > 0 THEN round(100.0 * leads /"
+    " lag(leads) OVER w, 2) END, CASE WHEN first_value(leads) OVER w >"
+    " 0 THEN round(100.0 * leads / first_value(leads) OVER w, 2) END,"
+    " round(med::numeric), won, lost FROM per WINDOW w AS (ORDER BY rk)"
+    " ORDER BY rk";
+/* clang-format on */
 
+/* clang-format off */
 static const char SQL_TOTALS[] =
-    "WITH " EVENTS " SELECT count(DISTINCT lead_id),"
-    " count(DISTINCT lead_id) FILTER (WHERE status_id = 142),"
-    " count(DISTINCT lead_id) FILTER (WHERE status_id = 143) FROM ev";
+    "WITH " EVENTS
+    " SELECT count(DISTINCT lead_id), count(DISTINCT lead_id) FILTER"
+    " (WHERE status_id = 142), count(DISTINCT lead_id) FILTER (WHERE"
+    " status_id = 143) FROM ev";
+/* clang-format on */
 
 const struct report_col funnel_cols[] = {
 	{ "status_id", FN_STATUS, REPORT_NUM },

@@ -73,6 +73,18 @@ enum err report_csv(struct route_req *r, const PGresult *res, int nrows,
 	"coalesce(((" d "::date + 1)::timestamp AT TIME ZONE " tz              \
 	"), 'infinity'::timestamptz)"
 
+/*
+ * True in SQL when traffic_sales_stats (per day, team and utm_source,
+ * kept by triggers: sql/traffic/008-sales-stats.sql) counts days in time
+ * zone tz, so a report may sum its rows instead of scanning the sales.
+ * Reports put both ways in one statement, each branch guarded by this.
+ */
+#define REPORT_STATS_OK(tz) "(SELECT timezone = " tz " FROM report_settings)"
+#define REPORT_STATS_DAYS(from, to)                                            \
+	" period_type = 'daily' AND date >= coalesce(" from "::date,"          \
+	" '-infinity'::date) AND date <= coalesce(" to "::date,"               \
+	" 'infinity'::date)"
+
 /* A timestamp as ISO 8601 UTC in SQL: REPORT_TS("sale_date"). */
 #define REPORT_TS(c)                                                           \
 	"to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"

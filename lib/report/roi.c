@@ -12,30 +12,30 @@ enum roi_col {
 	RO__MAX
 };
 
-/* Indexes: all_sales_tracking_history_idx, ad_spend_date_idx. */
+/*
+ * Sales from traffic_sales_stats when it counts the days of $3, else
+ * from the sales. Indexes: traffic_sales_stats_date_idx,
+ * all_sales_tracking_history_idx, ad_spend_date_idx.
+ */
+/* clang-format off */
 static const char SQL_ROI[] =
     "WITH s AS (SELECT coalesce(targetologist, 'Unknown') AS t,"
-    "  count(*) AS n, sum(sale_amount) AS revenue FROM all_sales_tracking"
-    "  WHERE sale_date >= " REPORT_DAY_FROM("$1",
-        "$3") "  AND sale_date < " REPORT_DAY_TO("$2",
-        "$3") " GROUP BY 1),"
-              " sp AS (SELECT tt.name AS t, sum(a.amount_kzt) AS spend"
-              "  FROM ad_spend a JOIN traffic_teams tt ON tt.id = a.team_id"
-              "  WHERE a.spend_date BETWEEN $1::date AND $2::date GROUP BY 1),"
-              " teams AS (SELECT name AS t FROM traffic_teams WHERE is_active"
-              "  UNION SELECT t FROM s UNION SELECT t FROM sp)"
-              " SELECT teams.t, coalesce(sp.spend, 0), coalesce(s.revenue, 0),"
-              "  coalesce(s.n, 0),"
-              "  CASE WHEN sp.spend > 0"
-              "   THEN round((coalesce(s.revenue, 0) - sp.spend) / sp.spend, "
-              "4) END,"
-              "  CASE WHEN sp.spend > 0"
-              "   THEN round(coalesce(s.revenue, 0) / sp.spend, 4) END,"
-              "  CASE WHEN sp.spend > 0 AND s.n > 0 THEN round(sp.spend / s.n, "
-              "2) END"
-              " FROM teams LEFT JOIN s ON s.t = teams.t LEFT JOIN sp ON sp.t = "
-              "teams.t"
-              " ORDER BY 2 DESC, 3 DESC, 1";
+    " count(*) AS n, sum(sale_amount) AS revenue FROM"
+    " all_sales_tracking WHERE sale_date >= " REPORT_DAY_FROM("$1", "$3")
+    " AND sale_date < " REPORT_DAY_TO("$2", "$3")
+    " GROUP BY 1), sp AS (SELECT tt.name AS t, sum(a.amount_kzt) AS"
+    " spend FROM ad_spend a JOIN traffic_teams tt ON tt.id = a.team_id"
+    " WHERE a.spend_date BETWEEN $1::date AND $2::date GROUP BY 1),"
+    " teams AS (SELECT name AS t FROM traffic_teams WHERE is_active"
+    " UNION SELECT t FROM s UNION SELECT t FROM sp) SELECT teams.t,"
+    " coalesce(sp.spend, 0), coalesce(s.revenue, 0), coalesce(s.n, 0),"
+    " CASE WHEN sp.spend > 0 THEN round((coalesce(s.revenue, 0) -"
+    " sp.spend) / sp.spend, 4) END, CASE WHEN sp.spend > 0 THEN"
+    " round(coalesce(s.revenue, 0) / sp.spend, 4) END, CASE WHEN"
+    " sp.spend > 0 AND s.n > 0 THEN round(sp.spend / s.n, 2) END FROM"
+    " teams LEFT JOIN s ON s.t = teams.t LEFT JOIN sp ON sp.t = teams.t"
+    " ORDER BY 2 DESC, 3 DESC, 1";
+/* clang-format on */
 
 const struct report_col roi_cols[] = {
 	{ "team", RO_TEAM, REPORT_TEXT },

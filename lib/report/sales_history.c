@@ -13,11 +13,22 @@
 	" AND sale_date >= " REPORT_DAY_FROM("$2",                             \
 	    "$4") " AND sale_date < " REPORT_DAY_TO("$3", "$4")
 
+/*
+ * The totals: from traffic_sales_stats when it counts the days of $4,
+ * else from the sales.
+ */
+/* clang-format off */
 static const char SQL_STATS[] =
-    "SELECT count(*), coalesce(sum(sale_amount), 0),"
-    " CASE WHEN count(*) > 0 THEN round(sum(sale_amount) / count(*), 2)"
-    "  ELSE 0 END"
-    " FROM all_sales_tracking" WHERE;
+    "SELECT coalesce(sum(n), 0), coalesce(sum(r), 0), CASE WHEN sum(n)"
+    " > 0 THEN round(sum(r) / sum(n), 2) ELSE 0 END FROM (SELECT"
+    " total_sales AS n, total_revenue AS r FROM traffic_sales_stats"
+    " WHERE " REPORT_STATS_OK("$4")
+    " AND ($1::text IS NULL OR team_name = $1) AND"
+    REPORT_STATS_DAYS("$2", "$3")
+    " UNION ALL SELECT 1, sale_amount FROM all_sales_tracking" WHERE
+    " AND NOT " REPORT_STATS_OK("$4")
+    ") x";
+/* clang-format on */
 
 /* The columns of SQL_ROWS. */
 enum sh_col {
@@ -53,26 +64,21 @@ const int SH_CURSOR = SH_CUR;
  * Newest first; the cursor ($5 microseconds since the epoch, $6 the id)
  * is the last row of the previous page. $7 is the page size plus one.
  */
+/* clang-format off */
 static const char SQL_ROWS[] =
     "SELECT id::text, lead_id, lead_name, contact_name, contact_phone,"
     " contact_email, sale_amount, currency, product_name, utm_source,"
-    " utm_medium, utm_campaign, utm_content, utm_term, utm_id, pipeline_id,"
-    " status_id, coalesce(targetologist, 'Unknown'), attribution_confidence,"
-    " " REPORT_TS(
-        "sale_date") ","
-                     " to_char(sale_date AT TIME ZONE $4, 'YYYY-MM-DD'),"
-                     " " REPORT_TS(
-                         "created_at") ","
-                                       " (extract(epoch FROM sale_date) * "
-                                       "1000000)::bigint || '.' || id"
-                                       " FROM all_sales_tracking" WHERE
-                                       " AND ($5::bigint IS NULL OR "
-                                       "(sale_date, id) <"
-                                       "  ('epoch'::timestamptz + $5::bigint * "
-                                       "interval '1 microsecond',"
-                                       "   $6::uuid))"
-                                       " ORDER BY sale_date DESC, id DESC "
-                                       "LIMIT $7::bigint";
+    " utm_medium, utm_campaign, utm_content, utm_term, utm_id,"
+    " pipeline_id, status_id, coalesce(targetologist, 'Unknown'),"
+    " attribution_confidence, " REPORT_TS("sale_date")
+    ", to_char(sale_date AT TIME ZONE $4, 'YYYY-MM-DD'), "
+    REPORT_TS("created_at")
+    ", (extract(epoch FROM sale_date) * 1000000)::bigint || '.' || id"
+    " FROM all_sales_tracking" WHERE
+    " AND ($5::bigint IS NULL OR (sale_date, id) <"
+    " ('epoch'::timestamptz + $5::bigint * interval '1 microsecond',"
+    " $6::uuid)) ORDER BY sale_date DESC, id DESC LIMIT $7::bigint";
+/* clang-format on */
 
 const struct report_col sales_history_cols[] = {
 	{ "id", SH_ID, REPORT_TEXT },

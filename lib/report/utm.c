@@ -32,37 +32,34 @@
 	" AND nullif(utm_campaign, '') IS NULL"
 #define LIMIT " LIMIT $8::bigint"
 
+/* clang-format off */
 static const char SQL_PERIOD[] =
-    "WITH p AS (SELECT coalesce($2::date, (now() AT TIME ZONE $3)::date)"
-    "  AS e)"
-    " SELECT to_char(coalesce($1::date, e - ($4::integer - 1)),"
-    "  'YYYY-MM-DD'), to_char(e, 'YYYY-MM-DD'),"
-    "  e - coalesce($1::date, e - ($4::integer - 1)) + 1 FROM p";
+    "WITH p AS (SELECT coalesce($2::date, (now() AT TIME ZONE"
+    " $3)::date) AS e) SELECT to_char(coalesce($1::date, e -"
+    " ($4::integer - 1)), 'YYYY-MM-DD'), to_char(e, 'YYYY-MM-DD'), e -"
+    " coalesce($1::date, e - ($4::integer - 1)) + 1 FROM p";
+/* clang-format on */
 
+/* clang-format off */
 static const char SQL_OVERVIEW[] =
-    "WITH s AS (SELECT"
-    "  coalesce(nullif(utm_source, ''), 'No UTM Source') AS src,"
-    "  coalesce(nullif(utm_campaign, ''), 'No Campaign') AS cmp,"
-    "  coalesce(nullif(utm_medium, ''), 'No Medium') AS med,"
-    "  coalesce(targetologist, 'Unknown') AS team, sale_amount AS a,"
-    "  nullif(utm_source, '') IS NULL AND nullif(utm_campaign, '') IS NULL"
-    "  AS nout"
-    "  FROM all_sales_tracking" WHERE "),"
-    " g AS (SELECT CASE WHEN grouping(src) = 0 AND grouping(cmp) = 0"
-    "   THEN 'campaign' WHEN grouping(src) = 0 THEN 'source'"
-    "   WHEN grouping(med) = 0 THEN 'medium'"
-    "   WHEN grouping(team) = 0 THEN 'targetologist' ELSE 'total' END"
-    "   AS kind, src, cmp, med, team, count(*) AS n,"
-    "  coalesce(sum(a), 0) AS revenue,"
-    "  count(*) FILTER (WHERE nout) AS nout"
-    "  FROM s GROUP BY GROUPING SETS ((src), (cmp, src), (med), (team), ()))"
-    " SELECT kind, src, cmp, med, team, n, revenue,"
-    "  CASE WHEN n > 0 THEN round(revenue / n, 2) ELSE 0 END, nout,"
-    "  CASE WHEN n > 0 THEN round(100.0 * (n - nout) / n, 2)::text END"
-    " FROM g"
-    " ORDER BY kind = 'total', kind, revenue DESC, n DESC,"
-    "  coalesce(src, cmp, med, team), cmp"
-    " LIMIT $8::bigint";
+    "WITH s AS (SELECT coalesce(nullif(utm_source, ''), 'No UTM"
+    " Source') AS src, coalesce(nullif(utm_campaign, ''), 'No"
+    " Campaign') AS cmp, coalesce(nullif(utm_medium, ''), 'No Medium')"
+    " AS med, coalesce(targetologist, 'Unknown') AS team, sale_amount"
+    " AS a, nullif(utm_source, '') IS NULL AND nullif(utm_campaign, '')"
+    " IS NULL AS nout FROM all_sales_tracking" WHERE
+    "), g AS (SELECT CASE WHEN grouping(src) = 0 AND grouping(cmp) = 0"
+    " THEN 'campaign' WHEN grouping(src) = 0 THEN 'source' WHEN"
+    " grouping(med) = 0 THEN 'medium' WHEN grouping(team) = 0 THEN"
+    " 'targetologist' ELSE 'total' END AS kind, src, cmp, med, team,"
+    " count(*) AS n, coalesce(sum(a), 0) AS revenue, count(*) FILTER"
+    " (WHERE nout) AS nout FROM s GROUP BY GROUPING SETS ((src), (cmp,"
+    " src), (med), (team), ())) SELECT kind, src, cmp, med, team, n,"
+    " revenue, CASE WHEN n > 0 THEN round(revenue / n, 2) ELSE 0 END,"
+    " nout, CASE WHEN n > 0 THEN round(100.0 * (n - nout) / n, 2)::text"
+    " END FROM g ORDER BY kind = 'total', kind, revenue DESC, n DESC,"
+    " coalesce(src, cmp, med, team), cmp LIMIT $8::bigint";
+/* clang-format on */
 
 /* kind: "source", ...; name: the group's value; source of a campaign. */
 const struct report_col utm_overview_cols[] = {
@@ -100,17 +97,15 @@ enum tc_col {
 	TC__MAX
 };
 
+/* clang-format off */
 static const char SQL_SOURCES[] =
     "SELECT utm_source, count(*), sum(sale_amount),"
-    " round(avg(sale_amount), 2), " REPORT_TS(
-        "min(sale_date)") ","
-                          " " REPORT_TS(
-                              "max(sale_date)") ", count(DISTINCT utm_campaign)"
-                                                " FROM all_sales_tracking" WHERE
-                                                " AND nullif(utm_source, '') "
-                                                "IS NOT NULL"
-                                                " GROUP BY utm_source ORDER BY "
-                                                "3 DESC, 2 DESC, 1" LIMIT;
+    " round(avg(sale_amount), 2), " REPORT_TS("min(sale_date)")
+    ", " REPORT_TS("max(sale_date)")
+    ", count(DISTINCT utm_campaign) FROM all_sales_tracking" WHERE
+    " AND nullif(utm_source, '') IS NOT NULL GROUP BY utm_source ORDER"
+    " BY 3 DESC, 2 DESC, 1" LIMIT;
+/* clang-format on */
 
 const struct report_col utm_sources_cols[] = {
 	{ "utm_source", TS_SOURCE, REPORT_TEXT },
@@ -124,14 +119,15 @@ const struct report_col utm_sources_cols[] = {
 const size_t utm_sources_ncols = sizeof(utm_sources_cols) /
     sizeof(utm_sources_cols[0]);
 
+/* clang-format off */
 static const char SQL_CAMPAIGNS[] =
     "SELECT utm_campaign, utm_source, utm_medium, count(*),"
-    " sum(sale_amount), round(avg(sale_amount), 2),"
-    " " REPORT_TS("min(sale_date)") ", " REPORT_TS(
-        "max(sale_date)") " FROM all_sales_tracking" WHERE
-                          " AND nullif(utm_campaign, '') IS NOT NULL"
-                          " GROUP BY utm_campaign, utm_source, utm_medium"
-                          " ORDER BY 5 DESC, 4 DESC, 1, 2, 3" LIMIT;
+    " sum(sale_amount), round(avg(sale_amount), 2), "
+    REPORT_TS("min(sale_date)") ", " REPORT_TS("max(sale_date)")
+    " FROM all_sales_tracking" WHERE
+    " AND nullif(utm_campaign, '') IS NOT NULL GROUP BY utm_campaign,"
+    " utm_source, utm_medium ORDER BY 5 DESC, 4 DESC, 1, 2, 3" LIMIT;
+/* clang-format on */
 
 const struct report_col utm_campaigns_cols[] = {
 	{ "utm_campaign", TC_CAMPAIGN, REPORT_TEXT },
@@ -202,11 +198,13 @@ static const char SQL_SEARCH_ROWS[] = SALE_ROWS WHERE SALE_ORDER LIMIT;
 /* The columns of SQL_DAILY. */
 enum dl_col { DL_DATE, DL_SOURCE, DL_CAMPAIGN, DL_SALES, DL_REVENUE, DL__MAX };
 
+/* clang-format off */
 static const char SQL_DAILY[] =
     "SELECT to_char((sale_date AT TIME ZONE $3)::date, 'YYYY-MM-DD'),"
-    " utm_source, utm_campaign, count(*), sum(sale_amount)"
-    " FROM all_sales_tracking" WHERE " GROUP BY 1, 2, 3"
-    " ORDER BY 1 DESC, 5 DESC, 2, 3" LIMIT;
+    " utm_source, utm_campaign, count(*), sum(sale_amount) FROM"
+    " all_sales_tracking" WHERE
+    " GROUP BY 1, 2, 3 ORDER BY 1 DESC, 5 DESC, 2, 3" LIMIT;
+/* clang-format on */
 
 const struct report_col utm_daily_cols[] = {
 	{ "date", DL_DATE, REPORT_TEXT },
@@ -221,10 +219,12 @@ const size_t utm_daily_ncols = sizeof(utm_daily_cols) /
 /* The columns of SQL_SOURCE_CAMPAIGNS. */
 enum sc_col { SC_CAMPAIGN, SC_SALES, SC_REVENUE, SC__MAX };
 
+/* clang-format off */
 static const char SQL_SOURCE_CAMPAIGNS[] =
-    "SELECT coalesce(nullif(utm_campaign, ''), 'No Campaign'), count(*),"
-    " sum(sale_amount) FROM all_sales_tracking" WHERE
+    "SELECT coalesce(nullif(utm_campaign, ''), 'No Campaign'),"
+    " count(*), sum(sale_amount) FROM all_sales_tracking" WHERE
     " GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1" LIMIT;
+/* clang-format on */
 
 const struct report_col utm_source_campaign_cols[] = {
 	{ "campaign", SC_CAMPAIGN, REPORT_TEXT },

@@ -161,6 +161,20 @@ check400 "dynamics: start required" start
 req GET "/api/traffic/dynamics?start=2000-01-01&end=2025-02-01"
 check400 "dynamics: a range of 25 years" end
 
+# --- the same answers when traffic_sales_stats counts another zone's days -------------
+# Reports read traffic_sales_stats only when its days are AMOSYNC_TIMEZONE's;
+# otherwise they scan the sales. Both ways must agree with the raw rows.
+traffic "UPDATE report_settings SET timezone = 'UTC'" >/dev/null
+req GET "/api/amocrm/sales-stats?start=2025-11-01&end=2025-11-30"
+is "$($RD stats-got "$BODY")" "$($RD stats "$DATA" 2025-11-01 2025-11-30)" "sales-stats from the sales: the same figures"
+req GET "/api/amocrm/sales-history?targetologist=Kenesary&start=2025-11-01&end=2025-11-30&limit=1000"
+is "$($RD history-got "$BODY")" "$($RD history "$DATA" Kenesary 2025-11-01 2025-11-30)" "sales-history totals from the sales: the same"
+req GET "/api/traffic/dynamics?granularity=week&group=targetologist&start=2025-11-26&end=2026-01-10"
+is "$($RD dynamics-got "$BODY")" "$($RD dynamics "$DATA" week targetologist 2025-11-26 2026-01-10)" "dynamics from the sales: the same"
+req GET "/api/traffic/dynamics?granularity=day&group=utm_source&start=2025-11-28&end=2025-12-03"
+is "$($RD dynamics-got "$BODY")" "$($RD dynamics "$DATA" day utm_source 2025-11-28 2025-12-03)" "dynamics by source from the sales: the same"
+traffic "UPDATE report_settings SET timezone = 'Asia/Almaty'" >/dev/null
+
 # --- UTM analysis ------------------------------------------------------------------------
 U=/api/utm-analytics
 req GET "$U/overview?start=2025-11-01&end=2025-11-30"
@@ -275,6 +289,10 @@ PY
 )" "text/csv; charset=utf-8/same" "roi csv: parsed back equal to the JSON"
 req GET "/api/traffic/roi?start=2025-11-01"
 check400 "roi: end required" end
+traffic "UPDATE report_settings SET timezone = 'UTC'" >/dev/null
+req GET "/api/traffic/roi?start=2025-11-01&end=2025-11-30"
+is "$($RD roi-got "$BODY")" "$($RD roi "$DATA" "$STACK/spend.csv" $RATE 2025-11-01 2025-11-30)" "roi from the sales: the same"
+traffic "UPDATE report_settings SET timezone = 'Asia/Almaty'" >/dev/null
 
 # --- funnel ---------------------------------------------------------------------------
 FDATA=$STACK/funnel.json
