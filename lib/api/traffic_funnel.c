@@ -14,7 +14,7 @@ static enum err
 funnel_get(struct route_req *r)
 {
 	struct funnel_q q;
-	PGresult *stages, *totals;
+	PGresult *stages;
 	long long pipe = 0;
 	char pid[24];
 	enum err rc;
@@ -34,7 +34,7 @@ funnel_get(struct route_req *r)
 	snprintf(pid, sizeof(pid), "%lld", pipe);
 	q.pipeline_id = pid;
 	q.tz = cfg_str(&tctx(r)->app->cfg, CFG_TIMEZONE);
-	if ((rc = funnel(tdb(r), &q, &stages, &totals)) != ERR_OK)
+	if ((rc = funnel(tdb(r), &q, &stages)) != ERR_OK)
 		return rc;
 	if (PQntuples(stages) == 0) {
 		route_errorf(r,
@@ -51,13 +51,13 @@ funnel_get(struct route_req *r)
 		jw_str(&r->w, "end", q.end);
 		jw_obj_end(&r->w);
 		jw_str(&r->w, "targetologist", q.targetologist);
-		jw_numstr(&r->w, "leads", db_val(totals, 0, FT_LEADS));
-		jw_numstr(&r->w, "won", db_val(totals, 0, FT_WON));
-		jw_numstr(&r->w, "lost", db_val(totals, 0, FT_LOST));
+		jw_numstr(&r->w, "leads",
+		    db_val(stages, 0, FUNNEL_TOTAL_LEADS));
+		jw_numstr(&r->w, "won", db_val(stages, 0, FUNNEL_TOTAL_WON));
+		jw_numstr(&r->w, "lost", db_val(stages, 0, FUNNEL_TOTAL_LOST));
 		report_json(&r->w, "stages", stages, funnel_cols, funnel_ncols);
 	}
 	PQclear(stages);
-	PQclear(totals);
 	return rc;
 }
 

@@ -31,16 +31,14 @@ struct funnel_q {
 extern const struct report_col funnel_cols[];
 extern const size_t funnel_ncols;
 
-/* The columns of the totals row. */
-enum { FT_LEADS, FT_WON, FT_LOST, FT__MAX };
-
 /*
- * Runs the report: *stages the rows of funnel_cols in stage order (none:
- * the pipeline has no stages), *totals one row (FT_*: distinct leads with
- * an event in the period, won, lost). The caller PQclear()s both; both
- * NULL on error.
+ * Runs the report into *stages: the rows of funnel_cols in stage order
+ * (none: the pipeline has no stages), each also holding the period's
+ * totals in columns FUNNEL_TOTAL_*: distinct leads with an event in the
+ * period, won, lost. The caller PQclear()s it; NULL on error.
  */
-enum err funnel(struct db *db, const struct funnel_q *q, PGresult **stages,
-    PGresult **totals);
+enum err funnel(struct db *db, const struct funnel_q *q, PGresult **stages);
+
+extern const int FUNNEL_TOTAL_LEADS, FUNNEL_TOTAL_WON, FUNNEL_TOTAL_LOST;
 
 #endif

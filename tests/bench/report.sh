@@ -8,6 +8,7 @@
 # one warm-up call, with the rows the answer covered next to the rows
 # stored. Figures, not a test: nothing here asserts a speed (the target
 # is 100 ms). PostgreSQL runs with its defaults and fsync=off.
+# BENCH_ONLY=REGEX times only the endpoints whose label matches.
 BENCH_SALES=${BENCH_SALES:-1000000}
 BENCH_EVENTS=${BENCH_EVENTS:-5000000}
 BENCH_CALLS=${BENCH_CALLS:-20}
@@ -110,6 +111,14 @@ time_calls() {
 	PY
 }
 
+# BENCH_HOLD=1: keep the loaded stack for EXPLAIN until $STACK/hold is
+# removed (prints how to reach it).
+if [ -n "${BENCH_HOLD:-}" ]; then
+	touch "$STACK/hold"
+	echo "holding: URL=$URL; psql -h $STACK/pgsock -U amosync traffic; rm $STACK/hold to go on"
+	while [ -e "$STACK/hold" ]; do sleep 2; done
+fi
+
 ranges() { # DAYS: START for a range of DAYS days ending on END
 	date -d "$END - $(($1 - 1)) days" +%F
 }
@@ -139,6 +148,7 @@ for days in 30 365; do
 		*granularity=week*) label="$label (week, team)" ;;
 		*granularity=day*) label="$label (day, source)" ;;
 		esac
+		[ -z "${BENCH_ONLY:-}" ] || printf '%s' "$label" | grep -Eq -- "$BENCH_ONLY" || continue
 		printf '%-58s %s\n' "$label, $days d" "$(time_calls "$path")"
 	done
 done
