@@ -19,9 +19,14 @@ enum roi_col {
  */
 /* clang-format off */
 static const char SQL_ROI[] =
-    "WITH s AS (SELECT coalesce(targetologist, 'Unknown') AS t,"
-    " count(*) AS n, sum(sale_amount) AS revenue FROM"
-    " all_sales_tracking WHERE sale_date >= " REPORT_DAY_FROM("$1", "$3")
+    "WITH s AS (SELECT team_name AS t, sum(total_sales) AS n,"
+    " sum(total_revenue) AS revenue FROM traffic_sales_stats"
+    " WHERE " REPORT_STATS_OK("$3") " AND" REPORT_STATS_DAYS("$1", "$2")
+    " GROUP BY 1"
+    " UNION ALL SELECT coalesce(targetologist, 'Unknown'), count(*),"
+    " sum(sale_amount) FROM all_sales_tracking"
+    " WHERE NOT " REPORT_STATS_OK("$3")
+    " AND sale_date >= " REPORT_DAY_FROM("$1", "$3")
     " AND sale_date < " REPORT_DAY_TO("$2", "$3")
     " GROUP BY 1), sp AS (SELECT tt.name AS t, sum(a.amount_kzt) AS"
     " spend FROM ad_spend a JOIN traffic_teams tt ON tt.id = a.team_id"

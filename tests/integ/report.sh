@@ -164,6 +164,19 @@ check400 "dynamics: a range of 25 years" end
 # --- the same answers when traffic_sales_stats counts another zone's days -------------
 # Reports read traffic_sales_stats only when its days are AMOSYNC_TIMEZONE's;
 # otherwise they scan the sales. Both ways must agree with the raw rows.
+# A marker row in the stats table shows which way a report went.
+traffic "INSERT INTO traffic_sales_stats (date, period_type, team_name, utm_source, total_sales, total_revenue)
+	VALUES ('2025-11-15', 'daily', 'Traf4', 'marker', 1000, 1000000)" >/dev/null
+req GET "/api/amocrm/sales-stats?start=2025-11-01&end=2025-11-30"
+want=$($RD stats "$DATA" 2025-11-01 2025-11-30 | tr '|' '\n' | grep '^Traf4:' | cut -d: -f2)
+is "$(jpath "$BODY" '[s["sales_count"] for s in d["stats"] if s["targetologist"] == "Traf4"][0]')" "$((want + 1000))" \
+	"sales-stats reads traffic_sales_stats when its days are AMOSYNC_TIMEZONE's"
+req GET "/api/traffic/roi?start=2025-11-15&end=2025-11-15"
+is "$(jpath "$BODY" '[x["sales"] for x in d["teams"] if x["team"] == "Traf4"][0] >= 1000')" true "roi reads it too"
+req GET "/api/traffic/dynamics?granularity=month&group=utm_source&start=2025-11-01&end=2025-11-30"
+is "$(jpath "$BODY" '[x["sales_count"] for x in d["dynamics"] if x["group"] == "marker"]')" "[1000]" "dynamics by source reads it too"
+req GET "/api/amocrm/sales-history?targetologist=Traf4&start=2025-11-15&end=2025-11-15"
+is "$(jpath "$BODY" 'd["stats"]["total_sales"] >= 1000')" true "sales-history totals read it too"
 traffic "UPDATE report_settings SET timezone = 'UTC'" >/dev/null
 req GET "/api/amocrm/sales-stats?start=2025-11-01&end=2025-11-30"
 is "$($RD stats-got "$BODY")" "$($RD stats "$DATA" 2025-11-01 2025-11-30)" "sales-stats from the sales: the same figures"
@@ -173,7 +186,10 @@ req GET "/api/traffic/dynamics?granularity=week&group=targetologist&start=2025-1
 is "$($RD dynamics-got "$BODY")" "$($RD dynamics "$DATA" week targetologist 2025-11-26 2026-01-10)" "dynamics from the sales: the same"
 req GET "/api/traffic/dynamics?granularity=day&group=utm_source&start=2025-11-28&end=2025-12-03"
 is "$($RD dynamics-got "$BODY")" "$($RD dynamics "$DATA" day utm_source 2025-11-28 2025-12-03)" "dynamics by source from the sales: the same"
+req GET "/api/traffic/roi?start=2025-11-01&end=2025-11-30"
+is "$(jpath "$BODY" 'sum(x["sales"] for x in d["teams"])')" "$($RD stats "$DATA" 2025-11-01 2025-11-30 | tr '|' '\n' | cut -d: -f2 | paste -sd+ | bc)" "roi from the sales: every sale once"
 traffic "UPDATE report_settings SET timezone = 'Asia/Almaty'" >/dev/null
+traffic "DELETE FROM traffic_sales_stats WHERE utm_source = 'marker'" >/dev/null
 
 # --- UTM analysis ------------------------------------------------------------------------
 U=/api/utm-analytics
