@@ -8,10 +8,12 @@
  * The filter of both statements: $1 team ("Unknown" is no team), $2 and
  * $3 the days, $4 the time zone. Indexes: sql/traffic/005-sales-reports.sql.
  */
-#define WHERE                                                                  \
+/* clang-format off */
+#define WHERE \
 	" WHERE ($1::text IS NULL OR coalesce(targetologist, 'Unknown') = $1)" \
-	" AND sale_date >= " REPORT_DAY_FROM("$2",                             \
-	    "$4") " AND sale_date < " REPORT_DAY_TO("$3", "$4")
+	" AND sale_date >= " REPORT_DAY_FROM("$2", "$4") \
+	" AND sale_date < " REPORT_DAY_TO("$3", "$4")
+/* clang-format on */
 
 /*
  * The totals: from traffic_sales_stats when it counts the days of $4,

@@ -13,20 +13,19 @@
  * all_sales_tracking_history_idx (005-sales-reports.sql).
  */
 #define NPARAMS 9
-#define WHERE                                                                  \
-	" WHERE sale_date >= " REPORT_DAY_FROM("$1",                           \
-	    "$3") " AND sale_date < " REPORT_DAY_TO("$2",                      \
-	    "$3") " AND ($4::text IS NULL OR CASE WHEN $4 = 'No UTM Source'"   \
-	          "  THEN nullif(utm_source, '') IS NULL ELSE utm_source = "   \
-	          "$4 END)"                                                    \
-	          " AND ($5::text IS NULL OR utm_campaign ILIKE '%' ||"        \
-	          "  replace(replace(replace($5, '\\', '\\\\'), '%', '\\%'), " \
-	          "'_', '\\_')"                                                \
-	          "  || '%')"                                                  \
-	          " AND ($6::text IS NULL OR utm_medium = $6)"                 \
-	          " AND ($7::text IS NULL OR coalesce(targetologist, "         \
-	          "'Unknown') = $7)"                                           \
-	          " AND ($9::text IS NULL OR utm_campaign = $9)"
+/* clang-format off */
+#define WHERE \
+	" WHERE sale_date >= " REPORT_DAY_FROM("$1", "$3") \
+	" AND sale_date < " REPORT_DAY_TO("$2", "$3") \
+	" AND ($4::text IS NULL OR CASE WHEN $4 = 'No UTM Source'" \
+	"  THEN nullif(utm_source, '') IS NULL ELSE utm_source = $4 END)" \
+	" AND ($5::text IS NULL OR utm_campaign ILIKE '%' ||" \
+	"  replace(replace(replace($5, '\\', '\\\\'), '%', '\\%')," \
+	"  '_', '\\_') || '%')" \
+	" AND ($6::text IS NULL OR utm_medium = $6)" \
+	" AND ($7::text IS NULL OR coalesce(targetologist, 'Unknown') = $7)" \
+	" AND ($9::text IS NULL OR utm_campaign = $9)"
+/* clang-format on */
 #define NO_UTM                                                                 \
 	" AND nullif(utm_source, '') IS NULL"                                  \
 	" AND nullif(utm_campaign, '') IS NULL"
