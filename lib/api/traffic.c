@@ -1,6 +1,7 @@
 /*
  * The program "traffic": /api/traffic/ (api/traffic.h), the Team
- * Constructor API over the traffic database, and the landing database
+ * Constructor API and the funnel and dynamics reports over the traffic
+ * database, and the landing database
  * for re-attributing its sales.
  */
 #include <ctype.h>
@@ -16,6 +17,9 @@ static const struct route_table *const tables[] = {
 	&traffic_rules_routes,
 	&traffic_attribution_routes,
 	&traffic_audit_routes,
+	&traffic_dynamics_routes,
+	&traffic_funnel_routes,
+	&traffic_roi_routes,
 };
 
 int

@@ -25,11 +25,15 @@
 #define MAX_POSITION 1000000
 #define MAX_PRIORITY 1000
 #define AUDIT_LIMIT 500
+#define DYNAMICS_MAX_DAYS 3660 /* days of one dynamics report */
 
 extern const struct route_table traffic_teams_routes;
 extern const struct route_table traffic_rules_routes;
 extern const struct route_table traffic_attribution_routes;
 extern const struct route_table traffic_audit_routes;
+extern const struct route_table traffic_dynamics_routes; /* reports */
+extern const struct route_table traffic_funnel_routes;
+extern const struct route_table traffic_roi_routes; /* ad-spend, roi */
 
 /* The program's context and its traffic database. */
 static inline struct sales_ctx *

@@ -194,6 +194,9 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .max = 60,
 	    .help = "seconds test-sale-notification waits for the "
 	            "outcome" },
+	[CFG_USD_KZT_RATE] = { .name = "AMOSYNC_USD_KZT_RATE",
+	    .help = "KZT per USD for ad spend uploaded in USD without a rate "
+	            "of its own (empty: such rows are refused)" },
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);

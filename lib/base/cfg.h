@@ -52,6 +52,7 @@ enum cfg_key {
 	CFG_PROCS,
 	CFG_MAX_REQUESTS,
 	CFG_STOP_TIMEOUT,
+	CFG_USD_KZT_RATE,
 	CFG__MAX
 };
 

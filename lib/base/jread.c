@@ -573,3 +573,19 @@ jread_elem_int(struct jread *r, const char *key, size_t i, long long min,
 		return rc;
 	return intval(r, name, v, min, max, out);
 }
+
+enum err
+jread_elem_obj(struct jread *r, const char *key, size_t i, struct jread *sub)
+{
+	struct json_object *v;
+	char name[64];
+	enum err rc;
+
+	memset(sub, 0, sizeof(*sub));
+	if ((v = elem(r, key, i, name, sizeof(name), &rc)) == NULL)
+		return rc;
+	if (!json_object_is_type(v, json_type_object))
+		return seterr(r, ERR_VALIDATION, name, "must be an object");
+	sub->root = json_object_get(v);
+	return ERR_OK;
+}

@@ -87,6 +87,14 @@ enum err jread_elem_int(struct jread *r, const char *key, size_t i,
     long long min, long long max, long long *out);
 
 /*
+ * Makes *sub a reader of element i of array key, which must be an
+ * object (ERR_VALIDATION naming key[i] otherwise). sub holds its own
+ * reference: free it with jread_free(); its errors are its own.
+ */
+enum err jread_elem_obj(struct jread *r, const char *key, size_t i,
+    struct jread *sub);
+
+/*
  * Records a validation error the caller found (e.g. a bad colour) and
  * returns ERR_VALIDATION, so all errors reach the client the same way.
  */

@@ -139,7 +139,8 @@ is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 7060")"
 is "$(ls "$STACK/spool" | grep -c '^funnel-sale-')" 0 "database back: spool emptied"
 is "$(cat "$STACK/spool/bad/funnel-sale-1-1.req" 2>&1)" "garbage, not a spool file" "D1: a malformed spool file is set aside, whole"
 like "$(cat "$STACK/log/funnel-sale.log")" 'spool file funnel-sale-1-1.req cannot be replayed' "D1: and logged"
-like "$(cat "$STACK/log/funnel-sale.log")" 'replayed 2 spooled funnel-sale requests, 1 set aside' "D1: counted apart from the replayed"
+like "$(cat "$STACK/log/funnel-sale.log")" 'replayed [0-9]+ spooled funnel-sale requests, 1 set aside' "D1: counted as set aside"
+is "$(sed -n 's/.*replayed \([0-9]*\) spooled funnel-sale requests.*/\1/p' "$STACK/log/funnel-sale.log" | awk '{ s += $1 } END { print s }')" 2 "D1: and not as replayed (2 real requests replayed in all)"
 
 # D2: the landing database is up, the traffic one (which holds the rules)
 # is not: the sale is stored without its team and the request spooled for

@@ -216,6 +216,39 @@ arrays(struct jread *r)
 	    "null array: length 0");
 }
 
+/* Arrays of objects: each element read by its own reader. */
+static void
+objects(void)
+{
+	static const char rows_doc[] = "{\"rows\":[{\"team\":\"Muha\",\"n\":2},"
+	                               "3,null]}";
+	struct jread_limits lim;
+	struct jread r, sub;
+	const char *s;
+	long long x = 0;
+	size_t n;
+
+	jread_limits_default(&lim);
+	ok(jread_parse(&r, rows_doc, sizeof(rows_doc) - 1, &lim) == ERR_OK,
+	    "parse rows");
+	ok(jread_arr(&r, "rows", 10, &n) == ERR_OK && n == 3, "three rows");
+	ok(jread_elem_obj(&r, "rows", 0, &sub) == ERR_OK, "object element");
+	ok(jread_str(&sub, "team", 16, 0, &s) == ERR_OK &&
+	        strcmp(s, "Muha") == 0 &&
+	        jread_int(&sub, "n", 0, 9, &x) == ERR_OK && x == 2,
+	    "members of the element");
+	jread_free(&sub);
+	ok(jread_elem_obj(&r, "rows", 1, &sub) == ERR_VALIDATION &&
+	        sub.root == NULL,
+	    "a number is not an object");
+	is_str(r.field, "rows[1]", "element error names rows[1]");
+	ok(jread_elem_obj(&r, "rows", 2, &sub) == ERR_VALIDATION,
+	    "null element");
+	jread_free(&r);
+	ok(jread_str(&sub, "team", 16, 0, &s) == ERR_OK && s == NULL,
+	    "a failed element reads as empty");
+}
+
 static void
 only(void)
 {
@@ -260,5 +293,6 @@ main(void)
 	}
 	jread_free(&r);
 	only();
+	objects();
 	return exit_status();
 }

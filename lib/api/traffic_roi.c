@@ -1,0 +1,408 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/admin.h"
+#include "api/traffic.h"
+#include "base/csv.h"
+#include "base/money.h"
+#include "report/ad_spend.h"
+#include "report/out.h"
+#include "report/roi.h"
+
+/*
+ * /api/traffic/ad-spend and /api/traffic/roi: ad spend per team and day,
+ * uploaded as JSON rows or a CSV file (report/ad_spend.c), and the ROI
+ * per team (report/roi.c).
+ */
+
+#define LIST_MAX 1000
+#define CSV_MAX 100000
+
+/* One upload row as read, before its checks; strings borrowed. */
+struct spend_row {
+	long long line;
+	const char *team, *date, *amount, *currency, *campaign, *rate;
+};
+
+/* Refuses the upload because of a row: 400 naming line and field. */
+static enum err
+bad_row(struct route_req *r, const char *unit, long long line,
+    const char *field, const char *reason)
+{
+	char why[200];
+
+	snprintf(why, sizeof(why), "%s %lld: %s", unit, line, reason);
+	route_errorf(r, "%s %lld: %s: %s; nothing was stored", unit, line,
+	    field, reason);
+	return route_fail(r, ERR_VALIDATION, field, why);
+}
+
+static int
+blank(const char *s)
+{
+	return s == NULL || s[strspn(s, " \t")] == '\0';
+}
+
+/* Checks one row and appends it to the rows for ad_spend_store(). */
+static enum err
+add_row(struct route_req *r, struct jw *w, const char *unit,
+    const struct spend_row *x)
+{
+	const char *why = NULL, *cur = "KZT", *rate = NULL, *cfgrate;
+	char *amount = NULL;
+
+	if (blank(x->team) ||
+	    jread_chars(x->team, strlen(x->team)) > AD_SPEND_MAX_TEAM)
+		return bad_row(r, unit, x->line, "team",
+		    "must be a team name of at most 100 characters");
+	if (!route_valid_date(x->date))
+		return bad_row(r, unit, x->line, "date",
+		    "must be a date such as 2025-12-01");
+	if (x->amount == NULL)
+		return bad_row(r, unit, x->line, "amount", "is required");
+	if (money_parse(x->amount, &amount, &why) != ERR_OK)
+		return bad_row(r, unit, x->line, "amount",
+		    why != NULL ? why : "must be an amount such as 1500.50");
+	if (!blank(x->currency)) {
+		if (strcasecmp(x->currency, "KZT") == 0)
+			cur = "KZT";
+		else if (strcasecmp(x->currency, "USD") == 0)
+			cur = "USD";
+		else
+			cur = NULL;
+	}
+	if (cur == NULL) {
+		free(amount);
+		return bad_row(r, unit, x->line, "currency",
+		    "must be KZT or USD");
+	}
+	if (!blank(x->campaign) &&
+	    jread_chars(x->campaign, strlen(x->campaign)) >
+	        AD_SPEND_MAX_CAMPAIGN) {
+		free(amount);
+		return bad_row(r, unit, x->line, "campaign",
+		    "must be at most 200 characters");
+	}
+	if (!blank(x->rate)) {
+		rate = x->rate;
+		if (!ad_spend_rate_ok(rate)) {
+			free(amount);
+			return bad_row(r, unit, x->line, "usd_to_kzt_rate",
+			    "must be a rate above zero such as 512.25");
+		}
+	}
+	if (strcmp(cur, "USD") == 0 && rate == NULL) {
+		cfgrate = cfg_str(&tctx(r)->app->cfg, CFG_USD_KZT_RATE);
+		if (!ad_spend_rate_ok(cfgrate)) {
+			free(amount);
+			return bad_row(r, unit, x->line, "usd_to_kzt_rate",
+			    "is required for USD (AMOSYNC_USD_KZT_RATE "
+			    "is not set to a rate)");
+		}
+		rate = cfgrate;
+	}
+	if (strcmp(cur, "KZT") == 0)
+		rate = NULL;
+	jw_obj(w, NULL);
+	jw_int(w, "line", x->line);
+	jw_str(w, "team", x->team);
+	jw_str(w, "date", x->date);
+	jw_numstr(w, "amount", amount);
+	jw_str(w, "currency", cur);
+	jw_str(w, "campaign", blank(x->campaign) ? "" : x->campaign);
+	if (rate != NULL)
+		jw_numstr(w, "rate", rate);
+	else
+		jw_null(w, "rate");
+	jw_obj_end(w);
+	free(amount);
+	return ERR_OK;
+}
+
+/* Reads a rate given as a string or a number; NULL when absent. */
+static enum err
+json_rate(struct jread *in, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (jread_str(in, "usd_to_kzt_rate", 32, 0, &s) == ERR_OK) {
+		if (s != NULL && (*out = strdup(s)) == NULL)
+			return ERR_NOMEM;
+		return ERR_OK;
+	}
+	/* A number: as the amount reader writes it (2 decimals at most). */
+	return jread_amount(in, "usd_to_kzt_rate", out);
+}
+
+/* {"rows": [{team, date, amount, currency, campaign, usd_to_kzt_rate}]} */
+static enum err
+rows_json(struct route_req *r, struct jw *w)
+{
+	static const char *const top[] = { "rows", NULL };
+	static const char *const keys[] = { "team", "date", "amount",
+		"currency", "campaign", "usd_to_kzt_rate", NULL };
+	struct jread_limits lim;
+	struct spend_row x;
+	struct jread row;
+	char *amount, *rate, name[64];
+	size_t i, n;
+	enum err rc;
+
+	jread_limits_default(&lim);
+	lim.max_body = r->max_body;
+	if ((rc = jread_parse(&r->in, r->req->body, r->req->bodysz, &lim)) !=
+	    ERR_OK) {
+		route_errorf(r, "%s", r->in.reason);
+		return rc;
+	}
+	if ((rc = jread_only(&r->in, top)) != ERR_OK ||
+	    (rc = jread_arr(&r->in, "rows", AD_SPEND_MAX_ROWS, &n)) != ERR_OK)
+		return rc;
+	if (n == 0)
+		return route_fail(r, ERR_VALIDATION, "rows",
+		    "must hold at least one row");
+	for (i = 0; i < n; i++) {
+		memset(&x, 0, sizeof(x));
+		amount = rate = NULL;
+		x.line = (long long)i + 1;
+		if ((rc = jread_elem_obj(&r->in, "rows", i, &row)) != ERR_OK)
+			return rc;
+		if ((rc = jread_only(&row, keys)) == ERR_OK &&
+		    (rc = jread_str(&row, "team", 200, 0, &x.team)) == ERR_OK &&
+		    (rc = jread_str(&row, "date", 10, 0, &x.date)) == ERR_OK &&
+		    (rc = jread_str(&row, "currency", 8, 0, &x.currency)) ==
+		        ERR_OK &&
+		    (rc = jread_str(&row, "campaign", 400, 0, &x.campaign)) ==
+		        ERR_OK &&
+		    (rc = json_rate(&row, &rate)) == ERR_OK &&
+		    (rc = jread_amount(&row, "amount", &amount)) == ERR_OK) {
+			x.amount = amount;
+			x.rate = rate;
+			rc = add_row(r, w, "row", &x);
+		} else if (rc == ERR_VALIDATION || rc == ERR_UTF8) {
+			snprintf(name, sizeof(name), "%s", row.field);
+			rc = bad_row(r, "row", x.line, name, row.reason);
+		}
+		free(amount);
+		free(rate);
+		jread_free(&row);
+		if (rc != ERR_OK)
+			return rc;
+	}
+	return ERR_OK;
+}
+
+/* The columns of an uploaded CSV file, found by the header's names. */
+enum up_col {
+	UC_TEAM,
+	UC_DATE,
+	UC_AMOUNT,
+	UC_CURRENCY,
+	UC_CAMPAIGN,
+	UC_RATE,
+	UC__MAX
+};
+
+static const char *const up_names[UC__MAX] = {
+	"team",            /* UC_TEAM */
+	"date",            /* UC_DATE */
+	"amount",          /* UC_AMOUNT */
+	"currency",        /* UC_CURRENCY */
+	"campaign",        /* UC_CAMPAIGN */
+	"usd_to_kzt_rate", /* UC_RATE */
+};
+
+/* A CSV file with a header row naming team, date, amount and more. */
+static enum err
+rows_csv(struct route_req *r, struct jw *w)
+{
+	struct csv_limits lim;
+	struct csv_doc doc;
+	struct spend_row x;
+	int col[UC__MAX];
+	const struct csv_row *h;
+	size_t i, k;
+	enum err rc;
+
+	csv_limits_default(&lim);
+	lim.max_rows = AD_SPEND_MAX_ROWS + 1;
+	lim.max_fields = 16;
+	lim.max_field = 1024;
+	if ((rc = csv_parse(&doc, r->req->body ? r->req->body : "",
+	         r->req->bodysz, &lim)) != ERR_OK) {
+		rc = bad_row(r, "line", (long long)doc.line, "file",
+		    doc.reason);
+		goto out;
+	}
+	if (doc.n < 2) {
+		rc = route_fail(r, ERR_VALIDATION, "file",
+		    "must have a header row and at least one row");
+		goto out;
+	}
+	h = &doc.rows[0];
+	for (k = 0; k < UC__MAX; k++) {
+		col[k] = -1;
+		for (i = 0; i < h->n; i++)
+			if (strcasecmp(h->f[i], up_names[k]) == 0)
+				col[k] = (int)i;
+	}
+	for (k = 0; k <= UC_AMOUNT; k++)
+		if (col[k] < 0) {
+			rc = bad_row(r, "line", (long long)h->line, up_names[k],
+			    "the header row must name this column");
+			goto out;
+		}
+	for (i = 1; i < doc.n; i++) {
+		const struct csv_row *row = &doc.rows[i];
+		const char *v[UC__MAX];
+
+		if (row->n != h->n) {
+			rc = bad_row(r, "line", (long long)row->line, "file",
+			    "must have as many fields as the header row");
+			goto out;
+		}
+		for (k = 0; k < UC__MAX; k++)
+			v[k] = col[k] >= 0 ? row->f[col[k]] : NULL;
+		memset(&x, 0, sizeof(x));
+		x.line = (long long)row->line;
+		x.team = v[UC_TEAM];
+		x.date = v[UC_DATE];
+		x.amount = v[UC_AMOUNT];
+		x.currency = v[UC_CURRENCY];
+		x.campaign = v[UC_CAMPAIGN];
+		x.rate = v[UC_RATE];
+		if ((rc = add_row(r, w, "line", &x)) != ERR_OK)
+			goto out;
+	}
+	rc = ERR_OK;
+out:
+	csv_doc_free(&doc);
+	return rc;
+}
+
+static int
+ctype_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	return ct != NULL && strncasecmp(ct, want, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/*
+ * POST /api/traffic/ad-spend: JSON rows or a CSV file, stored whole or
+ * not at all; a bad row is named by its line (CSV) or row (JSON).
+ */
+static enum err
+spend_post(struct route_req *r)
+{
+	long long inserted, updated;
+	struct ad_spend_bad bad;
+	struct buf rows;
+	struct jw w;
+	enum err rc;
+	const char *unit;
+
+	if (r->req->too_big) {
+		route_errorf(r, "body of %zu bytes is over the %zu-byte limit",
+		    r->req->content_length, r->max_body);
+		return ERR_TOOBIG;
+	}
+	buf_init(&rows);
+	jw_init(&w, &rows);
+	jw_arr(&w, NULL);
+	if (ctype_is(r->req->ctype, "application/json")) {
+		unit = "row";
+		rc = rows_json(r, &w);
+	} else if (ctype_is(r->req->ctype, "text/csv")) {
+		unit = "line";
+		rc = rows_csv(r, &w);
+	} else {
+		r->errstatus = 415;
+		route_errorf(r,
+		    "Content-Type must be application/json or "
+		    "text/csv");
+		rc = ERR_INPUT;
+	}
+	jw_arr_end(&w);
+	if (rc == ERR_OK && (rc = buf_err(&rows)) == ERR_OK) {
+		rc = ad_spend_store(tdb(r), buf_str(&rows),
+		    admin_actor(r, tctx(r)->app), &inserted, &updated, &bad);
+		if (rc == ERR_VALIDATION)
+			rc = bad_row(r, unit, bad.line, bad.field, bad.reason);
+	}
+	buf_free(&rows);
+	if (rc != ERR_OK)
+		return rc;
+	jw_int(&r->w, "stored", inserted + updated);
+	jw_int(&r->w, "inserted", inserted);
+	jw_int(&r->w, "updated", updated);
+	return ERR_OK;
+}
+
+/* GET /api/traffic/ad-spend?start=&end=&team=&limit=&format= */
+static enum err
+spend_get(struct route_req *r)
+{
+	const char *start, *end, *team;
+	long long n;
+	PGresult *res;
+	enum err rc;
+	int csv;
+
+	if ((rc = report_format(r, &csv)) != ERR_OK)
+		return rc;
+	n = csv ? CSV_MAX : 100;
+	if ((rc = report_range(r, &start, &end)) != ERR_OK ||
+	    (rc = route_query_str(r, "team", MAX_NAME, &team)) != ERR_OK ||
+	    (rc = route_query_int(r, "limit", 1, csv ? CSV_MAX : LIST_MAX,
+	         &n)) != ERR_OK ||
+	    (rc = ad_spend_list(tdb(r), start, end, team, n, &res)) != ERR_OK)
+		return rc;
+	if (csv)
+		rc = report_csv(r, res, -1, ad_spend_cols, ad_spend_ncols);
+	else
+		report_json(&r->w, "ad_spend", res, ad_spend_cols,
+		    ad_spend_ncols);
+	PQclear(res);
+	return rc;
+}
+
+/* GET /api/traffic/roi?start=&end=&format= */
+static enum err
+roi_get(struct route_req *r)
+{
+	const char *start, *end;
+	PGresult *res;
+	enum err rc;
+	int csv;
+
+	if ((rc = report_format(r, &csv)) != ERR_OK ||
+	    (rc = report_range_req(r, &start, &end)) != ERR_OK ||
+	    (rc = roi(tdb(r), start, end,
+	         cfg_str(&tctx(r)->app->cfg, CFG_TIMEZONE), &res)) != ERR_OK)
+		return rc;
+	if (csv) {
+		rc = report_csv(r, res, -1, roi_cols, roi_ncols);
+	} else {
+		jw_obj(&r->w, "period");
+		jw_str(&r->w, "start", start);
+		jw_str(&r->w, "end", end);
+		jw_obj_end(&r->w);
+		jw_str(&r->w, "currency", "KZT");
+		report_json(&r->w, "teams", res, roi_cols, roi_ncols);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static const struct route routes[] = {
+	{ WEB_GET, "/api/traffic/ad-spend", spend_get, 0, NULL },
+	{ WEB_POST, "/api/traffic/ad-spend", spend_post, 0, NULL },
+	{ WEB_GET, "/api/traffic/roi", roi_get, 0, NULL },
+};
+
+const struct route_table traffic_roi_routes = ROUTE_TABLE(routes);

@@ -1,0 +1,157 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/ad_spend.h"
+
+#define ROWS                                                                   \
+	"json_to_recordset($1::json) AS x (line bigint, team text, date date," \
+	" amount numeric, currency text, campaign text, rate numeric)"
+
+/*
+ * The first row at fault, by line: a team that does not exist, or the
+ * same team, day and campaign as an earlier row.
+ */
+/* clang-format off */
+static const char SQL_CHECK[] =
+    "WITH x AS (SELECT x.*, t.id AS team_id, row_number() OVER"
+    " (PARTITION BY t.id, x.date, x.campaign ORDER BY x.line) AS nth"
+    " FROM " ROWS
+    " LEFT JOIN traffic_teams t ON lower(t.name) = lower(x.team))"
+    " SELECT line, CASE WHEN team_id IS NULL THEN 'team' ELSE"
+    " 'campaign' END, CASE WHEN team_id IS NULL THEN 'no such team'"
+    " ELSE 'the same team, date and campaign as an earlier row' END"
+    " FROM x WHERE team_id IS NULL OR nth > 1 ORDER BY line LIMIT 1";
+/* clang-format on */
+
+/* Upserts every row; reports which were new. */
+/* clang-format off */
+static const char SQL_STORE[] =
+    "INSERT INTO ad_spend AS a (team_id, spend_date, campaign, amount,"
+    " currency, usd_to_kzt_rate, amount_kzt, uploaded_by) SELECT t.id,"
+    " x.date, x.campaign, x.amount, x.currency, x.rate, round(x.amount"
+    " * CASE WHEN x.currency = 'USD' THEN x.rate ELSE 1 END, 2), $2"
+    " FROM " ROWS
+    " JOIN traffic_teams t ON lower(t.name) = lower(x.team) ON CONFLICT"
+    " (team_id, spend_date, campaign) DO UPDATE SET amount ="
+    " EXCLUDED.amount, currency = EXCLUDED.currency, usd_to_kzt_rate ="
+    " EXCLUDED.usd_to_kzt_rate, amount_kzt = EXCLUDED.amount_kzt,"
+    " uploaded_by = EXCLUDED.uploaded_by RETURNING (xmax = 0)";
+/* clang-format on */
+
+/* The columns of SQL_LIST. */
+enum as_col {
+	AS_ID,
+	AS_TEAM,
+	AS_DATE,
+	AS_CAMPAIGN,
+	AS_AMOUNT,
+	AS_CURRENCY,
+	AS_RATE,
+	AS_KZT,
+	AS_BY,
+	AS_UPDATED,
+	AS__MAX
+};
+
+/* clang-format off */
+static const char SQL_LIST[] =
+    "SELECT a.id, t.name, to_char(a.spend_date, 'YYYY-MM-DD'),"
+    " nullif(a.campaign, ''), a.amount, a.currency, a.usd_to_kzt_rate,"
+    " a.amount_kzt, a.uploaded_by, " REPORT_TS("a.updated_at")
+    " FROM ad_spend a JOIN traffic_teams t ON t.id = a.team_id WHERE"
+    " ($1::date IS NULL OR a.spend_date >= $1::date) AND ($2::date IS"
+    " NULL OR a.spend_date <= $2::date) AND ($3::text IS NULL OR"
+    " lower(t.name) = lower($3)) ORDER BY a.spend_date DESC, t.name,"
+    " a.campaign LIMIT $4::bigint";
+/* clang-format on */
+
+const struct report_col ad_spend_cols[] = {
+	{ "id", AS_ID, REPORT_NUM },
+	{ "team", AS_TEAM, REPORT_TEXT },
+	{ "date", AS_DATE, REPORT_TEXT },
+	{ "campaign", AS_CAMPAIGN, REPORT_TEXT },
+	{ "amount", AS_AMOUNT, REPORT_NUM },
+	{ "currency", AS_CURRENCY, REPORT_TEXT },
+	{ "usd_to_kzt_rate", AS_RATE, REPORT_NUM },
+	{ "amount_kzt", AS_KZT, REPORT_NUM },
+	{ "uploaded_by", AS_BY, REPORT_TEXT },
+	{ "updated_at", AS_UPDATED, REPORT_TEXT },
+};
+const size_t ad_spend_ncols = sizeof(ad_spend_cols) / sizeof(ad_spend_cols[0]);
+
+int
+ad_spend_rate_ok(const char *s)
+{
+	size_t i = 0, n, f = 0;
+	int nonzero = 0;
+
+	if (s == NULL)
+		return 0;
+	for (n = 0; isdigit((unsigned char)s[i]); i++, n++)
+		nonzero |= s[i] != '0';
+	if (n == 0 || n > 8)
+		return 0;
+	if (s[i] == '.') {
+		for (i++; isdigit((unsigned char)s[i]); i++, f++)
+			nonzero |= s[i] != '0';
+		if (f == 0 || f > 4)
+			return 0;
+	}
+	return s[i] == '\0' && nonzero;
+}
+
+enum err
+ad_spend_store(struct db *db, const char *rows, const char *actor,
+    long long *inserted, long long *updated, struct ad_spend_bad *bad)
+{
+	const char *v[2] = { rows, actor };
+	PGresult *res = NULL;
+	enum err rc;
+	int i;
+
+	*inserted = *updated = 0;
+	memset(bad, 0, sizeof(*bad));
+	if ((rc = db_begin(db)) != ERR_OK)
+		return rc;
+	if ((res = db_exec(db, SQL_CHECK, 1, v, &rc)) == NULL)
+		goto out;
+	if (PQntuples(res) > 0) {
+		bad->line = strtoll(db_val(res, 0, 0), NULL, 10);
+		snprintf(bad->field, sizeof(bad->field), "%s",
+		    db_val(res, 0, 1));
+		snprintf(bad->reason, sizeof(bad->reason), "%s",
+		    db_val(res, 0, 2));
+		rc = ERR_VALIDATION;
+		goto out;
+	}
+	PQclear(res);
+	if ((res = db_exec(db, SQL_STORE, 2, v, &rc)) == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(res); i++) {
+		if (db_val(res, i, 0)[0] == 't')
+			(*inserted)++;
+		else
+			(*updated)++;
+	}
+	rc = db_commit(db);
+out:
+	PQclear(res);
+	if (rc != ERR_OK)
+		db_rollback(db);
+	return rc;
+}
+
+enum err
+ad_spend_list(struct db *db, const char *start, const char *end,
+    const char *team, long long limit, PGresult **res)
+{
+	char lim[24];
+	const char *v[4] = { start, end, team, lim };
+	enum err rc;
+
+	snprintf(lim, sizeof(lim), "%lld", limit);
+	*res = db_exec(db, SQL_LIST, 4, v, &rc);
+	return rc;
+}

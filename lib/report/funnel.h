@@ -1,0 +1,44 @@
+#ifndef AMOSYNC_REPORT_FUNNEL_H
+#define AMOSYNC_REPORT_FUNNEL_H
+
+#include <stddef.h>
+
+#include "io/db.h"
+#include "report/out.h"
+
+/*
+ * GET /api/traffic/funnel (R16): the stages of a pipeline (funnel_stages,
+ * in their order) over the lead events of the days [start, end] of time
+ * zone tz. A lead reached a stage when one of its events in the period
+ * entered it or left it, or a later stage: a lead that skipped stages
+ * passed them, and one that went back and forth counts once. Per stage:
+ * leads, conversion from the previous and from the first stage (percent,
+ * 2 decimals; null when the base is 0), the median seconds from entering
+ * the previous stage to entering this one (leads that entered both), and
+ * how many of its leads were won (142) and lost (143) in the period.
+ *
+ * targetologist: only leads whose sale carries that team (a lead's team
+ * is known once it is sold, from all_sales_tracking; "Unknown" is a sale
+ * without one), so such a funnel shows the path of sold leads.
+ */
+struct funnel_q {
+	const char *pipeline_id;
+	const char *start, *end;
+	const char *tz;
+	const char *targetologist; /* NULL: every lead */
+};
+
+extern const struct report_col funnel_cols[];
+extern const size_t funnel_ncols;
+
+/*
+ * Runs the report into *stages: the rows of funnel_cols in stage order
+ * (none: the pipeline has no stages), each also holding the period's
+ * totals in columns FUNNEL_TOTAL_*: distinct leads with an event in the
+ * period, won, lost. The caller PQclear()s it; NULL on error.
+ */
+enum err funnel(struct db *db, const struct funnel_q *q, PGresult **stages);
+
+extern const int FUNNEL_TOTAL_LEADS, FUNNEL_TOTAL_WON, FUNNEL_TOTAL_LOST;
+
+#endif

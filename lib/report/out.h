@@ -1,0 +1,92 @@
+#ifndef AMOSYNC_REPORT_OUT_H
+#define AMOSYNC_REPORT_OUT_H
+
+#include <stddef.h>
+
+#include "base/csv.h"
+#include "base/jw.h"
+#include "io/db.h"
+#include "io/route.h"
+
+/*
+ * How every report answers: its rows are described once by a table of
+ * columns (JSON key = CSV header, result column, kind) and written either
+ * as a JSON array of objects inside the router's answer, or, with
+ * ?format=csv, as a CSV document of those rows alone (base/csv: header
+ * row, RFC 4180, UTF-8 with BOM, text/csv; charset=utf-8). The date range
+ * of every report is calendar days of AMOSYNC_TIMEZONE, start and end
+ * inclusive (REPORT_DAY_* below, in SQL).
+ */
+enum report_kind {
+	REPORT_TEXT, /* a string, or null */
+	REPORT_NUM,  /* a number the database wrote (count, amount), or null */
+	REPORT_BOOL, /* t/f */
+};
+
+struct report_col {
+	const char *name; /* JSON key and CSV header */
+	int col;          /* column of the result */
+	enum report_kind kind;
+};
+
+#define REPORT_COLS(a) (a), (sizeof(a) / sizeof((a)[0]))
+
+/* Reads ?format=json|csv into *csv (0 or 1). */
+enum err report_format(struct route_req *r, int *csv);
+
+/*
+ * Reads ?start= and ?end= (YYYY-MM-DD, each may be absent: NULL); end
+ * before start is a 400 on end.
+ */
+enum err report_range(struct route_req *r, const char **start,
+    const char **end);
+
+/* Like report_range(), but both are required. */
+enum err report_range_req(struct route_req *r, const char **start,
+    const char **end);
+
+/* Writes the rows of res as array key of objects. */
+void report_json(struct jw *w, const char *key, const PGresult *res,
+    const struct report_col *cols, size_t ncols);
+
+/* Writes one row of res as object key. */
+void report_json_row(struct jw *w, const char *key, const PGresult *res,
+    int row, const struct report_col *cols, size_t ncols);
+
+/*
+ * Answers the request with the first nrows rows of res (all when nrows
+ * is negative) as a CSV document (status 200). ERR_NOMEM if it could not
+ * be built (nothing was sent).
+ */
+enum err report_csv(struct route_req *r, const PGresult *res, int nrows,
+    const struct report_col *cols, size_t ncols);
+
+/*
+ * The bounds of a day range in SQL: sale_date >= REPORT_DAY_FROM("$1",
+ * "$3") AND sale_date < REPORT_DAY_TO("$2", "$3"), with $3 the time zone;
+ * a NULL day is no bound.
+ */
+#define REPORT_DAY_FROM(d, tz)                                                 \
+	"coalesce((" d "::date::timestamp AT TIME ZONE " tz                    \
+	"), '-infinity'::timestamptz)"
+#define REPORT_DAY_TO(d, tz)                                                   \
+	"coalesce(((" d "::date + 1)::timestamp AT TIME ZONE " tz              \
+	"), 'infinity'::timestamptz)"
+
+/*
+ * True in SQL when traffic_sales_stats (per day, team and utm_source,
+ * kept by triggers: sql/traffic/008-sales-stats.sql) counts days in time
+ * zone tz, so a report may sum its rows instead of scanning the sales.
+ * Reports put both ways in one statement, each branch guarded by this.
+ */
+#define REPORT_STATS_OK(tz) "(SELECT timezone = " tz " FROM report_settings)"
+#define REPORT_STATS_DAYS(from, to)                                            \
+	" period_type = 'daily' AND date >= coalesce(" from "::date,"          \
+	" '-infinity'::date) AND date <= coalesce(" to "::date,"               \
+	" 'infinity'::date)"
+
+/* A timestamp as ISO 8601 UTC in SQL: REPORT_TS("sale_date"). */
+#define REPORT_TS(c)                                                           \
+	"to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+#endif

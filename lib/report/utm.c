@@ -1,0 +1,368 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/utm.h"
+
+/*
+ * Every statement takes the same parameters, all of them referenced
+ * (NULL: no filter): $1 $2 the days, $3 the time zone, $4 source ("No
+ * UTM Source" is none), $5 campaign contains (ILIKE, literal), $6
+ * medium, $7 team ("Unknown" is none), $8 limit, $9 campaign exactly.
+ * Indexes: sale_date and utm_source of 001-init.sql,
+ * all_sales_tracking_history_idx (005-sales-reports.sql).
+ */
+#define NPARAMS 9
+/* clang-format off */
+#define WHERE \
+	" WHERE sale_date >= " REPORT_DAY_FROM("$1", "$3") \
+	" AND sale_date < " REPORT_DAY_TO("$2", "$3") \
+	" AND ($4::text IS NULL OR CASE WHEN $4 = 'No UTM Source'" \
+	"  THEN nullif(utm_source, '') IS NULL ELSE utm_source = $4 END)" \
+	" AND ($5::text IS NULL OR utm_campaign ILIKE '%' ||" \
+	"  replace(replace(replace($5, '\\', '\\\\'), '%', '\\%')," \
+	"  '_', '\\_') || '%')" \
+	" AND ($6::text IS NULL OR utm_medium = $6)" \
+	" AND ($7::text IS NULL OR coalesce(targetologist, 'Unknown') = $7)" \
+	" AND ($9::text IS NULL OR utm_campaign = $9)"
+/* clang-format on */
+#define NO_UTM                                                                 \
+	" AND nullif(utm_source, '') IS NULL"                                  \
+	" AND nullif(utm_campaign, '') IS NULL"
+#define LIMIT " LIMIT $8::bigint"
+
+/* clang-format off */
+static const char SQL_PERIOD[] =
+    "WITH p AS (SELECT coalesce($2::date, (now() AT TIME ZONE"
+    " $3)::date) AS e) SELECT to_char(coalesce($1::date, e -"
+    " ($4::integer - 1)), 'YYYY-MM-DD'), to_char(e, 'YYYY-MM-DD'), e -"
+    " coalesce($1::date, e - ($4::integer - 1)) + 1 FROM p";
+/* clang-format on */
+
+/* clang-format off */
+static const char SQL_OVERVIEW[] =
+    "WITH s AS (SELECT coalesce(nullif(utm_source, ''), 'No UTM"
+    " Source') AS src, coalesce(nullif(utm_campaign, ''), 'No"
+    " Campaign') AS cmp, coalesce(nullif(utm_medium, ''), 'No Medium')"
+    " AS med, coalesce(targetologist, 'Unknown') AS team, sale_amount"
+    " AS a, nullif(utm_source, '') IS NULL AND nullif(utm_campaign, '')"
+    " IS NULL AS nout FROM all_sales_tracking" WHERE
+    "), g AS (SELECT CASE WHEN grouping(src) = 0 AND grouping(cmp) = 0"
+    " THEN 'campaign' WHEN grouping(src) = 0 THEN 'source' WHEN"
+    " grouping(med) = 0 THEN 'medium' WHEN grouping(team) = 0 THEN"
+    " 'targetologist' ELSE 'total' END AS kind, src, cmp, med, team,"
+    " count(*) AS n, coalesce(sum(a), 0) AS revenue, count(*) FILTER"
+    " (WHERE nout) AS nout FROM s GROUP BY GROUPING SETS ((src), (cmp,"
+    " src), (med), (team), ())) SELECT kind, src, cmp, med, team, n,"
+    " revenue, CASE WHEN n > 0 THEN round(revenue / n, 2) ELSE 0 END,"
+    " nout, CASE WHEN n > 0 THEN round(100.0 * (n - nout) / n, 2)::text"
+    " END FROM g ORDER BY kind = 'total', kind, revenue DESC, n DESC,"
+    " coalesce(src, cmp, med, team), cmp LIMIT $8::bigint";
+/* clang-format on */
+
+/* kind: "source", ...; name: the group's value; source of a campaign. */
+const struct report_col utm_overview_cols[] = {
+	{ "kind", UO_KIND, REPORT_TEXT },
+	{ "source", UO_SOURCE, REPORT_TEXT },
+	{ "campaign", UO_CAMPAIGN, REPORT_TEXT },
+	{ "medium", UO_MEDIUM, REPORT_TEXT },
+	{ "targetologist", UO_TEAM, REPORT_TEXT },
+	{ "sales", UO_SALES, REPORT_NUM },
+	{ "revenue", UO_REVENUE, REPORT_NUM },
+};
+const size_t utm_overview_ncols = sizeof(utm_overview_cols) /
+    sizeof(utm_overview_cols[0]);
+
+/* The columns of SQL_SOURCES and SQL_CAMPAIGNS. */
+enum ts_col {
+	TS_SOURCE,
+	TS_SALES,
+	TS_REVENUE,
+	TS_AVG,
+	TS_FIRST,
+	TS_LAST,
+	TS_CAMPAIGNS,
+	TS__MAX
+};
+enum tc_col {
+	TC_CAMPAIGN,
+	TC_SOURCE,
+	TC_MEDIUM,
+	TC_SALES,
+	TC_REVENUE,
+	TC_AVG,
+	TC_FIRST,
+	TC_LAST,
+	TC__MAX
+};
+
+/* clang-format off */
+static const char SQL_SOURCES[] =
+    "SELECT utm_source, count(*), sum(sale_amount),"
+    " round(avg(sale_amount), 2), " REPORT_TS("min(sale_date)")
+    ", " REPORT_TS("max(sale_date)")
+    ", count(DISTINCT utm_campaign) FROM all_sales_tracking" WHERE
+    " AND nullif(utm_source, '') IS NOT NULL GROUP BY utm_source ORDER"
+    " BY 3 DESC, 2 DESC, 1" LIMIT;
+/* clang-format on */
+
+const struct report_col utm_sources_cols[] = {
+	{ "utm_source", TS_SOURCE, REPORT_TEXT },
+	{ "sales_count", TS_SALES, REPORT_NUM },
+	{ "total_revenue", TS_REVENUE, REPORT_NUM },
+	{ "avg_sale", TS_AVG, REPORT_NUM },
+	{ "first_sale", TS_FIRST, REPORT_TEXT },
+	{ "last_sale", TS_LAST, REPORT_TEXT },
+	{ "campaigns", TS_CAMPAIGNS, REPORT_NUM },
+};
+const size_t utm_sources_ncols = sizeof(utm_sources_cols) /
+    sizeof(utm_sources_cols[0]);
+
+/* clang-format off */
+static const char SQL_CAMPAIGNS[] =
+    "SELECT utm_campaign, utm_source, utm_medium, count(*),"
+    " sum(sale_amount), round(avg(sale_amount), 2), "
+    REPORT_TS("min(sale_date)") ", " REPORT_TS("max(sale_date)")
+    " FROM all_sales_tracking" WHERE
+    " AND nullif(utm_campaign, '') IS NOT NULL GROUP BY utm_campaign,"
+    " utm_source, utm_medium ORDER BY 5 DESC, 4 DESC, 1, 2, 3" LIMIT;
+/* clang-format on */
+
+const struct report_col utm_campaigns_cols[] = {
+	{ "utm_campaign", TC_CAMPAIGN, REPORT_TEXT },
+	{ "utm_source", TC_SOURCE, REPORT_TEXT },
+	{ "utm_medium", TC_MEDIUM, REPORT_TEXT },
+	{ "sales_count", TC_SALES, REPORT_NUM },
+	{ "total_revenue", TC_REVENUE, REPORT_NUM },
+	{ "avg_sale", TC_AVG, REPORT_NUM },
+	{ "first_sale", TC_FIRST, REPORT_TEXT },
+	{ "last_sale", TC_LAST, REPORT_TEXT },
+};
+const size_t utm_campaigns_ncols = sizeof(utm_campaigns_cols) /
+    sizeof(utm_campaigns_cols[0]);
+
+/* The columns of SALE_ROWS. */
+enum sr_col {
+	SR_ID,
+	SR_LEAD_ID,
+	SR_LEAD_NAME,
+	SR_CONTACT,
+	SR_AMOUNT,
+	SR_SOURCE,
+	SR_MEDIUM,
+	SR_CAMPAIGN,
+	SR_CONTENT,
+	SR_TERM,
+	SR_TEAM,
+	SR_DATE,
+	SR__MAX
+};
+
+#define SALE_ROWS                                                              \
+	"SELECT id::text, lead_id, lead_name, contact_name, sale_amount,"      \
+	" utm_source, utm_medium, utm_campaign, utm_content, utm_term,"        \
+	" coalesce(targetologist, 'Unknown'), " REPORT_TS(                     \
+	    "sale_date") " FROM all_sales_tracking"
+#define SALE_ORDER " ORDER BY sale_date DESC, id DESC"
+
+const struct report_col utm_sale_cols[] = {
+	{ "id", SR_ID, REPORT_TEXT },
+	{ "lead_id", SR_LEAD_ID, REPORT_TEXT },
+	{ "lead_name", SR_LEAD_NAME, REPORT_TEXT },
+	{ "contact_name", SR_CONTACT, REPORT_TEXT },
+	{ "sale_amount", SR_AMOUNT, REPORT_NUM },
+	{ "utm_source", SR_SOURCE, REPORT_TEXT },
+	{ "utm_medium", SR_MEDIUM, REPORT_TEXT },
+	{ "utm_campaign", SR_CAMPAIGN, REPORT_TEXT },
+	{ "utm_content", SR_CONTENT, REPORT_TEXT },
+	{ "utm_term", SR_TERM, REPORT_TEXT },
+	{ "targetologist", SR_TEAM, REPORT_TEXT },
+	{ "sale_date", SR_DATE, REPORT_TEXT },
+};
+const size_t utm_sale_ncols = sizeof(utm_sale_cols) / sizeof(utm_sale_cols[0]);
+
+#define TOTALS                                                                 \
+	"SELECT count(*), coalesce(sum(sale_amount), 0),"                      \
+	" CASE WHEN count(*) > 0 THEN round(sum(sale_amount) / count(*), 2)"   \
+	"  ELSE 0 END, " REPORT_TS(                                            \
+	    "min(sale_date)") ","                                              \
+	                      " " REPORT_TS(                                   \
+	                          "max(sale_date)") " FROM all_sales_tracking"
+
+static const char SQL_WITHOUT_TOTALS[] = TOTALS WHERE NO_UTM LIMIT;
+static const char SQL_WITHOUT_ROWS[] = SALE_ROWS WHERE NO_UTM SALE_ORDER LIMIT;
+static const char SQL_SEARCH_TOTALS[] = TOTALS WHERE LIMIT;
+static const char SQL_SEARCH_ROWS[] = SALE_ROWS WHERE SALE_ORDER LIMIT;
+
+/* The columns of SQL_DAILY. */
+enum dl_col { DL_DATE, DL_SOURCE, DL_CAMPAIGN, DL_SALES, DL_REVENUE, DL__MAX };
+
+/* clang-format off */
+static const char SQL_DAILY[] =
+    "SELECT to_char((sale_date AT TIME ZONE $3)::date, 'YYYY-MM-DD'),"
+    " utm_source, utm_campaign, count(*), sum(sale_amount) FROM"
+    " all_sales_tracking" WHERE
+    " GROUP BY 1, 2, 3 ORDER BY 1 DESC, 5 DESC, 2, 3" LIMIT;
+/* clang-format on */
+
+const struct report_col utm_daily_cols[] = {
+	{ "date", DL_DATE, REPORT_TEXT },
+	{ "utm_source", DL_SOURCE, REPORT_TEXT },
+	{ "utm_campaign", DL_CAMPAIGN, REPORT_TEXT },
+	{ "sales_count", DL_SALES, REPORT_NUM },
+	{ "daily_revenue", DL_REVENUE, REPORT_NUM },
+};
+const size_t utm_daily_ncols = sizeof(utm_daily_cols) /
+    sizeof(utm_daily_cols[0]);
+
+/* The columns of SQL_SOURCE_CAMPAIGNS. */
+enum sc_col { SC_CAMPAIGN, SC_SALES, SC_REVENUE, SC__MAX };
+
+/* clang-format off */
+static const char SQL_SOURCE_CAMPAIGNS[] =
+    "SELECT coalesce(nullif(utm_campaign, ''), 'No Campaign'),"
+    " count(*), sum(sale_amount) FROM all_sales_tracking" WHERE
+    " GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1" LIMIT;
+/* clang-format on */
+
+const struct report_col utm_source_campaign_cols[] = {
+	{ "campaign", SC_CAMPAIGN, REPORT_TEXT },
+	{ "sales", SC_SALES, REPORT_NUM },
+	{ "revenue", SC_REVENUE, REPORT_NUM },
+};
+const size_t utm_source_campaign_ncols = sizeof(utm_source_campaign_cols) /
+    sizeof(utm_source_campaign_cols[0]);
+
+enum err
+utm_period(struct db *db, const char *start, const char *end, long long days,
+    const char *tz, char *from, char *to, long long *ndays)
+{
+	char d[24];
+	const char *v[4] = { start, end, tz, d };
+	PGresult *res;
+	enum err rc;
+
+	snprintf(d, sizeof(d), "%lld", days);
+	if ((res = db_exec(db, SQL_PERIOD, 4, v, &rc)) == NULL)
+		return rc;
+	snprintf(from, 11, "%s", db_val(res, 0, 0));
+	snprintf(to, 11, "%s", db_val(res, 0, 1));
+	*ndays = strtoll(db_val(res, 0, 2), NULL, 10);
+	PQclear(res);
+	return ERR_OK;
+}
+
+/* Runs sql with the parameters of q (campaign as a pattern or exact). */
+static PGresult *
+run(struct db *db, const char *sql, const struct utm_q *q, int exact,
+    enum err *rc)
+{
+	char lim[24];
+	const char *v[NPARAMS];
+
+	snprintf(lim, sizeof(lim), "%lld", q->limit);
+	v[0] = q->start;
+	v[1] = q->end;
+	v[2] = q->tz;
+	v[3] = q->source;
+	v[4] = exact ? NULL : q->campaign;
+	v[5] = q->medium;
+	v[6] = q->targetologist;
+	v[7] = q->limit > 0 ? lim : NULL; /* LIMIT NULL: every row */
+	v[8] = exact ? q->campaign : NULL;
+	return db_exec(db, sql, NPARAMS, v, rc);
+}
+
+enum err
+utm_overview(struct db *db, const struct utm_q *q, PGresult **res)
+{
+	struct utm_q all = *q;
+	enum err rc;
+
+	all.limit = 0;
+	*res = run(db, SQL_OVERVIEW, &all, 1, &rc);
+	return rc;
+}
+
+enum err
+utm_top_sources(struct db *db, const struct utm_q *q, PGresult **res)
+{
+	enum err rc;
+
+	*res = run(db, SQL_SOURCES, q, 1, &rc);
+	return rc;
+}
+
+enum err
+utm_top_campaigns(struct db *db, const struct utm_q *q, PGresult **res)
+{
+	enum err rc;
+
+	*res = run(db, SQL_CAMPAIGNS, q, 1, &rc);
+	return rc;
+}
+
+enum err
+utm_daily(struct db *db, const struct utm_q *q, PGresult **res)
+{
+	enum err rc;
+
+	*res = run(db, SQL_DAILY, q, 1, &rc);
+	return rc;
+}
+
+/* Totals over every match and the newest limit rows. */
+static enum err
+totals_rows(struct db *db, const char *tsql, const char *rsql,
+    const struct utm_q *q, int exact, PGresult **totals, PGresult **rows)
+{
+	struct utm_q all = *q;
+	enum err rc;
+
+	all.limit = 0;
+	*rows = NULL;
+	if ((*totals = run(db, tsql, &all, exact, &rc)) == NULL)
+		return rc;
+	if ((*rows = run(db, rsql, q, exact, &rc)) == NULL) {
+		PQclear(*totals);
+		*totals = NULL;
+	}
+	return rc;
+}
+
+enum err
+utm_without(struct db *db, const struct utm_q *q, PGresult **totals,
+    PGresult **rows)
+{
+	return totals_rows(db, SQL_WITHOUT_TOTALS, SQL_WITHOUT_ROWS, q, 1,
+	    totals, rows);
+}
+
+enum err
+utm_search(struct db *db, const struct utm_q *q, PGresult **totals,
+    PGresult **rows)
+{
+	return totals_rows(db, SQL_SEARCH_TOTALS, SQL_SEARCH_ROWS, q, 0, totals,
+	    rows);
+}
+
+enum err
+utm_source_details(struct db *db, const struct utm_q *q, PGresult **totals,
+    PGresult **campaigns, PGresult **recent)
+{
+	struct utm_q all = *q;
+	enum err rc;
+
+	all.limit = 0;
+	*campaigns = NULL;
+	if ((rc = totals_rows(db, SQL_SEARCH_TOTALS, SQL_SEARCH_ROWS, q, 1,
+	         totals, recent)) != ERR_OK)
+		return rc;
+	if ((*campaigns = run(db, SQL_SOURCE_CAMPAIGNS, &all, 1, &rc)) ==
+	    NULL) {
+		PQclear(*totals);
+		PQclear(*recent);
+		*totals = *recent = NULL;
+	}
+	return rc;
+}
