@@ -15,6 +15,9 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
                    &filter[pipeline_id]=      HAL pages, _links.next.href
                                               back to this server, no next
                                               on the last page, 204 when empty
+  GET /api/v4/contacts?filter[id][]=&query=&limit=&page=
+                                              the same paging; query finds
+                                              phone digits, e-mail or name
 
 Every API request needs "Authorization: Bearer <token>" (401 problem+json
 otherwise). Data comes from --data ({"account": {...}, "leads": [...],
@@ -274,6 +277,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.contact(int(m.group(1)))
         if u.path == "/api/v4/leads":
             return self.leads(u, q)
+        if u.path == "/api/v4/contacts":
+            return self.contacts_list(u, q)
         if u.path == "/api/v4/account":
             with st.lock:
                 acct = dict(st.account)
@@ -397,6 +402,80 @@ class Handler(BaseHTTPRequestHandler):
             "_links": links,
             "_embedded": {"leads": [self.render_lead(x, "contacts" in withs)
                                     for x in chunk]},
+        })
+
+    def render_contact(self, c):
+        c = copy.deepcopy(c)
+        c.setdefault("custom_fields_values", None)
+        c["_links"] = {"self": {"href": self.base() +
+                                "/api/v4/contacts/%d" % c["id"]}}
+        c.setdefault("_embedded", {"tags": [], "companies": []})
+        return c
+
+    def contacts_list(self, u, q):
+        """GET /api/v4/contacts: filter[id][] (or filter[id]) and query
+        (digits of a phone, or text of an e-mail or a name), paginated
+        like leads, 204 when nothing is found."""
+        st = self.server.state
+
+        def one(name, default=None):
+            v = q.get(name)
+            return v[0] if v else default
+
+        try:
+            limit = int(one("limit", "50"))
+            page = int(one("page", "1"))
+        except ValueError:
+            return self.problem(400, "limit and page must be integers")
+        if limit < 1 or page < 1:
+            return self.problem(400, "limit and page must be positive")
+        if limit > PAGE_MAX:
+            return self.problem(422, "Limit of 250 per page")
+        ids = q.get("filter[id][]", []) + q.get("filter[id]", [])
+        with st.lock:
+            items = sorted(st.contacts.values(), key=lambda c: c["id"])
+        if ids:
+            want = {int(i) for i in ids if i.strip()}
+            items = [c for c in items if int(c["id"]) in want]
+        query = one("query")
+        if query:
+            digits = re.sub(r"\D", "", query)
+            ql = query.strip().lower()
+
+            def values(c, code):
+                out = []
+                for f in c.get("custom_fields_values") or []:
+                    if f.get("field_code") == code:
+                        out += [str(v.get("value", "")) for v in
+                                f.get("values") or []]
+                return out
+
+            def hit(c):
+                if len(digits) >= 5 and any(
+                        digits in re.sub(r"\D", "", p)
+                        for p in values(c, "PHONE")):
+                    return True
+                if any(ql in e.lower() for e in values(c, "EMAIL")):
+                    return True
+                return ql in (c.get("name") or "").lower()
+            items = [c for c in items if hit(c)]
+        chunk = items[(page - 1) * limit:page * limit]
+        if not chunk:
+            return self.send(204)
+        pairs = urllib.parse.parse_qsl(u.query, keep_blank_values=True)
+
+        def href(p):
+            qs = [(k, v) for k, v in pairs if k != "page"] + [("page", p)]
+            return self.base() + u.path + "?" + urllib.parse.urlencode(qs)
+
+        links = {"self": {"href": href(page)}}
+        if page * limit < len(items):
+            links["next"] = {"href": href(page + 1)}
+        self.send(200, {
+            "_page": page,
+            "_links": links,
+            "_embedded": {"contacts": [self.render_contact(c)
+                                       for c in chunk]},
         })
 
     # --- control --------------------------------------------------------
