@@ -13,7 +13,9 @@ extern const struct prog api_funnel_sale;   /* api/funnel_sale.c */
 extern const struct prog api_sales_webhook; /* api/sales_webhook.c */
 extern const struct prog api_test_sale_notification;
 /* api/test_sale_notification.c */
-extern const struct prog api_admin_outbox; /* api/admin_outbox.c */
-extern const struct prog api_traffic;      /* api/traffic.c */
+extern const struct prog api_admin_outbox;  /* api/admin_outbox.c */
+extern const struct prog api_traffic;       /* api/traffic.c */
+extern const struct prog api_admin_landing; /* api/admin_landing.c */
+extern const struct prog api_landing;       /* api/landing.c */
 
 #endif
