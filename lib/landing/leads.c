@@ -9,7 +9,7 @@
 /* Timestamps as ISO 8601 UTC with microseconds (exact, for cursors). */
 #define TS(c)                                                                  \
 	"to_char(" c " AT TIME ZONE 'UTC', "                                   \
-	             "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* The columns of a lead as every answer shows it; see enum lead_col. */
 #define LEAD_COLS                                                               \

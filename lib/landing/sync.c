@@ -274,6 +274,8 @@ keys_build(struct landing_keys *k, const struct amocrm_leads *ls,
 	size_t i, j, v;
 	char *norm;
 
+	if (cs->n == 0)
+		return ERR_OK;
 	qsort(cs->v, cs->n, sizeof(*cs->v), cmp_contact);
 	for (i = 0; i < ls->n; i++) {
 		l = &ls->v[i];
