@@ -19,6 +19,7 @@
 #include "io/app.h"
 #include "io/outbox.h"
 #include "io/proc.h"
+#include "landing/push.h"
 #include "landing/sync.h"
 #include "sales/hooks.h"
 #include "sales/ingest.h"
@@ -96,6 +97,40 @@ schedule(struct app *app, struct jobs *j, const char *me)
 	landing_sync_result_free(&res);
 }
 
+/*
+ * Runs a landing push job (landing/push.c): its kind lives in lib/landing,
+ * which lib/sales may not include, so the worker dispatches it here.
+ */
+static enum err
+push(struct app *app, struct jobs *j, struct job_outcome *out)
+{
+	struct landing_push_outcome po;
+	struct landing_push_opts o;
+	enum err rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!app->has_landing || !j->has_amo) {
+		snprintf(out->error, sizeof(out->error),
+		    "%s is not set: cannot push landing leads",
+		    app->has_landing ? "AMOCRM_ACCESS_TOKEN"
+		                     : "LANDING_DATABASE_URL");
+		return ERR_CONFIG;
+	}
+	memset(&o, 0, sizeof(o));
+	o.pipeline_id = cfg_int(&app->cfg, CFG_AMOCRM_EXPRESS_PIPELINE);
+	o.status_id = cfg_int(&app->cfg, CFG_AMOCRM_PUSH_STATUS);
+	o.utm_fields[0] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_SOURCE_FIELD);
+	o.utm_fields[1] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_MEDIUM_FIELD);
+	o.utm_fields[2] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_CAMPAIGN_FIELD);
+	o.utm_fields[3] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_CONTENT_FIELD);
+	o.utm_fields[4] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_TERM_FIELD);
+	rc = landing_push_run(&app->landing, &j->amo, &o, &po);
+	out->permanent = po.permanent;
+	out->retry_after = po.retry_after;
+	snprintf(out->error, sizeof(out->error), "%s", po.error);
+	return rc;
+}
+
 /* Claims and runs one job; returns 1 if there was one. */
 static int
 one(struct app *app, struct jobs *j, const char *me, int lease, int max)
@@ -109,7 +144,10 @@ one(struct app *app, struct jobs *j, const char *me, int lease, int max)
 	    !got)
 		return 0;
 	log_reqid(NULL);
-	rc = jobs_run(j, &job, &out);
+	if (strcmp(job.kind, LANDING_PUSH_KIND) == 0)
+		rc = push(app, j, &out);
+	else
+		rc = jobs_run(j, &job, &out);
 	if (rc == ERR_OK) {
 		if (outbox_done(&app->traffic, &job, me) != ERR_OK)
 			log_warnx("could not mark job %lld done", job.id);

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "amocrm/api.h"
+#include "base/jw.h"
 #include "base/log.h"
 
 /* How many bytes of a server's "detail" go into a reason. */
@@ -331,7 +332,8 @@ call(struct amocrm *a, const char *url, const char *body, long timeout,
 	switch (r.status) {
 	case 200:
 	case 201:
-		if ((*root = http_json(&r)) == NULL) {
+		*root = body != NULL ? http_json_any(&r) : http_json(&r);
+		if (*root == NULL) {
 			rc = ERR_HTTP;
 			status_set(st, a->token,
 			    "amoCRM returned malformed JSON "
@@ -980,4 +982,138 @@ amocrm_contacts_free(struct amocrm_contacts *cs)
 		amocrm_contact_free(&cs->v[i]);
 	free(cs->v);
 	memset(cs, 0, sizeof(*cs));
+}
+
+/* Appends one custom field {field_id, values:[{value}]} or by code. */
+static void
+field_write(struct jw *w, long long id, const char *code, const char *value,
+    const char *enum_code)
+{
+	jw_obj(w, NULL);
+	if (code != NULL)
+		jw_str(w, "field_code", code);
+	else
+		jw_int(w, "field_id", id);
+	jw_arr(w, "values");
+	jw_obj(w, NULL);
+	jw_str(w, "value", value);
+	if (enum_code != NULL)
+		jw_str(w, "enum_code", enum_code);
+	jw_obj_end(w);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+/* The JSON body of POST /api/v4/leads/complex. */
+static void
+complex_body(struct jw *w, const struct amocrm_new_lead *v, size_t n)
+{
+	const struct amocrm_new_lead *l;
+	size_t i, k;
+
+	jw_arr(w, NULL);
+	for (i = 0; i < n; i++) {
+		l = &v[i];
+		jw_obj(w, NULL);
+		jw_str(w, "name", l->name);
+		jw_int(w, "pipeline_id", l->pipeline_id);
+		if (l->status_id != 0)
+			jw_int(w, "status_id", l->status_id);
+		if (l->price > 0)
+			jw_int(w, "price", l->price);
+		jw_str(w, "request_id", l->request_id);
+		jw_arr(w, "custom_fields_values");
+		for (k = 0; k < l->nfields; k++)
+			if (l->field_values[k] != NULL && l->field_ids[k] != 0)
+				field_write(w, l->field_ids[k], NULL,
+				    l->field_values[k], NULL);
+		jw_arr_end(w);
+		jw_obj(w, "_embedded");
+		jw_arr(w, "contacts");
+		jw_obj(w, NULL);
+		if (l->contact_id != 0) {
+			jw_int(w, "id", l->contact_id);
+		} else {
+			jw_str(w, "name", l->contact_name);
+			jw_arr(w, "custom_fields_values");
+			if (l->phone != NULL)
+				field_write(w, 0, "PHONE", l->phone, "MOB");
+			if (l->email != NULL)
+				field_write(w, 0, "EMAIL", l->email, "WORK");
+			jw_arr_end(w);
+		}
+		jw_obj_end(w);
+		jw_arr_end(w);
+		jw_obj_end(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+enum err
+amocrm_leads_complex(struct amocrm *a, const struct amocrm_new_lead *v,
+    size_t n, struct amocrm_created *out, struct amocrm_status *st)
+{
+	struct json_object *root = NULL, *e, *rid;
+	struct buf url = { 0 }, body = { 0 };
+	const char *s;
+	struct jw w;
+	enum err rc = ERR_NOMEM;
+	size_t i, k, len;
+
+	memset(out, 0, n * sizeof(*out));
+	status_clear(st);
+	if (n == 0)
+		return ERR_OK;
+	if (n > AMOCRM_COMPLEX_MAX) {
+		status_set(st, NULL, "at most %d leads per complex request",
+		    AMOCRM_COMPLEX_MAX);
+		return ERR_INPUT;
+	}
+	buf_printf(&url, "%s/api/v4/leads/complex", a->base);
+	jw_init(&w, &body);
+	complex_body(&w, v, n);
+	if (buf_err(&url) != ERR_OK || buf_err(&body) != ERR_OK)
+		goto out;
+	rc = call(a, buf_str(&url), buf_str(&body), a->sync_timeout,
+	    "a complex lead creation", &root, st);
+	if (rc != ERR_OK)
+		goto out;
+	len = json_object_is_type(root, json_type_array)
+	    ? json_object_array_length(root)
+	    : 0;
+	/* Each answer names its request_id; match on it, else on order. */
+	for (k = 0; k < len; k++) {
+		e = json_object_array_get_idx(root, k);
+		rid = http_jget(e, "request_id");
+		if (json_object_is_type(rid, json_type_array))
+			rid = json_object_array_get_idx(rid, 0);
+		s = rid != NULL ? json_object_get_string(rid) : NULL;
+		for (i = 0; i < n; i++)
+			if (s != NULL ? strcmp(s, v[i].request_id) == 0
+			              : i == k)
+				break;
+		if (i == n || out[i].id != 0)
+			continue;
+		out[i].id = jint(e, "id");
+		out[i].contact_id = jint(e, "contact_id");
+	}
+	for (i = 0; i < n; i++)
+		if (out[i].id == 0) {
+			rc = ERR_HTTP;
+			status_set(st, NULL,
+			    "amoCRM's answer to leads/complex "
+			    "lacks lead %zu of %zu",
+			    i + 1, n);
+			log_warnx("could not create leads: %s",
+			    st != NULL ? st->reason : "short answer");
+			break;
+		}
+out:
+	if (rc == ERR_NOMEM)
+		status_set(st, NULL, "out of memory");
+	json_object_put(root);
+	buf_free(&url);
+	buf_free(&body);
+	return rc;
 }

@@ -179,6 +179,40 @@ enum err amocrm_contacts_find(struct amocrm *a, const char *query,
     struct amocrm_contacts *out, struct amocrm_status *st);
 void amocrm_contacts_free(struct amocrm_contacts *cs);
 
+/* Leads per POST /api/v4/leads/complex (amoCRM's limit). */
+#define AMOCRM_COMPLEX_MAX 50
+
+/* A lead to create with its contact; all strings borrowed. */
+struct amocrm_new_lead {
+	const char *request_id; /* echoed in the answer: our id */
+	const char *name;
+	long long pipeline_id;
+	long long status_id;             /* 0: the pipeline's first stage */
+	long long price;                 /* 0: none */
+	const long long *field_ids;      /* custom fields by id (UTM) */
+	const char *const *field_values; /* NULL values are left out */
+	size_t nfields;
+	long long contact_id; /* link this contact; 0: create one */
+	const char *contact_name;
+	const char *phone; /* PHONE (MOB) of a new contact, or NULL */
+	const char *email; /* EMAIL (WORK) of a new contact, or NULL */
+};
+
+struct amocrm_created {
+	long long id;         /* the new lead */
+	long long contact_id; /* its contact, linked or created */
+};
+
+/*
+ * POST /api/v4/leads/complex: creates n (at most AMOCRM_COMPLEX_MAX)
+ * leads with their contacts in one request; out[i] (n entries, caller's)
+ * receives lead i's ids, matched by request_id. An answer that lacks a
+ * lead is ERR_HTTP. Not idempotent: the caller makes sure a lead is sent
+ * once.
+ */
+enum err amocrm_leads_complex(struct amocrm *a, const struct amocrm_new_lead *v,
+    size_t n, struct amocrm_created *out, struct amocrm_status *st);
+
 /*
  * Returns the first value of the lead's custom field with this id, else
  * of the first field whose code or name equals name case-insensitively

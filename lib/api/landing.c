@@ -7,7 +7,11 @@
  *   GET /api/landing/leads/stats?from=&to=
  *   GET /api/landing/leads/{id}
  *   GET /api/landing/sync-runs?limit=
- * Dates are calendar days in AMOSYNC_TIMEZONE.
+ *   POST /api/landing/sync-to-amocrm/{id}   queue one lead for the push
+ *   POST /api/landing/sync-all-to-amocrm    queue every lead not in amoCRM
+ * Dates are calendar days in AMOSYNC_TIMEZONE. The push answers at once
+ * (queued, skipped); the worker creates the leads (landing/push) and the
+ * leads show amocrm_sync_status and amocrm_sync_last_error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,7 @@
 
 #include "api/programs.h"
 #include "landing/leads.h"
+#include "landing/push.h"
 #include "landing/sync.h"
 
 #define PAGE_MAX 500
@@ -93,12 +98,65 @@ runs(struct route_req *r)
 	return landing_sync_runs(&app->landing, (int)n, &r->w);
 }
 
+/* The original's answer, for the landing admin's "Выгрузить в AmoCRM". */
+static enum err
+push_one(struct route_req *r)
+{
+	struct app *app = r->ctx;
+	long long total, queued, skipped, jobs;
+	enum err rc;
+
+	rc = landing_push_queue(&app->landing, &app->traffic, r->arg[0], &total,
+	    &queued, &skipped, &jobs, &r->w);
+	if (rc != ERR_OK)
+		return rc;
+	if (queued) {
+		jw_str(&r->w, "message",
+		    "Лид поставлен в очередь на выгрузку в AmoCRM");
+		r->status = 202;
+	} else {
+		jw_str(&r->w, "message", "Лид уже в AmoCRM или в очереди");
+		jw_bool(&r->w, "alreadyExists", 1);
+	}
+	jw_int(&r->w, "queued", queued);
+	jw_int(&r->w, "skipped", skipped);
+	return ERR_OK;
+}
+
+/* The original's fields (total, synced, skipped, failed, errors) and ours. */
+static enum err
+push_all(struct route_req *r)
+{
+	struct app *app = r->ctx;
+	long long total, queued, skipped, jobs;
+	enum err rc;
+
+	rc = landing_push_queue(&app->landing, &app->traffic, NULL, &total,
+	    &queued, &skipped, &jobs, NULL);
+	if (rc != ERR_OK)
+		return rc;
+	jw_str(&r->w, "message",
+	    "Лиды поставлены в очередь на выгрузку в AmoCRM");
+	jw_int(&r->w, "total", total);
+	jw_int(&r->w, "queued", queued);
+	jw_int(&r->w, "synced", 0);
+	jw_int(&r->w, "skipped", skipped);
+	jw_int(&r->w, "failed", 0);
+	jw_arr(&r->w, "errors");
+	jw_arr_end(&r->w);
+	jw_int(&r->w, "jobs", jobs);
+	r->status = 202;
+	return ERR_OK;
+}
+
 /* stats before {id}: the router takes the first match. */
 static const struct route routes[] = {
 	{ WEB_GET, "/api/landing/leads", list, 0, NULL },
 	{ WEB_GET, "/api/landing/leads/stats", stats, 0, NULL },
 	{ WEB_GET, "/api/landing/leads/{id}", get, 0, "lead" },
 	{ WEB_GET, "/api/landing/sync-runs", runs, 0, NULL },
+	{ WEB_POST, "/api/landing/sync-to-amocrm/{id}", push_one, 0, "lead" },
+	{ WEB_POST, "/api/landing/sync-all-to-amocrm", push_all, 0, NULL },
 };
 
 static const struct route_table table = ROUTE_TABLE(routes);
@@ -106,7 +164,7 @@ static const struct route_table *const tables[] = { &table };
 
 const struct prog api_landing = {
 	.name = "landing",
-	.needs = APP_LANDING,
+	.needs = APP_LANDING | APP_TRAFFIC,
 	.routes = tables,
 	.nroutes = 1,
 };

@@ -107,6 +107,60 @@ enum err landing_lead_get(struct db *db, const char *id, struct jw *w);
 enum err landing_leads_stats(struct db *db, const char *from, const char *to,
     const char *tz, struct jw *w);
 
+/*
+ * The push's states, in amocrm_sync_status: a lead is "queued" by a
+ * request, "pushing" while a worker creates it in amoCRM, then "synced"
+ * (with its ids) or "failed" (amocrm_sync_last_error says why; it may be
+ * queued again). A lead with an amocrm_lead_id, queued or pushing is
+ * never queued again: two requests, however close, queue it once.
+ */
+
+/*
+ * Queues lead id (NULL: every lead) for the push. *total is the leads
+ * looked at, *queued those newly queued, *skipped the others (already in
+ * amoCRM, queued or pushing). For one lead, lead (may be NULL) receives
+ * members "lead":{id,name,phone,email}, "amocrm_lead_id" and
+ * "amocrm_sync_status" as they are now; ERR_NOTFOUND if there is none.
+ */
+enum err landing_leads_queue(struct db *db, const char *id, long long *total,
+    long long *queued, long long *skipped, struct jw *lead);
+
+/* Leads that landing_leads_queue(db, NULL, ...) would queue now. */
+enum err landing_leads_queueable(struct db *db, long long *n);
+
+/* A lead a worker claimed for the push; strings owned by the batch. */
+struct landing_push_lead {
+	const char *id, *name, *phone, *email, *source;
+	const char *utm[5]; /* source, medium, campaign, content, term */
+	long long price;    /* the Express price for source expresscourse */
+};
+
+struct landing_push_batch {
+	PGresult *res; /* owns the strings */
+	struct landing_push_lead v[50];
+	size_t n;
+};
+
+/*
+ * Claims at most max (<= 50) queued leads, oldest first, as "pushing"
+ * (SKIP LOCKED: concurrent workers take different leads). Free b with
+ * landing_push_batch_free().
+ */
+enum err landing_leads_claim(struct db *db, long long pipeline_id, int max,
+    struct landing_push_batch *b);
+void landing_push_batch_free(struct landing_push_batch *b);
+
+/* Stores the amoCRM ids of pushed leads: "synced". */
+enum err landing_leads_pushed(struct db *db, const struct landing_push_batch *b,
+    const long long *lead_ids, const long long *contact_ids);
+
+/*
+ * Records a failed push of the batch: back to "queued" (retry) or
+ * "failed" (permanent), with error.
+ */
+enum err landing_leads_push_failed(struct db *db,
+    const struct landing_push_batch *b, int permanent, const char *error);
+
 /* Returns 1 if s is a UUID in its canonical text form. */
 int landing_is_uuid(const char *s);
 

@@ -6,7 +6,8 @@
 . "$top_srcdir/tests/integ/lib.sh"
 INTEG_MOCKS=1
 INTEG_WORKERS=0
-INTEG_ENV="AMOSYNC_SYNC_TIMEOUT=2
+INTEG_ENV="AMOCRM_RATE_LIMIT=20
+AMOSYNC_SYNC_TIMEOUT=2
 AMOSYNC_SYNC_LEASE=3
 AMOSYNC_SYNC_LIST_MAX=3
 AMOSYNC_WORKER_POLL_MS=100"
@@ -278,5 +279,80 @@ req GET "/api/landing/sync-runs?limit=3"
 is "$STATUS/$(jpath "$BODY" runs.0.id)" "200/$(land "SELECT max(id) FROM sync_runs")" "sync runs, newest first"
 req DELETE "/api/landing/leads"
 is "$STATUS" 405 "router: 405 for another method"
+
+# --- 8. Push: once, even when asked for concurrently; contacts reused;
+# batches of at most 50 within the rate limit.
+printf 'AMOSYNC_SYNC_INTERVAL=0\n' >>"$STACK/amosync.env"
+# complex: the leads of every leads/complex request the stand-in got,
+# one line per request: "name|contact id or new|utm_source ..."
+complex() {
+	amo_ctl GET /__control/requests | python3 -c '
+import json, sys
+for r in json.load(sys.stdin):
+    if r["path"] != "/api/v4/leads/complex":
+        continue
+    out = []
+    for l in json.loads(r["body"]):
+        c = l["_embedded"]["contacts"][0]
+        utm = [f["values"][0]["value"] for f in l.get("custom_fields_values", []) if f.get("field_id") == 434731]
+        out.append("%s|%s|%s|%s|%s" % (l["name"], c.get("id", "new"), l["pipeline_id"], l.get("status_id"), ",".join(utm)))
+    print(" ; ".join(out))'
+}
+amo 7100 1764000700 10418746 8100 '+7 720 555 00 01' 'reuse@example.kz'
+P1=$(lead 'Push Reuse' '' '8 (720) 555-00-01')
+P2=$(lead 'Push New' 'New.Person@Example.kz' '+7 721 555 00 02')
+amo_ctl POST /__control/reset >/dev/null
+pids=""
+for i in 1 2 3 4; do
+	curl -sS -X POST "$URL/api/landing/sync-to-amocrm/$P1" >"$STACK/push1.$i" &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+is "$(python3 -c 'import json,sys; print(sum(json.load(open(f))["queued"] for f in sys.argv[1:]))' "$STACK"/push1.*)" 1 \
+	"four concurrent requests: the lead is queued once"
+is "$(land "SELECT amocrm_sync_status FROM landing_leads WHERE id = '$P1'")" queued "the lead is queued"
+post "/api/landing/sync-to-amocrm/$P2" $JSON ''
+is "$STATUS/$(jpath "$BODY" queued)/$(jpath "$BODY" lead.name)" "202/1/Push New" "push one: 202, queued, with the lead"
+stack_start_worker "$STACK" "$top_builddir" 4
+pushed() { [ "$(land "SELECT count(*) FROM landing_leads WHERE id IN ('$P1', '$P2') AND amocrm_sync_status = 'synced'")" = 2 ]; }
+wait_for 20 pushed
+is "$(land "SELECT amocrm_contact_id || '/' || amocrm_synced FROM landing_leads WHERE id = '$P1'")" "8100/true" "the existing contact is reused"
+is "$(complex | grep -o 'Профтест: Push Reuse|[^ ;]*' | sort | uniq -c | sed 's/^ *//')" \
+	"1 Профтест: Push Reuse|8100|$EXPRESS|81856842|fb_kenesary" "one amoCRM lead for the lead asked four times, linked to contact 8100, Express pipeline, stage 81856842, UTM by id"
+like "$(complex | grep -o 'Профтест: Push New|[^ ;]*')" "Push New\|new\|$EXPRESS" "a lead without a contact in amoCRM gets a new one"
+like "$(land "SELECT amocrm_lead_id || '/' || amocrm_contact_id FROM landing_leads WHERE id = '$P2'")" '^8[0-9]{7}/7[0-9]{7}$' "ids of the created lead and contact stored"
+is "$(requests /api/v4/contacts)" 3 "contacts looked up: P1 by phone; P2 by phone, then e-mail"
+post "/api/landing/sync-to-amocrm/$P1" $JSON ''
+is "$STATUS/$(jpath "$BODY" queued)/$(jpath "$BODY" alreadyExists)/$(jpath "$BODY" amocrm_lead_id)" \
+	"200/0/true/$(land "SELECT amocrm_lead_id FROM landing_leads WHERE id = '$P1'")" "already in amoCRM: skipped"
+post "/api/landing/sync-to-amocrm/00000000-0000-4000-8000-00000000dead" $JSON ''
+is "$STATUS" 404 "push of an unknown lead: 404"
+
+# 60 more leads, then everything not yet in amoCRM.
+land "INSERT INTO landing_leads (name, phone, source, created_at)
+      SELECT 'Batch ' || i, '+7 730 ' || lpad(i::text, 7, '0'), 'expresscourse', now() - interval '2 hours'
+      FROM generate_series(1, 60) AS i" >/dev/null
+want=$(land "SELECT count(*) FROM landing_leads WHERE amocrm_lead_id IS NULL")
+amo_ctl POST /__control/reset >/dev/null
+post /api/landing/sync-all-to-amocrm $JSON ''
+is "$STATUS/$(jpath "$BODY" queued)/$(jpath "$BODY" total)" "202/$want/$(land "SELECT count(*) FROM landing_leads")" "push all: every lead not in amoCRM queued"
+allpushed() { [ "$(land "SELECT count(*) FROM landing_leads WHERE amocrm_sync_status IN ('queued', 'pushing')")" = 0 ]; }
+wait_for 60 allpushed
+is "$(land "SELECT count(*) FROM landing_leads WHERE amocrm_lead_id IS NULL")" 0 "push all: every lead now has an amoCRM lead"
+sizes=$(complex | awk -F' ; ' '{print NF}' | sort -n | tr '\n' ' ')
+is "$(complex | awk -F' ; ' '{n += NF} END {print n}')" "$want" "push all: each lead in exactly one complex request ($sizes)"
+like "$(complex | wc -l)" "^$(((want + 49) / 50))\$" "push all: $(((want + 49) / 50)) complex requests of at most 50"
+is "$(complex | awk -F' ; ' 'NF > 50' | wc -l)" 0 "no complex request over 50 leads"
+is "$(complex | tr ';' '\n' | grep -c 'Batch .*|new|')" 60 "the 60 new leads got new contacts"
+# The limiter grants at most 20 starts in any second; arrival adds a few
+# milliseconds of jitter, hence 0.95 s between request i and i+20.
+is "$(amo_ctl GET /__control/requests | python3 -c '
+import json, sys
+t = sorted(r["time"] for r in json.load(sys.stdin))
+print(len(t) > 20 and min(b - a for a, b in zip(t, t[20:])) >= 0.95)')" True \
+	"within the rate limit (20/s): request i+20 comes a second after request i"
+is "$(land "SELECT count(*) FROM landing_leads WHERE amocrm_sync_status = 'synced' AND amocrm_synced")" \
+	"$(land "SELECT count(*) FROM landing_leads")" "every lead synced"
 
 integ_check_logs

@@ -18,6 +18,10 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
   GET /api/v4/contacts?filter[id][]=&query=&limit=&page=
                                               the same paging; query finds
                                               phone digits, e-mail or name
+  POST /api/v4/leads/complex                  <= 50 leads, each with one
+                                              contact (linked by id or
+                                              created); the body is kept
+                                              in the request log
 
 Every API request needs "Authorization: Bearer <token>" (401 problem+json
 otherwise). Data comes from --data ({"account": {...}, "leads": [...],
@@ -248,15 +252,18 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         if u.path.startswith("/__control/"):
             return self.control(method, u.path, self.body())
-        self.body()
+        raw = self.body()
         auth = self.headers.get("Authorization")
         with st.lock:
-            st.requests.append({
+            rec = {
                 "method": method, "path": u.path, "query": u.query,
                 "auth": auth is not None,
                 "auth_ok": auth == "Bearer " + st.token,
                 "time": time.time(),
-            })
+            }
+            if method != "GET":
+                rec["body"] = raw.decode("utf-8", "replace")
+            st.requests.append(rec)
             fault = st.take_fault(method, u.path)
             st.save()
         if fault:
@@ -266,6 +273,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.fail(fault)
         if auth != "Bearer " + st.token:
             return self.problem(401)
+        if method == "POST" and u.path == "/api/v4/leads/complex":
+            return self.complex(raw)
         if method != "GET":
             return self.problem(405)
         q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
@@ -477,6 +486,56 @@ class Handler(BaseHTTPRequestHandler):
             "_embedded": {"contacts": [self.render_contact(c)
                                        for c in chunk]},
         })
+
+    def complex(self, raw):
+        """POST /api/v4/leads/complex: at most 50 leads, each with one
+        contact, linked by id (it must exist) or created with its custom
+        fields. Answers [{id, contact_id, company_id, request_id, merged}]."""
+        st = self.server.state
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            return self.problem(400, "Request body is not valid JSON")
+        if not isinstance(items, list) or not items:
+            return self.problem(400, "Expected a non-empty array")
+        if len(items) > 50:
+            return self.problem(400, "Maximum 50 leads per request")
+        out = []
+        with st.lock:
+            for item in items:
+                cs = (item.get("_embedded") or {}).get("contacts") or []
+                if len(cs) > 1:
+                    return self.problem(400, "One contact per lead")
+                cid = None
+                if cs and cs[0].get("id"):
+                    cid = int(cs[0]["id"])
+                    if cid not in st.contacts:
+                        return self.problem(400, "No contact %d" % cid)
+                elif cs:
+                    cid = max(list(st.contacts) + [70000000]) + 1
+                    c = dict(cs[0])
+                    c["id"] = cid
+                    st.contacts[cid] = c
+                lid = max(list(st.leads) + [80000000]) + 1
+                now = int(time.time())
+                st.leads[lid] = {
+                    "id": lid, "name": item.get("name"),
+                    "price": item.get("price", 0),
+                    "status_id": item.get("status_id", 0),
+                    "pipeline_id": item.get("pipeline_id", 0),
+                    "created_at": now, "updated_at": now,
+                    "custom_fields_values":
+                        item.get("custom_fields_values") or None,
+                    "account_id": 29000001,
+                    "_embedded": {"tags": [], "companies": [],
+                                  "contacts": ([{"id": cid, "is_main": True}]
+                                               if cid else [])},
+                }
+                out.append({"id": lid, "contact_id": cid, "company_id": None,
+                            "request_id": [str(item.get("request_id", ""))],
+                            "merged": False})
+            st.save()
+        self.send(200, out)
 
     # --- control --------------------------------------------------------
     def control(self, method, path, raw):
