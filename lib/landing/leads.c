@@ -558,6 +558,19 @@ static const char SQL_PUSH_FAILED[] =
     " amocrm_sync_last_error = $3"
     " WHERE id = ANY($1::uuid[]) AND amocrm_sync_status = 'pushing'";
 
+static const char SQL_UNQUEUE[] =
+    "UPDATE landing_leads SET amocrm_sync_status = 'failed',"
+    " amocrm_sync_last_error = $2"
+    " WHERE id = $1::uuid AND amocrm_sync_status = 'queued'";
+
+enum err
+landing_leads_unqueue(struct db *db, const char *id, const char *error)
+{
+	const char *v[2] = { id, error };
+
+	return db_run(db, SQL_UNQUEUE, 2, v);
+}
+
 enum err
 landing_leads_queueable(struct db *db, long long *n)
 {

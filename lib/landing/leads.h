@@ -125,6 +125,10 @@ enum err landing_leads_stats(struct db *db, const char *from, const char *to,
 enum err landing_leads_queue(struct db *db, const char *id, long long *total,
     long long *queued, long long *skipped, struct jw *lead);
 
+/* Takes a queued lead out of the queue again: "failed" with error. */
+enum err landing_leads_unqueue(struct db *db, const char *id,
+    const char *error);
+
 /* Leads that landing_leads_queue(db, NULL, ...) would queue now. */
 enum err landing_leads_queueable(struct db *db, long long *n);
 

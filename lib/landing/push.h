@@ -33,9 +33,12 @@ struct landing_push_outcome {
 
 /*
  * Queues lead id (NULL: all) on landing and enqueues the jobs on traffic
- * (outbox_jobs): first the jobs, for as many leads as may be queued, so
- * a queued lead always has a job; a job that finds nothing queued is
- * done at once. Counts as landing_leads_queue(); *jobs the jobs added.
+ * (outbox_jobs; the two databases share no transaction). One lead is
+ * queued first and gets its job only if it was queued now (a failed
+ * enqueue marks it failed again). For all, the jobs come first, for as
+ * many leads as may be queued, so a queued lead always has a job; a job
+ * that finds nothing queued is done at once. Counts as
+ * landing_leads_queue(); *jobs the jobs added.
  */
 enum err landing_push_queue(struct db *landing, struct db *traffic,
     const char *id, long long *total, long long *queued, long long *skipped,

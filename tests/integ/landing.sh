@@ -185,6 +185,11 @@ like "$(jpath "$BODY" error)" "IP whitelist" "403: says what to check"
 run=$(jpath "$BODY" run_id)
 like "$(land "SELECT status || '|' || amocrm_status || '|' || error FROM sync_runs WHERE id = $run")" \
 	'^failed\|403\|amoCRM refused access \(403 Forbidden\): the account may have an IP whitelist' "403: recorded in sync_runs"
+amo_ctl POST /__control/fail '{"path_prefix":"/api/v4/leads","status":402}' >/dev/null
+sync
+is "$STATUS" 502 "402: 502"
+like "$(land "SELECT status || '|' || amocrm_status || '|' || error FROM sync_runs WHERE id = $(jpath "$BODY" run_id)")" \
+	'^failed\|402\|amoCRM subscription has ended' "402: readable, recorded"
 amo_ctl POST /__control/fail '{"path_prefix":"/api/v4/leads","status":0,"delay_ms":3000}' >/dev/null
 sync
 is "$STATUS" 504 "timeout: 504"
