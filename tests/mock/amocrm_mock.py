@@ -39,7 +39,8 @@ shown only with with=contacts) and can be changed at run time:
                             are answered so (status 0 = only delayed)
   POST /__control/config    {"page_cap": N, "token": "..."}
   GET  /__control/requests  [{"method", "path", "query", "auth", "auth_ok",
-                              "time"}]  (never the header's value)
+                              "time", "body" (not for GET)}]  (never the
+                              header's value)
   POST /__control/reset     forget requests and faults; {"data": true}
                             also empties leads and contacts
 
