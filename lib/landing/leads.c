@@ -12,49 +12,17 @@
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 /* The columns of a lead as every answer shows it; see enum lead_col. */
-#define LEAD_COLS                                                               \
-	"l.id::text, l.name, l.email, l.phone, l.source, " TS(                  \
-	    "l.created_at") ", l.amocrm_lead_id, l.amocrm_contact_id, "         \
-	                    "l.amocrm_synced,"                                  \
-	                    " l.amocrm_sync_status, "                           \
-	                    "l.amocrm_sync_last_error, l.email_sent, " TS(      \
-	                        "l.email_sent_at") ", l.email_error, "          \
-	                                           "l.email_opened_at IS NOT "  \
-	                                           "NULL,"                      \
-	                                           " l.email_clicked, "         \
-	                                           "l.sms_sent, " TS(           \
-	                                               "l.sms_sent_at") ", "    \
-	                                                                "l."    \
-	                                                                "sms_"  \
-	                                                                "erro"  \
-	                                                                "r, "   \
-	                                                                "l."    \
-	                                                                "sms_"  \
-	                                                                "clic"  \
-	                                                                "ked,"  \
-	                                                                " l."   \
-	                                                                "utm_"  \
-	                                                                "sour"  \
-	                                                                "ce, "  \
-	                                                                "l."    \
-	                                                                "utm_"  \
-	                                                                "medi"  \
-	                                                                "um,"   \
-	                                                                " l."   \
-	                                                                "utm_"  \
-	                                                                "camp"  \
-	                                                                "aign"  \
-	                                                                ", "    \
-	                                                                "l."    \
-	                                                                "utm_"  \
-	                                                                "cont"  \
-	                                                                "ent,"  \
-	                                                                " l."   \
-	                                                                "utm_"  \
-	                                                                "term"  \
-	                                                                ","     \
-	                                                                " " TS( \
-	                                                                    "l.updated_at") ", l.name"
+/* clang-format off */
+#define LEAD_COLS \
+	"l.id::text, l.name, l.email, l.phone, l.source, " \
+	TS("l.created_at") ", l.amocrm_lead_id, l.amocrm_contact_id," \
+	" l.amocrm_synced, l.amocrm_sync_status, l.amocrm_sync_last_error," \
+	" l.email_sent, " TS("l.email_sent_at") ", l.email_error," \
+	" l.email_opened_at IS NOT NULL, l.email_clicked, l.sms_sent, " \
+	TS("l.sms_sent_at") ", l.sms_error, l.sms_clicked, l.utm_source," \
+	" l.utm_medium, l.utm_campaign, l.utm_content, l.utm_term, " \
+	TS("l.updated_at") ", l.name"
+/* clang-format on */
 
 enum lead_col {
 	LC_ID,

@@ -12,13 +12,13 @@
 	"to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* A run whose lease ran out: its process died or hung. */
+/* clang-format off */
 static const char SQL_ABANDON[] =
     "UPDATE sync_runs SET status = 'abandoned', finished_at = now(),"
     " error = 'its process stopped renewing the lease (it died or hung);"
-    " the lease ran out at ' || " TS(
-        "lease_until") " || ' UTC'"
-                       " WHERE kind = $1 AND finished_at IS NULL AND "
-                       "lease_until < now()";
+    " the lease ran out at ' || " TS("lease_until") " || ' UTC'"
+    " WHERE kind = $1 AND finished_at IS NULL AND lease_until < now()";
+/* clang-format on */
 
 /* One running run per kind: the partial unique index decides. */
 static const char SQL_START[] =
@@ -29,9 +29,11 @@ static const char SQL_START[] =
     " ON CONFLICT (kind) WHERE finished_at IS NULL DO NOTHING"
     " RETURNING id";
 
-static const char SQL_RUNNING[] = "SELECT id, " TS(
-    "started_at") " FROM sync_runs"
-                  " WHERE kind = $1 AND finished_at IS NULL";
+/* clang-format off */
+static const char SQL_RUNNING[] =
+    "SELECT id, " TS("started_at") " FROM sync_runs"
+    " WHERE kind = $1 AND finished_at IS NULL";
+/* clang-format on */
 
 /* Renews the lease; no row means the run was taken from us. */
 static const char SQL_RENEW[] =
@@ -62,14 +64,15 @@ static const char SQL_DUE[] =
     " make_interval(secs => $2::int), claimed_by = $3, claimed_at = now()"
     " WHERE kind = $1 AND next_at <= now() RETURNING kind";
 
+/* clang-format off */
 static const char SQL_RUNS[] =
-    "SELECT id, kind, trigger, status, holder, requested_by,"
-    " requested_limit, " TS("started_at") ", " TS("finished_at") ", " TS(
-        "lease_until") ", total_amocrm_leads, total_amocrm_contacts,"
-                       " total_landing_leads, matched, updated,"
-                       " matched_by_email, matched_by_phone, already_synced,"
-                       " ambiguous, not_synced, db_ms, amocrm_status, error"
-                       " FROM sync_runs ORDER BY id DESC LIMIT $1::int";
+    "SELECT id, kind, trigger, status, holder, requested_by, requested_limit, "
+    TS("started_at") ", " TS("finished_at") ", " TS("lease_until") ","
+    " total_amocrm_leads, total_amocrm_contacts, total_landing_leads,"
+    " matched, updated, matched_by_email, matched_by_phone, already_synced,"
+    " ambiguous, not_synced, db_ms, amocrm_status, error"
+    " FROM sync_runs ORDER BY id DESC LIMIT $1::int";
+/* clang-format on */
 
 enum runs_col {
 	RC_ID,
