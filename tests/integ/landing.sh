@@ -138,6 +138,14 @@ is "$(requests /api/v4/contacts)" 1 "contacts fetched in one batch by id"
 like "$(amo_ctl GET /__control/requests | python3 -c 'import json,sys; print([r["query"] for r in json.load(sys.stdin) if r["path"]=="/api/v4/contacts"][0])')" \
 	'filter%5Bid%5D%5B%5D=8001' "contacts asked for with filter[id][]"
 
+# A limit over AMOSYNC_SYNC_LIMIT_MAX, or a misspelt member: 400, no run.
+runs=$(land "SELECT count(*) FROM sync_runs")
+post "$SYNC?limit=999999" $JSON ''
+is "$STATUS/$(jpath "$BODY" field)" "400/limit" "a limit over the maximum: 400 naming it"
+sync '{"limt":5}'
+is "$STATUS/$(jpath "$BODY" field)" "400/limt" "an unknown member: 400 naming it"
+is "$(land "SELECT count(*) FROM sync_runs")" "$runs" "refused requests start no run"
+
 # Run again: nothing changes, everything is already synced.
 sync
 is "$STATUS/$(jpath "$BODY" data.updated)/$(jpath "$BODY" data.already_synced)" "200/0/6" "second run: already synced, no row changed"
