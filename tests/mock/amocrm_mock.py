@@ -18,6 +18,8 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
   GET /api/v4/contacts?filter[id][]=&query=&limit=&page=
                                               the same paging; query finds
                                               phone digits, e-mail or name
+  GET /api/v4/leads/pipelines                 Express and Flagship with
+                                              their stages, 142 and 143
   POST /api/v4/leads/complex                  <= 50 leads, each with one
                                               contact (linked by id or
                                               created); the body is kept
@@ -289,6 +291,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.leads(u, q)
         if u.path == "/api/v4/contacts":
             return self.contacts_list(u, q)
+        if u.path == "/api/v4/leads/pipelines":
+            return self.pipelines()
         if u.path == "/api/v4/account":
             with st.lock:
                 acct = dict(st.account)
@@ -487,6 +491,34 @@ class Handler(BaseHTTPRequestHandler):
             "_embedded": {"contacts": [self.render_contact(c)
                                        for c in chunk]},
         })
+
+    def pipelines(self):
+        """GET /api/v4/leads/pipelines: the funnels of the seed, each with
+        its stages and the system stages 142 and 143."""
+        def stage(pid, sid, name, sort, typ=0):
+            return {"id": sid, "name": name, "sort": sort,
+                    "is_editable": sid not in (142, 143),
+                    "pipeline_id": pid, "color": "#99ccff", "type": typ,
+                    "account_id": 29000001}
+        pipes = []
+        for i, (pid, name, stages) in enumerate([
+                (10350882, "Express Course",
+                 [(81856842, "заявка с профтеста"),
+                  (81854618, "Оплата")]),
+                (10418746, "Flagship Course", [(81900001, "Новая заявка")])]):
+            st = [stage(pid, 0, "Неразобранное", 10, 1)] + \
+                [stage(pid, sid, n, 20 + 10 * k)
+                 for k, (sid, n) in enumerate(stages)] + \
+                [stage(pid, 142, "Успешно реализовано", 10000),
+                 stage(pid, 143, "Закрыто и не реализовано", 11000)]
+            pipes.append({"id": pid, "name": name, "sort": i + 1,
+                          "is_main": i == 0, "is_unsorted_on": True,
+                          "is_archive": False, "account_id": 29000001,
+                          "_embedded": {"statuses": st}})
+        self.send(200, {"_total_items": len(pipes),
+                        "_links": {"self": {"href": self.base() +
+                                            "/api/v4/leads/pipelines"}},
+                        "_embedded": {"pipelines": pipes}})
 
     def complex(self, raw):
         """POST /api/v4/leads/complex: at most 50 leads, each with one
