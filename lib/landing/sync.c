@@ -355,6 +355,29 @@ out:
 	return rc;
 }
 
+/* What to do about an amoCRM failure, appended to its reason. */
+static const char *
+hint(enum err rc, long status)
+{
+	switch (rc) {
+	case ERR_AUTH:
+		return "; generate a new long-lived token in the amoCRM "
+		       "integration (Keys and scopes) and set "
+		       "AMOCRM_ACCESS_TOKEN";
+	case ERR_PERM:
+		return status == 402 ? "; renew the amoCRM subscription"
+		                     : "; a person must act: retrying will not "
+		                       "help";
+	case ERR_TIMEOUT:
+		return "; try again later, or raise AMOSYNC_SYNC_TIMEOUT if "
+		       "amoCRM is this slow";
+	case ERR_HTTP:
+		return "; try again later";
+	default:
+		return "";
+	}
+}
+
 void
 landing_sync_result_free(struct landing_sync_result *res)
 {
@@ -416,8 +439,9 @@ landing_sync(struct db *db, struct amocrm *a, const struct landing_sync_opts *o,
 	a->tick = old_tick;
 	a->tick_arg = old_arg;
 	if (rc != ERR_OK) {
-		snprintf(res->error, sizeof(res->error), "%s",
-		    st.reason[0] != '\0' ? st.reason : err_str(rc));
+		snprintf(res->error, sizeof(res->error), "%s%s",
+		    st.reason[0] != '\0' ? st.reason : err_str(rc),
+		    hint(rc, st.http_status));
 		goto out;
 	}
 	if ((rc = keys_build(&k, &ls, &cs)) != ERR_OK) {

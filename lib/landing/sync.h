@@ -35,7 +35,7 @@ struct landing_sync_result {
 	long long running_id;   /* ERR_CONFLICT: the run in the way */
 	char running_since[40]; /* and when it started (UTC, ISO) */
 	long amocrm_status;     /* last HTTP status from amoCRM */
-	char error[AMOCRM_REASON_LEN + 96]; /* why a run failed, readable */
+	char error[AMOCRM_REASON_LEN + 192]; /* why a run failed, readable */
 	struct buf data; /* on success: the JSON object of "data" */
 };
 

@@ -181,7 +181,7 @@ is "$(requests /api/v4/contacts)" 2 "429: the contacts request was made again"
 amo_ctl POST /__control/config '{"token":"rotated"}' >/dev/null
 sync
 is "$STATUS" 502 "401: answered 502 (amoCRM refused us, not the caller)"
-like "$(jpath "$BODY" error)" "access token \(expired or revoked" "401: readable error"
+like "$(jpath "$BODY" error)" "access token \(expired or revoked.*set AMOCRM_ACCESS_TOKEN" "401: readable error, says what to do"
 run=$(jpath "$BODY" run_id)
 like "$(land "SELECT status || '|' || amocrm_status || '|' || error FROM sync_runs WHERE id = $run")" \
 	'^failed\|401\|amoCRM rejected the access token' "401: recorded in sync_runs"
@@ -201,7 +201,7 @@ like "$(land "SELECT status || '|' || amocrm_status || '|' || error FROM sync_ru
 amo_ctl POST /__control/fail '{"path_prefix":"/api/v4/leads","status":0,"delay_ms":3000}' >/dev/null
 sync
 is "$STATUS" 504 "timeout: 504"
-like "$(jpath "$BODY" error)" "did not answer in time" "timeout: readable error"
+like "$(jpath "$BODY" error)" "did not answer in time.*raise AMOSYNC_SYNC_TIMEOUT" "timeout: readable error, says what to do"
 like "$(land "SELECT status || '|' || error FROM sync_runs WHERE id = $(jpath "$BODY" run_id)")" '^failed\|amoCRM did not answer in time' "timeout: recorded"
 is "$(land "SELECT count(*) FROM sync_runs WHERE finished_at IS NULL")" 0 "no run left running after failures"
 sleep 1.5 # the stand-in finishes the slow answer
