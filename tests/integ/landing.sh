@@ -342,7 +342,8 @@ is "$STATUS/$(jpath "$BODY" queued)/$(jpath "$BODY" alreadyExists)/$(jpath "$BOD
 post "/api/landing/sync-to-amocrm/00000000-0000-4000-8000-00000000dead" $JSON ''
 is "$STATUS" 404 "push of an unknown lead: 404"
 
-# 60 more leads, then everything not yet in amoCRM.
+# 60 more leads, then everything not yet in amoCRM, with two workers.
+stack_start_worker "$STACK" "$top_builddir" 5
 land "INSERT INTO landing_leads (name, phone, source, created_at)
       SELECT 'Batch ' || i, '+7 730 ' || lpad(i::text, 7, '0'), 'expresscourse', now() - interval '2 hours'
       FROM generate_series(1, 60) AS i" >/dev/null
@@ -354,7 +355,8 @@ allpushed() { [ "$(land "SELECT count(*) FROM landing_leads WHERE amocrm_sync_st
 wait_for 60 allpushed
 is "$(land "SELECT count(*) FROM landing_leads WHERE amocrm_lead_id IS NULL")" 0 "push all: every lead now has an amoCRM lead"
 sizes=$(complex | awk -F' ; ' '{print NF}' | sort -n | tr '\n' ' ')
-is "$(complex | awk -F' ; ' '{n += NF} END {print n}')" "$want" "push all: each lead in exactly one complex request ($sizes)"
+is "$(complex | awk -F' ; ' '{n += NF} END {print n}')" "$want" "push all, two workers: each lead in exactly one complex request ($sizes)"
+is "$(complex | tr ';' '\n' | sed 's/^ *//; s/|.*//' | sort | uniq -d | wc -l)" 0 "push all: no lead name twice"
 like "$(complex | wc -l)" "^$(((want + 49) / 50))\$" "push all: $(((want + 49) / 50)) complex requests of at most 50"
 is "$(complex | awk -F' ; ' 'NF > 50' | wc -l)" 0 "no complex request over 50 leads"
 is "$(complex | tr ';' '\n' | grep -c 'Batch .*|new|')" 60 "the 60 new leads got new contacts"
