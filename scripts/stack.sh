@@ -10,7 +10,7 @@
 #   amosync.env       the configuration every program reads (-f)
 #   log/              one log file per program
 
-STACK_PROGRAMS="funnel-sale sales-webhook admin-outbox test-sale-notification traffic sales-reports utm-analytics"
+STACK_PROGRAMS="funnel-sale sales-webhook admin-outbox test-sale-notification traffic sales-reports utm-analytics admin-landing landing"
 # Workers the stack runs (amosync-worker), AMOSYNC_WORKERS to change.
 STACK_WORKERS=${AMOSYNC_WORKERS:-1}
 

@@ -1,8 +1,11 @@
 /*
  * amosync-worker: drains the outbox (enrichment from amoCRM, Telegram
- * announcements). Any number may run on any number of hosts; each claims
- * one job at a time with a lease. SIGTERM or SIGINT finishes the current
- * job and exits; a job of a killed worker is retried when its lease ends.
+ * announcements) and runs the scheduled landing sync (R14) every
+ * AMOSYNC_SYNC_INTERVAL seconds. Any number may run on any number of
+ * hosts; each claims one job at a time with a lease, and one of them
+ * claims each scheduled slot. SIGTERM or SIGINT finishes the current job
+ * and exits; a job of a killed worker is retried when its lease ends, and
+ * its sync run stops blocking others when the run's lease ends.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +19,8 @@
 #include "io/app.h"
 #include "io/outbox.h"
 #include "io/proc.h"
+#include "landing/push.h"
+#include "landing/sync.h"
 #include "sales/hooks.h"
 #include "sales/ingest.h"
 #include "sales/jobs.h"
@@ -58,6 +63,74 @@ replay(struct sales_ctx *s)
 		hook_replay(s, &def, NULL);
 }
 
+/*
+ * Runs the landing sync when this worker claims its scheduled slot. A run
+ * another process holds (409) is fine: the slot is spent either way.
+ */
+static void
+schedule(struct app *app, struct jobs *j, const char *me)
+{
+	struct landing_sync_result res;
+	struct landing_sync_opts o;
+	struct amocrm amo;
+	int due, interval;
+
+	interval = (int)cfg_int(&app->cfg, CFG_SYNC_INTERVAL);
+	if (interval <= 0 || !app->has_landing || !j->has_amo)
+		return;
+	if (landing_sync_due(&app->landing, me, interval, &due) != ERR_OK ||
+	    !due)
+		return;
+	memset(&o, 0, sizeof(o));
+	o.trigger = "schedule";
+	o.holder = me;
+	o.limit = cfg_int(&app->cfg, CFG_SYNC_LIMIT);
+	o.pipeline_id = cfg_int(&app->cfg, CFG_AMOCRM_EXPRESS_PIPELINE);
+	o.lease = (int)cfg_int(&app->cfg, CFG_SYNC_LEASE);
+	o.list_max = 0;
+	/* The jobs' client, but a 429 inside a run is waited out. */
+	amo = j->amo;
+	amo.retries = 4;
+	if (landing_sync(&app->landing, &amo, &o, &res) == ERR_CONFLICT)
+		log_info("scheduled sync skipped: run %lld is running",
+		    res.running_id);
+	landing_sync_result_free(&res);
+}
+
+/*
+ * Runs a landing push job (landing/push.c): its kind lives in lib/landing,
+ * which lib/sales may not include, so the worker dispatches it here.
+ */
+static enum err
+push(struct app *app, struct jobs *j, struct job_outcome *out)
+{
+	struct landing_push_outcome po;
+	struct landing_push_opts o;
+	enum err rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!app->has_landing || !j->has_amo) {
+		snprintf(out->error, sizeof(out->error),
+		    "%s is not set: cannot push landing leads",
+		    app->has_landing ? "AMOCRM_ACCESS_TOKEN"
+		                     : "LANDING_DATABASE_URL");
+		return ERR_CONFIG;
+	}
+	memset(&o, 0, sizeof(o));
+	o.pipeline_id = cfg_int(&app->cfg, CFG_AMOCRM_EXPRESS_PIPELINE);
+	o.status_id = cfg_int(&app->cfg, CFG_AMOCRM_PUSH_STATUS);
+	o.utm_fields[0] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_SOURCE_FIELD);
+	o.utm_fields[1] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_MEDIUM_FIELD);
+	o.utm_fields[2] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_CAMPAIGN_FIELD);
+	o.utm_fields[3] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_CONTENT_FIELD);
+	o.utm_fields[4] = cfg_int(&app->cfg, CFG_AMOCRM_UTM_TERM_FIELD);
+	rc = landing_push_run(&app->landing, &j->amo, &o, &po);
+	out->permanent = po.permanent;
+	out->retry_after = po.retry_after;
+	snprintf(out->error, sizeof(out->error), "%s", po.error);
+	return rc;
+}
+
 /* Claims and runs one job; returns 1 if there was one. */
 static int
 one(struct app *app, struct jobs *j, const char *me, int lease, int max)
@@ -71,7 +144,10 @@ one(struct app *app, struct jobs *j, const char *me, int lease, int max)
 	    !got)
 		return 0;
 	log_reqid(NULL);
-	rc = jobs_run(j, &job, &out);
+	if (strcmp(job.kind, LANDING_PUSH_KIND) == 0)
+		rc = push(app, j, &out);
+	else
+		rc = jobs_run(j, &job, &out);
 	if (rc == ERR_OK) {
 		if (outbox_done(&app->traffic, &job, me) != ERR_OK)
 			log_warnx("could not mark job %lld done", job.id);
@@ -92,7 +168,7 @@ main(int argc, char *argv[])
 	struct app app;
 	struct jobs j;
 	char me[128], host[64];
-	time_t next_replay;
+	time_t next_replay, next_schedule;
 	long poll;
 	int lease, max;
 
@@ -118,11 +194,15 @@ main(int argc, char *argv[])
 	poll = (long)cfg_int(&app.cfg, CFG_WORKER_POLL_MS);
 	proc_on_stop(onsignal);
 	log_info("worker %s started", me);
-	next_replay = 0;
+	next_replay = next_schedule = 0;
 	while (!stopping) {
 		if (time(NULL) >= next_replay) {
 			replay(&s);
 			next_replay = time(NULL) + SPOOL_INTERVAL;
+		}
+		if (time(NULL) >= next_schedule) {
+			schedule(&app, &j, me);
+			next_schedule = time(NULL) + 1;
 		}
 		if (!one(&app, &j, me, lease, max))
 			nap(poll);

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "amocrm/api.h"
+#include "base/jw.h"
 #include "base/log.h"
 
 /* How many bytes of a server's "detail" go into a reason. */
@@ -271,8 +272,8 @@ retry_after(const struct http_resp *r)
  * logged. 429s are retried as a->retries allows.
  */
 static enum err
-call(struct amocrm *a, const char *url, long timeout, const char *what,
-    struct json_object **root, struct amocrm_status *st)
+call(struct amocrm *a, const char *url, const char *body, long timeout,
+    const char *what, struct json_object **root, struct amocrm_status *st)
 {
 	const char *hdrs[3] = { a->auth, "Accept: application/json", NULL };
 	struct amocrm_status dummy;
@@ -294,7 +295,11 @@ call(struct amocrm *a, const char *url, long timeout, const char *what,
 	o.rate = a->rate;
 	o.secret = a->token;
 	for (attempt = 0;; attempt++) {
-		rc = http_get(a->http, &o, url, &r);
+		rc = body != NULL
+		    ? http_post_json(a->http, &o, url, body, strlen(body), &r)
+		    : http_get(a->http, &o, url, &r);
+		if (a->tick != NULL)
+			a->tick(a->tick_arg);
 		if (rc != ERR_OK) {
 			status_set(st, a->token, "%s: %s",
 			    rc == ERR_TIMEOUT ? "amoCRM did not answer in time"
@@ -326,7 +331,9 @@ call(struct amocrm *a, const char *url, long timeout, const char *what,
 		problem(&r, detail, sizeof(detail));
 	switch (r.status) {
 	case 200:
-		if ((*root = http_json(&r)) == NULL) {
+	case 201:
+		*root = body != NULL ? http_json_any(&r) : http_json(&r);
+		if (*root == NULL) {
 			rc = ERR_HTTP;
 			status_set(st, a->token,
 			    "amoCRM returned malformed JSON "
@@ -394,8 +401,8 @@ amocrm_account_check(struct amocrm *a, struct amocrm_account *acct,
 	buf_printf(&url, "%s/api/v4/account", a->base);
 	if (buf_err(&url) != ERR_OK)
 		goto out;
-	rc = call(a, buf_str(&url), a->health_timeout, "the account", &root,
-	    st);
+	rc = call(a, buf_str(&url), NULL, a->health_timeout, "the account",
+	    &root, st);
 	if (rc != ERR_OK)
 		goto out;
 	if (root == NULL || jint(root, "id") == 0) {
@@ -531,7 +538,8 @@ amocrm_lead_get(struct amocrm *a, long long id, struct amocrm_lead *l,
 	buf_printf(&what, "lead %lld", id);
 	if (buf_err(&url) != ERR_OK || buf_err(&what) != ERR_OK)
 		goto out;
-	rc = call(a, buf_str(&url), a->sync_timeout, buf_str(&what), &root, st);
+	rc = call(a, buf_str(&url), NULL, a->sync_timeout, buf_str(&what),
+	    &root, st);
 	if (rc != ERR_OK)
 		goto out;
 	if (root == NULL) {
@@ -570,33 +578,19 @@ amocrm_lead_free(struct amocrm_lead *l)
 	memset(l, 0, sizeof(*l));
 }
 
-enum err
-amocrm_contact_get(struct amocrm *a, long long id, struct amocrm_contact *c,
-    struct amocrm_status *st)
+/* Fills c from one contact object. On error c is partly filled. */
+static enum err
+contact_from_json(struct amocrm_contact *c, struct json_object *o)
 {
-	struct json_object *root = NULL, *cf, *f;
-	struct buf url = { 0 }, what = { 0 };
-	enum err rc = ERR_NOMEM;
+	struct json_object *cf, *f;
+	enum err rc = ERR_OK;
 	const char *code;
 	size_t i, n;
 
-	memset(c, 0, sizeof(*c));
-	buf_printf(&url, "%s/api/v4/contacts/%lld", a->base, id);
-	buf_printf(&what, "contact %lld", id);
-	if (buf_err(&url) != ERR_OK || buf_err(&what) != ERR_OK)
-		goto out;
-	rc = call(a, buf_str(&url), a->sync_timeout, buf_str(&what), &root, st);
-	if (rc != ERR_OK)
-		goto out;
-	if (root == NULL) {
-		rc = ERR_NOTFOUND;
-		status_set(st, NULL, "amoCRM has no contact %lld (204)", id);
-		goto out;
-	}
-	c->id = jint(root, "id");
-	if ((c->name = jstr(root, "name", &rc)) == NULL && rc != ERR_OK)
-		goto out;
-	cf = jarr(root, "custom_fields_values");
+	c->id = jint(o, "id");
+	if ((c->name = jstr(o, "name", &rc)) == NULL && rc != ERR_OK)
+		return rc;
+	cf = jarr(o, "custom_fields_values");
 	n = cf != NULL ? json_object_array_length(cf) : 0;
 	for (i = 0; i < n; i++) {
 		f = json_object_array_get_idx(cf, i);
@@ -608,8 +602,35 @@ amocrm_contact_get(struct amocrm *a, long long id, struct amocrm_contact *c,
 		else if (strcmp(code, "EMAIL") == 0)
 			rc = values_add(f, &c->emails, &c->nemails);
 		if (rc != ERR_OK)
-			goto out;
+			return rc;
 	}
+	return ERR_OK;
+}
+
+enum err
+amocrm_contact_get(struct amocrm *a, long long id, struct amocrm_contact *c,
+    struct amocrm_status *st)
+{
+	struct json_object *root = NULL;
+	struct buf url = { 0 }, what = { 0 };
+	enum err rc = ERR_NOMEM;
+
+	memset(c, 0, sizeof(*c));
+	buf_printf(&url, "%s/api/v4/contacts/%lld", a->base, id);
+	buf_printf(&what, "contact %lld", id);
+	if (buf_err(&url) != ERR_OK || buf_err(&what) != ERR_OK)
+		goto out;
+	rc = call(a, buf_str(&url), NULL, a->sync_timeout, buf_str(&what),
+	    &root, st);
+	if (rc != ERR_OK)
+		goto out;
+	if (root == NULL) {
+		rc = ERR_NOTFOUND;
+		status_set(st, NULL, "amoCRM has no contact %lld (204)", id);
+		goto out;
+	}
+	if ((rc = contact_from_json(c, root)) != ERR_OK)
+		goto out;
 	if (c->id != id) {
 		rc = ERR_HTTP;
 		status_set(st, NULL,
@@ -647,7 +668,8 @@ amocrm_contact_free(struct amocrm_contact *c)
  * link), ERR_NOMEM.
  */
 static enum err
-next_url(struct amocrm *a, const char *href, struct buf *url)
+next_url(struct amocrm *a, const char *href, const char *prefix,
+    struct buf *url)
 {
 	const char *path = href;
 
@@ -658,7 +680,7 @@ next_url(struct amocrm *a, const char *href, struct buf *url)
 		if (path == NULL)
 			return ERR_HTTP;
 	}
-	if (strncmp(path, "/api/v4/leads?", 14) != 0)
+	if (strncmp(path, prefix, strlen(prefix)) != 0)
 		return ERR_HTTP;
 	buf_adds(url, a->base);
 	buf_adds(url, path);
@@ -755,8 +777,8 @@ amocrm_leads_list(struct amocrm *a, long long pipeline_id, size_t limit,
 			rc = ERR_NOMEM;
 			goto out;
 		}
-		rc = call(a, buf_str(&url), a->sync_timeout, buf_str(&what),
-		    &root, st);
+		rc = call(a, buf_str(&url), NULL, a->sync_timeout,
+		    buf_str(&what), &root, st);
 		if (rc != ERR_OK)
 			goto out;
 		/* 204: no (more) leads. */
@@ -770,7 +792,8 @@ amocrm_leads_list(struct amocrm *a, long long pipeline_id, size_t limit,
 		if (got == 0 || next == NULL ||
 		    (href = json_object_get_string(next)) == NULL)
 			break;
-		if ((rc = next_url(a, href, &url)) != ERR_OK) {
+		if ((rc = next_url(a, href, "/api/v4/leads?", &url)) !=
+		    ERR_OK) {
 			if (rc == ERR_HTTP) {
 				status_set(st, NULL,
 				    "amoCRM gave an unexpected "
@@ -812,4 +835,285 @@ const char *
 amocrm_lead_field(const struct amocrm_lead *l, long long id, const char *name)
 {
 	return amo_field_value(l->fields, l->nfields, id, name);
+}
+
+/* Adds the contacts of one list page to out; a contact held is skipped. */
+static enum err
+contacts_page_add(struct amocrm_contacts *out, struct json_object *root)
+{
+	struct json_object *arr = jarr(http_jget(root, "_embedded"),
+	    "contacts");
+	struct amocrm_contact *nv, c;
+	size_t i, k, n;
+	enum err rc;
+
+	n = arr != NULL ? json_object_array_length(arr) : 0;
+	if (n == 0)
+		return ERR_OK;
+	if ((nv = reallocarray(out->v, out->n + n, sizeof(*nv))) == NULL)
+		return ERR_NOMEM;
+	out->v = nv;
+	for (i = 0; i < n; i++) {
+		memset(&c, 0, sizeof(c));
+		rc = contact_from_json(&c, json_object_array_get_idx(arr, i));
+		if (rc != ERR_OK) {
+			amocrm_contact_free(&c);
+			return rc;
+		}
+		for (k = 0; k < out->n && out->v[k].id != c.id; k++)
+			;
+		if (c.id == 0 || k < out->n) {
+			amocrm_contact_free(&c);
+			continue;
+		}
+		out->v[out->n++] = c;
+	}
+	return ERR_OK;
+}
+
+/*
+ * GETs the contacts list at url and every page after it (_links.next)
+ * into out. 204 is an empty list. On error out keeps what it had.
+ */
+static enum err
+contacts_walk(struct amocrm *a, struct buf *url, struct amocrm_contacts *out,
+    struct amocrm_status *st)
+{
+	struct json_object *root = NULL, *next;
+	const char *href;
+	size_t pages = 0;
+	enum err rc;
+
+	for (;;) {
+		rc = call(a, buf_str(url), NULL, a->sync_timeout,
+		    "a contacts page", &root, st);
+		if (rc != ERR_OK || root == NULL)
+			break;
+		if ((rc = contacts_page_add(out, root)) != ERR_OK)
+			break;
+		next = http_jget(http_jget(http_jget(root, "_links"), "next"),
+		    "href");
+		if (next == NULL ||
+		    (href = json_object_get_string(next)) == NULL)
+			break;
+		if (++pages >= AMOCRM_CONTACT_PAGES) {
+			log_warnx("amoCRM contacts list: stopped after %zu "
+			          "pages",
+			    pages);
+			break;
+		}
+		if ((rc = next_url(a, href, "/api/v4/contacts?", url)) !=
+		    ERR_OK) {
+			if (rc == ERR_HTTP)
+				status_set(st, NULL,
+				    "amoCRM gave an unexpected "
+				    "next page link");
+			break;
+		}
+		json_object_put(root);
+		root = NULL;
+	}
+	json_object_put(root);
+	if (rc == ERR_NOMEM)
+		status_set(st, NULL, "out of memory");
+	return rc;
+}
+
+enum err
+amocrm_contacts_list(struct amocrm *a, const long long *ids, size_t n,
+    struct amocrm_contacts *out, struct amocrm_status *st)
+{
+	struct buf url = { 0 };
+	enum err rc = ERR_OK;
+	size_t i, k;
+
+	memset(out, 0, sizeof(*out));
+	status_clear(st);
+	for (i = 0; i < n && rc == ERR_OK; i += AMOCRM_CONTACT_BATCH) {
+		buf_reset(&url);
+		buf_printf(&url, "%s/api/v4/contacts?limit=%d", a->base,
+		    AMOCRM_PAGE_MAX);
+		for (k = i; k < n && k < i + AMOCRM_CONTACT_BATCH; k++)
+			buf_printf(&url, "&filter%%5Bid%%5D%%5B%%5D=%lld",
+			    ids[k]);
+		if ((rc = buf_err(&url)) != ERR_OK) {
+			status_set(st, NULL, "out of memory");
+			break;
+		}
+		rc = contacts_walk(a, &url, out, st);
+	}
+	if (rc != ERR_OK)
+		amocrm_contacts_free(out);
+	buf_free(&url);
+	return rc;
+}
+
+enum err
+amocrm_contacts_find(struct amocrm *a, const char *query,
+    struct amocrm_contacts *out, struct amocrm_status *st)
+{
+	struct buf url = { 0 };
+	enum err rc;
+
+	memset(out, 0, sizeof(*out));
+	status_clear(st);
+	buf_printf(&url, "%s/api/v4/contacts?limit=50&query=", a->base);
+	http_query_escape(&url, query);
+	if ((rc = buf_err(&url)) != ERR_OK) {
+		status_set(st, NULL, "out of memory");
+		goto out;
+	}
+	rc = contacts_walk(a, &url, out, st);
+out:
+	if (rc != ERR_OK)
+		amocrm_contacts_free(out);
+	buf_free(&url);
+	return rc;
+}
+
+void
+amocrm_contacts_free(struct amocrm_contacts *cs)
+{
+	size_t i;
+
+	if (cs == NULL)
+		return;
+	for (i = 0; i < cs->n; i++)
+		amocrm_contact_free(&cs->v[i]);
+	free(cs->v);
+	memset(cs, 0, sizeof(*cs));
+}
+
+/* Appends one custom field {field_id, values:[{value}]} or by code. */
+static void
+field_write(struct jw *w, long long id, const char *code, const char *value,
+    const char *enum_code)
+{
+	jw_obj(w, NULL);
+	if (code != NULL)
+		jw_str(w, "field_code", code);
+	else
+		jw_int(w, "field_id", id);
+	jw_arr(w, "values");
+	jw_obj(w, NULL);
+	jw_str(w, "value", value);
+	if (enum_code != NULL)
+		jw_str(w, "enum_code", enum_code);
+	jw_obj_end(w);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+/* The JSON body of POST /api/v4/leads/complex. */
+static void
+complex_body(struct jw *w, const struct amocrm_new_lead *v, size_t n)
+{
+	const struct amocrm_new_lead *l;
+	size_t i, k;
+
+	jw_arr(w, NULL);
+	for (i = 0; i < n; i++) {
+		l = &v[i];
+		jw_obj(w, NULL);
+		jw_str(w, "name", l->name);
+		jw_int(w, "pipeline_id", l->pipeline_id);
+		if (l->status_id != 0)
+			jw_int(w, "status_id", l->status_id);
+		if (l->price > 0)
+			jw_int(w, "price", l->price);
+		jw_str(w, "request_id", l->request_id);
+		jw_arr(w, "custom_fields_values");
+		for (k = 0; k < l->nfields; k++)
+			if (l->field_values[k] != NULL && l->field_ids[k] != 0)
+				field_write(w, l->field_ids[k], NULL,
+				    l->field_values[k], NULL);
+		jw_arr_end(w);
+		jw_obj(w, "_embedded");
+		jw_arr(w, "contacts");
+		jw_obj(w, NULL);
+		if (l->contact_id != 0) {
+			jw_int(w, "id", l->contact_id);
+		} else {
+			jw_str(w, "name", l->contact_name);
+			jw_arr(w, "custom_fields_values");
+			if (l->phone != NULL)
+				field_write(w, 0, "PHONE", l->phone, "MOB");
+			if (l->email != NULL)
+				field_write(w, 0, "EMAIL", l->email, "WORK");
+			jw_arr_end(w);
+		}
+		jw_obj_end(w);
+		jw_arr_end(w);
+		jw_obj_end(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+enum err
+amocrm_leads_complex(struct amocrm *a, const struct amocrm_new_lead *v,
+    size_t n, struct amocrm_created *out, struct amocrm_status *st)
+{
+	struct json_object *root = NULL, *e, *rid;
+	struct buf url = { 0 }, body = { 0 };
+	const char *s;
+	struct jw w;
+	enum err rc = ERR_NOMEM;
+	size_t i, k, len;
+
+	memset(out, 0, n * sizeof(*out));
+	status_clear(st);
+	if (n == 0)
+		return ERR_OK;
+	if (n > AMOCRM_COMPLEX_MAX) {
+		status_set(st, NULL, "at most %d leads per complex request",
+		    AMOCRM_COMPLEX_MAX);
+		return ERR_INPUT;
+	}
+	buf_printf(&url, "%s/api/v4/leads/complex", a->base);
+	jw_init(&w, &body);
+	complex_body(&w, v, n);
+	if (buf_err(&url) != ERR_OK || buf_err(&body) != ERR_OK)
+		goto out;
+	rc = call(a, buf_str(&url), buf_str(&body), a->sync_timeout,
+	    "a complex lead creation", &root, st);
+	if (rc != ERR_OK)
+		goto out;
+	len = json_object_is_type(root, json_type_array)
+	    ? json_object_array_length(root)
+	    : 0;
+	/* Each answer names its request_id; match on it, else on order. */
+	for (k = 0; k < len; k++) {
+		e = json_object_array_get_idx(root, k);
+		rid = http_jget(e, "request_id");
+		if (json_object_is_type(rid, json_type_array))
+			rid = json_object_array_get_idx(rid, 0);
+		s = rid != NULL ? json_object_get_string(rid) : NULL;
+		for (i = 0; i < n; i++)
+			if (s != NULL ? strcmp(s, v[i].request_id) == 0
+			              : i == k)
+				break;
+		if (i == n || out[i].id != 0)
+			continue;
+		out[i].id = jint(e, "id");
+		out[i].contact_id = jint(e, "contact_id");
+	}
+	for (i = 0; i < n; i++)
+		if (out[i].id == 0) {
+			rc = ERR_HTTP;
+			status_set(st, NULL,
+			    "amoCRM's answer to leads/complex "
+			    "lacks lead %zu of %zu",
+			    i + 1, n);
+			log_warnx("could not create leads: %s",
+			    st != NULL ? st->reason : "short answer");
+			break;
+		}
+out:
+	if (rc == ERR_NOMEM)
+		status_set(st, NULL, "out of memory");
+	json_object_put(root);
+	buf_free(&url);
+	buf_free(&body);
+	return rc;
 }

@@ -35,6 +35,10 @@
 
 #define AMOCRM_PAGE_MAX 250
 #define AMOCRM_REASON_LEN 320
+/* Contact ids per GET /api/v4/contacts?filter[id][]=... request. */
+#define AMOCRM_CONTACT_BATCH 100
+/* Pages a contacts list may walk: a safety net only. */
+#define AMOCRM_CONTACT_PAGES 40
 
 struct amocrm {
 	struct http *http;   /* borrowed, outlives this client */
@@ -53,6 +57,12 @@ struct amocrm {
 	 */
 	int retries;
 	long retry_max_wait;
+	/*
+	 * Called after every HTTP attempt (answered or not), when set: a
+	 * long run renews its lease here (landing/sync). NULL by default.
+	 */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 struct amocrm_status {
@@ -89,6 +99,11 @@ struct amocrm_contact {
 	size_t nphones;
 	char **emails; /* EMAIL multitext values */
 	size_t nemails;
+};
+
+struct amocrm_contacts {
+	struct amocrm_contact *v;
+	size_t n;
 };
 
 struct amocrm_account {
@@ -145,6 +160,58 @@ void amocrm_contact_free(struct amocrm_contact *c);
 enum err amocrm_leads_list(struct amocrm *a, long long pipeline_id,
     size_t limit, struct amocrm_leads *out, struct amocrm_status *st);
 void amocrm_leads_free(struct amocrm_leads *ls);
+
+/*
+ * The contacts with these ids (GET /api/v4/contacts?filter[id][]=...,
+ * AMOCRM_CONTACT_BATCH ids a request, every page followed), with their
+ * PHONE and EMAIL values. Ids amoCRM does not know are simply absent;
+ * each contact is held once. On error out is empty. The caller frees out
+ * with amocrm_contacts_free().
+ */
+enum err amocrm_contacts_list(struct amocrm *a, const long long *ids, size_t n,
+    struct amocrm_contacts *out, struct amocrm_status *st);
+
+/*
+ * The contacts amoCRM finds for a full-text query (a phone's digits, an
+ * e-mail): GET /api/v4/contacts?query=... None is ERR_OK with out empty.
+ */
+enum err amocrm_contacts_find(struct amocrm *a, const char *query,
+    struct amocrm_contacts *out, struct amocrm_status *st);
+void amocrm_contacts_free(struct amocrm_contacts *cs);
+
+/* Leads per POST /api/v4/leads/complex (amoCRM's limit). */
+#define AMOCRM_COMPLEX_MAX 50
+
+/* A lead to create with its contact; all strings borrowed. */
+struct amocrm_new_lead {
+	const char *request_id; /* echoed in the answer: our id */
+	const char *name;
+	long long pipeline_id;
+	long long status_id;             /* 0: the pipeline's first stage */
+	long long price;                 /* 0: none */
+	const long long *field_ids;      /* custom fields by id (UTM) */
+	const char *const *field_values; /* NULL values are left out */
+	size_t nfields;
+	long long contact_id; /* link this contact; 0: create one */
+	const char *contact_name;
+	const char *phone; /* PHONE (MOB) of a new contact, or NULL */
+	const char *email; /* EMAIL (WORK) of a new contact, or NULL */
+};
+
+struct amocrm_created {
+	long long id;         /* the new lead */
+	long long contact_id; /* its contact, linked or created */
+};
+
+/*
+ * POST /api/v4/leads/complex: creates n (at most AMOCRM_COMPLEX_MAX)
+ * leads with their contacts in one request; out[i] (n entries, caller's)
+ * receives lead i's ids, matched by request_id. An answer that lacks a
+ * lead is ERR_HTTP. Not idempotent: the caller makes sure a lead is sent
+ * once.
+ */
+enum err amocrm_leads_complex(struct amocrm *a, const struct amocrm_new_lead *v,
+    size_t n, struct amocrm_created *out, struct amocrm_status *st);
 
 /*
  * Returns the first value of the lead's custom field with this id, else

@@ -197,6 +197,53 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	[CFG_USD_KZT_RATE] = { .name = "AMOSYNC_USD_KZT_RATE",
 	    .help = "KZT per USD for ad spend uploaded in USD without a rate "
 	            "of its own (empty: such rows are refused)" },
+	[CFG_AMOCRM_EXPRESS_PIPELINE] = { .name = "AMOCRM_EXPRESS_PIPELINE_ID",
+	    .type = CFG_INT,
+	    .def = "10350882",
+	    .min = 1,
+	    .max = MAX_ID,
+	    .help = "the Express pipeline: landing leads are synced with "
+	            "its leads and pushed into it" },
+	[CFG_AMOCRM_PUSH_STATUS] = { .name = "AMOCRM_PUSH_STATUS_ID",
+	    .type = CFG_INT,
+	    .def = "81856842",
+	    .min = 1,
+	    .max = MAX_ID,
+	    .help = "stage of a landing lead pushed to amoCRM" },
+	[CFG_SYNC_LIMIT] = { .name = "AMOSYNC_SYNC_LIMIT",
+	    .type = CFG_INT,
+	    .def = "500",
+	    .min = 1,
+	    .max = 100000,
+	    .help = "amoCRM leads a sync reads when the request names no "
+	            "limit" },
+	[CFG_SYNC_LIMIT_MAX] = { .name = "AMOSYNC_SYNC_LIMIT_MAX",
+	    .type = CFG_INT,
+	    .def = "5000",
+	    .min = 1,
+	    .max = 100000,
+	    .help = "the largest limit a sync request may ask for" },
+	[CFG_SYNC_INTERVAL] = { .name = "AMOSYNC_SYNC_INTERVAL",
+	    .type = CFG_INT,
+	    .def = "21600",
+	    .min = 0,
+	    .max = 604800,
+	    .help = "seconds between scheduled syncs run by the workers "
+	            "(0: none)" },
+	[CFG_SYNC_LEASE] = { .name = "AMOSYNC_SYNC_LEASE",
+	    .type = CFG_INT,
+	    .def = "180",
+	    .min = 2,
+	    .max = 3600,
+	    .help = "seconds a sync's lease lasts unless renewed; a run "
+	            "whose process died blocks no longer" },
+	[CFG_SYNC_LIST_MAX] = { .name = "AMOSYNC_SYNC_LIST_MAX",
+	    .type = CFG_INT,
+	    .def = "100",
+	    .min = 0,
+	    .max = 10000,
+	    .help = "leads listed in a sync's synced and not_synced "
+	            "arrays (the totals count all)" },
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);

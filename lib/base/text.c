@@ -219,10 +219,13 @@ text_html_escape(struct buf *b, const char *s)
 }
 
 /*
- * Keeps the digits only. 8XXXXXXXXXX (11 digits, the domestic RU/KZ
- * prefix) becomes 7XXXXXXXXXX; 7XXXXXXXXX (10 digits, a KZ mobile written
- * without the country code) gets a leading 7. Other lengths of 10 or more
- * digits are returned as they are.
+ * Keeps the ASCII digits only. For Kazakhstan and Russia (country code
+ * 7) one number is written many ways: 8XXXXXXXXXX (11 digits, the
+ * domestic trunk prefix) becomes 7XXXXXXXXXX, and a bare national number
+ * XXXXXXXXXX (10 digits) gets the country code 7; +7 (XXX) XXX-XX-XX and
+ * 7XXXXXXXXXX are already digits 7XXXXXXXXXX. Other lengths of 10 or
+ * more digits are returned as they are. sql/landing/003-sync.sql has the
+ * same rules as amosync_phone_norm(): change both together.
  */
 char *
 text_phone_norm(const char *s)
@@ -246,7 +249,7 @@ text_phone_norm(const char *s)
 	*o = '\0';
 	if (n == 11 && out[0] == '8')
 		out[0] = '7';
-	else if (n == 10 && out[0] == '7') {
+	else if (n == 10) {
 		memmove(out + 1, out, n + 1);
 		out[0] = '7';
 	}

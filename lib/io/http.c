@@ -582,8 +582,9 @@ http_post_form(struct http *h, const struct http_opts *o, const char *url,
 	    body, len, r);
 }
 
-struct json_object *
-http_json(const struct http_resp *r)
+/* Parses r's body as JSON: an object, or (arrays) an array too. */
+static struct json_object *
+json_parse(const struct http_resp *r, int arrays)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
@@ -592,12 +593,25 @@ http_json(const struct http_resp *r)
 		return NULL;
 	o = json_tokener_parse_ex(tok, buf_str(&r->body), (int)r->body.len);
 	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(o, json_type_object)) {
+	    !(json_object_is_type(o, json_type_object) ||
+	        (arrays && json_object_is_type(o, json_type_array)))) {
 		json_object_put(o);
 		o = NULL;
 	}
 	json_tokener_free(tok);
 	return o;
+}
+
+struct json_object *
+http_json(const struct http_resp *r)
+{
+	return json_parse(r, 0);
+}
+
+struct json_object *
+http_json_any(const struct http_resp *r)
+{
+	return json_parse(r, 1);
 }
 
 struct json_object *

@@ -100,6 +100,9 @@ void http_url_redact(struct buf *b, const char *url, const char *secret);
  */
 struct json_object;
 struct json_object *http_json(const struct http_resp *r);
+/* The same, but an array at the top is accepted too (amoCRM's
+ * leads/complex answers with one). */
+struct json_object *http_json_any(const struct http_resp *r);
 
 /*
  * Returns member key of object o, borrowed from o; NULL when o is NULL,

@@ -15,6 +15,15 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
                    &filter[pipeline_id]=      HAL pages, _links.next.href
                                               back to this server, no next
                                               on the last page, 204 when empty
+  GET /api/v4/contacts?filter[id][]=&query=&limit=&page=
+                                              the same paging; query finds
+                                              phone digits, e-mail or name
+  GET /api/v4/leads/pipelines                 Express and Flagship with
+                                              their stages, 142 and 143
+  POST /api/v4/leads/complex                  <= 50 leads, each with one
+                                              contact (linked by id or
+                                              created); the body is kept
+                                              in the request log
 
 Every API request needs "Authorization: Bearer <token>" (401 problem+json
 otherwise). Data comes from --data ({"account": {...}, "leads": [...],
@@ -32,7 +41,8 @@ shown only with with=contacts) and can be changed at run time:
                             are answered so (status 0 = only delayed)
   POST /__control/config    {"page_cap": N, "token": "..."}
   GET  /__control/requests  [{"method", "path", "query", "auth", "auth_ok",
-                              "time"}]  (never the header's value)
+                              "time", "body" (not for GET)}]  (never the
+                              header's value)
   POST /__control/reset     forget requests and faults; {"data": true}
                             also empties leads and contacts
 
@@ -245,15 +255,18 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         if u.path.startswith("/__control/"):
             return self.control(method, u.path, self.body())
-        self.body()
+        raw = self.body()
         auth = self.headers.get("Authorization")
         with st.lock:
-            st.requests.append({
+            rec = {
                 "method": method, "path": u.path, "query": u.query,
                 "auth": auth is not None,
                 "auth_ok": auth == "Bearer " + st.token,
                 "time": time.time(),
-            })
+            }
+            if method != "GET":
+                rec["body"] = raw.decode("utf-8", "replace")
+            st.requests.append(rec)
             fault = st.take_fault(method, u.path)
             st.save()
         if fault:
@@ -263,6 +276,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.fail(fault)
         if auth != "Bearer " + st.token:
             return self.problem(401)
+        if method == "POST" and u.path == "/api/v4/leads/complex":
+            return self.complex(raw)
         if method != "GET":
             return self.problem(405)
         q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
@@ -274,6 +289,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.contact(int(m.group(1)))
         if u.path == "/api/v4/leads":
             return self.leads(u, q)
+        if u.path == "/api/v4/contacts":
+            return self.contacts_list(u, q)
+        if u.path == "/api/v4/leads/pipelines":
+            return self.pipelines()
         if u.path == "/api/v4/account":
             with st.lock:
                 acct = dict(st.account)
@@ -398,6 +417,158 @@ class Handler(BaseHTTPRequestHandler):
             "_embedded": {"leads": [self.render_lead(x, "contacts" in withs)
                                     for x in chunk]},
         })
+
+    def render_contact(self, c):
+        c = copy.deepcopy(c)
+        c.setdefault("custom_fields_values", None)
+        c["_links"] = {"self": {"href": self.base() +
+                                "/api/v4/contacts/%d" % c["id"]}}
+        c.setdefault("_embedded", {"tags": [], "companies": []})
+        return c
+
+    def contacts_list(self, u, q):
+        """GET /api/v4/contacts: filter[id][] (or filter[id]) and query
+        (digits of a phone, or text of an e-mail or a name), paginated
+        like leads, 204 when nothing is found."""
+        st = self.server.state
+
+        def one(name, default=None):
+            v = q.get(name)
+            return v[0] if v else default
+
+        try:
+            limit = int(one("limit", "50"))
+            page = int(one("page", "1"))
+        except ValueError:
+            return self.problem(400, "limit and page must be integers")
+        if limit < 1 or page < 1:
+            return self.problem(400, "limit and page must be positive")
+        if limit > PAGE_MAX:
+            return self.problem(422, "Limit of 250 per page")
+        ids = q.get("filter[id][]", []) + q.get("filter[id]", [])
+        with st.lock:
+            items = sorted(st.contacts.values(), key=lambda c: c["id"])
+        if ids:
+            want = {int(i) for i in ids if i.strip()}
+            items = [c for c in items if int(c["id"]) in want]
+        query = one("query")
+        if query:
+            digits = re.sub(r"\D", "", query)
+            ql = query.strip().lower()
+
+            def values(c, code):
+                out = []
+                for f in c.get("custom_fields_values") or []:
+                    if f.get("field_code") == code:
+                        out += [str(v.get("value", "")) for v in
+                                f.get("values") or []]
+                return out
+
+            def hit(c):
+                if len(digits) >= 5 and any(
+                        digits in re.sub(r"\D", "", p)
+                        for p in values(c, "PHONE")):
+                    return True
+                if any(ql in e.lower() for e in values(c, "EMAIL")):
+                    return True
+                return ql in (c.get("name") or "").lower()
+            items = [c for c in items if hit(c)]
+        chunk = items[(page - 1) * limit:page * limit]
+        if not chunk:
+            return self.send(204)
+        pairs = urllib.parse.parse_qsl(u.query, keep_blank_values=True)
+
+        def href(p):
+            qs = [(k, v) for k, v in pairs if k != "page"] + [("page", p)]
+            return self.base() + u.path + "?" + urllib.parse.urlencode(qs)
+
+        links = {"self": {"href": href(page)}}
+        if page * limit < len(items):
+            links["next"] = {"href": href(page + 1)}
+        self.send(200, {
+            "_page": page,
+            "_links": links,
+            "_embedded": {"contacts": [self.render_contact(c)
+                                       for c in chunk]},
+        })
+
+    def pipelines(self):
+        """GET /api/v4/leads/pipelines: the funnels of the seed, each with
+        its stages and the system stages 142 and 143."""
+        def stage(pid, sid, name, sort, typ=0):
+            return {"id": sid, "name": name, "sort": sort,
+                    "is_editable": sid not in (142, 143),
+                    "pipeline_id": pid, "color": "#99ccff", "type": typ,
+                    "account_id": 29000001}
+        pipes = []
+        for i, (pid, name, stages) in enumerate([
+                (10350882, "Express Course",
+                 [(81856842, "заявка с профтеста"),
+                  (81854618, "Оплата")]),
+                (10418746, "Flagship Course", [(81900001, "Новая заявка")])]):
+            st = [stage(pid, 0, "Неразобранное", 10, 1)] + \
+                [stage(pid, sid, n, 20 + 10 * k)
+                 for k, (sid, n) in enumerate(stages)] + \
+                [stage(pid, 142, "Успешно реализовано", 10000),
+                 stage(pid, 143, "Закрыто и не реализовано", 11000)]
+            pipes.append({"id": pid, "name": name, "sort": i + 1,
+                          "is_main": i == 0, "is_unsorted_on": True,
+                          "is_archive": False, "account_id": 29000001,
+                          "_embedded": {"statuses": st}})
+        self.send(200, {"_total_items": len(pipes),
+                        "_links": {"self": {"href": self.base() +
+                                            "/api/v4/leads/pipelines"}},
+                        "_embedded": {"pipelines": pipes}})
+
+    def complex(self, raw):
+        """POST /api/v4/leads/complex: at most 50 leads, each with one
+        contact, linked by id (it must exist) or created with its custom
+        fields. Answers [{id, contact_id, company_id, request_id, merged}]."""
+        st = self.server.state
+        try:
+            items = json.loads(raw)
+        except ValueError:
+            return self.problem(400, "Request body is not valid JSON")
+        if not isinstance(items, list) or not items:
+            return self.problem(400, "Expected a non-empty array")
+        if len(items) > 50:
+            return self.problem(400, "Maximum 50 leads per request")
+        out = []
+        with st.lock:
+            for item in items:
+                cs = (item.get("_embedded") or {}).get("contacts") or []
+                if len(cs) > 1:
+                    return self.problem(400, "One contact per lead")
+                cid = None
+                if cs and cs[0].get("id"):
+                    cid = int(cs[0]["id"])
+                    if cid not in st.contacts:
+                        return self.problem(400, "No contact %d" % cid)
+                elif cs:
+                    cid = max(list(st.contacts) + [70000000]) + 1
+                    c = dict(cs[0])
+                    c["id"] = cid
+                    st.contacts[cid] = c
+                lid = max(list(st.leads) + [80000000]) + 1
+                now = int(time.time())
+                st.leads[lid] = {
+                    "id": lid, "name": item.get("name"),
+                    "price": item.get("price", 0),
+                    "status_id": item.get("status_id", 0),
+                    "pipeline_id": item.get("pipeline_id", 0),
+                    "created_at": now, "updated_at": now,
+                    "custom_fields_values":
+                        item.get("custom_fields_values") or None,
+                    "account_id": 29000001,
+                    "_embedded": {"tags": [], "companies": [],
+                                  "contacts": ([{"id": cid, "is_main": True}]
+                                               if cid else [])},
+                }
+                out.append({"id": lid, "contact_id": cid, "company_id": None,
+                            "request_id": [str(item.get("request_id", ""))],
+                            "merged": False})
+            st.save()
+        self.send(200, out)
 
     # --- control --------------------------------------------------------
     def control(self, method, path, raw):

@@ -92,9 +92,20 @@ static const struct str_case phone_cases[] = {
 	{ "+7 (747) 555-00-11", "77475550011" },
 	{ "8 747 555 00 11", "77475550011" }, { "87475550011", "77475550011" },
 	{ "7475550011", "77475550011" }, { "77475550011", "77475550011" },
-	{ "+7 747 555 0011", "77475550011" }, { "9161234567", "9161234567" },
+	{ "+7 747 555 0011", "77475550011" },
+	/* A bare 10-digit national number of KZ/RU gets the country code. */
+	{ "9161234567", "79161234567" }, { "(916) 123-45-67", "79161234567" },
+	{ "8121234567", "78121234567" }, /* St Petersburg, not a trunk 8 */
 	{ "+380 44 123 4567", "380441234567" },
-	{ "89161234567", "79161234567" }, { "8916123456", "8916123456" },
+	{ "89161234567", "79161234567" }, { "+7 916 123-45-67", "79161234567" },
+	{ "8 (747) 555-00-11", "77475550011" },
+	{ "\302\2408\302\240747\302\2405550011 ", "77475550011" },
+	{ "+7-747-555-00-11", "77475550011" },
+	{ "7 747 555 00 11", "77475550011" },
+	{ "8 747 555 00 1", "78747555001" },  /* 10 digits: national */
+	{ "+1 212 555 0123", "12125550123" }, /* 11 digits, not 8: kept */
+	{ "8 800 555 35 35 доб. 12", "8800555353512" }, /* 13: kept */
+	{ "+7 (747) 555-00-11, 8 701 555 00 22", "7747555001187015550022" },
 	{ "555-00-11", NULL }, { "123456789", NULL }, { "", NULL },
 	{ "no digits", NULL }, { "tel: 8-747-555-00-11 ext", "77475550011" },
 	{ "０１２３４５６７８９", NULL }, /* fullwidth digits are not digits */
@@ -105,15 +116,12 @@ static const struct str_case email_cases[] = {
 	{ "  a.b+c@mail.kz \t", "a.b+c@mail.kz" },
 	{ "\xc2\xa0x@y\xc2\xa0", "x@y" },
 	{ "ИМЯ@Mail.ru", "ИМЯ@mail.ru" }, /* only ASCII is lower-cased */
-	{ "no-at.example.com", NULL },
-	{ "two@@example.com", NULL },
-	{ "a@b@c", NULL },
-	{ "@example.com", NULL },
-	{ "user@", NULL },
-	{ "   @   ", NULL },
-	{ "", NULL },
-	{ "   ", NULL },
-	{ "@", NULL },
+	{ "no-at.example.com", NULL }, { "two@@example.com", NULL },
+	{ "a@b@c", NULL }, { "@example.com", NULL }, { "user@", NULL },
+	{ "   @   ", NULL }, { "", NULL }, { "   ", NULL }, { "@", NULL },
+	{ " Aigerim.S@Example.KZ ", "aigerim.s@example.kz" },
+	{ "\tDANIYAR@MAIL.RU\r\n", "daniyar@mail.ru" },
+	{ "a b@c", "a b@c" }, /* inner space kept: not ours to repair */
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

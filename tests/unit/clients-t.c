@@ -327,6 +327,107 @@ test_amo_fetch(void)
 	amocrm_free(&a);
 }
 
+/* How many requests to path the amoCRM mock saw since its last reset. */
+static int
+amo_requests(const char *path)
+{
+	struct json_object *reqs;
+	size_t i, n = 0;
+
+	if ((reqs = ctl_get(amo_url, "/__control/requests")) == NULL)
+		return -1;
+	for (i = 0; i < json_object_array_length(reqs); i++)
+		if (strcmp(jstr(json_object_array_get_idx(reqs, i), "path"),
+		        path) == 0)
+			n++;
+	json_object_put(reqs);
+	return (int)n;
+}
+
+/* Contacts by id batches and by query; leads/complex. */
+static void
+test_amo_contacts(void)
+{
+	static const long long few[] = { 41000002, 41000001, 999, 41000001 };
+	long long many[150], fids[1] = { 434731 };
+	const char *fvals[1] = { "fb_kenesary" };
+	struct amocrm_new_lead nl[AMOCRM_COMPLEX_MAX + 1];
+	struct amocrm_created made[AMOCRM_COMPLEX_MAX + 1];
+	struct amocrm_contacts cs;
+	struct amocrm_status st;
+	struct amocrm a;
+	enum err rc;
+	size_t i;
+
+	amo_new(&a, NULL, &st);
+	ctl(amo_url, "/__control/reset", "{}");
+	rc = amocrm_contacts_list(&a, few, 4, &cs, &st);
+	ok(rc == ERR_OK && cs.n == 2,
+	    "contacts by id: two known of four ids "
+	    "(one twice, one unknown)");
+	for (i = 0; i < cs.n; i++)
+		if (cs.v[i].id == 41000001)
+			ok(cs.v[i].nphones == 2 && cs.v[i].nemails == 1,
+			    "contacts by id: phones and e-mails read");
+	amocrm_contacts_free(&cs);
+	ok(amo_requests("/api/v4/contacts") == 1, "four ids: one request");
+
+	ctl(amo_url, "/__control/leads",
+	    "{\"generate\":{\"count\":150,\"pipeline_id\":777,"
+	    "\"start_id\":52000000,\"contact_start_id\":62000000}}");
+	ctl(amo_url, "/__control/reset", "{}");
+	for (i = 0; i < 150; i++)
+		many[i] = 62000000 + (long long)i;
+	rc = amocrm_contacts_list(&a, many, 150, &cs, &st);
+	ok(rc == ERR_OK && cs.n == 150, "150 contacts by id (%s)", st.reason);
+	ok(cs.n == 150 && strcmp(cs.v[149].phones[0], "+7 (700) 000-0149") == 0,
+	    "the last contact's phone");
+	amocrm_contacts_free(&cs);
+	ok(amo_requests("/api/v4/contacts") == 2,
+	    "150 ids: two requests of at most %d", AMOCRM_CONTACT_BATCH);
+	rc = amocrm_contacts_list(&a, NULL, 0, &cs, &st);
+	ok(rc == ERR_OK && cs.n == 0, "no ids: no contacts, no request");
+
+	rc = amocrm_contacts_find(&a, "7475550011", &cs, &st);
+	ok(rc == ERR_OK && cs.n == 1 && cs.v[0].id == 41000001,
+	    "query by a phone's digits finds its contact");
+	amocrm_contacts_free(&cs);
+	rc = amocrm_contacts_find(&a, "nobody@nowhere.kz", &cs, &st);
+	ok(rc == ERR_OK && cs.n == 0, "query without a match: 204, none");
+	amocrm_contacts_free(&cs);
+
+	memset(nl, 0, sizeof(nl));
+	for (i = 0; i < AMOCRM_COMPLEX_MAX + 1; i++) {
+		nl[i].request_id = i == 0 ? "req-a" : "req-b";
+		nl[i].name = "Профтест: \"Тест\"";
+		nl[i].pipeline_id = 10350882;
+		nl[i].status_id = 81856842;
+		nl[i].field_ids = fids;
+		nl[i].field_values = fvals;
+		nl[i].nfields = 1;
+		nl[i].contact_name = "Тест";
+		nl[i].phone = "+7 701 000 00 00";
+	}
+	nl[0].contact_id = 41000001;
+	rc = amocrm_leads_complex(&a, nl, 2, made, &st);
+	ok(rc == ERR_OK && made[0].id > 0 && made[1].id > 0 &&
+	        made[0].id != made[1].id,
+	    "complex: two leads created (%s)", st.reason);
+	ok(made[0].contact_id == 41000001 && made[1].contact_id > 0 &&
+	        made[1].contact_id != 41000001,
+	    "complex: the first linked to its contact, the second new");
+	rc = amocrm_leads_complex(&a, nl, AMOCRM_COMPLEX_MAX + 1, made, &st);
+	ok(rc == ERR_INPUT, "complex: %d leads refused before any request",
+	    AMOCRM_COMPLEX_MAX + 1);
+	amocrm_free(&a);
+	amo_new(&a, BAD_AMO_TOKEN, &st);
+	rc = amocrm_leads_complex(&a, nl, 1, made, &st);
+	ok(rc == ERR_AUTH && made[0].id == 0,
+	    "complex with a bad token: "
+	    "ERR_AUTH");
+	amocrm_free(&a);
+}
+
 /* Counts the list requests the mock saw and checks their query. */
 static int
 list_requests(const char *want_limit, int *pages_ok)
@@ -933,6 +1034,7 @@ main(void)
 	test_amo_list();
 	test_amo_errors();
 	test_rate();
+	test_amo_contacts();
 	test_tg();
 	test_tg_long();
 	test_log();
