@@ -250,6 +250,47 @@ check400 "utm top-sources: limit over 1000" limit
 req GET "$U/nope"
 is "$STATUS" 404 "utm: an unknown report is 404"
 
+# The UTM reports sum utm_sales_stats (kept by triggers, 010-utm-stats.sql):
+# its months wholly in the period and its days of the rest, when its days
+# are AMOSYNC_TIMEZONE's; otherwise they scan the sales. Marker rows show
+# which way a report went; both ways must give the same answers.
+traffic "INSERT INTO utm_sales_stats VALUES
+	('month', '2025-11-01', 'marker', NULL, 'mk', 'Unknown', 1000, 1000000, '2025-11-15T10:00Z', '2025-11-15T10:00Z'),
+	('day', '2025-11-15', 'marker', NULL, 'mk', 'Unknown', 7, 7000, '2025-11-15T10:00Z', '2025-11-15T10:00Z')" >/dev/null
+marker() { jpath "$BODY" '[x["sales_count"] for x in d["sources"] if x["utm_source"] == "marker"]'; }
+req GET "$U/top-sources?limit=1000&start=2025-11-01&end=2025-11-30"
+is "$(marker)" "[1000]" "utm top-sources of a whole month reads utm_sales_stats' month"
+req GET "$U/top-sources?limit=1000&start=2025-10-20&end=2025-12-10"
+is "$(marker)" "[1000]" "utm top-sources of a month and some days reads the month, not its days"
+req GET "$U/top-sources?limit=1000&start=2025-11-10&end=2025-11-20"
+is "$(marker)" "[7]" "utm top-sources of some days reads utm_sales_stats' days"
+req GET "$U/daily-stats?source=marker&start=2025-11-01&end=2025-11-30"
+is "$(jpath "$BODY" '[(x["date"], x["sales_count"]) for x in d["daily_stats"]]')" "[('2025-11-15', 7)]" "utm daily-stats reads the days"
+traffic "DELETE FROM utm_sales_stats WHERE utm_source = 'marker'" >/dev/null
+is "$(traffic "SELECT (SELECT count(*) FROM utm_sales_stats) = utm_sales_stats_rebuild()")" t "utm_sales_stats: rows as many as a rebuild's"
+utm_urls="overview?start=2025-11-01&end=2025-11-30
+overview?start=2025-10-20&end=2025-12-10&targetologist=Unknown
+top-sources?limit=1000&start=2025-10-20&end=2025-12-10
+top-sources?limit=1000&start=2025-10-01&end=2025-12-31&medium=cpc
+top-campaigns?limit=1000&start=2025-10-20&end=2025-12-10
+top-campaigns?limit=1000&start=2025-11-01&end=2025-11-30&source=No%20UTM%20Source
+without-utm?limit=1000&start=2025-10-20&end=2025-12-10
+daily-stats?start=2025-10-20&end=2025-12-10&limit=1000
+search?utm_campaign=B_AG&start=2025-10-20&end=2025-12-10&limit=1000
+source-details/facebook?start=2025-10-20&end=2025-12-10
+source-details/No%20UTM%20Source?start=2025-11-01&end=2025-11-30"
+traffic "UPDATE report_settings SET timezone = 'UTC'" >/dev/null
+for u in $utm_urls; do req GET "$U/$u"; printf '%s\n' "$BODY" >>"$STACK/utm-scan"; done
+traffic "UPDATE report_settings SET timezone = 'Asia/Almaty'" >/dev/null
+for u in $utm_urls; do req GET "$U/$u"; printf '%s\n' "$BODY" >>"$STACK/utm-stats"; done
+n=0
+while IFS= read -r a <&3 && IFS= read -r b <&4; do
+	n=$((n + 1))
+	u=$(printf '%s\n' "$utm_urls" | sed -n "${n}p")
+	is "$(jget "$b" success)/$b" "true/$a" "utm $u: from utm_sales_stats and from the sales the same"
+done 3<"$STACK/utm-scan" 4<"$STACK/utm-stats"
+is "$n" 11 "utm: every report compared both ways"
+
 # --- ad spend and ROI -------------------------------------------------------------------
 A=/api/traffic/ad-spend
 spends() { traffic "SELECT count(*) FROM ad_spend"; }
@@ -429,6 +470,14 @@ traffic "DELETE FROM all_sales_tracking WHERE lead_id LIKE '9007%' OR lead_id = 
 traffic "BEGIN; DELETE FROM all_sales_tracking WHERE lead_id LIKE '9008%'; ROLLBACK;" >/dev/null
 is "$(stats_vs_sales)" "0 missing/0 extra/$(groups) rows/$(nsales) sales" "stats: equal after amount, day, source and team corrections, deletions and a rollback"
 is "$(traffic "SELECT count(*) FROM traffic_sales_stats WHERE total_sales <= 0")" 0 "stats: no empty rows left behind"
+# utm_sales_stats went through the same workload: equal to a rebuild's rows.
+ustate() { traffic "SELECT count(*) || ' ' || md5(string_agg(format('%s|%s|%L|%L|%L|%s|%s|%s|%s|%s', period, d, utm_source,
+	utm_medium, utm_campaign, team, n, revenue, first_at, last_at), ',' ORDER BY period, d, utm_source, utm_medium,
+	utm_campaign, team)) FROM utm_sales_stats"; }
+incr=$(ustate)
+traffic "SELECT utm_sales_stats_rebuild()" >/dev/null
+is "$incr" "$(ustate)" "utm_sales_stats: equal to a rebuild after the same workload (first and last sales too)"
+is "$(traffic "SELECT count(*) FROM utm_sales_stats WHERE n <= 0")" 0 "utm_sales_stats: no empty rows left behind"
 is "$(traffic "SELECT traffic_sales_stats_rebuild()")" "$(groups)" "stats: a rebuild gives the same rows"
 is "$(stats_vs_sales)" "0 missing/0 extra/$(groups) rows/$(nsales) sales" "stats: equal after the rebuild"
 
