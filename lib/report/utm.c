@@ -30,27 +30,36 @@
  * The period's sales as groups: day, utm_*, targetologist, n sales,
  * revenue, first_at and last_at their first and last sale. From
  * utm_sales_stats (sql/traffic/010-utm-stats.sql) when its days are
- * those of $3: its months wholly in the period, its days of the rest
- * (DAY_GROUPS: days only, for a report per day); else from the sales,
- * one group each. The report filters and sums them (sum(n), not count).
+ * those of $3: its months wholly in the period and its days of the rest,
+ * summed per source, medium, campaign and team (GROUPS, day NULL) or
+ * per day too (DAY_GROUPS); else from the sales, one group each. The
+ * report filters and sums them (sum(n), not count(*)).
  */
-#define STATS_GROUPS(months) \
-	" (SELECT d AS day, utm_source, utm_medium, utm_campaign," \
-	"  team AS targetologist, n, revenue, first_at, last_at" \
-	"  FROM utm_sales_stats WHERE " REPORT_STATS_OK("$3") months \
+#define STATS_GROUPS(cols, months, per) \
+	" (SELECT " cols " FROM utm_sales_stats WHERE " REPORT_STATS_OK("$3") \
+	months per \
 	" UNION ALL SELECT (sale_date AT TIME ZONE $3)::date, utm_source," \
 	"  utm_medium, utm_campaign, targetologist, 1, sale_amount, sale_date," \
 	"  sale_date FROM all_sales_tracking WHERE NOT " REPORT_STATS_OK("$3") \
 	"  AND sale_date >= " REPORT_DAY_FROM("$1", "$3") \
 	"  AND sale_date < " REPORT_DAY_TO("$2", "$3") ") g WHERE true" FILTERS
-#define MONTH_FROM "(date_trunc('month', $1::date - 1) + interval '1 month')::date"
-#define MONTH_TO "date_trunc('month', $2::date + 1)::date"
+/* The first of the first month wholly from $1; the first after $2's. */
+#define MONTH_FROM \
+	"(date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date"
+#define MONTH_TO "date_trunc('month', ($2::date + 1)::timestamp)::date"
 #define GROUPS STATS_GROUPS( \
+	"NULL::date AS day, utm_source, utm_medium, utm_campaign," \
+	" team AS targetologist, sum(n) AS n, sum(revenue) AS revenue," \
+	" min(first_at) AS first_at, max(last_at) AS last_at", \
 	" AND (period = 'month' AND d >= " MONTH_FROM " AND d < " MONTH_TO \
 	"  OR period = 'day' AND d >= $1::date AND d <= $2::date" \
-	"  AND NOT (d >= " MONTH_FROM " AND d < " MONTH_TO "))")
+	"  AND NOT (d >= " MONTH_FROM " AND d < " MONTH_TO "))", \
+	" GROUP BY utm_source, utm_medium, utm_campaign, team")
+/* A day's row is one group already. */
 #define DAY_GROUPS STATS_GROUPS( \
-	" AND period = 'day' AND d >= $1::date AND d <= $2::date")
+	"d AS day, utm_source, utm_medium, utm_campaign," \
+	" team AS targetologist, n, revenue, first_at, last_at", \
+	" AND period = 'day' AND d >= $1::date AND d <= $2::date", "")
 /* clang-format on */
 #define NO_UTM                                                                 \
 	" AND nullif(utm_source, '') IS NULL"                                  \
@@ -70,10 +79,10 @@ static const char SQL_OVERVIEW[] =
     "WITH s AS (SELECT coalesce(nullif(utm_source, ''), 'No UTM"
     " Source') AS src, coalesce(nullif(utm_campaign, ''), 'No"
     " Campaign') AS cmp, coalesce(nullif(utm_medium, ''), 'No Medium')"
-    " AS med, coalesce(targetologist, 'Unknown') AS team, revenue"
-    " AS a, n, nullif(utm_source, '') IS NULL AND nullif(utm_campaign, '')"
-    " IS NULL AS nout FROM" GROUPS
-    "), g AS (SELECT CASE WHEN grouping(src) = 0 AND grouping(cmp) = 0"
+    " AS med, coalesce(targetologist, 'Unknown') AS team, sum(revenue)"
+    " AS a, sum(n) AS n, nullif(utm_source, '') IS NULL AND"
+    " nullif(utm_campaign, '') IS NULL AS nout FROM" GROUPS
+    " GROUP BY 1, 2, 3, 4, 7), g AS (SELECT CASE WHEN grouping(src) = 0 AND grouping(cmp) = 0"
     " THEN 'campaign' WHEN grouping(src) = 0 THEN 'source' WHEN"
     " grouping(med) = 0 THEN 'medium' WHEN grouping(team) = 0 THEN"
     " 'targetologist' ELSE 'total' END AS kind, src, cmp, med, team,"
@@ -127,9 +136,11 @@ static const char SQL_SOURCES[] =
     "SELECT utm_source, sum(n), sum(revenue),"
     " round(sum(revenue) / sum(n), 2), " REPORT_TS("min(first_at)")
     ", " REPORT_TS("max(last_at)")
-    ", count(DISTINCT utm_campaign) FROM" GROUPS
-    " AND nullif(utm_source, '') IS NOT NULL GROUP BY utm_source ORDER"
-    " BY 3 DESC, 2 DESC, 1" LIMIT;
+    ", count(utm_campaign) FROM (SELECT utm_source, utm_campaign,"
+    " sum(n) AS n, sum(revenue) AS revenue, min(first_at) AS first_at,"
+    " max(last_at) AS last_at FROM" GROUPS
+    " AND nullif(utm_source, '') IS NOT NULL GROUP BY 1, 2) c"
+    " GROUP BY utm_source ORDER BY 3 DESC, 2 DESC, 1" LIMIT;
 /* clang-format on */
 
 const struct report_col utm_sources_cols[] = {
@@ -227,7 +238,7 @@ enum dl_col { DL_DATE, DL_SOURCE, DL_CAMPAIGN, DL_SALES, DL_REVENUE, DL__MAX };
 static const char SQL_DAILY[] =
     "SELECT to_char(day, 'YYYY-MM-DD'), utm_source, utm_campaign, sum(n),"
     " sum(revenue) FROM" DAY_GROUPS
-    " GROUP BY 1, 2, 3 ORDER BY 1 DESC, 5 DESC, 2, 3" LIMIT;
+    " GROUP BY day, 2, 3 ORDER BY day DESC, 5 DESC, 2, 3" LIMIT;
 /* clang-format on */
 
 const struct report_col utm_daily_cols[] = {

@@ -25,6 +25,20 @@ CREATE TABLE IF NOT EXISTS utm_sales_stats (
 CREATE UNIQUE INDEX IF NOT EXISTS utm_sales_stats_key_idx
 	ON utm_sales_stats (period, d, utm_source, utm_medium, utm_campaign, team)
 	NULLS NOT DISTINCT;
+-- The groups of a period are few (a report sums them into a hash table,
+-- not a sort): tell the planner.
+CREATE STATISTICS IF NOT EXISTS utm_sales_stats_groups (ndistinct)
+	ON utm_source, utm_medium, utm_campaign, team FROM utm_sales_stats;
+-- A report reads a few tens of thousands of its rows: one process does
+-- it sooner than a parallel plan starts its workers.
+ALTER TABLE utm_sales_stats SET (parallel_workers = 0);
+-- A report for one source (daily-stats, source-details, top-campaigns).
+CREATE INDEX IF NOT EXISTS utm_sales_stats_source_idx
+	ON utm_sales_stats (utm_source, period, d);
+-- without-utm lists its sales newest first.
+CREATE INDEX IF NOT EXISTS all_sales_tracking_no_utm_idx
+	ON all_sales_tracking (sale_date DESC, id DESC)
+	WHERE nullif(utm_source, '') IS NULL AND nullif(utm_campaign, '') IS NULL;
 
 -- Serializes the writers of one group of a month (and of its days): an
 -- increment and a recount of the same group take turns, so neither loses
