@@ -24,42 +24,76 @@ const int FUNNEL_TOTAL_LOST = FN_TOTAL_LOST;
 /*
  * $1 pipeline, $2 and $3 the days, $4 the time zone, $5 the team.
  * ord: the pipeline's stage ids in order, so a status's rank is its
- * array_position (NULL: not a stage). ev: the period's events with the
- * ranks of the status entered and left (index lead_events_funnel_idx,
- * 006-funnel.sql). lead: each lead's furthest rank, won, lost. furthest:
+ * array_position (NULL: not a stage). fast: no team and the days of
+ * funnel_day_* are those of $4 (sql/traffic/009-funnel-leads.sql).
+ * ev: the events of the period to read one by one with their ranks:
+ * every one (not fast; index lead_events_funnel_idx, 006-funnel.sql), or
+ * only those of the leads with events outside the period too (fast:
+ * funnel_leads_days_idx). lead: each such lead's furthest rank, won,
+ * lost; entered: when it first entered a rank; steps: the gap from
+ * entering rank k-1 to entering rank k. lc and gp add the leads whose
+ * every event is in the period, summed per day by the triggers. furthest:
  * leads per furthest rank, so "reached rank k" is the sum over ranks >=
- * k. entered: when a lead first entered a rank; gaps: the median from
- * entering rank k-1 to entering rank k, per k.
+ * k; gaps: the median gap per rank, percentile_cont(0.5) over the
+ * counted gaps (lo, hi: the values at the middle positions).
  */
 /* clang-format off */
+#define FAST "(SELECT f FROM fast)"
 static const char SQL_FUNNEL[] =
     "WITH st AS (SELECT status_id, name, position,"
     "  row_number() OVER (ORDER BY position) AS rk"
     "  FROM funnel_stages WHERE pipeline_id = $1::bigint),"
     " ord AS (SELECT array_agg(status_id ORDER BY rk) AS a FROM st),"
+    " fast AS (SELECT $5::text IS NULL AND " REPORT_STATS_OK("$4") " AS f),"
     " ev AS MATERIALIZED (SELECT e.lead_id, e.status_id, e.event_at,"
     "  array_position((SELECT a FROM ord), e.status_id) AS rk,"
     "  array_position((SELECT a FROM ord), e.old_status_id) AS ork"
-    "  FROM lead_events e WHERE e.pipeline_id = $1::bigint"
+    "  FROM lead_events e WHERE NOT " FAST " AND e.pipeline_id = $1::bigint"
     "  AND e.event_at >= " REPORT_DAY_FROM("$2", "$4")
     "  AND e.event_at < " REPORT_DAY_TO("$3", "$4")
     "  AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM all_sales_tracking s"
     "   WHERE s.lead_id = e.lead_id::text"
-    "   AND coalesce(s.targetologist, 'Unknown') = $5))),"
+    "   AND coalesce(s.targetologist, 'Unknown') = $5))"
+    "  UNION ALL SELECT e.lead_id, e.status_id, e.event_at,"
+    "  array_position((SELECT a FROM ord), e.status_id),"
+    "  array_position((SELECT a FROM ord), e.old_status_id)"
+    "  FROM funnel_leads fl JOIN lead_events e ON e.lead_id = fl.lead_id"
+    "  AND e.pipeline_id = fl.pipeline_id WHERE " FAST
+    "  AND fl.pipeline_id = $1::bigint"
+    "  AND (daterange(fl.first_day, fl.last_day, '[]') @>"
+    "   daterange($2::date - 1, $2::date, '[]')"
+    "   OR daterange(fl.first_day, fl.last_day, '[]') @>"
+    "   daterange($3::date, $3::date + 1, '[]'))"
+    "  AND e.event_at >= " REPORT_DAY_FROM("$2", "$4")
+    "  AND e.event_at < " REPORT_DAY_TO("$3", "$4") "),"
     " lead AS (SELECT lead_id,"
     "  max(greatest(coalesce(rk, 0), coalesce(ork, 0))) AS rk,"
     "  bool_or(status_id = 142) AS won, bool_or(status_id = 143) AS lost"
     "  FROM ev GROUP BY lead_id),"
-    " furthest AS (SELECT rk, count(*) AS n,"
-    "  count(*) FILTER (WHERE won) AS won,"
-    "  count(*) FILTER (WHERE lost) AS lost FROM lead GROUP BY rk),"
+    " lc AS (SELECT rk, won, lost, count(*) AS n FROM lead GROUP BY 1, 2, 3"
+    "  UNION ALL SELECT rk, won, lost, sum(n) FROM funnel_day_leads"
+    "  WHERE " FAST " AND pipeline_id = $1::bigint AND first_day >= $2::date"
+    "  AND first_day <= $3::date AND last_day <= $3::date GROUP BY 1, 2, 3),"
+    " furthest AS (SELECT rk, sum(n) AS n,"
+    "  coalesce(sum(n) FILTER (WHERE won), 0) AS won,"
+    "  coalesce(sum(n) FILTER (WHERE lost), 0) AS lost FROM lc GROUP BY rk),"
     " entered AS (SELECT lead_id, rk, min(event_at) AS t FROM ev"
     "  WHERE rk IS NOT NULL GROUP BY 1, 2),"
     " steps AS (SELECT rk, t - lag(t) OVER w AS gap, lag(rk) OVER w AS prk"
     "  FROM entered WINDOW w AS (PARTITION BY lead_id ORDER BY rk)),"
-    " gaps AS (SELECT rk, percentile_cont(0.5) WITHIN GROUP"
-    "  (ORDER BY extract(epoch FROM gap)) AS med FROM steps"
-    "  WHERE prk = rk - 1 AND gap >= interval '0' GROUP BY rk),"
+    " gp AS (SELECT rk, gap, sum(n) AS n FROM (SELECT rk,"
+    "  extract(epoch FROM gap)::double precision AS gap, 1 AS n FROM steps"
+    "  WHERE prk = rk - 1 AND gap >= interval '0' UNION ALL SELECT rk, gap,"
+    "  n FROM funnel_day_gaps WHERE " FAST " AND pipeline_id = $1::bigint"
+    "  AND first_day >= $2::date AND first_day <= $3::date"
+    "  AND last_day <= $3::date) g GROUP BY 1, 2 HAVING sum(n) > 0),"
+    " gc AS (SELECT rk, gap, sum(n) OVER (PARTITION BY rk ORDER BY gap) AS cum,"
+    "  0.5 * (sum(n) OVER (PARTITION BY rk) - 1) AS pos FROM gp),"
+    " gaps AS (SELECT rk, lo + (pos - floor(pos))::double precision"
+    "  * (hi - lo) AS med FROM (SELECT rk, pos,"
+    "  min(gap) FILTER (WHERE cum > floor(pos)) AS lo,"
+    "  min(gap) FILTER (WHERE cum > ceil(pos)) AS hi FROM gc"
+    "  GROUP BY rk, pos) m),"
     " per AS (SELECT st.rk, st.status_id, st.name, st.position,"
     "  coalesce(sum(f.n), 0) AS leads, coalesce(sum(f.won), 0) AS won,"
     "  coalesce(sum(f.lost), 0) AS lost"
@@ -77,6 +111,7 @@ static const char SQL_FUNNEL[] =
     "  (SELECT coalesce(sum(lost), 0) FROM furthest)"
     " FROM per LEFT JOIN gaps g ON g.rk = per.rk"
     " WINDOW w AS (ORDER BY per.rk) ORDER BY per.rk";
+#undef FAST
 /* clang-format on */
 
 const struct report_col funnel_cols[] = {

@@ -16,7 +16,8 @@
 /* clang-format off */
 #define WHERE \
 	" WHERE sale_date >= " REPORT_DAY_FROM("$1", "$3") \
-	" AND sale_date < " REPORT_DAY_TO("$2", "$3") \
+	" AND sale_date < " REPORT_DAY_TO("$2", "$3") FILTERS
+#define FILTERS \
 	" AND ($4::text IS NULL OR CASE WHEN $4 = 'No UTM Source'" \
 	"  THEN nullif(utm_source, '') IS NULL ELSE utm_source = $4 END)" \
 	" AND ($5::text IS NULL OR utm_campaign ILIKE '%' ||" \
@@ -25,6 +26,40 @@
 	" AND ($6::text IS NULL OR utm_medium = $6)" \
 	" AND ($7::text IS NULL OR coalesce(targetologist, 'Unknown') = $7)" \
 	" AND ($9::text IS NULL OR utm_campaign = $9)"
+/*
+ * The period's sales as groups: day, utm_*, targetologist, n sales,
+ * revenue, first_at and last_at their first and last sale. From
+ * utm_sales_stats (sql/traffic/010-utm-stats.sql) when its days are
+ * those of $3: its months wholly in the period and its days of the rest,
+ * summed per source, medium, campaign and team (GROUPS, day NULL) or
+ * per day too (DAY_GROUPS); else from the sales, one group each. The
+ * report filters and sums them (sum(n), not count(*)).
+ */
+#define STATS_GROUPS(cols, months, per) \
+	" (SELECT " cols " FROM utm_sales_stats WHERE " REPORT_STATS_OK("$3") \
+	months per \
+	" UNION ALL SELECT (sale_date AT TIME ZONE $3)::date, utm_source," \
+	"  utm_medium, utm_campaign, targetologist, 1, sale_amount, sale_date," \
+	"  sale_date FROM all_sales_tracking WHERE NOT " REPORT_STATS_OK("$3") \
+	"  AND sale_date >= " REPORT_DAY_FROM("$1", "$3") \
+	"  AND sale_date < " REPORT_DAY_TO("$2", "$3") ") g WHERE true" FILTERS
+/* The first of the first month wholly from $1; the first after $2's. */
+#define MONTH_FROM \
+	"(date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date"
+#define MONTH_TO "date_trunc('month', ($2::date + 1)::timestamp)::date"
+#define GROUPS STATS_GROUPS( \
+	"NULL::date AS day, utm_source, utm_medium, utm_campaign," \
+	" team AS targetologist, sum(n) AS n, sum(revenue) AS revenue," \
+	" min(first_at) AS first_at, max(last_at) AS last_at", \
+	" AND (period = 'month' AND d >= " MONTH_FROM " AND d < " MONTH_TO \
+	"  OR period = 'day' AND d >= $1::date AND d <= $2::date" \
+	"  AND NOT (d >= " MONTH_FROM " AND d < " MONTH_TO "))", \
+	" GROUP BY utm_source, utm_medium, utm_campaign, team")
+/* A day's row is one group already. */
+#define DAY_GROUPS STATS_GROUPS( \
+	"d AS day, utm_source, utm_medium, utm_campaign," \
+	" team AS targetologist, n, revenue, first_at, last_at", \
+	" AND period = 'day' AND d >= $1::date AND d <= $2::date", "")
 /* clang-format on */
 #define NO_UTM                                                                 \
 	" AND nullif(utm_source, '') IS NULL"                                  \
@@ -44,15 +79,15 @@ static const char SQL_OVERVIEW[] =
     "WITH s AS (SELECT coalesce(nullif(utm_source, ''), 'No UTM"
     " Source') AS src, coalesce(nullif(utm_campaign, ''), 'No"
     " Campaign') AS cmp, coalesce(nullif(utm_medium, ''), 'No Medium')"
-    " AS med, coalesce(targetologist, 'Unknown') AS team, sale_amount"
-    " AS a, nullif(utm_source, '') IS NULL AND nullif(utm_campaign, '')"
-    " IS NULL AS nout FROM all_sales_tracking" WHERE
-    "), g AS (SELECT CASE WHEN grouping(src) = 0 AND grouping(cmp) = 0"
+    " AS med, coalesce(targetologist, 'Unknown') AS team, sum(revenue)"
+    " AS a, sum(n) AS n, nullif(utm_source, '') IS NULL AND"
+    " nullif(utm_campaign, '') IS NULL AS nout FROM" GROUPS
+    " GROUP BY 1, 2, 3, 4, 7), g AS (SELECT CASE WHEN grouping(src) = 0 AND grouping(cmp) = 0"
     " THEN 'campaign' WHEN grouping(src) = 0 THEN 'source' WHEN"
     " grouping(med) = 0 THEN 'medium' WHEN grouping(team) = 0 THEN"
     " 'targetologist' ELSE 'total' END AS kind, src, cmp, med, team,"
-    " count(*) AS n, coalesce(sum(a), 0) AS revenue, count(*) FILTER"
-    " (WHERE nout) AS nout FROM s GROUP BY GROUPING SETS ((src), (cmp,"
+    " coalesce(sum(n), 0) AS n, coalesce(sum(a), 0) AS revenue,"
+    " coalesce(sum(n) FILTER (WHERE nout), 0) AS nout FROM s GROUP BY GROUPING SETS ((src), (cmp,"
     " src), (med), (team), ())) SELECT kind, src, cmp, med, team, n,"
     " revenue, CASE WHEN n > 0 THEN round(revenue / n, 2) ELSE 0 END,"
     " nout, CASE WHEN n > 0 THEN round(100.0 * (n - nout) / n, 2)::text"
@@ -98,12 +133,14 @@ enum tc_col {
 
 /* clang-format off */
 static const char SQL_SOURCES[] =
-    "SELECT utm_source, count(*), sum(sale_amount),"
-    " round(avg(sale_amount), 2), " REPORT_TS("min(sale_date)")
-    ", " REPORT_TS("max(sale_date)")
-    ", count(DISTINCT utm_campaign) FROM all_sales_tracking" WHERE
-    " AND nullif(utm_source, '') IS NOT NULL GROUP BY utm_source ORDER"
-    " BY 3 DESC, 2 DESC, 1" LIMIT;
+    "SELECT utm_source, sum(n), sum(revenue),"
+    " round(sum(revenue) / sum(n), 2), " REPORT_TS("min(first_at)")
+    ", " REPORT_TS("max(last_at)")
+    ", count(utm_campaign) FROM (SELECT utm_source, utm_campaign,"
+    " sum(n) AS n, sum(revenue) AS revenue, min(first_at) AS first_at,"
+    " max(last_at) AS last_at FROM" GROUPS
+    " AND nullif(utm_source, '') IS NOT NULL GROUP BY 1, 2) c"
+    " GROUP BY utm_source ORDER BY 3 DESC, 2 DESC, 1" LIMIT;
 /* clang-format on */
 
 const struct report_col utm_sources_cols[] = {
@@ -120,10 +157,10 @@ const size_t utm_sources_ncols = sizeof(utm_sources_cols) /
 
 /* clang-format off */
 static const char SQL_CAMPAIGNS[] =
-    "SELECT utm_campaign, utm_source, utm_medium, count(*),"
-    " sum(sale_amount), round(avg(sale_amount), 2), "
-    REPORT_TS("min(sale_date)") ", " REPORT_TS("max(sale_date)")
-    " FROM all_sales_tracking" WHERE
+    "SELECT utm_campaign, utm_source, utm_medium, sum(n),"
+    " sum(revenue), round(sum(revenue) / sum(n), 2), "
+    REPORT_TS("min(first_at)") ", " REPORT_TS("max(last_at)")
+    " FROM" GROUPS
     " AND nullif(utm_campaign, '') IS NOT NULL GROUP BY utm_campaign,"
     " utm_source, utm_medium ORDER BY 5 DESC, 4 DESC, 1, 2, 3" LIMIT;
 /* clang-format on */
@@ -181,17 +218,17 @@ const struct report_col utm_sale_cols[] = {
 };
 const size_t utm_sale_ncols = sizeof(utm_sale_cols) / sizeof(utm_sale_cols[0]);
 
-#define TOTALS                                                                 \
-	"SELECT count(*), coalesce(sum(sale_amount), 0),"                      \
-	" CASE WHEN count(*) > 0 THEN round(sum(sale_amount) / count(*), 2)"   \
-	"  ELSE 0 END, " REPORT_TS(                                            \
-	    "min(sale_date)") ","                                              \
-	                      " " REPORT_TS(                                   \
-	                          "max(sale_date)") " FROM all_sales_tracking"
+/* clang-format off */
+#define TOTALS \
+	"SELECT coalesce(sum(n), 0), coalesce(sum(revenue), 0)," \
+	" CASE WHEN sum(n) > 0 THEN round(sum(revenue) / sum(n), 2)" \
+	"  ELSE 0 END, " REPORT_TS("min(first_at)") ", " \
+	REPORT_TS("max(last_at)") " FROM" GROUPS
+/* clang-format on */
 
-static const char SQL_WITHOUT_TOTALS[] = TOTALS WHERE NO_UTM LIMIT;
+static const char SQL_WITHOUT_TOTALS[] = TOTALS NO_UTM LIMIT;
 static const char SQL_WITHOUT_ROWS[] = SALE_ROWS WHERE NO_UTM SALE_ORDER LIMIT;
-static const char SQL_SEARCH_TOTALS[] = TOTALS WHERE LIMIT;
+static const char SQL_SEARCH_TOTALS[] = TOTALS LIMIT;
 static const char SQL_SEARCH_ROWS[] = SALE_ROWS WHERE SALE_ORDER LIMIT;
 
 /* The columns of SQL_DAILY. */
@@ -199,10 +236,9 @@ enum dl_col { DL_DATE, DL_SOURCE, DL_CAMPAIGN, DL_SALES, DL_REVENUE, DL__MAX };
 
 /* clang-format off */
 static const char SQL_DAILY[] =
-    "SELECT to_char((sale_date AT TIME ZONE $3)::date, 'YYYY-MM-DD'),"
-    " utm_source, utm_campaign, count(*), sum(sale_amount) FROM"
-    " all_sales_tracking" WHERE
-    " GROUP BY 1, 2, 3 ORDER BY 1 DESC, 5 DESC, 2, 3" LIMIT;
+    "SELECT to_char(day, 'YYYY-MM-DD'), utm_source, utm_campaign, sum(n),"
+    " sum(revenue) FROM" DAY_GROUPS
+    " GROUP BY day, 2, 3 ORDER BY day DESC, 5 DESC, 2, 3" LIMIT;
 /* clang-format on */
 
 const struct report_col utm_daily_cols[] = {
@@ -221,7 +257,7 @@ enum sc_col { SC_CAMPAIGN, SC_SALES, SC_REVENUE, SC__MAX };
 /* clang-format off */
 static const char SQL_SOURCE_CAMPAIGNS[] =
     "SELECT coalesce(nullif(utm_campaign, ''), 'No Campaign'),"
-    " count(*), sum(sale_amount) FROM all_sales_tracking" WHERE
+    " sum(n), sum(revenue) FROM" GROUPS
     " GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1" LIMIT;
 /* clang-format on */
 

@@ -41,6 +41,7 @@ END=2026-12-30
 t0=$(date +%s)
 stack_psql "$STACK" traffic -q <<SQL
 ALTER TABLE all_sales_tracking DISABLE TRIGGER all_sales_tracking_stats_ins_del;
+ALTER TABLE all_sales_tracking DISABLE TRIGGER all_sales_tracking_utm_ins;
 INSERT INTO all_sales_tracking (lead_id, lead_name, sale_amount, product_name,
 	utm_source, utm_medium, utm_campaign, targetologist, pipeline_id, status_id,
 	sale_date)
@@ -55,7 +56,9 @@ SELECT 'b' || i, 'Сделка ' || i,
 	timestamptz '2024-12-31 00:00+05' + (i::double precision / $BENCH_SALES) * interval '730 days'
 FROM generate_series(1, $BENCH_SALES) i;
 ALTER TABLE all_sales_tracking ENABLE TRIGGER all_sales_tracking_stats_ins_del;
+ALTER TABLE all_sales_tracking ENABLE TRIGGER all_sales_tracking_utm_ins;
 SELECT traffic_sales_stats_rebuild() \\g /dev/null
+SELECT utm_sales_stats_rebuild() \\g /dev/null
 INSERT INTO lead_events (lead_id, action, pipeline_id, old_pipeline_id,
 	status_id, old_status_id, lead_updated_at, event_at)
 SELECT e / 5, 'status', 10350882, 10350882,
@@ -69,6 +72,10 @@ FROM traffic_teams t, generate_series(date '2024-12-31', date '$END', interval '
 VACUUM ANALYZE all_sales_tracking;
 VACUUM ANALYZE lead_events;
 VACUUM ANALYZE traffic_sales_stats;
+VACUUM ANALYZE utm_sales_stats;
+VACUUM ANALYZE funnel_leads;
+VACUUM ANALYZE funnel_day_leads;
+VACUUM ANALYZE funnel_day_gaps;
 VACUUM ANALYZE ad_spend;
 SQL
 echo "loaded $(traffic "SELECT count(*) FROM all_sales_tracking") sales," \

@@ -250,6 +250,47 @@ check400 "utm top-sources: limit over 1000" limit
 req GET "$U/nope"
 is "$STATUS" 404 "utm: an unknown report is 404"
 
+# The UTM reports sum utm_sales_stats (kept by triggers, 010-utm-stats.sql):
+# its months wholly in the period and its days of the rest, when its days
+# are AMOSYNC_TIMEZONE's; otherwise they scan the sales. Marker rows show
+# which way a report went; both ways must give the same answers.
+traffic "INSERT INTO utm_sales_stats VALUES
+	('month', '2025-11-01', 'marker', NULL, 'mk', 'Unknown', 1000, 1000000, '2025-11-15T10:00Z', '2025-11-15T10:00Z'),
+	('day', '2025-11-15', 'marker', NULL, 'mk', 'Unknown', 7, 7000, '2025-11-15T10:00Z', '2025-11-15T10:00Z')" >/dev/null
+marker() { jpath "$BODY" '[x["sales_count"] for x in d["sources"] if x["utm_source"] == "marker"]'; }
+req GET "$U/top-sources?limit=1000&start=2025-11-01&end=2025-11-30"
+is "$(marker)" "[1000]" "utm top-sources of a whole month reads utm_sales_stats' month"
+req GET "$U/top-sources?limit=1000&start=2025-10-20&end=2025-12-10"
+is "$(marker)" "[1000]" "utm top-sources of a month and some days reads the month, not its days"
+req GET "$U/top-sources?limit=1000&start=2025-11-10&end=2025-11-20"
+is "$(marker)" "[7]" "utm top-sources of some days reads utm_sales_stats' days"
+req GET "$U/daily-stats?source=marker&start=2025-11-01&end=2025-11-30"
+is "$(jpath "$BODY" '[(x["date"], x["sales_count"]) for x in d["daily_stats"]]')" "[('2025-11-15', 7)]" "utm daily-stats reads the days"
+traffic "DELETE FROM utm_sales_stats WHERE utm_source = 'marker'" >/dev/null
+is "$(traffic "SELECT (SELECT count(*) FROM utm_sales_stats) = utm_sales_stats_rebuild()")" t "utm_sales_stats: rows as many as a rebuild's"
+utm_urls="overview?start=2025-11-01&end=2025-11-30
+overview?start=2025-10-20&end=2025-12-10&targetologist=Unknown
+top-sources?limit=1000&start=2025-10-20&end=2025-12-10
+top-sources?limit=1000&start=2025-10-01&end=2025-12-31&medium=cpc
+top-campaigns?limit=1000&start=2025-10-20&end=2025-12-10
+top-campaigns?limit=1000&start=2025-11-01&end=2025-11-30&source=No%20UTM%20Source
+without-utm?limit=1000&start=2025-10-20&end=2025-12-10
+daily-stats?start=2025-10-20&end=2025-12-10&limit=1000
+search?utm_campaign=B_AG&start=2025-10-20&end=2025-12-10&limit=1000
+source-details/facebook?start=2025-10-20&end=2025-12-10
+source-details/No%20UTM%20Source?start=2025-11-01&end=2025-11-30"
+traffic "UPDATE report_settings SET timezone = 'UTC'" >/dev/null
+for u in $utm_urls; do req GET "$U/$u"; printf '%s\n' "$BODY" >>"$STACK/utm-scan"; done
+traffic "UPDATE report_settings SET timezone = 'Asia/Almaty'" >/dev/null
+for u in $utm_urls; do req GET "$U/$u"; printf '%s\n' "$BODY" >>"$STACK/utm-stats"; done
+n=0
+while IFS= read -r a <&3 && IFS= read -r b <&4; do
+	n=$((n + 1))
+	u=$(printf '%s\n' "$utm_urls" | sed -n "${n}p")
+	is "$(jget "$b" success)/$b" "true/$a" "utm $u: from utm_sales_stats and from the sales the same"
+done 3<"$STACK/utm-scan" 4<"$STACK/utm-stats"
+is "$n" 11 "utm: every report compared both ways"
+
 # --- ad spend and ROI -------------------------------------------------------------------
 A=/api/traffic/ad-spend
 spends() { traffic "SELECT count(*) FROM ad_spend"; }
@@ -334,6 +375,35 @@ traffic "DELETE FROM lead_events WHERE lead_id = 500001" >/dev/null
 req GET "/api/traffic/funnel?pipeline_id=10350882&start=2025-11-01&end=2025-11-30"
 is "$(( n4 - $(jpath "$BODY" 'd["stages"][3]["leads"]') ))/$(jpath "$BODY" 'd["stages"][4]["leads"]')" \
 	"1/$($RD funnel "$FDATA" 2025-11-01 2025-11-30 "" | cut -d' ' -f8 | cut -d: -f2)" "funnel: the back-and-forth lead counted once at stage 4, never beyond"
+# The funnel sums funnel_day_leads and funnel_day_gaps (kept by triggers on
+# lead_events, 009-funnel-leads.sql) for the leads whose every event is in
+# the period, when their days are AMOSYNC_TIMEZONE's and no team is asked;
+# otherwise it reads the events. A marker row shows which way it went;
+# both ways must agree with the raw events.
+fsum() { traffic "SELECT (SELECT count(*) || '/' || sum(n) FROM funnel_day_leads) || ' '
+	|| (SELECT count(*) || '/' || sum(n) || '/' || sum(gap * n) FROM funnel_day_gaps)"; }
+incr=$(fsum)
+is "$(traffic "SELECT funnel_leads_rebuild() > 0")/$(fsum)" "t/$incr" "funnel: the triggers' rows equal a rebuild's (after inserts and a deletion)"
+traffic "INSERT INTO funnel_day_leads AS d VALUES (10350882, '2025-11-15', '2025-11-15', 1, false, false, 1000)
+	ON CONFLICT (pipeline_id, first_day, last_day, rk, won, lost) DO UPDATE SET n = d.n + 1000" >/dev/null
+req GET "/api/traffic/funnel?pipeline_id=10350882&start=2025-11-01&end=2025-11-30"
+is "$(jpath "$BODY" 'd["stages"][0]["leads"]')" "$(( $($RD funnel "$FDATA" 2025-11-01 2025-11-30 "" | cut -d' ' -f4 | cut -d: -f2) - 1 + 1000 ))" \
+	"funnel reads funnel_day_leads when its days are AMOSYNC_TIMEZONE's (lead 500001 deleted, the marker's 1000 added)"
+req GET "/api/traffic/funnel?pipeline_id=10350882&start=2025-11-01&end=2025-11-30&targetologist=Arystan"
+is "$($RD funnel-got "$BODY")" "$($RD funnel "$FDATA" 2025-11-01 2025-11-30 Arystan)" "funnel for a team reads the events"
+traffic "UPDATE funnel_day_leads SET n = n - 1000 WHERE n >= 1000" >/dev/null
+traffic "UPDATE report_settings SET timezone = 'UTC'" >/dev/null
+for r in "2025-11-01 2025-11-30" "2025-10-01 2026-01-31" "2025-11-05 2025-11-07" "2025-11-10 2025-11-10"; do
+	set -- $r
+	req GET "/api/traffic/funnel?pipeline_id=10350882&start=$1&end=$2"
+	fromev=$($RD funnel-got "$BODY")
+	traffic "UPDATE report_settings SET timezone = 'Asia/Almaty'" >/dev/null
+	req GET "/api/traffic/funnel?pipeline_id=10350882&start=$1&end=$2"
+	is "$fromev" "$($RD funnel-got "$BODY")" "funnel $1..$2: from the events and from funnel_day_* the same"
+	traffic "UPDATE report_settings SET timezone = 'UTC'" >/dev/null
+done
+traffic "UPDATE report_settings SET timezone = 'Asia/Almaty'" >/dev/null
+req GET "/api/traffic/funnel?pipeline_id=10350882&start=2025-11-01&end=2025-11-30"
 fetch "/api/traffic/funnel?pipeline_id=10350882&start=2025-11-01&end=2025-11-30&format=csv"
 is "$CTYPE/$(python3 - "$STACK/body" "$BODY" <<'PY'
 import csv, io, json, sys
@@ -400,6 +470,14 @@ traffic "DELETE FROM all_sales_tracking WHERE lead_id LIKE '9007%' OR lead_id = 
 traffic "BEGIN; DELETE FROM all_sales_tracking WHERE lead_id LIKE '9008%'; ROLLBACK;" >/dev/null
 is "$(stats_vs_sales)" "0 missing/0 extra/$(groups) rows/$(nsales) sales" "stats: equal after amount, day, source and team corrections, deletions and a rollback"
 is "$(traffic "SELECT count(*) FROM traffic_sales_stats WHERE total_sales <= 0")" 0 "stats: no empty rows left behind"
+# utm_sales_stats went through the same workload: equal to a rebuild's rows.
+ustate() { traffic "SELECT count(*) || ' ' || md5(string_agg(format('%s|%s|%L|%L|%L|%s|%s|%s|%s|%s', period, d, utm_source,
+	utm_medium, utm_campaign, team, n, revenue, first_at, last_at), ',' ORDER BY period, d, utm_source, utm_medium,
+	utm_campaign, team)) FROM utm_sales_stats"; }
+incr=$(ustate)
+traffic "SELECT utm_sales_stats_rebuild()" >/dev/null
+is "$incr" "$(ustate)" "utm_sales_stats: equal to a rebuild after the same workload (first and last sales too)"
+is "$(traffic "SELECT count(*) FROM utm_sales_stats WHERE n <= 0")" 0 "utm_sales_stats: no empty rows left behind"
 is "$(traffic "SELECT traffic_sales_stats_rebuild()")" "$(groups)" "stats: a rebuild gives the same rows"
 is "$(stats_vs_sales)" "0 missing/0 extra/$(groups) rows/$(nsales) sales" "stats: equal after the rebuild"
 
