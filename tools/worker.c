@@ -21,6 +21,7 @@
 #include "io/proc.h"
 #include "landing/push.h"
 #include "landing/sync.h"
+#include "report/funnel.h"
 #include "sales/hooks.h"
 #include "sales/ingest.h"
 #include "sales/jobs.h"
@@ -198,6 +199,9 @@ main(int argc, char *argv[])
 	while (!stopping) {
 		if (time(NULL) >= next_replay) {
 			replay(&s);
+			/* The funnel's sums, out of the webhooks' transactions. */
+			if (funnel_catch_up(&app.traffic) != ERR_OK)
+				log_warnx("could not bring the funnel up to date");
 			next_replay = time(NULL) + SPOOL_INTERVAL;
 		}
 		if (time(NULL) >= next_schedule) {

@@ -127,6 +127,14 @@ const struct report_col funnel_cols[] = {
 };
 const size_t funnel_ncols = sizeof(funnel_cols) / sizeof(funnel_cols[0]);
 
+static const char SQL_PENDING[] = "SELECT funnel_pending_apply()";
+
+enum err
+funnel_catch_up(struct db *db)
+{
+	return db_run(db, SQL_PENDING, 0, NULL);
+}
+
 enum err
 funnel(struct db *db, const struct funnel_q *q, PGresult **stages)
 {
@@ -134,6 +142,10 @@ funnel(struct db *db, const struct funnel_q *q, PGresult **stages)
 		q->targetologist };
 	enum err rc;
 
+	*stages = NULL;
+	/* Lead events since the last catch-up first: the sums are exact. */
+	if ((rc = funnel_catch_up(db)) != ERR_OK)
+		return rc;
 	*stages = db_exec(db, SQL_FUNNEL, 5, v, &rc);
 	return rc;
 }

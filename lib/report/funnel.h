@@ -39,6 +39,13 @@ extern const size_t funnel_ncols;
  */
 enum err funnel(struct db *db, const struct funnel_q *q, PGresult **stages);
 
+/*
+ * Brings funnel_day_* up to date with the lead events since the last
+ * call (sql/traffic/011-funnel-pending.sql): funnel() does it before it
+ * reads, and the worker every few seconds so that little is left.
+ */
+enum err funnel_catch_up(struct db *db);
+
 extern const int FUNNEL_TOTAL_LEADS, FUNNEL_TOTAL_WON, FUNNEL_TOTAL_LOST;
 
 #endif
