@@ -155,7 +155,6 @@ webhook_handle(void *ctx, struct web_req *req)
 		        &m) != ERR_OK)
 			return reply(req, 503, 0, NULL,
 			    "database unavailable; please retry", &res, &start);
-		w->next_replay = time(NULL) + REPLAY_INTERVAL;
 		return reply(req, 200, 1, "Accepted; stored for replay", NULL,
 		    &res, &start);
 	}
