@@ -22,6 +22,7 @@
 #include "landing/push.h"
 #include "landing/sync.h"
 #include "report/funnel.h"
+#include "report/stats.h"
 #include "sales/hooks.h"
 #include "sales/ingest.h"
 #include "sales/jobs.h"
@@ -202,6 +203,9 @@ main(int argc, char *argv[])
 			/* The funnel's sums, out of the webhooks' transactions. */
 			if (funnel_catch_up(&app.traffic) != ERR_OK)
 				log_warnx("could not bring the funnel up to date");
+			if (stats_catch_up(&app.traffic) != ERR_OK)
+				log_warnx("could not bring the sales statistics"
+				    " up to date");
 			next_replay = time(NULL) + SPOOL_INTERVAL;
 		}
 		if (time(NULL) >= next_schedule) {

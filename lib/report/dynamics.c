@@ -1,4 +1,5 @@
 #include "report/dynamics.h"
+#include "report/stats.h"
 
 /*
  * $1, $2 the days, $3 the time zone, $4 the group, $5 the granularity
@@ -66,7 +67,9 @@ dynamics(struct db *db, const struct dynamics_q *q, PGresult **buckets,
 	enum err rc;
 
 	*rows = NULL;
-	if ((*buckets = db_exec(db, SQL_BUCKETS, 3, b, &rc)) == NULL)
+	*buckets = NULL;
+	if ((rc = stats_catch_up(db)) != ERR_OK ||
+	    (*buckets = db_exec(db, SQL_BUCKETS, 3, b, &rc)) == NULL)
 		return rc;
 	if ((*rows = db_exec(db, SQL_ROWS, 5, v, &rc)) == NULL) {
 		PQclear(*buckets);

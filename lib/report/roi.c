@@ -1,4 +1,5 @@
 #include "report/roi.h"
+#include "report/stats.h"
 
 /* The columns of SQL_ROI. */
 enum roi_col {
@@ -60,6 +61,9 @@ roi(struct db *db, const char *start, const char *end, const char *tz,
 	const char *v[3] = { start, end, tz };
 	enum err rc;
 
+	*res = NULL;
+	if ((rc = stats_catch_up(db)) != ERR_OK)
+		return rc;
 	*res = db_exec(db, SQL_ROI, 3, v, &rc);
 	return rc;
 }

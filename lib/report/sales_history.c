@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "report/sales_history.h"
+#include "report/stats.h"
 
 /*
  * The filter of both statements: $1 team ("Unknown" is no team), $2 and
@@ -161,7 +162,8 @@ sales_history(struct db *db, const struct sales_history_q *q, PGresult **stats,
 	}
 	snprintf(lim, sizeof(lim), "%lld", q->limit + 1);
 	v[6] = lim;
-	if ((*stats = db_exec(db, SQL_STATS, 4, v, &rc)) == NULL)
+	if ((rc = stats_catch_up(db)) != ERR_OK ||
+	    (*stats = db_exec(db, SQL_STATS, 4, v, &rc)) == NULL)
 		return rc;
 	if ((*rows = db_exec(db, SQL_ROWS, 7, v, &rc)) == NULL) {
 		PQclear(*stats);

@@ -1,4 +1,5 @@
 #include "report/sales_stats.h"
+#include "report/stats.h"
 
 /* The columns of SQL_STATS. */
 enum ss_col { SS_TEAM, SS_COUNT, SS_REVENUE, SS_AVG, SS_EMOJI, SS__MAX };
@@ -39,6 +40,9 @@ sales_stats(struct db *db, const char *start, const char *end, const char *tz,
 	const char *v[3] = { start, end, tz };
 	enum err rc;
 
+	*res = NULL;
+	if ((rc = stats_catch_up(db)) != ERR_OK)
+		return rc;
 	*res = db_exec(db, SQL_STATS, 3, v, &rc);
 	return rc;
 }

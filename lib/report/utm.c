@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "report/utm.h"
+#include "report/stats.h"
 
 /*
  * Every statement takes the same parameters, all of them referenced
@@ -296,6 +297,8 @@ run(struct db *db, const char *sql, const struct utm_q *q, int exact,
 	char lim[24];
 	const char *v[NPARAMS];
 
+	if ((*rc = stats_catch_up(db)) != ERR_OK)
+		return NULL;
 	snprintf(lim, sizeof(lim), "%lld", q->limit);
 	v[0] = q->start;
 	v[1] = q->end;

@@ -1,0 +1,16 @@
+#ifndef AMOSYNC_REPORT_STATS_H
+#define AMOSYNC_REPORT_STATS_H
+
+#include "base/err.h"
+#include "io/db.h"
+
+/*
+ * Adds the sales stored since the last call to traffic_sales_stats and
+ * utm_sales_stats (sql/traffic/012-sales-stats-pending.sql): every report
+ * that reads them calls it first, so their sums count every sale; the
+ * worker calls it every few seconds, so a report seldom finds much. Cheap
+ * when nothing is pending.
+ */
+enum err stats_catch_up(struct db *db);
+
+#endif
