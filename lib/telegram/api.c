@@ -301,6 +301,7 @@ call(struct tg *t, const char *method, const char *body, long timeout,
 	}
 	o.timeout = timeout;
 	o.secret = t->token;
+	o.metric = "telegram";
 	if (body != NULL && t->rate > 0) {
 		o.rate_key = "telegram";
 		o.rate = t->rate;
