@@ -66,8 +66,11 @@ static const char SQL_WORKERS[] =
     " FROM worker_heartbeats";
 enum { WK_LAST, WK_AGE, WK_COUNT, WK_STALE, WK_STALE_NAMES };
 
+/* A worker that died a day ago is forgotten (its alert then recovers). */
 static const char SQL_BEAT[] =
-    "INSERT INTO worker_heartbeats (holder, host, pid) VALUES ($1, $2,"
+    "WITH gone AS (DELETE FROM worker_heartbeats"
+    "  WHERE beat_at < now() - interval '1 day')"
+    " INSERT INTO worker_heartbeats (holder, host, pid) VALUES ($1, $2,"
     " $3::int) ON CONFLICT (holder) DO UPDATE SET beat_at = now()";
 static const char SQL_UNBEAT[] =
     "DELETE FROM worker_heartbeats WHERE holder = $1";
@@ -82,7 +85,7 @@ static const char SQL_CHATS[] =
 
 static const char SQL_REQUESTS[] =
     "SELECT id, received_at, endpoint, outcome, error, body_size,"
-    " convert_from(substring(raw_body FROM 1 FOR $3::int), 'UTF8'),"
+    " substring(raw_body FROM 1 FOR $3::int),"
     " http_status"
     " FROM webhook_requests WHERE ($1 = '' OR outcome = $1"
     "  OR ($1 = 'rejected' AND http_status >= 400))"
@@ -434,7 +437,7 @@ health_amocrm(struct health_env *e, struct jw *w, const char *key,
 		    "amoCRM доступен, аккаунт %s; список вебхуков не получен "
 		    "/ webhooks could not be listed: %s",
 		    acct.subdomain ? acct.subdomain : "?", wst.reason);
-		flag(r, HA_WEBHOOK, 0, "webhooks unknown");
+		/* Unknown is neither failing nor recovered: not flagged. */
 	} else if (disabled[0] != '\0') {
 		s = HEALTH_ERROR;
 		snprintf(msg, sizeof(msg),
@@ -1142,6 +1145,45 @@ health_unbeat(struct db *db, const char *holder)
 		log_warnx("could not remove the heartbeat of %s", holder);
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Writes a bytea value (PostgreSQL's hex output, "\x...") as the text
+ * member "body": bytes that are not UTF-8 become U+FFFD (jw), so a body
+ * a client mangled is still shown.
+ */
+static void
+body(struct jw *w, const char *hex)
+{
+	struct buf b;
+	size_t i;
+	int hi, lo;
+
+	if (hex == NULL || strncmp(hex, "\\x", 2) != 0) {
+		jw_null(w, "body");
+		return;
+	}
+	buf_init(&b);
+	for (i = 2; hex[i] != '\0' && hex[i + 1] != '\0'; i += 2) {
+		if ((hi = hexval(hex[i])) < 0 || (lo = hexval(hex[i + 1])) < 0)
+			break;
+		buf_addc(&b, (char)(hi << 4 | lo));
+	}
+	if (buf_err(&b) == ERR_OK)
+		jw_strn(w, "body", b.len > 0 ? buf_str(&b) : "", b.len);
+	else
+		jw_null(w, "body");
+	buf_free(&b);
+}
+
 /* Adds one database's requests to w; ERR_OK or the query's error. */
 static enum err
 requests(struct db *db, const char *outcome, int limit, struct jw *w)
@@ -1166,7 +1208,7 @@ requests(struct db *db, const char *outcome, int limit, struct jw *w)
 		jw_numstr(w, "http_status", db_val(res, i, RQ_STATUS));
 		jw_str(w, "error", db_val(res, i, RQ_ERROR));
 		jw_numstr(w, "body_size", db_val(res, i, RQ_SIZE));
-		jw_str(w, "body", db_val(res, i, RQ_BODY));
+		body(w, db_val(res, i, RQ_BODY));
 		jw_obj_end(w);
 	}
 	PQclear(res);
