@@ -412,12 +412,16 @@ health_amocrm(struct health_env *e, struct jw *w, const char *key,
 		strncat(msg, note, sizeof(msg) - strlen(msg) - 1);
 		open_check(w, key, "amoCRM API", s, msg);
 		jw_obj(w, "details");
+		jw_null(w, "account_name");
+		jw_null(w, "account_id");
+		jw_null(w, "subdomain");
 		if (st.http_status > 0)
 			jw_int(w, "http_status", st.http_status);
 		else
 			jw_null(w, "http_status");
 		jw_str(w, "reason", st.reason);
 		token_write(w, &ti);
+		jw_null(w, "webhooks");
 		jw_obj_end(w);
 		return close_check(w, s, r);
 	}

@@ -12,7 +12,8 @@ AMOSYNC_ALERT_INTERVAL=1
 AMOSYNC_HEALTH_TIMEOUT=2
 AMOSYNC_SYNC_INTERVAL=0
 AMOSYNC_SWEEP_INTERVAL=0
-AMOSYNC_WORKER_POLL_MS=100"
+AMOSYNC_WORKER_POLL_MS=100
+AMOSYNC_LOG_FORMAT=json"
 integ_up
 
 # ops [TEXT]: messages in the ops chat (containing TEXT).
@@ -62,6 +63,20 @@ wait_for 15 has 'восстановлено' 2
 sleep 2
 is "$(ops 'восстановлено')" 2 "dead letters gone: one recovery"
 is "$(ops)" 4 "four messages in all"
-like "$(cat "$STACK"/log/worker-*.log | grep -c 'alert: ')" '^4$' "each message logged once, by the worker that sent it"
+is "$(cat "$STACK"/log/worker-*.log | grep -c '"event":"alert"')" 4 "each message logged once, by the worker that sent it"
+# AMOSYNC_LOG_FORMAT=json: every line of the workers' logs is one object
+# with the documented members, and no token is in any log.
+is "$(cat "$STACK"/log/worker-*.log | python3 -c '
+import json, sys
+bad = 0
+for line in sys.stdin:
+    try:
+        o = json.loads(line)
+        bad += not {"time", "level", "program", "pid", "msg"} <= set(o)
+    except ValueError:
+        bad += 1
+print(bad)')" 0 "json logs: every worker line is a JSON object"
+is "$(grep -l -e amocrm-test-token -e TEST-telegram-token "$STACK"/log/*.log "$STACK"/nginx/*.log 2>/dev/null | grep -v mock | wc -l)" 0 \
+	"no token in any program's log"
 
 integ_check_logs
