@@ -72,12 +72,15 @@ metrics_open(const char *rundir)
 	return ERR_OK;
 }
 
+static void cache_clear(void);
+
 void
 metrics_close(void)
 {
 	if (shm != NULL)
 		munmap(shm, sizeof(*shm));
 	shm = NULL;
+	cache_clear();
 }
 
 static uint32_t
@@ -157,40 +160,117 @@ static const char *const bounds[] = { "0.005", "0.01", "0.025", "0.05",
 static const long long bounds_us[] = { 5000, 10000, 25000, 50000, 100000,
 	250000, 500000, 1000000, 2500000, 5000000, 10000000 };
 
-void
-metrics_request(const char *program, int status, long long usec)
+/*
+ * The slots of one program's request series, found once per process:
+ * a request then costs a few atomic adds, no formatting, no lookup. The
+ * program's name is a constant of the program, so its pointer is the key.
+ */
+#define NBOUNDS (sizeof(bounds) / sizeof(bounds[0]))
+#define CACHE_PROGS 4
+#define CACHE_STATUSES 16
+
+static struct {
+	const char *program;
+	struct slot *bucket[NBOUNDS + 1]; /* the last is +Inf */
+	struct slot *count, *sum;
+	struct {
+		int status;
+		struct slot *slot;
+	} status[CACHE_STATUSES];
+	int nstatus;
+} cache[CACHE_PROGS];
+static int ncache;
+
+static void
+cache_clear(void)
+{
+	memset(cache, 0, sizeof(cache));
+	ncache = 0;
+}
+
+/* The cache entry of program, made on first use; -1 when full. */
+static int
+cache_of(const char *program)
 {
 	char key[METRICS_KEY];
 	size_t i;
+	int c;
 
-	if (shm == NULL)
-		return;
-	snprintf(key, sizeof(key),
-	    "amosync_http_requests_total{program=\"%s\",status=\"%d\"}",
-	    program, status);
-	metrics_add(key, 1, 1);
-	for (i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
-		if (usec > bounds_us[i])
-			continue;
+	for (c = 0; c < ncache; c++)
+		if (cache[c].program == program)
+			return c;
+	if (ncache == CACHE_PROGS)
+		return -1;
+	c = ncache;
+	for (i = 0; i <= NBOUNDS; i++) {
 		snprintf(key, sizeof(key),
 		    "amosync_http_request_duration_seconds_bucket"
 		    "{program=\"%s\",le=\"%s\"}",
-		    program, bounds[i]);
-		metrics_add(key, 1, 1);
+		    program, i < NBOUNDS ? bounds[i] : "+Inf");
+		if ((cache[c].bucket[i] = find(key, 0)) == NULL)
+			return -1;
 	}
-	snprintf(key, sizeof(key),
-	    "amosync_http_request_duration_seconds_bucket"
-	    "{program=\"%s\",le=\"+Inf\"}",
-	    program);
-	metrics_add(key, 1, 1);
 	snprintf(key, sizeof(key),
 	    "amosync_http_request_duration_seconds_count{program=\"%s\"}",
 	    program);
-	metrics_add(key, 1, 1);
+	if ((cache[c].count = find(key, 0)) == NULL)
+		return -1;
 	snprintf(key, sizeof(key),
 	    "amosync_http_request_duration_seconds_sum{program=\"%s\"}",
 	    program);
-	metrics_add(key, usec > 0 ? (unsigned long long)usec : 0, 1e-6);
+	if ((cache[c].sum = find(key, 1)) == NULL)
+		return -1;
+	cache[c].program = program;
+	ncache++;
+	return c;
+}
+
+/* The slot of a status of a cached program. */
+static struct slot *
+status_slot(int c, const char *program, int status)
+{
+	char key[METRICS_KEY];
+	struct slot *s;
+	int i;
+
+	for (i = 0; i < cache[c].nstatus; i++)
+		if (cache[c].status[i].status == status)
+			return cache[c].status[i].slot;
+	snprintf(key, sizeof(key),
+	    "amosync_http_requests_total{program=\"%s\",status=\"%d\"}",
+	    program, status);
+	if ((s = find(key, 0)) != NULL && cache[c].nstatus < CACHE_STATUSES) {
+		cache[c].status[cache[c].nstatus].status = status;
+		cache[c].status[cache[c].nstatus++].slot = s;
+	}
+	return s;
+}
+
+void
+metrics_request(const char *program, int status, long long usec)
+{
+	struct slot *s;
+	size_t i;
+	int c;
+
+	if (shm == NULL)
+		return;
+	if ((c = cache_of(program)) < 0) {
+		log_debug("metrics: no room for the series of %s", program);
+		return;
+	}
+	if ((s = status_slot(c, program, status)) != NULL)
+		__atomic_add_fetch(&s->value, 1, __ATOMIC_RELAXED);
+	/* Cumulative buckets: every bound at or above the duration. */
+	for (i = 0; i < NBOUNDS; i++)
+		if (usec <= bounds_us[i])
+			__atomic_add_fetch(&cache[c].bucket[i]->value, 1,
+			    __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cache[c].bucket[NBOUNDS]->value, 1,
+	    __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cache[c].count->value, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cache[c].sum->value,
+	    usec > 0 ? (uint64_t)usec : 0, __ATOMIC_RELAXED);
 }
 
 void
