@@ -990,8 +990,10 @@ health_all(struct health_env *e, struct jw *w, struct health_report *r)
 	struct health_report mine;
 	char now[32];
 
-	if (r == NULL)
+	if (r == NULL) {
+		health_report_init(&mine);
 		r = &mine;
+	}
 	health_amocrm(e, w, "amocrm", r);
 	health_databases(e, w, "databases", r);
 	health_telegram(e, w, "telegram", r);
