@@ -1279,8 +1279,9 @@ amocrm_token_expiry(const char *token)
 	exp = json_object_is_type(root, json_type_object)
 	    ? http_jget(root, "exp")
 	    : NULL;
-	if (exp != NULL && (json_object_is_type(exp, json_type_int) ||
-	                       json_object_is_type(exp, json_type_double)))
+	if (exp != NULL &&
+	    (json_object_is_type(exp, json_type_int) ||
+	        json_object_is_type(exp, json_type_double)))
 		t = json_object_get_int64(exp);
 	json_object_put(root);
 	return t > 0 ? t : 0;

@@ -45,8 +45,8 @@ begin(struct buf *b, struct jw *w)
 /* A single check: its object is the whole answer. */
 static enum err
 single(struct route_req *r,
-    enum health_status (*check)(struct health_env *, struct jw *,
-        const char *, struct health_report *))
+    enum health_status (*check)(struct health_env *, struct jw *, const char *,
+        struct health_report *))
 {
 	struct buf b;
 	struct jw w;
@@ -108,7 +108,8 @@ static enum err
 webhook_requests(struct route_req *r)
 {
 	static const char *const outcomes[] = { "rejected", "saved",
-		"duplicate", "ignored", "no_leads", "error", "too_large", NULL };
+		"duplicate", "ignored", "no_leads", "error", "too_large",
+		NULL };
 	struct health_env *e = r->ctx;
 	const char *outcome;
 	long long n = 50;

@@ -167,9 +167,10 @@ webhook_handle(void *ctx, struct web_req *req)
 		metrics_webhook(def->endpoint, "rejected");
 		return reply(req, res.status, 0, NULL, err, &res, &start);
 	}
-	metrics_webhook(def->endpoint, res.saved > 0 ? "saved"
-	        : res.duplicates > 0                 ? "duplicate"
-	        : res.processed == 0                 ? "no_leads"
-	                                             : "ignored");
+	metrics_webhook(def->endpoint,
+	    res.saved > 0            ? "saved"
+	        : res.duplicates > 0 ? "duplicate"
+	        : res.processed == 0 ? "no_leads"
+	                             : "ignored");
 	return reply(req, res.status, 1, def->message, NULL, &res, &start);
 }

@@ -124,8 +124,10 @@ log_format_line(char *out, int sz, enum log_format f, long long t, int pid,
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	out[0] = '\0';
 	if (f == LOG_JSON) {
-		add(out, sz, &n, "{\"time\":\"%s\",\"level\":\"%s\","
-		    "\"program\":\"", ts, names[lvl]);
+		add(out, sz, &n,
+		    "{\"time\":\"%s\",\"level\":\"%s\","
+		    "\"program\":\"",
+		    ts, names[lvl]);
 		jsonstr(out, sz, &n, prog);
 		add(out, sz, &n, "\",\"pid\":%d", pid);
 		if (reqid[0] != '\0')

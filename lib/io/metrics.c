@@ -155,8 +155,8 @@ metrics_get(const char *key)
 }
 
 /* Upper bounds of the duration histogram, seconds. */
-static const char *const bounds[] = { "0.005", "0.01", "0.025", "0.05",
-	"0.1", "0.25", "0.5", "1", "2.5", "5", "10" };
+static const char *const bounds[] = { "0.005", "0.01", "0.025", "0.05", "0.1",
+	"0.25", "0.5", "1", "2.5", "5", "10" };
 static const long long bounds_us[] = { 5000, 10000, 25000, 50000, 100000,
 	250000, 500000, 1000000, 2500000, 5000000, 10000000 };
 
@@ -269,8 +269,8 @@ metrics_request(const char *program, int status, long long usec)
 	__atomic_add_fetch(&cache[c].bucket[NBOUNDS]->value, 1,
 	    __ATOMIC_RELAXED);
 	__atomic_add_fetch(&cache[c].count->value, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&cache[c].sum->value,
-	    usec > 0 ? (uint64_t)usec : 0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cache[c].sum->value, usec > 0 ? (uint64_t)usec : 0,
+	    __ATOMIC_RELAXED);
 }
 
 void

@@ -82,7 +82,6 @@ int spool_replay(const char *dir, const char *endpoint, spool_fn fn, void *arg,
  * *bad counts bad/ (may be NULL). An empty dir setting is 0 files.
  * ERR_IO when dir cannot be read.
  */
-enum err spool_stat(const char *dir, long *files, long *oldest_age,
-    long *bad);
+enum err spool_stat(const char *dir, long *files, long *oldest_age, long *bad);
 
 #endif

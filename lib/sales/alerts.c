@@ -83,8 +83,7 @@ send(struct alerts *a, const char *text)
 		buf_free(&html);
 		return 0;
 	}
-	if (tg_send_message(&a->env.tg, a->chat, buf_str(&html), &tr) !=
-	    ERR_OK)
+	if (tg_send_message(&a->env.tg, a->chat, buf_str(&html), &tr) != ERR_OK)
 		log_warnx("could not send an alert: %s", tr.reason);
 	buf_free(&html);
 	log_event("alert", "%s", text);
@@ -129,7 +128,8 @@ one(struct alerts *a, enum health_alert k, const struct health_report *r)
 			return 0;
 		if (PQntuples(res) == 1) {
 			snprintf(text, sizeof(text),
-			    "🟠 amosync, всё ещё не в порядке (с %s): %s",
+			    "🟠 amosync, всё ещё не в порядке (с %s): "
+			    "%s",
 			    db_val(res, 0, 0), r->msg[k]);
 			sent = send(a, text);
 		}

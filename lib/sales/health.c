@@ -54,8 +54,17 @@ enum { LH_ENDPOINT, LH_RECEIVED, LH_ERROR, LH_ERROR_AT };
 static const char SQL_LAST_SYNC[] =
     "SELECT id, trigger, status, started_at, finished_at, matched, updated,"
     " not_synced, error FROM sync_runs ORDER BY started_at DESC LIMIT 1";
-enum { LS_ID, LS_TRIGGER, LS_STATUS, LS_STARTED, LS_FINISHED, LS_MATCHED,
-	LS_UPDATED, LS_NOT_SYNCED, LS_ERROR };
+enum {
+	LS_ID,
+	LS_TRIGGER,
+	LS_STATUS,
+	LS_STARTED,
+	LS_FINISHED,
+	LS_MATCHED,
+	LS_UPDATED,
+	LS_NOT_SYNCED,
+	LS_ERROR
+};
 
 static const char SQL_WORKERS[] =
     "SELECT max(beat_at), extract(epoch FROM now() - max(beat_at))::bigint,"
@@ -90,8 +99,16 @@ static const char SQL_REQUESTS[] =
     " FROM webhook_requests WHERE ($1 = '' OR outcome = $1"
     "  OR ($1 = 'rejected' AND http_status >= 400))"
     " ORDER BY received_at DESC, id DESC LIMIT $2::int";
-enum { RQ_ID, RQ_AT, RQ_ENDPOINT, RQ_OUTCOME, RQ_ERROR, RQ_SIZE, RQ_BODY,
-	RQ_STATUS };
+enum {
+	RQ_ID,
+	RQ_AT,
+	RQ_ENDPOINT,
+	RQ_OUTCOME,
+	RQ_ERROR,
+	RQ_SIZE,
+	RQ_BODY,
+	RQ_STATUS
+};
 
 /* The most body bytes a listed request shows. */
 #define REQUEST_BODY_MAX 16384
@@ -207,13 +224,12 @@ close_check(struct jw *w, enum health_status st, struct health_report *r)
 	return st;
 }
 
-static void
-flag(struct health_report *r, enum health_alert a, int failing,
+static void flag(struct health_report *r, enum health_alert a, int failing,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-flag(struct health_report *r, enum health_alert a, int failing,
-    const char *fmt, ...)
+flag(struct health_report *r, enum health_alert a, int failing, const char *fmt,
+    ...)
 {
 	va_list ap;
 
@@ -337,8 +353,8 @@ struct token_info {
 
 /* Reads the expiry, flags HA_TOKEN and writes a note for the message. */
 static void
-token_eval(struct health_env *e, struct health_report *r,
-    struct token_info *t, char *note, size_t n)
+token_eval(struct health_env *e, struct health_report *r, struct token_info *t,
+    char *note, size_t n)
 {
 	long long now = (long long)time(NULL);
 
@@ -655,11 +671,10 @@ health_telegram(struct health_env *e, struct jw *w, const char *key,
 		return close_check(w, HEALTH_ERROR, r);
 	}
 	if ((rc = tg_get_me(&e->tg, &bot, &tr)) != ERR_OK) {
-		snprintf(msg, sizeof(msg),
-		    "%s / %s",
+		snprintf(msg, sizeof(msg), "%s / %s",
 		    rc == ERR_AUTH ? "Токен бота Telegram недействителен"
-		    : rc == ERR_TIMEOUT ? "Telegram не ответил вовремя"
-		                        : "Telegram недоступен",
+		        : rc == ERR_TIMEOUT ? "Telegram не ответил вовремя"
+		                            : "Telegram недоступен",
 		    tr.reason);
 		open_check(w, key, "Telegram Bot API",
 		    rc == ERR_AUTH ? HEALTH_OFFLINE : HEALTH_ERROR, msg);
@@ -719,8 +734,8 @@ health_telegram(struct health_env *e, struct jw *w, const char *key,
 		    bot ? bot : "?", bad, n, bad, n);
 	} else {
 		snprintf(msg, sizeof(msg),
-		    "Бот @%s работает, чатов: %d / the bot is up", bot ? bot : "?",
-		    n);
+		    "Бот @%s работает, чатов: %d / the bot is up",
+		    bot ? bot : "?", n);
 	}
 	open_check(w, key, "Telegram Bot API", s, msg);
 	jw_obj(w, "details");
@@ -945,8 +960,7 @@ health_worker(struct health_env *e, struct jw *w, const char *key,
 	}
 	count = strtoll(db_val(res, 0, WK_COUNT), NULL, 10);
 	stale = strtoll(db_val(res, 0, WK_STALE), NULL, 10);
-	age = db_val(res, 0, WK_AGE) ? strtoll(db_val(res, 0, WK_AGE), NULL,
-	                                   10)
+	age = db_val(res, 0, WK_AGE) ? strtoll(db_val(res, 0, WK_AGE), NULL, 10)
 	                             : -1;
 	if (count == 0) {
 		s = HEALTH_ERROR;
@@ -1059,8 +1073,9 @@ health_gauges(struct app *app, struct buf *b)
 	    NULL) {
 		long long dead = 0;
 
-		buf_adds(b, "# HELP amosync_outbox_jobs outbox jobs by kind "
-		            "and state\n# TYPE amosync_outbox_jobs gauge\n");
+		buf_adds(b,
+		    "# HELP amosync_outbox_jobs outbox jobs by kind "
+		    "and state\n# TYPE amosync_outbox_jobs gauge\n");
 		for (i = 0; i < PQntuples(res); i++) {
 			buf_printf(b,
 			    "amosync_outbox_jobs{kind=\"%s\",state=\"%s\"} "
@@ -1092,9 +1107,11 @@ health_gauges(struct app *app, struct buf *b)
 			    "the sweep stored because no webhook had\n"
 			    "# TYPE amosync_sweep_recovered_total counter\n"
 			    "amosync_sweep_recovered_total %s\n"
-			    "# HELP amosync_sweep_last_success_timestamp_seconds"
+			    "# HELP "
+			    "amosync_sweep_last_success_timestamp_seconds"
 			    " end of the last good sweep\n"
-			    "# TYPE amosync_sweep_last_success_timestamp_seconds"
+			    "# TYPE "
+			    "amosync_sweep_last_success_timestamp_seconds"
 			    " gauge\n"
 			    "amosync_sweep_last_success_timestamp_seconds %s\n",
 			    db_val(res, 0, 0), db_val(res, 0, 1),
@@ -1119,9 +1136,10 @@ health_gauges(struct app *app, struct buf *b)
 	if (app->has_landing &&
 	    (res = db_exec(&app->landing, SQL_GAUGE_SYNC, 0, NULL, &rc)) !=
 	        NULL) {
-		buf_adds(b, "# HELP amosync_sync_runs_total landing syncs by "
-		            "trigger and status\n"
-		            "# TYPE amosync_sync_runs_total counter\n");
+		buf_adds(b,
+		    "# HELP amosync_sync_runs_total landing syncs by "
+		    "trigger and status\n"
+		    "# TYPE amosync_sync_runs_total counter\n");
 		for (i = 0; i < PQntuples(res); i++)
 			buf_printf(b,
 			    "amosync_sync_runs_total{trigger=\"%s\","
@@ -1222,8 +1240,7 @@ requests(struct db *db, const char *outcome, int limit, struct jw *w)
 }
 
 enum err
-health_requests(struct app *app, const char *outcome, int limit,
-    struct jw *w)
+health_requests(struct app *app, const char *outcome, int limit, struct jw *w)
 {
 	enum err rc = ERR_OK;
 

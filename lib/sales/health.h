@@ -23,15 +23,15 @@ enum health_status { HEALTH_ONLINE, HEALTH_OFFLINE, HEALTH_ERROR };
 
 /* The conditions the worker alerts on (lib/sales/alerts.c). */
 enum health_alert {
-	HA_AMOCRM,      /* amoCRM unreachable or the token rejected */
-	HA_WEBHOOK,     /* amoCRM disabled one of our webhooks */
-	HA_TOKEN,       /* the token expires in under 14 days */
-	HA_DB_TRAFFIC,  /* a database unreachable */
+	HA_AMOCRM,     /* amoCRM unreachable or the token rejected */
+	HA_WEBHOOK,    /* amoCRM disabled one of our webhooks */
+	HA_TOKEN,      /* the token expires in under 14 days */
+	HA_DB_TRAFFIC, /* a database unreachable */
 	HA_DB_LANDING,
 	HA_DB_TRIPWIRE,
-	HA_SPOOL,       /* a spooled webhook older than the limit */
-	HA_DEAD,        /* dead letters in the outbox */
-	HA_WORKER,      /* a worker stopped beating */
+	HA_SPOOL,  /* a spooled webhook older than the limit */
+	HA_DEAD,   /* dead letters in the outbox */
+	HA_WORKER, /* a worker stopped beating */
 	HA__MAX
 };
 

@@ -78,8 +78,8 @@ sweep_body(struct buf *b, const struct amocrm_lead *l, const char *subdomain)
 	for (i = 0; i < l->nfields; i++) {
 		const struct amo_field *f = &l->fields[i];
 
-		snprintf(k, sizeof(k), "leads[status][0][custom_fields][%zu][id]",
-		    i);
+		snprintf(k, sizeof(k),
+		    "leads[status][0][custom_fields][%zu][id]", i);
 		pairll(b, k, f->id);
 		if (f->name != NULL) {
 			snprintf(k, sizeof(k),
@@ -153,8 +153,7 @@ store(struct sales_ctx *s, const struct hook_def *def,
 		buf_free(&body);
 		return ERR_NOMEM;
 	}
-	snprintf(reqid, sizeof(reqid), "sweep-%lld-%lld", l->id,
-	    l->updated_at);
+	snprintf(reqid, sizeof(reqid), "sweep-%lld-%lld", l->id, l->updated_at);
 	memset(&m, 0, sizeof(m));
 	m.endpoint = "sweep";
 	m.reqid = reqid;

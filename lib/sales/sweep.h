@@ -22,11 +22,11 @@
 #define SWEEP_MAX_LEADS 20000
 
 struct sweep_result {
-	int ran;       /* this worker ran a sweep */
-	int seen;      /* leads amoCRM listed */
-	int won;       /* won leads of active pipelines */
-	int recovered; /* stored now: their webhook never came */
-	long long from, to; /* the window, unix seconds */
+	int ran;                 /* this worker ran a sweep */
+	int seen;                /* leads amoCRM listed */
+	int won;                 /* won leads of active pipelines */
+	int recovered;           /* stored now: their webhook never came */
+	long long from, to;      /* the window, unix seconds */
 	char recovered_ids[256]; /* the first few lead ids, for a message */
 };
 

@@ -18,13 +18,13 @@ static const struct {
 	/* {"sub":"1","exp":1700000000,"x":"a?b"}: '_' and '-' of base64url */
 	{ "h.eyJzdWIiOiIxIiwiZXhwIjoxNzAwMDAwMDAwLCJ4IjoiYT9iIn0.s",
 	    1700000000 },
-	{ "h.eyJ4IjoiYT9_In0.s", 0 },   /* {"x":"a?~"}: no exp */
-	{ "h.eyJleHAiOiIxIn0.s", 0 },   /* {"exp":"1"}: not a number */
-	{ "h.eyJleHAiOi0xfQ.s", 0 },    /* {"exp":-1} */
-	{ "h.WzFd.s", 0 },              /* [1]: not an object */
-	{ "h.!!!.s", 0 },               /* not base64 */
-	{ "amocrm-test-token", 0 },     /* not a JWT */
-	{ "a.b", 0 },                   /* one dot */
+	{ "h.eyJ4IjoiYT9_In0.s", 0 }, /* {"x":"a?~"}: no exp */
+	{ "h.eyJleHAiOiIxIn0.s", 0 }, /* {"exp":"1"}: not a number */
+	{ "h.eyJleHAiOi0xfQ.s", 0 },  /* {"exp":-1} */
+	{ "h.WzFd.s", 0 },            /* [1]: not an object */
+	{ "h.!!!.s", 0 },             /* not base64 */
+	{ "amocrm-test-token", 0 },   /* not a JWT */
+	{ "a.b", 0 },                 /* one dot */
 	{ "", 0 },
 	{ NULL, 0 },
 };

@@ -53,8 +53,8 @@ main(void)
 			for (j = 0; j < EACH; j++) {
 				metrics_add("t_total{k=\"a\"}", 1, 1);
 				/* Series created concurrently, once each. */
-				snprintf(path, sizeof(path), "t_total{k=\"s%d\"}",
-				    j % 50);
+				snprintf(path, sizeof(path),
+				    "t_total{k=\"s%d\"}", j % 50);
 				metrics_add(path, 1, 1);
 			}
 			metrics_request("p", 200, 30000);
@@ -62,8 +62,8 @@ main(void)
 		}
 	}
 	for (i = 0; i < PROCS; i++)
-		good &= waitpid(pids[i], &st, 0) == pids[i] &&
-		    WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		good &= waitpid(pids[i], &st, 0) == pids[i] && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0;
 	ok(good, "the processes finished");
 	ok(metrics_get("t_total{k=\"a\"}") == PROCS * EACH,
 	    "%d processes x %d adds = %llu", PROCS, EACH,
