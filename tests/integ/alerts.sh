@@ -13,7 +13,8 @@ AMOSYNC_HEALTH_TIMEOUT=2
 AMOSYNC_SYNC_INTERVAL=0
 AMOSYNC_SWEEP_INTERVAL=0
 AMOSYNC_WORKER_POLL_MS=100
-AMOSYNC_LOG_FORMAT=json"
+AMOSYNC_LOG_FORMAT=json
+AMOSYNC_HEARTBEAT_MAX_AGE=5"
 integ_up
 
 # ops [TEXT]: messages in the ops chat (containing TEXT).
@@ -62,8 +63,22 @@ sql traffic "UPDATE outbox_jobs SET state = 'done' WHERE state = 'dead'" >/dev/n
 wait_for 15 has 'восстановлено' 2
 sleep 2
 is "$(ops 'восстановлено')" 2 "dead letters gone: one recovery"
-is "$(ops)" 4 "four messages in all"
+is "$(ops)" 4 "four messages so far"
 is "$(cat "$STACK"/log/worker-*.log | grep -c '"event":"alert"')" 4 "each message logged once, by the worker that sent it"
+
+# A worker dies (SIGKILL: no clean goodbye); the other one notices.
+kill -KILL "$(cat "$STACK/run/worker-2.pid")"
+wait_for 20 has 'Воркер перестал отвечать' 1
+ok $? "a killed worker: an alert names it"
+sleep 3
+is "$(ops 'Воркер перестал отвечать')" 1 "one alert for it"
+req GET /api/integrations/all
+like "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])["worker"]; print(d["status"], d["details"]["stale"])' "$BODY")" \
+	'^online 1$' "/all: the worker check stays online (one worker beats) and counts the stale one"
+# Its row is forgotten after a day; then the alert recovers.
+sql traffic "UPDATE worker_heartbeats SET beat_at = now() - interval '2 days' WHERE beat_at < now() - interval '5 seconds'" >/dev/null
+wait_for 20 has 'восстановлено' 3
+ok $? "the stale worker forgotten: a recovery message"
 # AMOSYNC_LOG_FORMAT=json: every line of the workers' logs is one object
 # with the documented members, and no token is in any log.
 is "$(cat "$STACK"/log/worker-*.log | python3 -c '
