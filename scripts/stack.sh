@@ -10,7 +10,7 @@
 #   amosync.env       the configuration every program reads (-f)
 #   log/              one log file per program
 
-STACK_PROGRAMS="funnel-sale sales-webhook admin-outbox test-sale-notification traffic sales-reports utm-analytics admin-landing landing"
+STACK_PROGRAMS="funnel-sale sales-webhook admin-outbox test-sale-notification traffic sales-reports utm-analytics admin-landing landing integrations"
 # Workers the stack runs (amosync-worker), AMOSYNC_WORKERS to change.
 STACK_WORKERS=${AMOSYNC_WORKERS:-1}
 
@@ -22,7 +22,8 @@ stack_die() {
 # Packages a fresh Debian 12 needs to build, run and test amosync.
 STACK_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
 libjson-c-dev libcurl4-openssl-dev libpq-dev postgresql nginx-light
-python3 curl ca-certificates pgbouncer"
+python3 curl ca-certificates pgbouncer
+python3-prometheus-client"
 
 # Installs whatever is missing, with apt-get (root) or sudo apt-get.
 stack_deps() {

@@ -28,7 +28,7 @@ for f in $(cd "$top_srcdir/sql" && ls -1 */*.sql | grep -v '^demo/' | sort); do
 		fail=1
 	fi
 done
-for p in funnel-sale sales-webhook test-sale-notification admin-outbox traffic sales-reports utm-analytics admin-landing landing; do
+for p in funnel-sale sales-webhook test-sale-notification admin-outbox traffic sales-reports utm-analytics admin-landing landing integrations; do
 	n=$((n + 1))
 	if [ -n "$(find "$dest" -type f -name "$p" -perm -u+x)" ]; then
 		echo "ok $n - installed: program $p"

@@ -3,7 +3,10 @@
  * announcements) and runs the scheduled landing sync (R14) every
  * AMOSYNC_SYNC_INTERVAL seconds. Any number may run on any number of
  * hosts; each claims one job at a time with a lease, and one of them
- * claims each scheduled slot. SIGTERM or SIGINT finishes the current job
+ * claims each scheduled slot. It also beats (worker_heartbeats), runs the
+ * health alerts (sales/alerts) and the reconciliation sweep (sales/sweep),
+ * each once per interval across all workers. SIGTERM or SIGINT finishes
+ * the current job
  * and exits; a job of a killed worker is retried when its lease ends, and
  * its sync run stops blocking others when the run's lease ends.
  */
@@ -17,18 +20,24 @@
 
 #include "base/log.h"
 #include "io/app.h"
+#include "io/metrics.h"
 #include "io/outbox.h"
 #include "io/proc.h"
 #include "landing/push.h"
 #include "landing/sync.h"
 #include "report/funnel.h"
 #include "report/stats.h"
+#include "sales/alerts.h"
+#include "sales/health.h"
 #include "sales/hooks.h"
 #include "sales/ingest.h"
 #include "sales/jobs.h"
+#include "sales/sweep.h"
 
 /* Seconds between the worker's looks into the spool directory. */
 #define SPOOL_INTERVAL 10
+/* Seconds between heartbeats (AMOSYNC_HEARTBEAT_MAX_AGE is the limit). */
+#define BEAT_INTERVAL 5
 
 static volatile sig_atomic_t stopping;
 
@@ -133,6 +142,24 @@ push(struct app *app, struct jobs *j, struct job_outcome *out)
 	return rc;
 }
 
+/* Runs the sweep when due; tells the ops chat what it recovered. */
+static void
+sweep(struct sales_ctx *s, struct jobs *j, struct alerts *al, const char *me)
+{
+	struct sweep_result res;
+	char text[512];
+
+	if (!j->has_amo || sweep_tick(s, &j->amo, me, &res) != ERR_OK ||
+	    res.recovered == 0)
+		return;
+	snprintf(text, sizeof(text),
+	    "🧹 Сверка с amoCRM нашла %d продаж без вебхука и сохранила их "
+	    "(сделки %s) / the sweep recovered %d sales whose webhook never "
+	    "came: check the webhooks",
+	    res.recovered, res.recovered_ids, res.recovered);
+	alerts_event(al, text);
+}
+
 /* Claims and runs one job; returns 1 if there was one. */
 static int
 one(struct app *app, struct jobs *j, const char *me, int lease, int max)
@@ -167,10 +194,11 @@ int
 main(int argc, char *argv[])
 {
 	struct sales_ctx s;
+	struct alerts al;
 	struct app app;
 	struct jobs j;
 	char me[128], host[64];
-	time_t next_replay, next_schedule;
+	time_t next_replay, next_schedule, next_beat;
 	long poll;
 	int lease, max;
 
@@ -186,6 +214,13 @@ main(int argc, char *argv[])
 		app_free(&app);
 		return EXIT_FAILURE;
 	}
+	if (alerts_init(&al, &app) != ERR_OK) {
+		jobs_free(&j);
+		sales_ctx_free(&s);
+		app_free(&app);
+		return EXIT_FAILURE;
+	}
+	metrics_open(cfg_str(&app.cfg, CFG_RUN_DIR));
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
@@ -196,7 +231,7 @@ main(int argc, char *argv[])
 	poll = (long)cfg_int(&app.cfg, CFG_WORKER_POLL_MS);
 	proc_on_stop(onsignal);
 	log_info("worker %s started", me);
-	next_replay = next_schedule = 0;
+	next_replay = next_schedule = next_beat = 0;
 	while (!stopping) {
 		if (time(NULL) >= next_replay) {
 			replay(&s);
@@ -208,14 +243,25 @@ main(int argc, char *argv[])
 				    " up to date");
 			next_replay = time(NULL) + SPOOL_INTERVAL;
 		}
+		if (time(NULL) >= next_beat) {
+			if (health_beat(&app.traffic, me, host, (int)getpid()) !=
+			    ERR_OK)
+				log_warnx("could not record the heartbeat");
+			next_beat = time(NULL) + BEAT_INTERVAL;
+		}
 		if (time(NULL) >= next_schedule) {
 			schedule(&app, &j, me);
+			alerts_tick(&al, me);
+			sweep(&s, &j, &al, me);
 			next_schedule = time(NULL) + 1;
 		}
 		if (!one(&app, &j, me, lease, max))
 			nap(poll);
 	}
+	health_unbeat(&app.traffic, me);
 	log_info("worker %s stopped", me);
+	alerts_free(&al);
+	metrics_close();
 	jobs_free(&j);
 	sales_ctx_free(&s);
 	app_free(&app);

@@ -735,14 +735,79 @@ page_add(struct amocrm_leads *ls, struct json_object *root, size_t limit,
 	return ERR_OK;
 }
 
+/*
+ * Walks the pages of a leads list from url (page 1) into out, following
+ * _links.next, until limit leads, no next link, an empty page or
+ * maxpages. out is empty on error.
+ */
+static enum err
+leads_walk(struct amocrm *a, struct buf *url, size_t limit, size_t maxpages,
+    long long pipeline_id, struct amocrm_leads *out, struct amocrm_status *st)
+{
+	struct json_object *root = NULL, *next;
+	struct buf what = { 0 };
+	const char *href;
+	size_t got;
+	enum err rc = ERR_NOMEM;
+
+	while (out->n < limit) {
+		if (out->pages >= maxpages) {
+			log_warnx("amoCRM leads list of pipeline %lld: stopped "
+			          "after %zu pages",
+			    pipeline_id, out->pages);
+			break;
+		}
+		buf_reset(&what);
+		buf_printf(&what, "leads page %zu", out->pages + 1);
+		if (buf_err(&what) != ERR_OK) {
+			rc = ERR_NOMEM;
+			goto out;
+		}
+		rc = call(a, buf_str(url), NULL, a->sync_timeout,
+		    buf_str(&what), &root, st);
+		if (rc != ERR_OK)
+			goto out;
+		/* 204: no (more) leads. */
+		if (root == NULL)
+			break;
+		out->pages++;
+		if ((rc = page_add(out, root, limit, &got)) != ERR_OK)
+			goto out;
+		next = http_jget(http_jget(http_jget(root, "_links"), "next"),
+		    "href");
+		if (got == 0 || next == NULL ||
+		    (href = json_object_get_string(next)) == NULL)
+			break;
+		if ((rc = next_url(a, href, "/api/v4/leads?", url)) != ERR_OK) {
+			if (rc == ERR_HTTP) {
+				status_set(st, NULL,
+				    "amoCRM gave an unexpected "
+				    "next page link");
+				log_warnx("could not list leads: %s",
+				    st != NULL ? st->reason : "bad next link");
+			}
+			goto out;
+		}
+		json_object_put(root);
+		root = NULL;
+	}
+	rc = ERR_OK;
+out:
+	if (rc == ERR_NOMEM)
+		status_set(st, NULL, "out of memory");
+	if (rc != ERR_OK)
+		amocrm_leads_free(out);
+	json_object_put(root);
+	buf_free(&what);
+	return rc;
+}
+
 enum err
 amocrm_leads_list(struct amocrm *a, long long pipeline_id, size_t limit,
     struct amocrm_leads *out, struct amocrm_status *st)
 {
-	struct json_object *root = NULL, *next;
-	struct buf url = { 0 }, what = { 0 };
-	size_t per, got, maxpages;
-	const char *href;
+	struct buf url = { 0 };
+	size_t per, maxpages;
 	enum err rc = ERR_NOMEM;
 
 	memset(out, 0, sizeof(*out));
@@ -763,58 +828,43 @@ amocrm_leads_list(struct amocrm *a, long long pipeline_id, size_t limit,
 		buf_printf(&url, "&filter%%5Bpipeline_id%%5D=%lld",
 		    pipeline_id);
 	if (buf_err(&url) != ERR_OK)
-		goto out;
-	while (out->n < limit) {
-		if (out->pages >= maxpages) {
-			log_warnx("amoCRM leads list of pipeline %lld: stopped "
-			          "after %zu pages",
-			    pipeline_id, out->pages);
-			break;
-		}
-		buf_reset(&what);
-		buf_printf(&what, "leads page %zu", out->pages + 1);
-		if (buf_err(&what) != ERR_OK) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		rc = call(a, buf_str(&url), NULL, a->sync_timeout,
-		    buf_str(&what), &root, st);
-		if (rc != ERR_OK)
-			goto out;
-		/* 204: no (more) leads. */
-		if (root == NULL)
-			break;
-		out->pages++;
-		if ((rc = page_add(out, root, limit, &got)) != ERR_OK)
-			goto out;
-		next = http_jget(http_jget(http_jget(root, "_links"), "next"),
-		    "href");
-		if (got == 0 || next == NULL ||
-		    (href = json_object_get_string(next)) == NULL)
-			break;
-		if ((rc = next_url(a, href, "/api/v4/leads?", &url)) !=
-		    ERR_OK) {
-			if (rc == ERR_HTTP) {
-				status_set(st, NULL,
-				    "amoCRM gave an unexpected "
-				    "next page link");
-				log_warnx("could not list leads: %s",
-				    st != NULL ? st->reason : "bad next link");
-			}
-			goto out;
-		}
-		json_object_put(root);
-		root = NULL;
-	}
-	rc = ERR_OK;
-out:
-	if (rc == ERR_NOMEM)
 		status_set(st, NULL, "out of memory");
-	if (rc != ERR_OK)
-		amocrm_leads_free(out);
-	json_object_put(root);
+	else
+		rc = leads_walk(a, &url, limit, maxpages, pipeline_id, out, st);
 	buf_free(&url);
-	buf_free(&what);
+	return rc;
+}
+
+enum err
+amocrm_leads_since(struct amocrm *a, long long pipeline_id, long long from,
+    size_t limit, struct amocrm_leads *out, struct amocrm_status *st)
+{
+	struct buf url = { 0 };
+	size_t per;
+	enum err rc = ERR_NOMEM;
+
+	memset(out, 0, sizeof(*out));
+	status_clear(st);
+	if (limit == 0)
+		return ERR_OK;
+	per = a->page_size > 0 && a->page_size <= AMOCRM_PAGE_MAX
+	    ? (size_t)a->page_size
+	    : AMOCRM_PAGE_MAX;
+	buf_printf(&url,
+	    "%s/api/v4/leads?with=contacts&limit=%zu&page=1&"
+	    "order%%5Bupdated_at%%5D=asc&filter%%5Bupdated_at%%5D%%5Bfrom%%5D="
+	    "%lld",
+	    a->base, per, from);
+	if (pipeline_id != 0)
+		buf_printf(&url, "&filter%%5Bpipeline_id%%5D=%lld",
+		    pipeline_id);
+	if (buf_err(&url) != ERR_OK)
+		status_set(st, NULL, "out of memory");
+	else
+		rc = leads_walk(a, &url, limit,
+		    (limit + per - 1) / per + EXTRA_PAGES, pipeline_id, out,
+		    st);
+	buf_free(&url);
 	return rc;
 }
 
@@ -1116,4 +1166,123 @@ out:
 	buf_free(&url);
 	buf_free(&body);
 	return rc;
+}
+
+enum err
+amocrm_webhooks_list(struct amocrm *a, struct amocrm_webhooks *out,
+    struct amocrm_status *st)
+{
+	struct json_object *root = NULL, *arr, *o;
+	struct amocrm_webhook *h;
+	struct buf url = { 0 };
+	enum err rc = ERR_NOMEM;
+	size_t i, n;
+
+	memset(out, 0, sizeof(*out));
+	buf_printf(&url, "%s/api/v4/webhooks", a->base);
+	if (buf_err(&url) != ERR_OK)
+		goto out;
+	rc = call(a, buf_str(&url), NULL, a->health_timeout, "the webhooks",
+	    &root, st);
+	if (rc != ERR_OK || root == NULL)
+		goto out;
+	arr = jarr(http_jget(root, "_embedded"), "webhooks");
+	n = arr != NULL ? json_object_array_length(arr) : 0;
+	if (n > AMOCRM_WEBHOOKS_MAX)
+		n = AMOCRM_WEBHOOKS_MAX;
+	if (n > 0 && (out->v = calloc(n, sizeof(*out->v))) == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		o = json_object_array_get_idx(arr, i);
+		h = &out->v[out->n++];
+		h->id = jint(o, "id");
+		h->destination = jstr(o, "destination", &rc);
+		h->disabled = json_object_get_boolean(http_jget(o, "disabled"));
+		if (rc == ERR_NOMEM)
+			goto out;
+	}
+out:
+	if (rc == ERR_NOMEM)
+		status_set(st, NULL, "out of memory");
+	if (rc != ERR_OK)
+		amocrm_webhooks_free(out);
+	json_object_put(root);
+	buf_free(&url);
+	return rc;
+}
+
+void
+amocrm_webhooks_free(struct amocrm_webhooks *hs)
+{
+	size_t i;
+
+	if (hs == NULL)
+		return;
+	for (i = 0; i < hs->n; i++)
+		free(hs->v[i].destination);
+	free(hs->v);
+	memset(hs, 0, sizeof(*hs));
+}
+
+/* The value of a base64url digit, or -1. */
+static int
+b64url(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-' || c == '+')
+		return 62;
+	if (c == '_' || c == '/')
+		return 63;
+	return -1;
+}
+
+long long
+amocrm_token_expiry(const char *token)
+{
+	const char *p, *e;
+	char buf[AMOCRM_JWT_MAX];
+	struct json_object *root, *exp;
+	unsigned int acc = 0;
+	size_t n = 0;
+	int bits = 0, v;
+	long long t = 0;
+
+	if (token == NULL || (p = strchr(token, '.')) == NULL)
+		return 0;
+	p++;
+	if ((e = strchr(p, '.')) == NULL)
+		return 0;
+	for (; p < e; p++) {
+		if (*p == '=')
+			break;
+		if ((v = b64url((unsigned char)*p)) < 0)
+			return 0;
+		acc = (acc << 6) | (unsigned int)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n + 1 >= sizeof(buf))
+				return 0;
+			buf[n++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	buf[n] = '\0';
+	if ((root = json_tokener_parse(buf)) == NULL)
+		return 0;
+	exp = json_object_is_type(root, json_type_object)
+	    ? http_jget(root, "exp")
+	    : NULL;
+	if (exp != NULL &&
+	    (json_object_is_type(exp, json_type_int) ||
+	        json_object_is_type(exp, json_type_double)))
+		t = json_object_get_int64(exp);
+	json_object_put(root);
+	return t > 0 ? t : 0;
 }

@@ -179,6 +179,49 @@ enum err amocrm_contacts_find(struct amocrm *a, const char *query,
     struct amocrm_contacts *out, struct amocrm_status *st);
 void amocrm_contacts_free(struct amocrm_contacts *cs);
 
+/*
+ * The leads of a pipeline (0 = all) that changed at or after from (unix
+ * seconds): GET /api/v4/leads?filter[updated_at][from]=...&
+ * order[updated_at]=asc&with=contacts, every page followed, at most
+ * limit. For the reconciliation sweep. Errors as amocrm_leads_list().
+ */
+enum err amocrm_leads_since(struct amocrm *a, long long pipeline_id,
+    long long from, size_t limit, struct amocrm_leads *out,
+    struct amocrm_status *st);
+
+/* Webhooks held from GET /api/v4/webhooks (amoCRM allows 100). */
+#define AMOCRM_WEBHOOKS_MAX 100
+
+struct amocrm_webhook {
+	long long id;
+	char *destination; /* the URL amoCRM posts to; NULL when absent */
+	int disabled;      /* amoCRM switched it off after failures */
+};
+
+struct amocrm_webhooks {
+	struct amocrm_webhook *v;
+	size_t n;
+};
+
+/*
+ * GET /api/v4/webhooks (needs an admin's token): the account's webhooks
+ * with their disabled flag. Uses health_timeout. 204 is no webhooks.
+ * Free out with amocrm_webhooks_free().
+ */
+enum err amocrm_webhooks_list(struct amocrm *a, struct amocrm_webhooks *out,
+    struct amocrm_status *st);
+void amocrm_webhooks_free(struct amocrm_webhooks *hs);
+
+/* The longest JWT payload amocrm_token_expiry() decodes, bytes. */
+#define AMOCRM_JWT_MAX 4096
+
+/*
+ * The expiry (unix seconds) of a long-lived token, read from the "exp"
+ * claim of its JWT payload without verifying the signature (no secret
+ * needed); 0 when the token is not a JWT or has no exp. Never logs.
+ */
+long long amocrm_token_expiry(const char *token);
+
 /* Leads per POST /api/v4/leads/complex (amoCRM's limit). */
 #define AMOCRM_COMPLEX_MAX 50
 

@@ -19,5 +19,6 @@ extern const struct prog api_sales_reports; /* api/sales_reports.c */
 extern const struct prog api_utm_analytics; /* api/utm_analytics.c */
 extern const struct prog api_admin_landing; /* api/admin_landing.c */
 extern const struct prog api_landing;       /* api/landing.c */
+extern const struct prog api_integrations;  /* api/integrations.c */
 
 #endif

@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/jw.h"
 #include "base/log.h"
+#include "io/metrics.h"
 #include "io/spool.h"
 
 /* Seconds between looks into the spool directory. */
@@ -143,6 +144,7 @@ webhook_handle(void *ctx, struct web_req *req)
 		    "body of %zu bytes is over the %zu-byte limit",
 		    req->content_length, w->sales.amo.limits.max_body);
 		m.bodysz = req->content_length;
+		metrics_webhook(def->endpoint, "too_large");
 		if (hook_record(def->steps[0].db, &m, 413, "too_large", err) ==
 		    ERR_DB)
 			log_warnx("could not record an oversized request");
@@ -152,13 +154,23 @@ webhook_handle(void *ctx, struct web_req *req)
 	if (rc == ERR_DB) {
 		/* R8: accepted even when PostgreSQL is down. */
 		if (spool_write(cfg_str(&w->sales.app->cfg, CFG_SPOOL_DIR),
-		        &m) != ERR_OK)
+		        &m) != ERR_OK) {
+			metrics_webhook(def->endpoint, "failed");
 			return reply(req, 503, 0, NULL,
 			    "database unavailable; please retry", &res, &start);
+		}
+		metrics_webhook(def->endpoint, "spooled");
 		return reply(req, 200, 1, "Accepted; stored for replay", NULL,
 		    &res, &start);
 	}
-	if (rc != ERR_OK)
+	if (rc != ERR_OK) {
+		metrics_webhook(def->endpoint, "rejected");
 		return reply(req, res.status, 0, NULL, err, &res, &start);
+	}
+	metrics_webhook(def->endpoint,
+	    res.saved > 0            ? "saved"
+	        : res.duplicates > 0 ? "duplicate"
+	        : res.processed == 0 ? "no_leads"
+	                             : "ignored");
 	return reply(req, res.status, 1, def->message, NULL, &res, &start);
 }

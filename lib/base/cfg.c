@@ -244,6 +244,63 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .max = 10000,
 	    .help = "leads listed in a sync's synced and not_synced "
 	            "arrays (the totals count all)" },
+	[CFG_LOG_FORMAT] = { .name = "AMOSYNC_LOG_FORMAT",
+	    .type = CFG_ENUM,
+	    .def = "plain",
+	    .choices = "plain json",
+	    .help = "log lines as plain text or one JSON object a line" },
+	[CFG_LOG_SYSLOG] = { .name = "AMOSYNC_LOG_SYSLOG",
+	    .type = CFG_BOOL,
+	    .def = "false",
+	    .help = "prefix log lines with a syslog priority (<3>..<7>); "
+	            "on by itself when stderr is the journal" },
+	[CFG_TELEGRAM_ALERT_CHAT_ID] = { .name = "TELEGRAM_ALERT_CHAT_ID",
+	    .help = "ops chat for health alerts (empty: alerts only logged)" },
+	[CFG_ALERT_INTERVAL] = { .name = "AMOSYNC_ALERT_INTERVAL",
+	    .type = CFG_INT,
+	    .def = "60",
+	    .min = 0,
+	    .max = 86400,
+	    .help = "seconds between the workers' health checks for alerts "
+	            "(0: none)" },
+	[CFG_ALERT_REMIND] = { .name = "AMOSYNC_ALERT_REMIND",
+	    .type = CFG_INT,
+	    .def = "14400",
+	    .min = 60,
+	    .max = 604800,
+	    .help = "seconds between reminders of a check that stays "
+	            "failing" },
+	[CFG_SWEEP_INTERVAL] = { .name = "AMOSYNC_SWEEP_INTERVAL",
+	    .type = CFG_INT,
+	    .def = "900",
+	    .min = 0,
+	    .max = 86400,
+	    .help = "seconds between reconciliation sweeps of amoCRM's "
+	            "changed leads (0: none)" },
+	[CFG_SWEEP_OVERLAP] = { .name = "AMOSYNC_SWEEP_OVERLAP",
+	    .type = CFG_INT,
+	    .def = "300",
+	    .min = 0,
+	    .max = 86400,
+	    .help = "seconds each sweep's window reaches back before the "
+	            "end of the previous one" },
+	[CFG_SPOOL_MAX_AGE] = { .name = "AMOSYNC_SPOOL_MAX_AGE",
+	    .type = CFG_INT,
+	    .def = "300",
+	    .min = 1,
+	    .max = 86400,
+	    .help = "seconds a spooled webhook may wait before health "
+	            "fails" },
+	[CFG_HEARTBEAT_MAX_AGE] = { .name = "AMOSYNC_HEARTBEAT_MAX_AGE",
+	    .type = CFG_INT,
+	    .def = "120",
+	    .min = 5,
+	    .max = 86400,
+	    .help = "seconds without a worker heartbeat before health "
+	            "fails" },
+	[CFG_PUBLIC_URL] = { .name = "AMOSYNC_PUBLIC_URL",
+	    .help = "public https://host of the webhooks, to find them in "
+	            "amoCRM's webhook list (empty: match by path)" },
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);

@@ -69,6 +69,8 @@ app_init(struct app *app, const char *name, int argc, char *argv[])
 		return rc;
 	}
 	log_init(name, cfg_str(&app->cfg, CFG_LOG_LEVEL));
+	log_setup(cfg_str(&app->cfg, CFG_LOG_FORMAT),
+	    cfg_bool(&app->cfg, CFG_LOG_SYSLOG));
 	/* Databases are optional per program; connect lazily. */
 	if ((rc = optional_db(app, &app->traffic, "traffic",
 	         CFG_TRAFFIC_DATABASE_URL, &app->has_traffic)) != ERR_OK ||

@@ -18,6 +18,7 @@
 
 #include "base/log.h"
 #include "io/http.h"
+#include "io/metrics.h"
 
 #define USER_AGENT "amosync/1.0"
 #define RATE_FILE_MAX (32 * 1024)
@@ -514,6 +515,9 @@ perform(struct http *h, const struct http_opts *o, const char *method,
 	t0 = now_us(CLOCK_MONOTONIC);
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	if (o->metric != NULL || o->rate_key != NULL)
+		metrics_call(o->metric != NULL ? o->metric : o->rate_key,
+		    cc == CURLE_OK ? r->status : 0);
 	/* Drop our pointers so a later reset cannot see stale ones. */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);

@@ -36,6 +36,8 @@ struct http_opts {
 	int rate;             /* requests per second for rate_key */
 	long rate_max_wait;   /* seconds to wait for a slot; 0 = timeout */
 	const char *secret;   /* a token to hide in logged URLs and errors */
+	const char *metric;   /* API name in amosync_api_calls_total; NULL:
+	                         rate_key, if any */
 };
 
 struct http_resp {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "io/metrics.h"
 #include "io/proc.h"
 #include "io/prog.h"
 
@@ -187,6 +188,9 @@ prog_main(int argc, char *argv[], const struct prog *p)
 	s.app = &app;
 	s.o.max_body = (size_t)cfg_int(&app.cfg, CFG_MAX_BODY);
 	s.o.max_requests = (long)cfg_int(&app.cfg, CFG_MAX_REQUESTS);
+	s.o.name = p->name;
+	/* Mapped once here: the pool's processes inherit the mapping. */
+	metrics_open(cfg_str(&app.cfg, CFG_RUN_DIR));
 	procs = app.procs >= 0 ? app.procs : (int)cfg_int(&app.cfg, CFG_PROCS);
 	if (app_need(&app, p->needs) != ERR_OK)
 		goto out;

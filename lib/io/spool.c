@@ -306,3 +306,53 @@ spool_replay(const char *dir, const char *endpoint, spool_fn fn, void *arg,
 		    st->done, endpoint, st->bad);
 	return st->done;
 }
+
+/* Counts the regular files of dir named like a request. */
+static enum err
+count(const char *dir, int bad, long *files, time_t *oldest)
+{
+	struct dirent *d;
+	struct stat st;
+	char path[4096];
+	DIR *dp;
+	size_t n;
+
+	if ((dp = opendir(dir)) == NULL)
+		return errno == ENOENT && bad ? ERR_OK : ERR_IO;
+	while ((d = readdir(dp)) != NULL) {
+		n = strlen(d->d_name);
+		if (n < 5 || strcmp(d->d_name + n - 4, ".req") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		(*files)++;
+		if (*oldest == 0 || st.st_mtime < *oldest)
+			*oldest = st.st_mtime;
+	}
+	closedir(dp);
+	return ERR_OK;
+}
+
+enum err
+spool_stat(const char *dir, long *files, long *oldest_age, long *bad)
+{
+	char path[4096];
+	time_t oldest = 0, b = 0;
+	enum err rc;
+
+	*files = *oldest_age = 0;
+	if (bad != NULL)
+		*bad = 0;
+	if (*dir == '\0')
+		return ERR_OK;
+	if ((rc = count(dir, 0, files, &oldest)) != ERR_OK)
+		return rc;
+	if (oldest != 0 && time(NULL) > oldest)
+		*oldest_age = (long)(time(NULL) - oldest);
+	if (bad != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, SPOOL_BAD);
+		rc = count(path, 1, bad, &b);
+	}
+	return rc;
+}

@@ -76,4 +76,12 @@ struct spool_stats {
 int spool_replay(const char *dir, const char *endpoint, spool_fn fn, void *arg,
     struct spool_stats *st);
 
+/*
+ * Counts the requests waiting in dir (files to replay and files being
+ * replayed, not bad/) and the age in seconds of the oldest, 0 when none;
+ * *bad counts bad/ (may be NULL). An empty dir setting is 0 files.
+ * ERR_IO when dir cannot be read.
+ */
+enum err spool_stat(const char *dir, long *files, long *oldest_age, long *bad);
+
 #endif

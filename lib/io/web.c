@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -13,6 +14,7 @@
 #include "base/form.h"
 #include "base/jw.h"
 #include "base/log.h"
+#include "io/metrics.h"
 #include "io/proc.h"
 #include "io/web.h"
 
@@ -158,6 +160,7 @@ web_reply(struct web_req *req, int status, const char *ctype, const char *body,
 	if (req->replied)
 		return 0;
 	req->replied = 1;
+	req->status = status;
 	/* libfcgi's own printf lacks %zu; format with the C library. */
 	n = snprintf(head, sizeof(head),
 	    "Status: %d %s\r\nContent-Type: %s\r\n"
@@ -297,6 +300,7 @@ web_serve(int fd, const struct web_opts *o, web_handler handler, void *arg)
 {
 	FCGX_Request r;
 	struct web_req req;
+	struct timespec t0, t1;
 	long served = 0;
 
 	if (FCGX_Init() != 0) {
@@ -312,6 +316,7 @@ web_serve(int fd, const struct web_opts *o, web_handler handler, void *arg)
 	if (o->idle != NULL)
 		o->idle(arg);
 	while (!stopping && FCGX_Accept_r(&r) == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		memset(&req, 0, sizeof(req));
 		req.fcgi = &r;
 		req.method_name = param(&r, "REQUEST_METHOD");
@@ -334,6 +339,12 @@ web_serve(int fd, const struct web_opts *o, web_handler handler, void *arg)
 			web_error(&req, 500, "no response");
 		free(req.body);
 		FCGX_Finish_r(&r);
+		if (o->name != NULL) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			metrics_request(o->name, req.status,
+			    (long long)(t1.tv_sec - t0.tv_sec) * 1000000 +
+			        (t1.tv_nsec - t0.tv_nsec) / 1000);
+		}
 		log_reqid(NULL);
 		if (o->max_requests > 0 && ++served >= o->max_requests) {
 			log_info("served %ld requests; recycling", served);

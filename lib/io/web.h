@@ -39,6 +39,7 @@ struct web_req {
 	int too_big;           /* announced length exceeded the limit */
 	int replied;
 	char allow[64]; /* Allow header of a 405; "POST" if empty */
+	int status;     /* the status answered, 0 before the answer */
 };
 
 /* Answers one request; arg is the one given to web_serve(). Returns 0. */
@@ -49,6 +50,8 @@ struct web_opts {
 	long max_requests; /* return after this many; 0 = no limit */
 	/* Called with arg at start and after each request; may be NULL. */
 	void (*idle)(void *arg);
+	/* The program's name for the metrics (io/metrics); may be NULL. */
+	const char *name;
 };
 
 /*

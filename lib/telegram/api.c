@@ -301,6 +301,7 @@ call(struct tg *t, const char *method, const char *body, long timeout,
 	}
 	o.timeout = timeout;
 	o.secret = t->token;
+	o.metric = "telegram";
 	if (body != NULL && t->rate > 0) {
 		o.rate_key = "telegram";
 		o.rate = t->rate;
@@ -522,5 +523,41 @@ tg_get_me(struct tg *t, char **username, struct tg_result *res)
 	}
 out:
 	json_object_put(root);
+	return rc;
+}
+
+enum err
+tg_get_chat(struct tg *t, const char *chat_id, struct tg_result *res)
+{
+	struct json_object *root = NULL, *result;
+	struct tg_result dummy;
+	struct buf m = { 0 };
+	long long migrate;
+	enum err rc;
+
+	if (res == NULL)
+		res = &dummy;
+	memset(res, 0, sizeof(*res));
+	if (chat_id == NULL || *chat_id == '\0') {
+		result_set(res, NULL, "no chat id");
+		return ERR_CONFIG;
+	}
+	buf_adds(&m, "getChat?chat_id=");
+	http_query_escape(&m, chat_id);
+	if (buf_err(&m) != ERR_OK) {
+		result_set(res, NULL, "out of memory");
+		return ERR_NOMEM;
+	}
+	rc = call(t, buf_str(&m), NULL, t->health_timeout, &root, &result,
+	    &migrate, res);
+	if (rc == ERR_OK && !json_object_is_type(result, json_type_object)) {
+		rc = ERR_HTTP;
+		result_set(res, NULL, "Telegram getChat returned no chat");
+	}
+	if (rc != ERR_OK)
+		log_warnx("could not check Telegram chat %s: %s", chat_id,
+		    res->reason);
+	json_object_put(root);
+	buf_free(&m);
 	return rc;
 }

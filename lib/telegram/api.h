@@ -82,6 +82,13 @@ enum err tg_send_message(struct tg *t, const char *chat_id, const char *html,
  */
 enum err tg_get_me(struct tg *t, char **username, struct tg_result *res);
 
+/*
+ * getChat: whether the bot can see chat_id (it is a member of the group
+ * or channel, so it can post there). Errors as tg_send_message(): a chat
+ * the bot left or never joined is ERR_PERM with res->reason.
+ */
+enum err tg_get_chat(struct tg *t, const char *chat_id, struct tg_result *res);
+
 /* Returns the length of s in UTF-16 code units (invalid bytes count 1). */
 size_t tg_text_units(const char *s);
 

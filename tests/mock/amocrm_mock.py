@@ -18,6 +18,11 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
   GET /api/v4/contacts?filter[id][]=&query=&limit=&page=
                                               the same paging; query finds
                                               phone digits, e-mail or name
+  GET /api/v4/leads?filter[updated_at][from]=&filter[updated_at][to]=
+                   &order[updated_at]=asc     leads changed in that window
+  GET /api/v4/webhooks                        the account's webhooks, each
+                                              {id, destination, disabled,
+                                              settings, ...}; 204 when none
   GET /api/v4/leads/pipelines                 Express and Flagship with
                                               their stages, 142 and 143
   POST /api/v4/leads/complex                  <= 50 leads, each with one
@@ -40,6 +45,8 @@ shown only with with=contacts) and can be changed at run time:
                             the next `count` (default 1) matching requests
                             are answered so (status 0 = only delayed)
   POST /__control/config    {"page_cap": N, "token": "..."}
+  POST /__control/webhooks  {"webhooks": [{"destination", "disabled"}]}
+                            replaces the account's webhook list
   GET  /__control/requests  [{"method", "path", "query", "auth", "auth_ok",
                               "time", "body" (not for GET)}]  (never the
                               header's value)
@@ -110,6 +117,7 @@ class State:
         self.contacts = {}
         self.faults = []
         self.requests = []
+        self.webhooks = []
         if args.data:
             with open(args.data, encoding="utf-8") as f:
                 self.load(json.load(f))
@@ -293,6 +301,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.contacts_list(u, q)
         if u.path == "/api/v4/leads/pipelines":
             return self.pipelines()
+        if u.path == "/api/v4/webhooks":
+            return self.webhooks()
         if u.path == "/api/v4/account":
             with st.lock:
                 acct = dict(st.account)
@@ -389,6 +399,16 @@ class Handler(BaseHTTPRequestHandler):
         if pipes:
             want = {int(p) for p in pipes if p.strip()}
             items = [x for x in items if int(x.get("pipeline_id", 0)) in want]
+        for bound, cmp in (("from", lambda v, b: v >= b),
+                           ("to", lambda v, b: v <= b)):
+            v = one("filter[updated_at][%s]" % bound)
+            if v is not None:
+                try:
+                    b = int(v)
+                except ValueError:
+                    return self.problem(400, "updated_at must be an integer")
+                items = [x for x in items
+                         if cmp(int(x.get("updated_at", 0)), b)]
         key, desc = "id", False
         for k in ("created_at", "updated_at", "id"):
             v = one("order[%s]" % k)
@@ -491,6 +511,27 @@ class Handler(BaseHTTPRequestHandler):
             "_embedded": {"contacts": [self.render_contact(c)
                                        for c in chunk]},
         })
+
+    def webhooks(self):
+        """GET /api/v4/webhooks: the account's webhooks as amoCRM lists
+        them, with the disabled flag it sets after failures."""
+        st = self.server.state
+        with st.lock:
+            hooks = copy.deepcopy(st.webhooks)
+        if not hooks:
+            return self.send(204)
+        out = []
+        for i, h in enumerate(hooks):
+            out.append({"id": h.get("id", 1000 + i),
+                        "destination": h["destination"],
+                        "created_at": 1700000000, "updated_at": 1700000000,
+                        "account_id": 29000001, "created_by": 9000001,
+                        "sort": i + 1, "disabled": bool(h.get("disabled")),
+                        "settings": h.get("settings", ["status_lead"])})
+        self.send(200, {"_total_items": len(out),
+                        "_links": {"self": {"href": self.base() +
+                                            "/api/v4/webhooks"}},
+                        "_embedded": {"webhooks": out}})
 
     def pipelines(self):
         """GET /api/v4/leads/pipelines: the funnels of the seed, each with
@@ -601,6 +642,8 @@ class Handler(BaseHTTPRequestHandler):
                     st.page_cap = int(arg["page_cap"] or 0)
                 if "token" in arg:
                     st.token = arg["token"]
+            elif path == "/__control/webhooks":
+                st.webhooks = list(arg.get("webhooks", []))
             elif path == "/__control/reset":
                 st.requests, st.faults = [], []
                 if arg.get("data"):

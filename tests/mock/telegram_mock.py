@@ -9,6 +9,9 @@ first line of stdout. It answers like Telegram
 
   POST|GET /bot<token>/getMe
   POST|GET /bot<token>/sendMessage   JSON, urlencoded or query parameters
+  POST|GET /bot<token>/getChat       {id, type, title}; a fault with
+                                     method "getchat" and the chat's
+                                     chat_id makes it fail (400, 403)
 
 with the envelope {"ok", "result"} / {"ok": false, "error_code",
 "description", "parameters"}. A wrong token gets 401 Unauthorized, an
@@ -18,7 +21,7 @@ with parse_mode HTML only Telegram's tags, properly nested, and only
 &lt; &gt; &amp; &quot; and numeric entities.
 
 Control API:
-  POST /__control/fail      {"status", "count", "retry_after",
+  POST /__control/fail      {"status", "count", "retry_after", "chat_id",
                              "migrate_to_chat_id", "delay_ms",
                              "description", "method", "raw_body"} or a
                             list: the next `count` (default 1) matching
@@ -143,6 +146,9 @@ class State:
         for f in self.faults:
             if f.get("method") and f["method"].lower() != method.lower():
                 continue
+            if f.get("chat_id") is not None and \
+                    str(f["chat_id"]) != str(chat_id):
+                continue
             mig = f.get("migrate_to_chat_id")
             if mig is not None and str(chat_id) == str(mig):
                 continue
@@ -234,6 +240,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"ok": True, "result": BOT})
         if api == "sendmessage":
             return self.send_message(p)
+        if api == "getchat":
+            cid = str(p.get("chat_id") or "")
+            if not cid:
+                return self.error(400, "Bad Request: chat_id is empty")
+            return self.send(200, {"ok": True, "result": {
+                "id": int(cid) if cid.lstrip("-").isdigit() else 0,
+                "type": "supergroup", "title": "chat " + cid}})
         return self.error(404, "Not Found")
 
     def fail(self, f):
