@@ -77,10 +77,14 @@ def traffic(seed):
                " 20000 + d * 100, 'KZT', 20000 + d * 100, 'uidata'"
                " FROM traffic_teams t, generate_series(0, 39) AS d"
                " ON CONFLICT DO NOTHING;")
-    # A dead letter for the Integrations page's retry button.
+    # A dead letter for the Integrations page's retry button: a test
+    # announcement the worker delivers to the Telegram stand-in once
+    # requeued.
     out.append("INSERT INTO outbox_jobs (kind, payload, dedup_key, state,"
-               " attempts, last_error) VALUES ('telegram_sale',"
-               " '{\"lead_id\": \"899998\"}', 'ui-test-dead-1', 'dead', 8,"
+               " attempts, last_error) VALUES ('announce',"
+               " '{\"test\": true, \"targetologist\": \"Muha\","
+               " \"contact_name\": \"Мёртвое письмо\", \"sale_amount\": \"5000\","
+               " \"product_name\": \"Express Course\"}', 'ui-test-dead-1', 'dead', 8,"
                " 'telegram: 400 Bad Request: chat not found');")
     out.append("COMMIT;")
     print("\n".join(out))

@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""The dashboards in a real headless Chromium (selenium + chromedriver),
+driven by tests/integ/ui.sh against the real stack it started.
+
+Prints one line per check: "ok - DESCRIPTION" or "not ok - DESCRIPTION"
+followed by "#" lines of detail; ui.sh turns them into TAP. Screenshots of
+every page at 1366x768 and 390 px wide go to $SHOTS.
+
+Environment: URL (nginx), SHOTS (directory), PSQL (a psql command line
+without -d), AMOCRM_MOCK, TELEGRAM_MOCK (the stand-ins' URLs).
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import (NoAlertPresentException,
+                                        TimeoutException,
+                                        UnexpectedAlertPresentException)
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+URL = os.environ["URL"]
+SHOTS = os.environ["SHOTS"]
+PSQL = os.environ["PSQL"].split()
+XSS = "<img src=x onerror=alert(1)>"
+SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
+
+failures = 0
+
+
+def report(good, what, detail=None):
+    global failures
+    print(("ok - " if good else "not ok - ") + what, flush=True)
+    if not good:
+        failures += 1
+        if detail:
+            for line in str(detail).splitlines()[:12]:
+                print("#   " + line, flush=True)
+
+
+def check(what, got, want):
+    report(got == want, what, "got:  %r\nwant: %r" % (got, want))
+
+
+def sql(db, query):
+    out = subprocess.run(PSQL + ["-d", db, "-tA", "-c", query], check=True,
+                         capture_output=True, text=True).stdout
+    return out.strip()
+
+
+def http(method, url, body=None, headers=None):
+    req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def api(path):
+    return http("GET", URL + path)[1]
+
+
+def driver():
+    o = webdriver.ChromeOptions()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+              "--disable-gpu", "--window-size=1366,768", "--lang=ru-RU",
+              "--disable-extensions", "--no-first-run"):
+        o.add_argument(a)
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+    d.set_page_load_timeout(60)
+    return d
+
+
+def console_errors(d, allow=()):
+    """SEVERE console entries (errors, uncaught exceptions, CSP
+    violations, failed loads) since the last call, less allowed ones."""
+    out = []
+    for e in d.get_log("browser"):
+        if e.get("level") != "SEVERE":
+            continue
+        if any(a in e.get("message", "") for a in allow):
+            continue
+        out.append(e["message"])
+    return out
+
+
+def viewport(d, name):
+    w, h = SIZES[name]
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": w, "height": h, "deviceScaleFactor": 1, "mobile": name == "phone"})
+
+
+def shot(d, name):
+    """A full-page PNG (up to 6000 px tall) of what the page shows."""
+    import base64
+    m = d.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = m.get("cssContentSize") or m["contentSize"]
+    w = SIZES["phone"][0] if name.endswith("-phone") else SIZES["desktop"][0]
+    h = min(int(size["height"]), 6000)
+    png = d.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": w, "height": max(h, 300), "scale": 1}})
+    with open(os.path.join(SHOTS, name + ".png"), "wb") as f:
+        f.write(base64.b64decode(png["data"]))
+
+
+def wait(d, cond, timeout=20):
+    return WebDriverWait(d, timeout).until(cond)
+
+
+def css(d, sel):
+    return d.find_element(By.CSS_SELECTOR, sel)
+
+
+def text_of(d, sel):
+    return css(d, sel).text
+
+
+def idle(d, timeout=20):
+    """Waits until no .loading placeholder is left on the page."""
+    wait(d, lambda x: x.execute_script(
+        "return document.body.dataset.ready === '1' && !document.querySelector('.loading')"), timeout)
+
+
+def no_alert(d):
+    try:
+        a = d.switch_to.alert
+        t = a.text
+        a.dismiss()
+        return "alert: " + t
+    except NoAlertPresentException:
+        return None
+
+
+def tab(d, name, ready_sel, allow=()):
+    """Opens a tab of the Traffic Dashboard (hash navigation, no reload),
+    waits for it and checks the console."""
+    d.execute_script("location.hash = arguments[0]", name)
+    wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, ready_sel)))
+    idle(d)
+    errs = console_errors(d, allow)
+    report(not errs and no_alert(d) is None, "%s: loads without console errors" % name, "\n".join(errs))
+
+
+def screenshots(d, page, tabs):
+    """Both sizes of every tab of page (one load, then hash changes)."""
+    for size in ("desktop", "phone"):
+        viewport(d, size)
+        for name, sel in tabs:
+            if name:
+                d.execute_script("location.hash = arguments[0]", name)
+                wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, sel)))
+                idle(d)
+                time.sleep(0.3)
+            shot(d, "%s%s-%s" % (page, "-" + name if name else "", size))
+    viewport(d, "desktop")
+
+
+# --- the checks ---------------------------------------------------------
+
+def overview(d):
+    d.get(URL + "/traffic/admin#overview")
+    wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#kpi-revenue")))
+    idle(d)
+    errs = console_errors(d)
+    report(not errs, "overview: loads without console errors", "\n".join(errs))
+    # The page's own period (30 days) equals the API's for the same days.
+    start = d.find_element(By.ID, "period-start").get_attribute("value")
+    end = d.find_element(By.ID, "period-end").get_attribute("value")
+    st = api("/api/amocrm/sales-stats?start=%s&end=%s" % (start, end))["stats"]
+    sales = sum(int(s["sales_count"]) for s in st)
+    revenue = sum(float(s["total_revenue"]) for s in st)
+    report(sales > 0, "overview: the generated data has sales in the last 30 days (%d)" % sales)
+    check("overview: KPI sales = sales-stats' sum for %s..%s" % (start, end),
+          css(d, "#kpi-sales").get_attribute("data-value"), str(sales))
+    check("overview: KPI revenue = sales-stats' sum",
+          float(css(d, "#kpi-revenue").get_attribute("data-value")), revenue)
+    shown = text_of(d, "#kpi-revenue .value").replace("\u00a0", " ").replace("\u202f", " ")
+    want = "{:,}".format(round(revenue)).replace(",", " ") + " ₸"
+    check("overview: revenue shown as '1 234 567 ₸'", shown, want)
+    cov = api("/api/utm-analytics/overview?start=%s&end=%s" % (start, end))["summary"]["utm_coverage"]
+    check("overview: KPI share with UTM = utm-analytics' coverage",
+          float(css(d, "#kpi-utm").get_attribute("data-value")), float(cov))
+    cards = {c.get_attribute("data-team"): (c.get_attribute("data-sales"), c.get_attribute("data-revenue"))
+             for c in d.find_elements(By.CSS_SELECTOR, "#team-cards .team-card")}
+    want = {s["targetologist"]: str(s["sales_count"]) for s in st}
+    check("overview: a card per team of the period, sales as the API's",
+          {k: v[0] for k, v in cards.items() if k in want}, want)
+    report(d.execute_script("return !!(window.Chart && Chart.getChart(document.getElementById('dynamics-chart')))"),
+           "overview: the dynamics chart is drawn by Chart.js")
+    # Another preset: 7 days, figures follow.
+    d.find_element(By.CSS_SELECTOR, "#period button[data-preset='7']").click()
+    wait(d, lambda x: x.find_element(By.ID, "period-start").get_attribute("value") != start)
+    idle(d)
+    start7 = d.find_element(By.ID, "period-start").get_attribute("value")
+    st7 = api("/api/amocrm/sales-stats?start=%s&end=%s" % (start7, end))["stats"]
+    wait(d, lambda x: x.find_element(By.ID, "kpi-sales").get_attribute("data-value") == str(sum(int(s["sales_count"]) for s in st7)), 10)
+    report(True, "overview: 7 days: KPI sales follows the period")
+    d.find_element(By.CSS_SELECTOR, "#period button[data-preset='30']").click()
+    idle(d)
+
+
+def main():
+    os.makedirs(SHOTS, exist_ok=True)
+    d = driver()
+    try:
+        for name, fn in CHECKS:
+            try:
+                fn(d)
+            except UnexpectedAlertPresentException as e:
+                report(False, "%s: an alert opened (script injection?)" % name, str(e))
+            except Exception as e:  # a broken page must not hide the others
+                report(False, "%s: ran to the end" % name, traceback.format_exc())
+                try:
+                    shot(d, "failed-" + name)
+                except Exception:
+                    pass
+    finally:
+        d.quit()
+    return 1 if failures else 0
+
+
+CHECKS = [
+    ("overview", overview),
+]
+
+if __name__ == "__main__":
+    sys.exit(main())
