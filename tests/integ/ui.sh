@@ -66,7 +66,7 @@ is "$(sql traffic "SELECT state FROM outbox_jobs WHERE id = $dead")/$(sql traffi
 	"dead/0/1" "nothing the refused requests asked for happened"
 
 # --- the browser --------------------------------------------------------------
-URL=$URL SHOTS=$SHOTS AMOCRM_MOCK=$AMOCRM_MOCK TELEGRAM_MOCK=$TELEGRAM_MOCK \
+URL=$URL SHOTS=$SHOTS TOP_SRCDIR=$top_srcdir AMOCRM_MOCK=$AMOCRM_MOCK TELEGRAM_MOCK=$TELEGRAM_MOCK \
 	PSQL="psql -X -h $STACK/pgsock -U amosync" \
 	timeout 900 "$PY" "$top_srcdir/tests/integ/ui_browser.py" >"$STACK/browser.out" 2>"$STACK/browser.err"
 rc=$?

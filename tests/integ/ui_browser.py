@@ -210,6 +210,112 @@ def overview(d):
     idle(d)
 
 
+def accept_confirm(d):
+    wait(d, EC.alert_is_present(), 10)
+    d.switch_to.alert.accept()
+
+
+def toast_text(d, needle, timeout=15):
+    wait(d, lambda x: any(needle in t.text for t in x.find_elements(By.CSS_SELECTOR, "#toasts .toast")), timeout)
+
+
+def teams(d):
+    tab(d, "teams", "#teams-list table")
+    wait(d, lambda x: len(x.find_elements(By.CSS_SELECTOR, "#rules-table")) == 1)
+    # A team, created through the form.
+    d.find_element(By.ID, "new-team").click()
+    f = css(d, "#team-editor")
+    f.find_element(By.NAME, "name").send_keys("Алтын")
+    em = f.find_element(By.NAME, "emoji")
+    em.clear()
+    em.send_keys("★")
+    f.find_element(By.NAME, "utm_source").send_keys("altyn_ads")
+    f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    toast_text(d, "создана")
+    check("teams: the team created through the form is stored",
+          sql("traffic", "SELECT emoji || ' ' || utm_source FROM traffic_teams WHERE name = 'Алтын'"), "★ altyn_ads")
+    # Its rule, created in the rules box (the new team is selected).
+    wait(d, lambda x: "Алтын" in x.find_element(By.CSS_SELECTOR, "#rules h3").text)
+    f = css(d, "#rule-editor")
+    f.find_element(By.NAME, "pattern").send_keys("altyn")
+    Select(f.find_element(By.NAME, "kind")).select_by_value("token")
+    f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    toast_text(d, "добавлено")
+    check("teams: the rule created through the form is stored",
+          sql("traffic", "SELECT r.pattern || '/' || r.kind FROM attribution_rules r JOIN traffic_teams t ON t.id = r.team_id WHERE t.name = 'Алтын'"),
+          "altyn/token")
+    # The preview box: typing a campaign shows the new team and its rule.
+    box = css(d, "#preview")
+    box.find_element(By.NAME, "utm_campaign").send_keys("spring_altyn_2026")
+    wait(d, lambda x: x.find_element(By.ID, "preview-result").get_attribute("data-team") == "Алтын")
+    r = css(d, "#preview-result")
+    check("teams: the preview decides by the new rule (team/confidence/rule)",
+          (r.get_attribute("data-team"), r.get_attribute("data-confidence"), r.get_attribute("data-rule")),
+          ("Алтын", "medium", "altyn"))
+    # ... and so does a new webhook's sale.
+    body = subprocess.run([sys.executable, os.path.join(os.environ["TOP_SRCDIR"], "tests/integ/amobody.py"),
+                           json.dumps({"leads": [{"id": 955001, "status_id": 142, "pipeline_id": 10350882,
+                                                  "price": "5000", "updated_at": int(time.time()),
+                                                  "fields": [[434729, "utm_campaign", "spring_altyn_2026"]]}]})],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    st, _ = http("POST", URL + "/api/amocrm/funnel-sale", body.encode(),
+                 {"Content-Type": "application/x-www-form-urlencoded"})
+    check("teams: the webhook's sale is stored (200)", st, 200)
+    check("teams: a new webhook's sale goes to the new team",
+          sql("landing", "SELECT targetologist FROM express_course_sales WHERE deal_id = 955001"), "Алтын")
+    # Re-attribution: a dry run shows the counts and changes nothing.
+    before = sql("traffic", "SELECT string_agg(coalesce(targetologist, '-') || ':' || n, ',' ORDER BY targetologist) FROM (SELECT targetologist, count(*) n FROM all_sales_tracking GROUP BY 1) x")
+    frm = d.find_element(By.CSS_SELECTOR, "#reattribute input[name=from]").get_attribute("value")
+    to = d.find_element(By.CSS_SELECTOR, "#reattribute input[name=to]").get_attribute("value")
+    d.find_element(By.ID, "reattr-dry").click()
+    wait(d, lambda x: x.find_element(By.ID, "reattr-result").get_attribute("data-changed") is not None)
+    out = css(d, "#reattr-result")
+    _, want = http("POST", URL + "/api/traffic/attribution/reattribute",
+                   json.dumps({"from": frm, "to": to, "dry_run": True}).encode(),
+                   {"Content-Type": "application/json"})
+    check("teams: the dry run shows the API's counts (examined/changed)",
+          (out.get_attribute("data-examined"), out.get_attribute("data-changed")),
+          (str(want["examined"]), str(want["changed"])))
+    report(int(want["changed"]) > 0, "teams: the dry run finds sales to change (%s)" % want["changed"])
+    after = sql("traffic", "SELECT string_agg(coalesce(targetologist, '-') || ':' || n, ',' ORDER BY targetologist) FROM (SELECT targetologist, count(*) n FROM all_sales_tracking GROUP BY 1) x")
+    check("teams: the dry run changed no sale", after, before)
+    # Applying it changes them; a second dry run finds nothing left.
+    d.find_element(By.ID, "reattr-apply").click()
+    accept_confirm(d)
+    wait(d, lambda x: x.find_element(By.ID, "reattr-result").get_attribute("data-applied") == "1")
+    check("teams: applied: the page shows the changed count",
+          css(d, "#reattr-result").get_attribute("data-changed"), str(want["changed"]))
+    applied = sql("traffic", "SELECT string_agg(coalesce(targetologist, '-') || ':' || n, ',' ORDER BY targetologist) FROM (SELECT targetologist, count(*) n FROM all_sales_tracking GROUP BY 1) x")
+    report(applied != before, "teams: applying changed the sales' teams", "before: %s\nafter:  %s" % (before, applied))
+    _, again = http("POST", URL + "/api/traffic/attribution/reattribute",
+                    json.dumps({"from": frm, "to": to, "dry_run": True}).encode(),
+                    {"Content-Type": "application/json"})
+    check("teams: after applying, a new dry run changes nothing", again["changed"], 0)
+    # The audit log lists the changes made here.
+    d.execute_script("location.hash = 'overview'")
+    tab(d, "teams", "#audit table")
+    wait(d, lambda x: "Алтын" in x.find_element(By.ID, "audit").text)
+    report(True, "teams: the audit log shows the new team")
+    errs = console_errors(d)
+    report(not errs, "teams: no console errors after the changes", "\n".join(errs))
+
+
+TRAFFIC_TABS = [("overview", "#kpi-revenue"), ("sales", "#sales-table"), ("utm", "#utm-sources"),
+                ("funnel", "#funnel-table"), ("roi", "#roi-table"), ("integrations", "#dead-letters"),
+                ("teams", "#audit table")]
+
+
+def screens(d):
+    d.get(URL + "/traffic/admin#overview")
+    idle(d)
+    screenshots(d, "traffic", TRAFFIC_TABS)
+    d.get(URL + "/integrator/admin/leads")
+    idle(d)
+    screenshots(d, "leads", [(None, "#leads-table")])
+    n = len([f for f in os.listdir(SHOTS) if f.endswith(".png")])
+    check("screenshots: every page at 1366x768 and 390 px", n, 2 * (len(TRAFFIC_TABS) + 1))
+
+
 def main():
     os.makedirs(SHOTS, exist_ok=True)
     d = driver()
@@ -232,6 +338,8 @@ def main():
 
 CHECKS = [
     ("overview", overview),
+    ("teams", teams),
+    ("screens", screens),
 ]
 
 if __name__ == "__main__":
