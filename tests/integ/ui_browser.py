@@ -300,6 +300,195 @@ def teams(d):
     report(not errs, "teams: no console errors after the changes", "\n".join(errs))
 
 
+def no_markup(d, where):
+    """The XSS value is on the page as text, and made no element."""
+    found = d.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].some(e => e.textContent.includes(arguments[1]))",
+        where, XSS)
+    imgs = d.execute_script("return document.querySelectorAll('img').length")
+    return found, imgs, no_alert(d)
+
+
+def sales(d):
+    tab(d, "sales", "#sales-table tbody tr")
+    start = d.find_element(By.ID, "period-start").get_attribute("value")
+    end = d.find_element(By.ID, "period-end").get_attribute("value")
+    h = api("/api/amocrm/sales-history?start=%s&end=%s&limit=1000" % (start, end))
+    info = text_of(d, "#sales-table .pager span")
+    check("sales: the table holds the API's sales of the period",
+          info.split(" из ")[-1].replace("\u00a0", " ").replace(" ", ""), str(len(h["sales"])))
+    check("sales: a UTM value <img src=x onerror=alert(1)> is shown as text, no element, no alert",
+          no_markup(d, "#sales-table td"), (True, 0, None))
+    href = css(d, "#sales-table a.csv").get_attribute("href")
+    st, ctype = None, None
+    with urllib.request.urlopen(href, timeout=30) as r:
+        st, ctype, body = r.status, r.headers.get("Content-Type"), r.read().decode("utf-8-sig")
+    check("sales: the CSV link is the API's ?format=csv (200 text/csv, a row per sale)",
+          (st, ctype.split(";")[0], body.count("\n") - 1), (200, "text/csv", int(h["stats"]["total_sales"])))
+    # A filter over the loaded rows, then a sale's details with its events.
+    Select(d.find_element(By.NAME, "product")).select_by_visible_text("Flagship Course")
+    want = sum(1 for x in h["sales"] if x["product_name"] == "Flagship Course")
+    wait(d, lambda x: text_of(x, "#sales-table .pager span").split(" из ")[-1].replace("\u00a0", "").replace(" ", "") == str(want), 10)
+    report(True, "sales: the product filter keeps the %d Flagship sales" % want)
+    Select(d.find_element(By.NAME, "product")).select_by_index(0)
+    lead = next(x for x in h["sales"] if 800000 <= int(x["lead_id"]) < 800300)
+    ev = api("/api/traffic/leads/%s/events" % lead["lead_id"])["events"]
+    f = d.find_element(By.CSS_SELECTOR, "#sales-table input.filter")
+    f.send_keys(lead["lead_id"])
+    wait(d, lambda x: len(x.find_elements(By.CSS_SELECTOR, "#sales-table tbody tr.clickable")) == 1)
+    css(d, "#sales-table tbody tr.clickable td").click()
+    wait(d, lambda x: not x.find_elements(By.CSS_SELECTOR, "#sale-detail .loading") and
+         x.find_elements(By.CSS_SELECTOR, "#sale-events .timeline, #sale-events .empty"))
+    check("sales: the details show the lead's events timeline",
+          len(d.find_elements(By.CSS_SELECTOR, "#sale-events .timeline li")), len(ev))
+    report(len(ev) > 0, "sales: the sale has events (%d)" % len(ev))
+    report(text_of(d, "#sale-rule") not in ("", "…"), "sales: the details name the deciding rule: " + text_of(d, "#sale-rule"))
+    f.clear()
+
+
+def utm(d):
+    tab(d, "utm", "#utm-sources tbody tr")
+    check("utm: the XSS source is text in the sources table", no_markup(d, "#utm-sources td"), (True, 0, None))
+    rows = d.find_elements(By.CSS_SELECTOR, "#utm-sources tbody tr.clickable")
+    xss = [r for r in rows if XSS in r.text]
+    if not xss:
+        d.find_element(By.CSS_SELECTOR, "#utm-sources input.filter").send_keys("img")
+        xss = [r for r in d.find_elements(By.CSS_SELECTOR, "#utm-sources tbody tr.clickable") if XSS in r.text]
+    xss[0].find_element(By.CSS_SELECTOR, "td").click()
+    wait(d, EC.presence_of_element_located((By.ID, "source-card")))
+    check("utm: the source's details open for the XSS source, as text", no_markup(d, "#source-card code"), (True, 0, None))
+    box = css(d, "#utm-search")
+    box.find_element(By.NAME, "utm_source").send_keys("fb_muha")
+    box.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(d, lambda x: "Найдено:" in x.find_element(By.ID, "utm-search").find_element(By.XPATH, "..").text)
+    got = {t.text for t in d.find_elements(By.CSS_SELECTOR, "#utm-found tbody td:nth-child(3)")}
+    report(got == {"fb_muha"}, "utm: the search finds fb_muha's sales only", repr(got))
+    errs = console_errors(d)
+    report(not errs, "utm: no console errors", "\n".join(errs))
+
+
+def funnel(d):
+    tab(d, "funnel", "#funnel-table tbody tr")
+    start = d.find_element(By.ID, "period-start").get_attribute("value")
+    end = d.find_element(By.ID, "period-end").get_attribute("value")
+    f = api("/api/traffic/funnel?pipeline_id=10350882&start=%s&end=%s" % (start, end))
+    rows = d.find_elements(By.CSS_SELECTOR, "#funnel-table tbody tr")
+    check("funnel: a row per stage", len(rows), len(f["stages"]))
+    first = rows[0].find_elements(By.TAG_NAME, "td")
+    check("funnel: the first stage's leads are the API's",
+          first[2].text.replace("\u00a0", "").replace(" ", ""), str(f["stages"][0]["leads"]))
+    report(f["leads"] > 0, "funnel: the generated events fill the funnel (%d leads)" % f["leads"])
+    report(d.execute_script("return !!Chart.getChart(document.getElementById('funnel-chart'))"), "funnel: the chart is drawn")
+
+
+def roi(d):
+    tab(d, "roi", "#roi-table tbody tr")
+    f = css(d, "#spend-form")
+    Select(f.find_element(By.NAME, "team")).select_by_value("Muha")
+    f.find_element(By.NAME, "amount").send_keys("12345")
+    f.find_element(By.NAME, "campaign").send_keys("ui-test")
+    f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    toast_text(d, "Расход")
+    check("roi: a spend entered in the form is stored",
+          sql("traffic", "SELECT amount FROM ad_spend s JOIN traffic_teams t ON t.id = s.team_id WHERE t.name = 'Muha' AND campaign = 'ui-test'"),
+          "12345.00")
+    path = os.path.join(SHOTS, "..", "spend-upload.csv")
+    with open(path, "w") as fh:
+        fh.write("team,date,amount,currency,campaign,usd_to_kzt_rate\n"
+                 "Arystan,2026-01-05,1000,KZT,ui-csv,\nTraf4,2026-01-05,2,USD,ui-csv,480\n")
+    css(d, "#spend-upload input[type=file]").send_keys(os.path.abspath(path))
+    css(d, "#spend-upload button[type=submit]").click()
+    wait(d, lambda x: "Загружено строк: 2" in x.find_element(By.ID, "spend-upload").find_element(By.XPATH, "..").text, 15)
+    check("roi: a CSV upload stores its rows",
+          sql("traffic", "SELECT count(*) FROM ad_spend WHERE campaign = 'ui-csv'"), "2")
+    os.remove(path)
+    errs = console_errors(d)
+    report(not errs, "roi: no console errors", "\n".join(errs))
+
+
+def integrations(d):
+    d.execute_script("location.hash = arguments[0]", "integrations")
+    wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#dead-letters tbody tr")))
+    idle(d)
+    missing = d.find_elements(By.ID, "health-missing")
+    errs = console_errors(d, allow=("/api/integrations/",) if missing else ())
+    report(not errs, "integrations: loads without console errors", "\n".join(errs))
+    if missing:
+        print("ok - integrations: health of amoCRM, Telegram, databases, spool, outbox "
+              "# SKIP /api/integrations/all answers 404 (issue 11's API is not in this build)", flush=True)
+    else:
+        status, h = http("GET", URL + "/api/integrations/all")
+        cards = {c.get_attribute("data-service"): c.get_attribute("data-status")
+                 for c in d.find_elements(By.CSS_SELECTOR, "#health-cards [data-service]")}
+        check("integrations: a card per check with the API's status",
+              cards, {k: v["status"] for k, v in h.items() if isinstance(v, dict) and k not in ("overall",) and "status" in v})
+    job = sql("traffic", "SELECT id FROM outbox_jobs WHERE dedup_key = 'ui-test-dead-1'")
+    btn = css(d, "#dead-letters button[data-retry='%s']" % job)
+    btn.click()
+    toast_text(d, "снова в очереди")
+    deadline = time.time() + 30
+    while time.time() < deadline and sql("traffic", "SELECT state FROM outbox_jobs WHERE id = %s" % job) != "done":
+        time.sleep(0.3)
+    check("integrations: the dead letter retried from the page is delivered by the worker",
+          sql("traffic", "SELECT state FROM outbox_jobs WHERE id = %s" % job), "done")
+    with urllib.request.urlopen(os.environ["TELEGRAM_MOCK"] + "/__control/messages", timeout=10) as r:
+        msgs = json.loads(r.read())
+    report(any("Мёртвое письмо" in m.get("text", "") for m in msgs), "integrations: ... and Telegram got its message")
+    wait(d, lambda x: not x.find_elements(By.CSS_SELECTOR, "#dead-letters button[data-retry='%s']" % job), 10)
+    report(True, "integrations: the letter left the dead letters list")
+
+
+def leads(d):
+    d.get(URL + "/integrator/admin/leads")
+    wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#leads-table tbody tr.clickable")))
+    idle(d)
+    errs = console_errors(d)
+    report(not errs and no_alert(d) is None, "leads: loads without console errors", "\n".join(errs))
+    st = api("/api/landing/leads/stats")["totals"]
+    check("leads: the stats header shows the API's totals",
+          (css(d, "#stat-leads").get_attribute("data-value"), css(d, "#stat-email").get_attribute("data-value")),
+          (str(st["leads"]), str(st["email_sent"])))
+    check("leads: a name and UTM <img src=x onerror=alert(1)> are text", no_markup(d, "#leads-table td"), (True, 0, None))
+    # The sync button: amoCRM has a lead whose contact has lead1's e-mail.
+    body = json.dumps({"leads": [{"id": 9300001, "name": "Сделка UI", "price": 5000, "status_id": 81856842,
+                                  "pipeline_id": 10350882, "created_at": int(time.time()) - 60,
+                                  "updated_at": int(time.time()) - 60, "custom_fields_values": None,
+                                  "account_id": 29000001,
+                                  "_embedded": {"tags": [], "companies": [], "contacts": [{"id": 9400001, "is_main": True}]}}],
+                       "contacts": [{"id": 9400001, "name": "Контакт UI", "custom_fields_values": [
+                           {"field_id": 1003, "field_name": "Email", "field_code": "EMAIL", "field_type": "multitext",
+                            "values": [{"value": "LEAD1@example.kz", "enum_code": "WORK"}]}]}]}).encode()
+    http("POST", os.environ["AMOCRM_MOCK"] + "/__control/leads", body, {"Content-Type": "application/json"})
+    css(d, "#sync-button").click()
+    wait(d, EC.presence_of_element_located((By.ID, "sync-summary")), 60)
+    s = css(d, "#sync-summary")
+    check("leads: the sync runs against the stand-in amoCRM and shows its counts (new links)",
+          s.get_attribute("data-updated"), "1")
+    check("leads: ... the matched lead now has the amoCRM lead id",
+          sql("landing", "SELECT amocrm_lead_id FROM landing_leads WHERE email = 'lead1@example.kz'"), "9300001")
+    wait(d, lambda x: len(x.find_elements(By.CSS_SELECTOR, "#runs-table tbody tr")) >= 1 and
+         "вручную" in x.find_element(By.ID, "runs-table").text, 10)
+    report(True, "leads: the run is in the history")
+    # Push one lead to amoCRM and watch its status change.
+    lid = sql("landing", "SELECT id FROM landing_leads WHERE email = 'lead2@example.kz'")
+    q = css(d, "#leads-filter input[name=q]")
+    q.send_keys("lead2@example.kz")
+    css(d, "#leads-filter button[type=submit]").click()
+    wait(d, lambda x: len(x.find_elements(By.CSS_SELECTOR, "#leads-table button[data-push='%s']" % lid)) == 1)
+    css(d, "#leads-table button[data-push='%s']" % lid).click()
+    wait(d, lambda x: x.find_elements(By.CSS_SELECTOR, "#push-progress li[data-lead='%s'] [data-status='synced']" % lid), 40)
+    report(True, "leads: a lead pushed to amoCRM shows its new status (synced)")
+    report(sql("landing", "SELECT amocrm_lead_id IS NOT NULL FROM landing_leads WHERE id = '%s'" % lid) == "t",
+           "leads: ... and has its amoCRM lead id")
+    wait(d, lambda x: x.find_elements(By.CSS_SELECTOR, "#leads-table [data-status='synced']"), 10)
+    report(True, "leads: the table row shows the new status")
+    q.clear()
+    css(d, "#leads-filter button[type=submit]").click()
+    idle(d)
+    errs = console_errors(d)
+    report(not errs, "leads: no console errors after the actions", "\n".join(errs))
+
+
 TRAFFIC_TABS = [("overview", "#kpi-revenue"), ("sales", "#sales-table"), ("utm", "#utm-sources"),
                 ("funnel", "#funnel-table"), ("roi", "#roi-table"), ("integrations", "#dead-letters"),
                 ("teams", "#audit table")]
@@ -312,7 +501,7 @@ def screens(d):
     d.get(URL + "/integrator/admin/leads")
     idle(d)
     screenshots(d, "leads", [(None, "#leads-table")])
-    n = len([f for f in os.listdir(SHOTS) if f.endswith(".png")])
+    n = len([f for f in os.listdir(SHOTS) if f.endswith(".png") and not f.startswith("failed-")])
     check("screenshots: every page at 1366x768 and 390 px", n, 2 * (len(TRAFFIC_TABS) + 1))
 
 
@@ -338,7 +527,13 @@ def main():
 
 CHECKS = [
     ("overview", overview),
+    ("sales", sales),
+    ("utm", utm),
+    ("funnel", funnel),
+    ("roi", roi),
+    ("integrations", integrations),
     ("teams", teams),
+    ("leads", leads),
     ("screens", screens),
 ]
 

@@ -50,7 +50,8 @@ def traffic(seed):
     sales.append("(%s, %s, %s, 5000, %s, %s, NULL, %s, %s, '%d', '142', 'Express Course', 'low')" % (
         q(899999), q("XSS " + XSS), q(None), q(XSS), q(XSS), q(at.isoformat()),
         q(XSS), EXPRESS))
-    # Funnel: 300 leads of the Express pipeline walk some stages.
+    # Funnel: 300 leads of the Express pipeline walk some stages (the
+    # first 300 sales are those leads: their details show the events).
     for lead in range(300):
         t = now - datetime.timedelta(seconds=rnd.randrange(60 * 86400))
         old = 0
@@ -58,7 +59,7 @@ def traffic(seed):
         for k in range(depth):
             st = STAGES[k]
             events.append("(%d, 'status', %d, %d, %d, %d, %d, %s)" % (
-                700000 + lead, EXPRESS, EXPRESS if old else 0, st, old,
+                800000 + lead, EXPRESS, EXPRESS if old else 0, st, old,
                 int(t.timestamp()), q(t.isoformat())))
             old = st
             t += datetime.timedelta(hours=rnd.randrange(1, 72))

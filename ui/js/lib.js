@@ -369,7 +369,7 @@ export function chart(canvas, config) {
     canvas.replaceWith(el('div', { class: 'muted' }, 'Графики недоступны: библиотека Chart.js не загружена'));
     return null;
   }
-  config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+  config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false, locale: 'ru-RU' }, config.options || {});
   const c = new window.Chart(canvas, config);
   charts.set(canvas, c);
   return c;
