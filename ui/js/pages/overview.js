@@ -72,7 +72,7 @@ export async function render(root, ctx) {
     const groups = [...new Set(dyn.dynamics.map((d) => d.group))];
     if (!dyn.dynamics.length) fill(chartMsg, empty('Нет продаж за этот период'));
     const datasets = groups.map((g, i) => ({
-      label: g === null ? 'Без значения' : g,
+      label: g === null ? 'Без значения' : g === 'Unknown' ? 'Без команды' : g,
       data: dyn.buckets.map((b) => {
         const x = dyn.dynamics.find((d) => d.bucket === b && d.group === g);
         return x ? Number(opts.metric === 'revenue' ? x.revenue : x.sales_count) : 0;

@@ -366,6 +366,10 @@ export async function render(root, ctx) {
 // One line of what changed: the names and the fields that differ.
 function summary(a) {
   const b = a.before || {}, f = a.after || {};
+  if (a.action === 'reattribute') {
+    const period = f.from || b.from ? ` за ${f.from || b.from} — ${f.to || b.to}` : '';
+    return `переатрибуция${period}: изменено продаж ${num(f.changed !== undefined ? f.changed : 0)}`;
+  }
   const label = f.name || b.name || f.pattern || b.pattern || a.entity_id || '';
   const keys = [...new Set([...Object.keys(b), ...Object.keys(f)])]
     .filter((k) => !['updated_at', 'created_at', 'id', 'team_id'].includes(k) && JSON.stringify(b[k]) !== JSON.stringify(f[k]));
