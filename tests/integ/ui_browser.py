@@ -101,12 +101,12 @@ def viewport(d, name):
 
 
 def shot(d, name):
-    """A full-page PNG (up to 6000 px tall) of what the page shows."""
+    """A full-page PNG (up to 3000 px tall) of what the page shows."""
     import base64
     m = d.execute_cdp_cmd("Page.getLayoutMetrics", {})
     size = m.get("cssContentSize") or m["contentSize"]
     w = SIZES["phone"][0] if name.endswith("-phone") else SIZES["desktop"][0]
-    h = min(int(size["height"]), 6000)
+    h = min(int(size["height"]), 3000)
     png = d.execute_cdp_cmd("Page.captureScreenshot", {
         "format": "png", "captureBeyondViewport": True,
         "clip": {"x": 0, "y": 0, "width": w, "height": max(h, 300), "scale": 1}})
@@ -167,6 +167,32 @@ def screenshots(d, page, tabs):
 
 
 # --- the checks ---------------------------------------------------------
+
+def empty_db(d):
+    """Every page with the empty database: no console error, empty
+    states shown. Then the generated data is loaded."""
+    d.get(URL + "/traffic/admin#overview")
+    wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#kpi-revenue")))
+    idle(d)
+    check("empty database: overview shows zero sales", css(d, "#kpi-sales").get_attribute("data-value"), "0")
+    errs = console_errors(d)
+    for name, sel in TRAFFIC_TABS[1:]:
+        d.execute_script("location.hash = arguments[0]", name)
+        wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, sel)))
+        idle(d)
+        errs += console_errors(d, allow=("/api/integrations/",))
+    d.get(URL + "/integrator/admin/leads")
+    wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#leads-table")))
+    idle(d)
+    errs += console_errors(d)
+    report(not errs and no_alert(d) is None, "empty database: every page loads without console errors", "\n".join(errs))
+    report("Лидов нет" in text_of(d, "#leads-table"), "empty database: the leads table says it is empty")
+    subprocess.run(PSQL + ["-q", "-d", "traffic", "-v", "ON_ERROR_STOP=1", "-f", os.environ["TRAFFIC_SQL"]],
+                   check=True, capture_output=True)
+    subprocess.run(PSQL + ["-q", "-d", "landing", "-v", "ON_ERROR_STOP=1", "-f", os.environ["LANDING_SQL"]],
+                   check=True, capture_output=True)
+    check("data: 401 sales loaded", sql("traffic", "SELECT count(*) FROM all_sales_tracking"), "401")
+
 
 def overview(d):
     d.get(URL + "/traffic/admin#overview")
@@ -469,6 +495,21 @@ def leads(d):
     wait(d, lambda x: len(x.find_elements(By.CSS_SELECTOR, "#runs-table tbody tr")) >= 1 and
          "вручную" in x.find_element(By.ID, "runs-table").text, 10)
     report(True, "leads: the run is in the history")
+    # A sync already running (another admin's, slowed down in amoCRM):
+    # the button's 409 is shown as such.
+    import threading
+    http("POST", os.environ["AMOCRM_MOCK"] + "/__control/fail",
+         json.dumps({"path_prefix": "/api/v4/leads", "status": 0, "delay_ms": 4000, "count": 1}).encode(),
+         {"Content-Type": "application/json"})
+    other = threading.Thread(target=http, args=("POST", URL + "/api/admin/landing/sync-amocrm", b"{}",
+                                                 {"Content-Type": "application/json"}))
+    other.start()
+    time.sleep(1)
+    css(d, "#sync-button").click()
+    wait(d, EC.presence_of_element_located((By.ID, "sync-running")), 20)
+    report("уже идёт" in text_of(d, "#sync-running"), "leads: a sync already running (409) is shown as such")
+    other.join(30)
+    console_errors(d, allow=("sync-amocrm",))
     # Push one lead to amoCRM and watch its status change.
     lid = sql("landing", "SELECT id FROM landing_leads WHERE email = 'lead2@example.kz'")
     q = css(d, "#leads-filter input[name=q]")
@@ -526,6 +567,7 @@ def main():
 
 
 CHECKS = [
+    ("empty", empty_db),
     ("overview", overview),
     ("sales", sales),
     ("utm", utm),
