@@ -158,7 +158,8 @@ export function duration(s) {
   const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
   if (d > 0) return `${d} д ${h} ч`;
   if (h > 0) return `${h} ч ${m} мин`;
-  return `${m} мин`;
+  if (m > 0) return `${m} мин`;
+  return `${Math.floor(s)} с`;
 }
 
 // Today in the business time zone, YYYY-MM-DD.

@@ -154,5 +154,11 @@ export async function render(root) {
   }
 
   refresh.addEventListener('click', () => busy(refresh, () => Promise.all([loadHealth(), loadDead(), loadRejected()])));
+  // Like the original, the checks refresh every 5 minutes while shown.
+  const timer = setInterval(() => {
+    if (!document.body.contains(banner)) { clearInterval(timer); return; }
+    loadHealth();
+    loadDead();
+  }, 5 * 60 * 1000);
   await Promise.all([loadHealth(), loadDead(), loadRejected()]);
 }

@@ -10,7 +10,7 @@ export async function render(root, ctx) {
   const canvas = el('canvas', { id: 'roi-chart', 'aria-label': 'Расходы и выручка' });
   const msg = el('div');
   const roiTable = table([
-    { key: 'team', title: 'Команда' },
+    { key: 'team', title: 'Команда', render: (r) => (r.team === 'Unknown' ? 'Без команды' : r.team) },
     { key: 'spend', title: 'Расход', type: 'money' },
     { key: 'revenue', title: 'Выручка', type: 'money' },
     { key: 'sales', title: 'Продаж', type: 'num' },
@@ -101,7 +101,7 @@ export async function render(root, ctx) {
       chart(canvas, {
         type: 'bar',
         data: {
-          labels: roi.teams.map((r) => r.team),
+          labels: roi.teams.map((r) => (r.team === 'Unknown' ? 'Без команды' : r.team)),
           datasets: [
             { label: 'Расход', data: roi.teams.map((r) => Number(r.spend)), backgroundColor: '#f59e0b' },
             { label: 'Выручка', data: roi.teams.map((r, i) => Number(r.revenue)), backgroundColor: roi.teams.map((r, i) => colourOf(r.team, teams, i)) },
