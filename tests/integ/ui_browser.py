@@ -516,6 +516,10 @@ def integrations(d):
         "return document.getElementById('rejected').textContent"), 15)
     check("integrations: the rejected request's body is text, no script ran",
           (d.execute_script("return window.pwned === undefined"), no_alert(d)), (True, None))
+    idle(d)
+    time.sleep(0.5)
+    errs = console_errors(d, allow=("/api/integrations/",))
+    report(not errs, "integrations: no console errors after the refresh", "\n".join(errs))
 
 
 def leads(d):

@@ -61,8 +61,10 @@ export async function render(root) {
     const out = [];
     if (name === 'amocrm') {
       if (d.account_name) out.push(`Аккаунт: ${d.account_name} (${d.subdomain || ''})`);
-      if (d.token) {
+      if (d.token && d.token.days_left !== null && d.token.days_left !== undefined) {
         out.push(el('span', { class: d.token.warning ? 'down' : '' }, `Токен: осталось ${num(d.token.days_left)} дн. (до ${datetime(d.token.expires_at)})`));
+      } else if (d.token) {
+        out.push('Токен: срок действия неизвестен');
       }
       for (const w of d.webhooks || []) {
         out.push(el('span', null, `Вебхук ${w.endpoint}: `, el('span', { class: 'pill ' + (w.disabled ? 'error' : w.registered ? 'ok' : 'warning') },
