@@ -9,6 +9,8 @@ every page at 1366x768 and 390 px wide go to $SHOTS.
 Environment: URL (nginx), SHOTS (directory), PSQL (a psql command line
 without -d), AMOCRM_MOCK, TELEGRAM_MOCK (the stand-ins' URLs).
 """
+import csv
+import io
 import json
 import os
 import subprocess
@@ -249,7 +251,9 @@ def accept_confirm(d):
 
 
 def toast_text(d, needle, timeout=15):
-    wait(d, lambda x: any(needle in t.text for t in x.find_elements(By.CSS_SELECTOR, "#toasts .toast")), timeout)
+    wait(d, lambda x: x.execute_script(
+        "return [...document.querySelectorAll('#toasts .toast')].some(t => t.textContent.includes(arguments[0]))",
+        needle), timeout)
 
 
 def teams(d):
@@ -357,8 +361,24 @@ def teams(d):
     tab(d, "teams", "#audit table")
     wait(d, lambda x: "Алтын" in x.find_element(By.ID, "audit").text)
     report(True, "teams: the audit log shows the new team")
+    for sel, want, what in (("#teams-table a.csv", int(sql("traffic", "SELECT count(*) FROM traffic_teams")), "teams"),
+                            ("#audit-table a.csv", int(sql("traffic", "SELECT least(count(*), 500) FROM attribution_audit")), "audit log")):
+        with urllib.request.urlopen(css(d, sel).get_attribute("href"), timeout=30) as r:
+            rows = list(csv.reader(io.StringIO(r.read().decode("utf-8-sig"))))
+            check("teams: the %s's CSV link is the API's ?format=csv, a row each" % what,
+                  (r.headers.get("Content-Type").split(";")[0], len(rows) - 1), ("text/csv", want))
     errs = console_errors(d)
     report(not errs, "teams: no console errors after the changes", "\n".join(errs))
+
+
+def csv_matches(d, sel, what):
+    """The CSV link of table sel gives as many rows as the table shows."""
+    with urllib.request.urlopen(css(d, sel + " a.csv").get_attribute("href"), timeout=30) as r:
+        ctype = r.headers.get("Content-Type").split(";")[0]
+        rows = list(csv.reader(io.StringIO(r.read().decode("utf-8-sig"))))
+    shown = text_of(d, sel + " .pager span").split(" из ")[-1].replace("\u00a0", "").replace(" ", "")
+    check("%s: the CSV link is the API's ?format=csv with the table's rows" % what,
+          (ctype, str(len(rows) - 1)), ("text/csv", shown))
 
 
 def no_markup(d, where):
@@ -410,6 +430,8 @@ def sales(d):
 def utm(d):
     tab(d, "utm", "#utm-sources tbody tr")
     check("utm: the XSS source is text in the sources table", no_markup(d, "#utm-sources td"), (True, 0, None))
+    for sel in ("#utm-sources", "#utm-campaigns", "#utm-without"):
+        csv_matches(d, sel, "utm " + sel)
     rows = d.find_elements(By.CSS_SELECTOR, "#utm-sources tbody tr.clickable")
     xss = [r for r in rows if XSS in r.text]
     if not xss:
@@ -440,10 +462,13 @@ def funnel(d):
           first[2].text.replace("\u00a0", "").replace(" ", ""), str(f["stages"][0]["leads"]))
     report(f["leads"] > 0, "funnel: the generated events fill the funnel (%d leads)" % f["leads"])
     report(d.execute_script("return !!Chart.getChart(document.getElementById('funnel-chart'))"), "funnel: the chart is drawn")
+    csv_matches(d, "#funnel-table", "funnel")
 
 
 def roi(d):
     tab(d, "roi", "#roi-table tbody tr")
+    csv_matches(d, "#roi-table", "roi")
+    csv_matches(d, "#spend-table", "roi spend")
     f = css(d, "#spend-form")
     Select(f.find_element(By.NAME, "team")).select_by_value("Muha")
     f.find_element(By.NAME, "amount").send_keys("12345")
@@ -533,6 +558,7 @@ def leads(d):
           (css(d, "#stat-leads").get_attribute("data-value"), css(d, "#stat-email").get_attribute("data-value")),
           (str(st["leads"]), str(st["email_sent"])))
     check("leads: a name and UTM <img src=x onerror=alert(1)> are text", no_markup(d, "#leads-table td"), (True, 0, None))
+    csv_matches(d, "#leads-table", "leads")
     # The sync button: amoCRM has a lead whose contact has lead1's e-mail.
     body = json.dumps({"leads": [{"id": 9300001, "name": "Сделка UI", "price": 5000, "status_id": 81856842,
                                   "pipeline_id": 10350882, "created_at": int(time.time()) - 60,

@@ -282,7 +282,7 @@ export function table(cols, opts = {}) {
   }
   const tools = el('div', { class: 'table-tools' },
     opts.filter === false ? null : search,
-    opts.csv ? el('a', { class: 'btn small csv', href: '#', download: '' }, 'CSV') : null,
+    opts.csv ? el('a', { class: 'btn small csv', href: opts.csv, download: '' }, 'CSV') : null,
     el('span', { class: 'pager' }, prev, info, next));
   const csvLink = tools.querySelector('a.csv');
   const node = el('div', { class: 'table-wrap', id: opts.id },

@@ -46,7 +46,7 @@ export async function render(root, ctx) {
         el('button', { class: 'btn small', type: 'button', dataset: { act: 'edit' }, onclick: () => teamEditor(t) }, 'Изменить'),
         el('button', { class: 'btn small danger', type: 'button', dataset: { act: 'delete' }, onclick: () => deleteTeam(t) }, 'Удалить')),
     },
-  ], { pageSize: 10, onRow: (t) => selectTeam(t), empty: 'Команд пока нет' });
+  ], { pageSize: 10, onRow: (t) => selectTeam(t), empty: 'Команд пока нет', csv: `${T}/teams?format=csv`, id: 'teams-table' });
   teamsBox.appendChild(teamTable.node);
 
   async function loadTeams() {
@@ -349,7 +349,7 @@ export async function render(root, ctx) {
     { key: 'action', title: 'Действие' },
     { key: 'entity', title: 'Объект' },
     { key: 'summary', title: 'Изменение', value: (a) => summary(a) },
-  ], { pageSize: 15, empty: 'Изменений пока не было' });
+  ], { pageSize: 15, empty: 'Изменений пока не было', csv: `${T}/audit?format=csv&limit=500`, id: 'audit-table' });
   auditBox.appendChild(auditTable.node);
   async function loadAudit() {
     try {

@@ -17,7 +17,7 @@ export async function render(root, ctx) {
     { key: 'avg_sale', title: 'Средний чек', type: 'money' },
     { key: 'campaigns', title: 'Кампаний', type: 'num' },
     { key: 'last_sale', title: 'Последняя продажа', type: 'datetime' },
-  ], { csv: U + '/top-sources' + qs({ ...range, format: 'csv' }), id: 'utm-sources', onRow: (s) => showSource(s.utm_source) });
+  ], { csv: U + '/top-sources' + qs({ ...range, limit: 100000, format: 'csv' }), id: 'utm-sources', onRow: (s) => showSource(s.utm_source) });
   const campaigns = table([
     { key: 'utm_campaign', title: 'Кампания' },
     { key: 'utm_source', title: 'Источник' },
@@ -25,14 +25,14 @@ export async function render(root, ctx) {
     { key: 'sales_count', title: 'Продаж', type: 'num' },
     { key: 'total_revenue', title: 'Выручка', type: 'money' },
     { key: 'avg_sale', title: 'Средний чек', type: 'money' },
-  ], { csv: U + '/top-campaigns' + qs({ ...range, format: 'csv' }), id: 'utm-campaigns' });
+  ], { csv: U + '/top-campaigns' + qs({ ...range, limit: 100000, format: 'csv' }), id: 'utm-campaigns' });
   const without = table([
     { key: 'sale_date', title: 'Дата', type: 'datetime' },
     { key: 'lead_id', title: 'Сделка' },
     { key: 'contact_name', title: 'Клиент', value: (s) => s.contact_name || s.lead_name },
     { key: 'sale_amount', title: 'Сумма', type: 'money' },
     { key: 'targetologist', title: 'Команда' },
-  ], { csv: U + '/without-utm' + qs({ ...range, format: 'csv' }), id: 'utm-without', empty: 'Все продажи периода с UTM' });
+  ], { csv: U + '/without-utm' + qs({ ...range, limit: 100000, format: 'csv' }), id: 'utm-without', empty: 'Все продажи периода с UTM' });
   const found = table([
     { key: 'sale_date', title: 'Дата', type: 'datetime' },
     { key: 'lead_id', title: 'Сделка' },
@@ -53,7 +53,7 @@ export async function render(root, ctx) {
       fill(searchMsg);
       try {
         const r = await api(U + '/search' + qs({ ...q, limit: 1000 }));
-        found.setRows(r.sales, U + '/search' + qs({ ...q, format: 'csv' }));
+        found.setRows(r.sales, U + '/search' + qs({ ...q, limit: 100000, format: 'csv' }));
         fill(searchMsg, el('p', null, `Найдено: ${num(r.count)}, выручка ${money(r.total_revenue)}, средний чек ${money(r.avg_sale)}`));
       } catch (err) {
         fill(searchMsg, errorBox(err));
