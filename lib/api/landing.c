@@ -70,8 +70,8 @@ list(struct route_req *r)
 		f.csv = &csv;
 		rc = landing_leads_list(&app->landing, &f, NULL);
 		if (rc == ERR_OK)
-			web_reply(r->req, 200, "text/csv; charset=utf-8", csv.data,
-			    csv.len);
+			web_reply(r->req, 200, "text/csv; charset=utf-8",
+			    csv.data, csv.len);
 		buf_free(&csv);
 	} else {
 		rc = landing_leads_list(&app->landing, &f, &r->w);

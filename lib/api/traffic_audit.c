@@ -7,12 +7,12 @@
 
 #include "api/admin.h"
 #include "api/traffic.h"
-#include "report/out.h"
 #include "attr/engine.h"
 #include "base/buf.h"
 #include "base/jw.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "report/out.h"
 
 /* /api/traffic/audit: the audit trail of teams, rules and re-attribution. */
 

@@ -126,8 +126,8 @@ main(void)
 
 		ok(sites[i].why == NULL ? why == NULL
 		                        : why != NULL &&
-		            strncmp(why, sites[i].why,
-		                strlen(sites[i].why)) == 0,
+		            strncmp(why, sites[i].why, strlen(sites[i].why)) ==
+		                0,
 		    "cross-site %zu (%s, %s, %s): %s", i,
 		    sites[i].ctype ? sites[i].ctype : "-",
 		    sites[i].site ? sites[i].site : "-",
