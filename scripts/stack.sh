@@ -20,10 +20,13 @@ stack_die() {
 }
 
 # Packages a fresh Debian 12 needs to build, run and test amosync.
+# libjs-chart.js: the dashboards' charts (served by nginx from
+# /usr/share/javascript/chart.js); chromium, chromium-driver and
+# python3-selenium: the dashboards' browser test (tests/integ/ui.sh).
 STACK_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
 libjson-c-dev libcurl4-openssl-dev libpq-dev postgresql nginx-light
 python3 curl ca-certificates pgbouncer
-python3-prometheus-client"
+python3-prometheus-client libjs-chart.js chromium chromium-driver python3-selenium"
 
 # Installs whatever is missing, with apt-get (root) or sudo apt-get.
 stack_deps() {
@@ -275,8 +278,10 @@ stack_nginx_up() {
 	mkdir -p "$dir/nginx/tmp"
 	[ "$(id -u)" -eq 0 ] && user="user root;"
 	sed -e "s|@SOCKDIR@|$dir/run|g" -e "s|@CONFDIR@|$dir/nginx|g" \
+		-e "s|@UIDIR@|$src/ui|g" \
 		"$src/nginx/amosync-locations.conf.in" >"$dir/nginx/amosync-locations.conf"
-	cp "$src/nginx/amosync-fastcgi.conf" "$dir/nginx/amosync-fastcgi.conf"
+	cp "$src/nginx/amosync-fastcgi.conf" "$src/nginx/amosync-ui-headers.conf" \
+		"$dir/nginx/"
 	# The local stack leaves admin URLs open unless a test sets auth.
 	[ -f "$dir/nginx/amosync-admin-auth.conf" ] ||
 		echo "# no admin authentication in the local stack" \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every migration in sql/<db>/ is installed by make install: a migration
 # left out of Makefile.am would be missing on a packaged host, and
-# amosync-migrate would never apply it. Installs into a temporary DESTDIR.
+# amosync-migrate would never apply it. So is every file of the dashboards
+# (ui/). Installs into a temporary DESTDIR.
 : "${top_srcdir:?run through make check}"
 : "${top_builddir:?run through make check}"
 dest=$(mktemp -d "${TMPDIR:-/tmp}/amosync-install.XXXXXX")
@@ -34,6 +35,16 @@ for p in funnel-sale sales-webhook test-sale-notification admin-outbox traffic s
 		echo "ok $n - installed: program $p"
 	else
 		echo "not ok $n - not installed: program $p"
+		fail=1
+	fi
+done
+# The dashboards' files, where scripts/render-nginx points nginx (UIDIR).
+for f in $(cd "$top_srcdir" && find ui -type f | sort); do
+	n=$((n + 1))
+	if [ -n "$(find "$dest" -path "*/share/amosync/$f" -type f)" ]; then
+		echo "ok $n - installed: $f"
+	else
+		echo "not ok $n - not installed: $f (add it to nobase_dist_pkgdata_DATA)"
 		fail=1
 	fi
 done

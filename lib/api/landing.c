@@ -3,7 +3,8 @@
  * landing_leads (landing/leads) and the record of sync runs.
  *   GET /api/landing/leads?utm_source=&utm_medium=&utm_campaign=&source=
  *       &synced=yes|no&email_status=&sms_status=&from=&to=&q=
- *       &sort=&after=&limit=      one page, its total, the next cursor
+ *       &sort=&after=&limit=&format=csv  one page, its total, the next
+ *       cursor; or the leads as CSV (100000 at most)
  *   GET /api/landing/leads/stats?from=&to=
  *   GET /api/landing/leads/{id}
  *   GET /api/landing/sync-runs?limit=
@@ -21,8 +22,10 @@
 #include "landing/leads.h"
 #include "landing/push.h"
 #include "landing/sync.h"
+#include "report/out.h"
 
 #define PAGE_MAX 500
+#define CSV_MAX 100000 /* leads of a CSV export */
 #define RUNS_MAX 500
 
 static enum err
@@ -37,10 +40,14 @@ list(struct route_req *r)
 		"name", "-name", NULL };
 	struct app *app = r->ctx;
 	struct landing_filter f;
+	struct buf csv;
 	enum err rc;
+	int is_csv;
 
 	memset(&f, 0, sizeof(f));
-	f.limit = 50;
+	if ((rc = report_format(r, &is_csv)) != ERR_OK)
+		return rc;
+	f.limit = is_csv ? CSV_MAX : 50;
 	f.tz = cfg_str(&app->cfg, CFG_TIMEZONE);
 	if ((rc = route_query_str(r, "utm_source", 200, &f.utm_source)) ||
 	    (rc = route_query_str(r, "utm_medium", 200, &f.utm_medium)) ||
@@ -55,9 +62,20 @@ list(struct route_req *r)
 	    (rc = route_query_str(r, "q", 200, &f.q)) ||
 	    (rc = route_query_enum(r, "sort", sorts, &f.sort)) ||
 	    (rc = route_query_str(r, "after", 300, &f.after)) ||
-	    (rc = route_query_int(r, "limit", 1, PAGE_MAX, &f.limit)))
+	    (rc = route_query_int(r, "limit", 1, is_csv ? CSV_MAX : PAGE_MAX,
+	         &f.limit)))
 		return rc;
-	rc = landing_leads_list(&app->landing, &f, &r->w);
+	if (is_csv) {
+		buf_init(&csv);
+		f.csv = &csv;
+		rc = landing_leads_list(&app->landing, &f, NULL);
+		if (rc == ERR_OK)
+			web_reply(r->req, 200, "text/csv; charset=utf-8",
+			    csv.data, csv.len);
+		buf_free(&csv);
+	} else {
+		rc = landing_leads_list(&app->landing, &f, &r->w);
+	}
 	if (rc == ERR_VALIDATION)
 		return route_fail(r, rc, "after",
 		    "must be the next_after of a previous page");

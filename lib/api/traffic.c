@@ -20,6 +20,7 @@ static const struct route_table *const tables[] = {
 	&traffic_dynamics_routes,
 	&traffic_funnel_routes,
 	&traffic_roi_routes,
+	&traffic_ui_routes,
 };
 
 int

@@ -34,6 +34,7 @@ extern const struct route_table traffic_audit_routes;
 extern const struct route_table traffic_dynamics_routes; /* reports */
 extern const struct route_table traffic_funnel_routes;
 extern const struct route_table traffic_roi_routes; /* ad-spend, roi */
+extern const struct route_table traffic_ui_routes;  /* ui-settings */
 
 /* The program's context and its traffic database. */
 static inline struct sales_ctx *

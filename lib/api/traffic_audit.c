@@ -12,6 +12,7 @@
 #include "base/jw.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "report/out.h"
 
 /* /api/traffic/audit: the audit trail of teams, rules and re-attribution. */
 
@@ -39,7 +40,22 @@ static const char SQL_AUDIT_LIST[] =
     " ORDER BY id DESC LIMIT $3::integer";
 /* clang-format on */
 
-/* GET /api/traffic/audit?entity=&entity_id=&limit=: newest first. */
+/* The columns of the audit log's CSV export (?format=csv). */
+static const struct report_col audit_csv_cols[] = {
+	{ "id", AL_ID, REPORT_NUM },
+	{ "at", AL_AT, REPORT_TEXT },
+	{ "actor", AL_ACTOR, REPORT_TEXT },
+	{ "action", AL_ACTION, REPORT_TEXT },
+	{ "entity", AL_ENTITY, REPORT_TEXT },
+	{ "entity_id", AL_ENTITY_ID, REPORT_TEXT },
+	{ "before", AL_BEFORE, REPORT_TEXT },
+	{ "after", AL_AFTER, REPORT_TEXT },
+};
+
+/*
+ * GET /api/traffic/audit?entity=&entity_id=&limit=&format=: newest first;
+ * as CSV with the before and after documents as JSON text.
+ */
 static enum err
 audit_list(struct route_req *r)
 {
@@ -49,9 +65,10 @@ audit_list(struct route_req *r)
 	PGresult *res;
 	long long n = 50;
 	enum err rc;
-	int i;
+	int i, csv;
 
-	if ((rc = route_query_enum(r, "entity", entities, &entity)) != ERR_OK ||
+	if ((rc = report_format(r, &csv)) != ERR_OK ||
+	    (rc = route_query_enum(r, "entity", entities, &entity)) != ERR_OK ||
 	    (rc = route_query_str(r, "entity_id", 64, &id)) != ERR_OK ||
 	    (rc = route_query_int(r, "limit", 1, AUDIT_LIMIT, &n)) != ERR_OK)
 		return rc;
@@ -61,6 +78,11 @@ audit_list(struct route_req *r)
 	v[2] = lim;
 	if ((res = db_exec(tdb(r), SQL_AUDIT_LIST, 3, v, &rc)) == NULL)
 		return rc;
+	if (csv) {
+		rc = report_csv(r, res, -1, REPORT_COLS(audit_csv_cols));
+		PQclear(res);
+		return rc;
+	}
 	jw_arr(&r->w, "audit");
 	for (i = 0; i < PQntuples(res); i++) {
 		jw_obj(&r->w, NULL);

@@ -12,6 +12,7 @@
 #include "base/jw.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "report/out.h"
 
 /*
  * /api/traffic/teams: the traffic teams (traffic_teams; this file is its
@@ -391,15 +392,41 @@ name_taken(struct route_req *r)
 	    "a team with this name already exists (names ignore case)");
 }
 
+/* The columns of the teams' CSV export (?format=csv). */
+static const struct report_col team_csv_cols[] = {
+	{ "id", TR_ID, REPORT_TEXT },
+	{ "name", TR_NAME, REPORT_TEXT },
+	{ "emoji", TR_EMOJI, REPORT_TEXT },
+	{ "color", TR_COLOR, REPORT_TEXT },
+	{ "utm_source", TR_UTM_SOURCE, REPORT_TEXT },
+	{ "utm_medium", TR_UTM_MEDIUM, REPORT_TEXT },
+	{ "telegram_chat_id", TR_CHAT, REPORT_TEXT },
+	{ "is_active", TR_ACTIVE, REPORT_BOOL },
+	{ "rules_count", TR_RULES, REPORT_NUM },
+	{ "position", TR_POSITION, REPORT_NUM },
+	{ "company", TR_COMPANY, REPORT_TEXT },
+	{ "direction", TR_DIRECTION, REPORT_TEXT },
+	{ "created_at", TR_CREATED, REPORT_TEXT },
+	{ "updated_at", TR_UPDATED, REPORT_TEXT },
+};
+
+/* GET /api/traffic/teams[?format=csv] */
 static enum err
 team_list(struct route_req *r)
 {
 	PGresult *res;
 	enum err rc;
-	int i;
+	int i, csv;
 
+	if ((rc = report_format(r, &csv)) != ERR_OK)
+		return rc;
 	if ((res = db_exec(tdb(r), SQL_TEAMS, 0, NULL, &rc)) == NULL)
 		return rc;
+	if (csv) {
+		rc = report_csv(r, res, -1, REPORT_COLS(team_csv_cols));
+		PQclear(res);
+		return rc;
+	}
 	jw_arr(&r->w, "teams");
 	for (i = 0; i < PQntuples(res); i++)
 		team_json(&r->w, NULL, res, i);

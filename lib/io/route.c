@@ -73,6 +73,29 @@ json_ctype(const char *ct)
 	    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+const char *
+route_cross_site(const char *ctype, const char *requested_with,
+    const char *sec_fetch_site, const char *origin, const char *host)
+{
+	const char *o;
+
+	if (!json_ctype(ctype) &&
+	    (requested_with == NULL || *requested_with == '\0'))
+		return "a change needs Content-Type: application/json or an "
+		       "X-Requested-With header";
+	if (sec_fetch_site != NULL && *sec_fetch_site != '\0' &&
+	    strcmp(sec_fetch_site, "same-origin") != 0 &&
+	    strcmp(sec_fetch_site, "none") != 0)
+		return "cross-site request refused (Sec-Fetch-Site)";
+	if (origin == NULL || *origin == '\0')
+		return NULL;
+	/* "null" (a sandboxed frame, a file) has no "://": refused too. */
+	if ((o = strstr(origin, "://")) == NULL || host == NULL ||
+	    strcasecmp(o + 3, host) != 0)
+		return "cross-site request refused (Origin)";
+	return NULL;
+}
+
 /* Checks and parses the JSON body of a request that takes one. */
 static enum err
 body(struct route_req *r)
@@ -143,6 +166,20 @@ dispatch(struct route_req *r, const struct route_table *const *t, size_t nt)
 	/* match() again: a later pattern may have overwritten the args. */
 	match(r, path, found->pattern);
 	r->route = found;
+	if (m != WEB_GET) {
+		const struct web_req *q = r->req;
+		const char *why;
+
+		why = route_cross_site(q->ctype,
+		    web_param(q, "HTTP_X_REQUESTED_WITH"),
+		    web_param(q, "HTTP_SEC_FETCH_SITE"),
+		    web_param(q, "HTTP_ORIGIN"), web_param(q, "HTTP_HOST"));
+		if (why != NULL) {
+			r->errstatus = 403;
+			route_errorf(r, "%s", why);
+			return ERR_AUTH;
+		}
+	}
 	if (found->body != 0 &&
 	    !(found->body == ROUTE_BODY_OPTIONAL && r->req->bodysz == 0 &&
 	        !r->req->too_big) &&

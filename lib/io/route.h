@@ -112,6 +112,21 @@ enum err route_query_enum(struct route_req *r, const char *name,
 enum err route_query_date(struct route_req *r, const char *name,
     const char **out);
 
+/*
+ * The cross-site refusal of every state-changing request (anything but
+ * GET and HEAD). Browsers resend basic-auth credentials by themselves, so
+ * a page of another site could otherwise make an admin's browser change
+ * admin data. A request passes when it carries a JSON content type or an
+ * X-Requested-With header (neither can be sent cross-site without a CORS
+ * preflight, which no program grants), and, when the browser names them,
+ * Sec-Fetch-Site is same-origin or none and Origin's host is the Host
+ * header's. Any argument may be NULL (absent). Returns NULL when the
+ * request passes, else the reason (a constant string); route_serve()
+ * answers it with 403 before the handler runs.
+ */
+const char *route_cross_site(const char *ctype, const char *requested_with,
+    const char *sec_fetch_site, const char *origin, const char *host);
+
 /* Returns 1 for a real calendar date written YYYY-MM-DD. */
 int route_valid_date(const char *s);
 

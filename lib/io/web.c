@@ -219,7 +219,7 @@ web_param(const struct web_req *req, const char *name)
 {
 	FCGX_Request *r = req->fcgi;
 
-	return FCGX_GetParam(name, r->envp);
+	return r != NULL ? FCGX_GetParam(name, r->envp) : NULL;
 }
 
 enum err

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/csv.h"
 #include "base/log.h"
 #include "landing/leads.h"
 
@@ -726,6 +727,60 @@ like_escape(struct buf *b, const char *s)
 	}
 }
 
+/* The CSV export of the leads list: name and column, text or not. */
+static const struct {
+	const char *name;
+	enum lead_col col;
+	int text;
+} csv_cols[] = {
+	{ "id", LC_ID, 1 },
+	{ "created_at", LC_CREATED, 1 },
+	{ "name", LC_NAME, 1 },
+	{ "email", LC_EMAIL, 1 },
+	{ "phone", LC_PHONE, 1 },
+	{ "source", LC_SOURCE, 1 },
+	{ "utm_source", LC_UTM_SOURCE, 1 },
+	{ "utm_medium", LC_UTM_MEDIUM, 1 },
+	{ "utm_campaign", LC_UTM_CAMPAIGN, 1 },
+	{ "utm_content", LC_UTM_CONTENT, 1 },
+	{ "utm_term", LC_UTM_TERM, 1 },
+	{ "amocrm_lead_id", LC_AMO_LEAD, 0 },
+	{ "amocrm_synced", LC_SYNCED, 0 },
+	{ "amocrm_sync_status", LC_SYNC_STATUS, 1 },
+	{ "email_sent", LC_EMAIL_SENT, 0 },
+	{ "email_opened", LC_EMAIL_OPENED, 0 },
+	{ "email_clicked", LC_EMAIL_CLICKED, 0 },
+	{ "email_error", LC_EMAIL_ERROR, 1 },
+	{ "sms_sent", LC_SMS_SENT, 0 },
+	{ "sms_clicked", LC_SMS_CLICKED, 0 },
+	{ "sms_error", LC_SMS_ERROR, 1 },
+};
+
+/* Writes rows [0, n) of page as CSV into b (booleans as true/false). */
+static void
+leads_csv(struct buf *b, const PGresult *page, int n)
+{
+	size_t k, nc = sizeof(csv_cols) / sizeof(csv_cols[0]);
+	int i;
+
+	csv_begin(b);
+	for (k = 0; k < nc; k++)
+		csv_field(b, k == 0, csv_cols[k].name, CSV_TEXT);
+	csv_end_row(b);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < nc; k++) {
+			const char *v = db_val(page, i, csv_cols[k].col);
+
+			if (!csv_cols[k].text && v != NULL &&
+			    (strcmp(v, "t") == 0 || strcmp(v, "f") == 0))
+				v = v[0] == 't' ? "true" : "false";
+			csv_field(b, k == 0, v,
+			    csv_cols[k].text ? CSV_TEXT : CSV_NUM);
+		}
+		csv_end_row(b);
+	}
+}
+
 enum err
 landing_leads_list(struct db *db, const struct landing_filter *f, struct jw *w)
 {
@@ -788,6 +843,11 @@ landing_leads_list(struct db *db, const struct landing_filter *f, struct jw *w)
 	    (page = db_exec(db, SQL_PAGE[s], NLIST + 3, v, &rc)) == NULL)
 		goto out;
 	n = PQntuples(page);
+	if (f->csv != NULL) {
+		leads_csv(f->csv, page, n < f->limit ? n : (int)f->limit);
+		rc = buf_err(f->csv);
+		goto out;
+	}
 	jw_int(w, "total", num(cnt, 0, 0));
 	jw_arr(w, "leads");
 	for (i = 0; (long long)i < f->limit && (int)i < n; i++)

@@ -86,11 +86,14 @@ struct landing_filter {
 	const char *sort;         /* created_at -created_at name -name */
 	const char *after;        /* keyset cursor of the previous page */
 	long long limit;
+	struct buf *csv; /* if set: the page as CSV here, w unused */
 };
 
 /*
  * Writes "total" (leads that pass the filters), "leads":[...] (one page)
- * and "next_after" (the cursor of the next page, null at the end) into w.
+ * and "next_after" (the cursor of the next page, null at the end) into w;
+ * or, when f->csv is set, the page as CSV (a header row, then one row per
+ * lead, the columns of csv_cols in leads.c) into f->csv.
  * A malformed cursor is ERR_VALIDATION.
  */
 enum err landing_leads_list(struct db *db, const struct landing_filter *f,

@@ -317,7 +317,7 @@ P2=$(lead 'Push New' 'New.Person@Example.kz' '+7 721 555 00 02')
 amo_ctl POST /__control/reset >/dev/null
 pids=""
 for i in 1 2 3 4; do
-	curl -sS -X POST "$URL/api/landing/sync-to-amocrm/$P1" >"$STACK/push1.$i" &
+	curl -sS -X POST -H 'X-Requested-With: amosync-test' "$URL/api/landing/sync-to-amocrm/$P1" >"$STACK/push1.$i" &
 	pids="$pids $!"
 done
 # shellcheck disable=SC2086

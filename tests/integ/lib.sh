@@ -104,11 +104,14 @@ integ_check_logs_after_stop() {
 }
 
 # post PATH CONTENT-TYPE DATA-OR-@FILE [curl args...]: sets STATUS, BODY.
+# post and req send X-Requested-With as the dashboards do: the admin APIs
+# refuse a change that a page of another site could send (route.h).
 post() {
 	local path=$1 ctype=$2 data=$3
 	shift 3
 	BODY=$(curl -sS -o - -w '\n%{http_code}' -X POST "$URL$path" \
-		-H "Content-Type: $ctype" --data-binary "$data" "$@")
+		-H "Content-Type: $ctype" -H 'X-Requested-With: amosync-test' \
+		--data-binary "$data" "$@")
 	STATUS=${BODY##*$'\n'}
 	BODY=${BODY%$'\n'*}
 }
@@ -117,7 +120,8 @@ post() {
 req() {
 	local method=$1 path=$2
 	shift 2
-	BODY=$(curl -sS -o - -w '\n%{http_code}' -X "$method" "$URL$path" "$@")
+	BODY=$(curl -sS -o - -w '\n%{http_code}' -X "$method" "$URL$path" \
+		-H 'X-Requested-With: amosync-test' "$@")
 	STATUS=${BODY##*$'\n'}
 	BODY=${BODY%$'\n'*}
 }

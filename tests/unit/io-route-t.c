@@ -72,6 +72,43 @@ static const struct {
 	{ "start=2025-12-01%27%3B", ERR_VALIDATION },
 };
 
+/* The cross-site refusal: NULL = passes, else the start of the reason. */
+static const struct {
+	const char *ctype, *xrw, *site, *origin, *host;
+	const char *why;
+} sites[] = {
+	{ "application/json", NULL, NULL, NULL, "adm.kz", NULL },
+	{ "application/json; charset=utf-8", NULL, "same-origin",
+	    "https://adm.kz", "adm.kz", NULL },
+	{ NULL, "XMLHttpRequest", "same-origin", "http://127.0.0.1:8080",
+	    "127.0.0.1:8080", NULL },
+	{ "text/csv", "amosync", "none", NULL, "adm.kz", NULL },
+	{ "", "amosync", NULL, "https://ADM.kz", "adm.kz", NULL },
+	/* What a plain HTML form or a no-cors fetch of another site sends. */
+	{ "application/x-www-form-urlencoded", NULL, NULL, NULL, "adm.kz",
+	    "a change needs" },
+	{ "text/plain", NULL, "cross-site", "https://evil.example", "adm.kz",
+	    "a change needs" },
+	{ NULL, NULL, NULL, NULL, NULL, "a change needs" },
+	{ "", "", NULL, NULL, "adm.kz", "a change needs" },
+	{ "application/jsonx", NULL, NULL, NULL, "adm.kz", "a change needs" },
+	/* A custom header or JSON, but the browser says another site. */
+	{ "application/json", NULL, "cross-site", NULL, "adm.kz",
+	    "cross-site request refused (Sec-Fetch-Site)" },
+	{ "application/json", NULL, "same-site", "https://adm.kz", "adm.kz",
+	    "cross-site request refused (Sec-Fetch-Site)" },
+	{ NULL, "x", NULL, "https://evil.example", "adm.kz",
+	    "cross-site request refused (Origin)" },
+	{ NULL, "x", NULL, "https://adm.kz.evil.example", "adm.kz",
+	    "cross-site request refused (Origin)" },
+	{ NULL, "x", NULL, "https://adm.kz:444", "adm.kz",
+	    "cross-site request refused (Origin)" },
+	{ "application/json", NULL, NULL, "null", "adm.kz",
+	    "cross-site request refused (Origin)" },
+	{ "application/json", NULL, NULL, "https://adm.kz", NULL,
+	    "cross-site request refused (Origin)" },
+};
+
 int
 main(void)
 {
@@ -83,6 +120,20 @@ main(void)
 	enum err rc;
 
 	plan_lazy();
+	for (i = 0; i < sizeof(sites) / sizeof(sites[0]); i++) {
+		const char *why = route_cross_site(sites[i].ctype, sites[i].xrw,
+		    sites[i].site, sites[i].origin, sites[i].host);
+
+		ok(sites[i].why == NULL ? why == NULL
+		                        : why != NULL &&
+		            strncmp(why, sites[i].why, strlen(sites[i].why)) ==
+		                0,
+		    "cross-site %zu (%s, %s, %s): %s", i,
+		    sites[i].ctype ? sites[i].ctype : "-",
+		    sites[i].site ? sites[i].site : "-",
+		    sites[i].origin ? sites[i].origin : "-",
+		    sites[i].why ? sites[i].why : "passes");
+	}
 	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
 		setq(ints[i].query);
 		n = 100;
