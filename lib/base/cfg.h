@@ -69,6 +69,7 @@ enum cfg_type {
 	CFG_MODE, /* an octal file mode in [min, max], such as 0660 */
 	CFG_BOOL, /* true or false (also 1/0, yes/no, on/off) */
 	CFG_ENUM, /* one of the words of choices */
+	CFG_TZ,   /* a time zone of the system's tz database, or UTC */
 };
 
 struct cfg_var {
@@ -97,6 +98,17 @@ struct cfg {
  */
 enum err cfg_load(struct cfg *c, const char *path);
 void cfg_free(struct cfg *c);
+
+/*
+ * Warns about every AMOSYNC_*, AMOCRM_* and TELEGRAM_* variable of the
+ * environment that is not a row of the table (a likely typo), naming the
+ * nearest row. The env file's unknown keys are warned about by
+ * cfg_load(). Returns how many there were.
+ */
+int cfg_warn_unknown(void);
+
+/* The row named name (n bytes), or -1. */
+int cfg_lookup(const char *name, size_t n);
 
 /* Returns the value of k as text; borrowed, never NULL. */
 const char *cfg_str(const struct cfg *c, enum cfg_key k);
