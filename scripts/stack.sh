@@ -22,7 +22,8 @@ stack_die() {
 # Packages a fresh Debian 12 needs to build, run and test amosync.
 STACK_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
 libjson-c-dev libcurl4-openssl-dev libpq-dev postgresql nginx-light
-python3 curl ca-certificates pgbouncer"
+python3 curl ca-certificates pgbouncer
+apache2-utils systemd debhelper fakeroot man-db"
 
 # Installs whatever is missing, with apt-get (root) or sudo apt-get.
 stack_deps() {
@@ -108,7 +109,7 @@ stack_pg_up() {
 	if ! stack_as_pg "$bin/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
 		stack_as_pg "$bin/pg_ctl" -D "$dir/pgdata" -w -t 30 \
 			-l "$dir/log/postgres.log" \
-			-o "-k $dir/pgsock -c listen_addresses= -c fsync=${AMOSYNC_PG_FSYNC:-on}" \
+			-o "-k $dir/pgsock -c listen_addresses=${AMOSYNC_PG_LISTEN:-} -c fsync=${AMOSYNC_PG_FSYNC:-on}" \
 			start >/dev/null || stack_die "PostgreSQL did not start (see $dir/log/postgres.log)"
 	fi
 	local db
