@@ -97,7 +97,7 @@ is "$(sed -n 's/^ExecStart=//p' $units/amosync@.service)" \
 	"the endpoint unit's paths come from the prefix"
 
 # Step 2: the user and the directories, the env file.
-systemd-sysusers amosync.conf
+systemd-sysusers amosync.conf >>"$STACK/log/install.log"
 ok $? "systemd-sysusers amosync.conf"
 systemd-tmpfiles --create amosync.conf
 ok $? "systemd-tmpfiles --create amosync.conf"
@@ -245,7 +245,10 @@ for e in $ENDPOINTS; do
 done
 is "$started" 9 "every endpoint's ExecStart runs under its sandbox and opens its socket"
 is "$(stat -c '%U:%G %a' /run/amosync/funnel-sale.sock)" "amosync:www-data 660" "sockets: amosync, group www-data, 0660"
-is "$(ps -o user=,group=,supgrp= -p "$(pgrep -u amosync -f 'amosync-worker' | head -n 1)" | tr -s ' ')" "amosync amosync amosync" "the worker runs as amosync:amosync alone"
+wpid=$(pgrep -u amosync -x amosync-worker | head -n 1)
+is "$(id -u amosync) $(id -g amosync) $(id -g amosync)" \
+	"$(awk '/^Uid:/ { u = $2 } /^Gid:/ { g = $2 } /^Groups:/ { $1 = ""; gs = $0 } END { print u, g gs }' "/proc/$wpid/status")" \
+	"the worker runs as amosync, group amosync, no other group"
 grep -q 'could not open env file' "$STACK"/log/*.log
 is $? 1 "every program read its configuration"
 
@@ -312,9 +315,11 @@ kill -TERM "${EPID[sales-webhook]}"
 wait_for 10 sh -c "! kill -0 ${EPID[sales-webhook]} 2>/dev/null"
 sleep 2
 AMOSYNC_PG_LISTEN=127.0.0.1 AMOSYNC_PG_FSYNC=off stack_pg_up "$STACK" >>"$STACK/log/up.log" 2>&1
-spooled() { [ -z "$(ls /usr/local/var/spool/amosync | grep '^sales-webhook-')" ]; }
-wait_for 40 spooled
-ok $? "database back: the worker replayed the spool"
+stored() { [ "$(stack_psql "$STACK" traffic -tAc "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8200'" 2>/dev/null)" = 1 ]; }
+wait_for 40 stored
+ok $? "database back: the worker replayed the spool; the sale is stored"
+sleep 1
+is "$(ls -A /usr/local/var/spool/amosync)" "" "the spool is empty"
 is "$(stack_psql "$STACK" traffic -tAc "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8200'")" 1 "the spooled sale is stored once"
 is "$(grep -c 'error: could not connect to the traffic database' "$STACK/log/worker.log")" 1 "the worker logged the database's absence loudly once"
 like "$(grep 'could not connect to the traffic database' "$STACK/log/worker.log" | head -n 1)" 'retrying with backoff' "with libpq's reason and the backoff"
