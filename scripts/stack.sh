@@ -57,6 +57,13 @@ stack_build() {
 	flags=${AMOSYNC_CONFIGURE_FLAGS:---enable-dev}
 	[ -x "$src/configure" ] || (cd "$src" && autoreconf -fi >&2) ||
 		stack_die "autoreconf failed"
+	# An in-tree ./configure (an earlier manual build) makes every build
+	# directory refuse to configure ("source directory already
+	# configured"): clean the source tree's build, as automake asks.
+	if [ -f "$src/config.status" ]; then
+		echo "amosync: $src was configured in the source tree; running 'make distclean' there so that the build in $build can work" >&2
+		make -C "$src" distclean >/dev/null 2>&1 || rm -f "$src/config.status"
+	fi
 	mkdir -p "$build"
 	if [ ! -f "$build/Makefile" ]; then
 		# shellcheck disable=SC2086
@@ -81,6 +88,11 @@ stack_as_pg() {
 	else
 		"$@"
 	fi
+}
+
+# stack_port_busy PORT: true if something listens on 127.0.0.1:PORT.
+stack_port_busy() {
+	! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',int(sys.argv[1])))" "$1" 2>/dev/null
 }
 
 stack_free_port() {
