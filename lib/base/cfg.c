@@ -250,19 +250,14 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);
 static int lookup(const char *, size_t);
 
-/*
- * Variables of the same prefixes that are not the programs' own: the
- * local stack's scripts write AMOSYNC_PORT into its env file, and a pool
- * master hands its socket to a re-exec in AMOSYNC_LISTEN_FD.
- */
-static const char *const not_ours[] = { "AMOSYNC_PORT", "AMOSYNC_LISTEN_FD",
-	"AMOSYNC_STACK_DIR", "AMOSYNC_BUILD_DIR", "AMOSYNC_ENV_FILE",
-	"AMOSYNC_WORKERS", "AMOSYNC_CONFIGURE_FLAGS", "AMOSYNC_PG_FSYNC",
-	"AMOSYNC_PG_LISTEN", NULL };
+/* Names of the same prefixes that are known but not rows (cfg_also_known). */
+static const char *const *also_known;
 
-/* The prefixes whose unknown names are likely typos. */
-static const char *const prefixes[] = { "AMOSYNC_", "AMOCRM_", "TELEGRAM_",
-	NULL };
+void
+cfg_also_known(const char *const *names)
+{
+	also_known = names;
+}
 
 int
 cfg_lookup(const char *name, size_t n)
@@ -297,8 +292,29 @@ distance(const char *a, size_t n, const char *b)
 }
 
 /*
- * Warns about name[0..n) if it has one of the prefixes, is not a row of
- * the table and not one of the scripts' variables. where is "" or
+ * Returns 1 if name[0..n) starts with the prefix of a row of the table
+ * (its name up to the first '_', such as AMOSYNC_ or TELEGRAM_).
+ */
+static int
+our_prefix(const char *name, size_t n)
+{
+	const char *u;
+	size_t len;
+	int k;
+
+	for (k = 0; k < CFG__MAX; k++) {
+		if ((u = strchr(cfg_vars[k].name, '_')) == NULL)
+			continue;
+		len = (size_t)(u - cfg_vars[k].name) + 1;
+		if (n > len && strncmp(name, cfg_vars[k].name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Warns about name[0..n) if it has the prefix of a row but is neither a
+ * row of the table nor a name of cfg_also_known(). where is "" or
  * "file:line: ". Returns 1 if it warned.
  */
 static int
@@ -307,15 +323,11 @@ unknown(const char *where, const char *name, size_t n)
 	size_t best = (size_t)-1, d;
 	int i, k, near = -1;
 
-	for (i = 0; prefixes[i] != NULL; i++)
-		if (n >= strlen(prefixes[i]) &&
-		    strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
-			break;
-	if (prefixes[i] == NULL || lookup(name, n) >= 0)
+	if (!our_prefix(name, n) || lookup(name, n) >= 0)
 		return 0;
-	for (i = 0; not_ours[i] != NULL; i++)
-		if (strlen(not_ours[i]) == n &&
-		    strncmp(not_ours[i], name, n) == 0)
+	for (i = 0; also_known != NULL && also_known[i] != NULL; i++)
+		if (strlen(also_known[i]) == n &&
+		    strncmp(also_known[i], name, n) == 0)
 			return 0;
 	for (k = 0; k < CFG__MAX; k++)
 		if ((d = distance(name, n, cfg_vars[k].name)) < best) {
@@ -466,7 +478,7 @@ oneof(const char *list, const char *word)
 static int
 zone(const char *v)
 {
-	const char *dir = getenv("TZDIR");
+	const char *dir = getenv("TZDIR"); /* as glibc reads it */
 	char path[512], magic[4];
 	FILE *fp;
 	size_t i;

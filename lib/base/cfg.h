@@ -100,12 +100,20 @@ enum err cfg_load(struct cfg *c, const char *path);
 void cfg_free(struct cfg *c);
 
 /*
- * Warns about every AMOSYNC_*, AMOCRM_* and TELEGRAM_* variable of the
- * environment that is not a row of the table (a likely typo), naming the
- * nearest row. The env file's unknown keys are warned about by
- * cfg_load(). Returns how many there were.
+ * Warns about every variable of the environment that has the prefix of a
+ * row (AMOSYNC_, AMOCRM_, TELEGRAM_, ...: a name up to its first '_') but
+ * is not a row of the table: a likely typo; the nearest row is named.
+ * cfg_load() warns so about the env file's keys. Returns how many there
+ * were.
  */
 int cfg_warn_unknown(void);
+
+/*
+ * Names of those prefixes that are known but not configuration (the
+ * scripts' own variables): never warned about. names ends with NULL and
+ * must outlive every cfg call.
+ */
+void cfg_also_known(const char *const *names);
 
 /* The row named name (n bytes), or -1. */
 int cfg_lookup(const char *name, size_t n);

@@ -11,6 +11,17 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
+/*
+ * Variables of the configuration's prefixes that are not configuration:
+ * the local stack's scripts write AMOSYNC_PORT into its env file and read
+ * the others from the environment the programs inherit; a pool master
+ * hands its socket to a re-exec in AMOSYNC_LISTEN_FD.
+ */
+static const char *const not_config[] = { "AMOSYNC_PORT", "AMOSYNC_LISTEN_FD",
+	"AMOSYNC_STACK_DIR", "AMOSYNC_BUILD_DIR", "AMOSYNC_ENV_FILE",
+	"AMOSYNC_WORKERS", "AMOSYNC_CONFIGURE_FLAGS", "AMOSYNC_PG_FSYNC",
+	"AMOSYNC_PG_LISTEN", NULL };
+
 /* The name an operator types: endpoints by their own, tools amosync-*. */
 static const char *
 command(const char *name, unsigned opts)
@@ -140,6 +151,7 @@ app_init(struct app *app, const char *name, unsigned opts, int argc,
 		usage(stderr, name, opts);
 		return ERR_CONFIG;
 	}
+	cfg_also_known(not_config);
 	if ((rc = cfg_load(&app->cfg, app->envfile)) != ERR_OK) {
 		log_errx("could not load configuration: %s", err_str(rc));
 		return rc;
