@@ -23,6 +23,8 @@ if [ -z "${DEPLOY_NS:-}" ]; then
 		systemd-tmpfiles psql python3 curl runuser; do
 		command -v "$p" >/dev/null || { echo "1..0 # SKIP $p not installed"; exit 0; }
 	done
+	unshare --mount --propagation private true 2>/dev/null ||
+		{ echo "1..0 # SKIP no mount namespaces here (unshare --mount)"; exit 0; }
 	DEPLOY_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
 fi
 . "$top_srcdir/tests/integ/lib.sh"
@@ -195,6 +197,8 @@ WK=$units/amosync-worker.service
 check() {
 	CHECK=$(as_unit "$WK" "" env "$@" /usr/local/bin/amosync-worker -f "$env" --check 2>&1)
 	CHECK_STATUS=$?
+	echo "# --check $*: exit $CHECK_STATUS"
+	printf '%s\n' "$CHECK" | sed 's/^/#   /'
 }
 check
 is "$CHECK_STATUS" 0 "--check: the filled-in configuration is good"
