@@ -428,7 +428,7 @@ readfile(struct cfg *c, const char *path)
 			char where[600];
 
 			snprintf(where, sizeof(where), "%s:%d: ", path, lineno);
-			unknown(where, p, (size_t)(e - p));
+			c->unknown += unknown(where, p, (size_t)(e - p));
 			continue;
 		}
 		/* Go on: every bad value is reported, not only the first. */

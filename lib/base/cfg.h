@@ -87,6 +87,7 @@ extern const struct cfg_var cfg_vars[CFG__MAX];
 struct cfg {
 	char *val[CFG__MAX];     /* owned copies; never NULL after cfg_load */
 	long long num[CFG__MAX]; /* CFG_INT, CFG_MODE, CFG_BOOL: the value */
+	int unknown;             /* env file keys warned about as typos */
 };
 
 /*

@@ -232,7 +232,7 @@ app_check(struct app *app, unsigned needs)
 	    app->name, app->envfile ? " from " : "",
 	    app->envfile ? app->envfile : "");
 	fflush(stdout);
-	if ((unknown = cfg_warn_unknown()) > 0) {
+	if ((unknown = app->cfg.unknown + cfg_warn_unknown()) > 0) {
 		fprintf(stderr, "%d unknown variable%s (see above)\n", unknown,
 		    unknown == 1 ? "" : "s");
 		bad = 1;

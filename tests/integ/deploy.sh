@@ -218,6 +218,12 @@ like "$CHECK" 'AMOSYNC_TIMEZONE="Asia/Almatyy": must be a time zone' "--check: a
 check AMOSYNC_MAX_BDY=2048
 is "$CHECK_STATUS" 1 "--check: a misspelt variable fails"
 like "$CHECK" 'unknown variable AMOSYNC_MAX_BDY \(a typo\? did you mean AMOSYNC_MAX_BODY\?\)' "--check: a misspelt variable named, with the right one"
+# The same typo in the env file.
+CHECK=$(cp -p "$env" "$env.typo" && echo AMOSYNC_MAX_BDY=2048 >>"$env.typo" &&
+	as_unit "$WK" "" /usr/local/bin/amosync-worker -f "$env.typo" --check 2>&1)
+is "$?" 1 "--check: a misspelt variable in the env file fails"
+like "$CHECK" "amosync.env.typo:[0-9]+: unknown variable AMOSYNC_MAX_BDY \\(a typo\\? did you mean AMOSYNC_MAX_BODY\\?\\)" "--check: named with its file and line"
+rm -f "$env.typo"
 check "TRAFFIC_DATABASE_URL=postgresql://amosync:wrong@127.0.0.1:$PGPORT/traffic"
 is "$CHECK_STATUS" 1 "--check: a wrong database password fails"
 like "$CHECK" 'TRAFFIC_DATABASE_URL: could not connect to the traffic database: .*password authentication failed' "--check: a wrong database password named, with libpq's reason"

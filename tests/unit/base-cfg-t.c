@@ -168,6 +168,10 @@ main(void)
 	unsetenv("AMOSYNC_MAX_BDY");
 	unsetenv("TELEGRAM_CHATID");
 	ok(cfg_warn_unknown() == 0, "none left");
+	writefile("AMOSYNC_MAX_BDY=2048\nAMOSYNC_PORT=8080\nOTHER=1\n");
+	ok(cfg_load(&c, path) == ERR_OK, "unknown keys in the file: loads");
+	ok(c.unknown == 1, "one of them warned about as a typo");
+	cfg_free(&c);
 	unsetenv("AMOSYNC_PORT");
 	unsetenv("OTHER_MAX_BDY");
 	ok(cfg_lookup("AMOSYNC_MAX_BODY", 16) == CFG_MAX_BODY, "lookup");
