@@ -229,6 +229,12 @@ is "$CHECK_STATUS" 1 "--check: a wrong database password fails"
 like "$CHECK" 'TRAFFIC_DATABASE_URL: could not connect to the traffic database: .*password authentication failed' "--check: a wrong database password named, with libpq's reason"
 printf '%s' "$CHECK" | grep -q 'wrong@'
 is $? 1 "--check: the password is not printed"
+# A wrong password at start: said once, loudly, with libpq's reason, then
+# retried with backoff (not twice a second).
+as_unit "$WK" "" timeout -s TERM 4 env "TRAFFIC_DATABASE_URL=postgresql://amosync:wrong@127.0.0.1:$PGPORT/traffic" \
+	/usr/local/bin/amosync-worker -f "$env" >"$STACK/log/worker-badpw.log" 2>&1
+is "$(grep -c 'could not connect to the traffic database' "$STACK/log/worker-badpw.log")" 1 "start with a wrong password: logged once in 4 s"
+like "$(cat "$STACK/log/worker-badpw.log")" 'error: could not connect to the traffic database: .*password authentication failed.*retrying with backoff' "loudly, with libpq's reason"
 is "$(setpriv --reuid=www-data --regid=www-data --clear-groups cat "$env" 2>&1 >/dev/null | grep -c 'Permission denied')" 1 "nginx's user cannot read the env file"
 for p in funnel-sale traffic; do
 	is "$(/usr/local/libexec/amosync/$p --version)" "$p (amosync) $(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")" "$p --version"
