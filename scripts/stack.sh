@@ -26,7 +26,7 @@ stack_die() {
 STACK_PACKAGES="build-essential autoconf automake pkg-config libfcgi-dev
 libjson-c-dev libcurl4-openssl-dev libpq-dev postgresql nginx-light
 python3 curl ca-certificates pgbouncer
-python3-prometheus-client libjs-chart.js chromium chromium-driver python3-selenium"
+python3-prometheus-client libjs-chart.js chromium chromium-driver python3-selenium apache2-utils systemd debhelper fakeroot man-db"
 
 # Installs whatever is missing, with apt-get (root) or sudo apt-get.
 stack_deps() {
@@ -60,6 +60,13 @@ stack_build() {
 	flags=${AMOSYNC_CONFIGURE_FLAGS:---enable-dev}
 	[ -x "$src/configure" ] || (cd "$src" && autoreconf -fi >&2) ||
 		stack_die "autoreconf failed"
+	# An in-tree ./configure (an earlier manual build) makes every build
+	# directory refuse to configure ("source directory already
+	# configured"): clean the source tree's build, as automake asks.
+	if [ -f "$src/config.status" ]; then
+		echo "amosync: $src was configured in the source tree; running 'make distclean' there so that the build in $build can work" >&2
+		make -C "$src" distclean >/dev/null 2>&1 || rm -f "$src/config.status"
+	fi
 	mkdir -p "$build"
 	if [ ! -f "$build/Makefile" ]; then
 		# shellcheck disable=SC2086
@@ -84,6 +91,11 @@ stack_as_pg() {
 	else
 		"$@"
 	fi
+}
+
+# stack_port_busy PORT: true if something listens on 127.0.0.1:PORT.
+stack_port_busy() {
+	! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',int(sys.argv[1])))" "$1" 2>/dev/null
 }
 
 stack_free_port() {
@@ -112,7 +124,7 @@ stack_pg_up() {
 	if ! stack_as_pg "$bin/pg_ctl" -D "$dir/pgdata" status >/dev/null 2>&1; then
 		stack_as_pg "$bin/pg_ctl" -D "$dir/pgdata" -w -t 30 \
 			-l "$dir/log/postgres.log" \
-			-o "-k $dir/pgsock -c listen_addresses= -c fsync=${AMOSYNC_PG_FSYNC:-on}" \
+			-o "-k $dir/pgsock -c listen_addresses=${AMOSYNC_PG_LISTEN:-} -c fsync=${AMOSYNC_PG_FSYNC:-on}" \
 			start >/dev/null || stack_die "PostgreSQL did not start (see $dir/log/postgres.log)"
 	fi
 	local db

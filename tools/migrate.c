@@ -5,6 +5,7 @@
  * (a transaction-scoped advisory lock serialises runs).
  */
 #include <dirent.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +44,35 @@ static const char SQL_APPLIED[] =
 static const char SQL_RECORD[] =
     "INSERT INTO amosync_migrations (version, checksum) VALUES ($1, $2)";
 
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
 static void
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: amosync-migrate [-f envfile] [-d sqldir] "
-	    "traffic|landing ...\n");
+	    "traffic|landing ...\n"
+	    "       amosync-migrate --help | --version\n");
 	exit(2);
+}
+
+static void
+help(void)
+{
+	printf("usage: amosync-migrate [-f envfile] [-d sqldir] "
+	       "traffic|landing ...\n\n"
+	       "Applies the numbered migrations of each database named, "
+	       "each in its own\n"
+	       "transaction, recorded in amosync_migrations; safe to run "
+	       "again.\n\n"
+	       "  -f envfile  read KEY=VALUE lines (TRAFFIC_DATABASE_URL, "
+	       "LANDING_DATABASE_URL)\n"
+	       "  -d sqldir   the migrations (default %s)\n"
+	       "  --help      this text\n"
+	       "  --version   the version\n",
+	    AMOSYNC_SQLDIR);
 }
 
 /* FNV-1a, enough to notice an edited migration. */
@@ -200,10 +223,21 @@ main(int argc, char *argv[])
 	const char *envfile = NULL, *sqldir = AMOSYNC_SQLDIR;
 	struct cfg c;
 	int ch, i, t, status = EXIT_SUCCESS;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 
 	log_init("amosync-migrate", NULL);
-	while ((ch = getopt(argc, argv, "d:f:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:f:h", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			help();
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("amosync-migrate (amosync) %s\n", PACKAGE_VERSION);
+			return EXIT_SUCCESS;
 		case 'd':
 			sqldir = optarg;
 			break;

@@ -59,6 +59,21 @@ nap(long ms)
 }
 
 /*
+ * How long the loop waits while the traffic database is unreachable:
+ * poll, doubled with each failure, at most 30 seconds. db_connect() logs
+ * the failure once.
+ */
+static long
+backoff(int failures, long poll)
+{
+	long ms = poll;
+
+	while (--failures > 0 && ms < 30000)
+		ms *= 2;
+	return ms < 30000 ? ms : 30000;
+}
+
+/*
  * Replays the spool of both webhooks, so requests taken while the database
  * was down are stored even if no further webhook arrives to trigger the
  * endpoint's own replay.
@@ -202,12 +217,19 @@ main(int argc, char *argv[])
 	long poll;
 	int lease, max;
 
-	if (app_init(&app, "worker", argc, argv) != ERR_OK)
+	if (app_init(&app, "worker", 0, argc, argv) != ERR_OK)
 		return EXIT_FAILURE;
+	if (app.quit || app.check) {
+		int rc = app.check ? app_check(&app, APP_TRAFFIC) : 0;
+
+		app_free(&app);
+		return rc;
+	}
 	if (app_need(&app, APP_TRAFFIC) != ERR_OK) {
 		app_free(&app);
 		return EXIT_FAILURE;
 	}
+	app_probe(&app);
 	sales_ctx_init(&s, &app);
 	if (jobs_init(&j, &s) != ERR_OK) {
 		sales_ctx_free(&s);
@@ -254,6 +276,12 @@ main(int argc, char *argv[])
 			alerts_tick(&al, me);
 			sweep(&s, &j, &al, me);
 			next_schedule = time(NULL) + 1;
+		}
+		if (app.traffic.failures > 0) {
+			/* The database is away: look again later and later. */
+			nap(backoff(app.traffic.failures, poll));
+			if (stopping || db_connect(&app.traffic) != ERR_OK)
+				continue;
 		}
 		if (!one(&app, &j, me, lease, max))
 			nap(poll);

@@ -115,6 +115,7 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .max = 1073741824,
 	    .help = "longest form value, bytes" },
 	[CFG_TIMEZONE] = { .name = "AMOSYNC_TIMEZONE",
+	    .type = CFG_TZ,
 	    .def = "Asia/Almaty",
 	    .help = "business time zone for sale dates" },
 	[CFG_SPOOL_DIR] = { .name = "AMOSYNC_SPOOL_DIR",
@@ -304,6 +305,116 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);
+static int lookup(const char *, size_t);
+
+/* Names of the same prefixes that are known but not rows (cfg_also_known). */
+static const char *const *also_known;
+
+void
+cfg_also_known(const char *const *names)
+{
+	also_known = names;
+}
+
+int
+cfg_lookup(const char *name, size_t n)
+{
+	return lookup(name, n);
+}
+
+/* Edit distance of a[0..n) and b, for the nearest name to a typo. */
+static size_t
+distance(const char *a, size_t n, const char *b)
+{
+	size_t m = strlen(b), i, j, d[80], prev, tmp;
+
+	if (n >= sizeof(d) / sizeof(d[0]) || m >= sizeof(d) / sizeof(d[0]))
+		return (size_t)-1;
+	for (j = 0; j <= m; j++)
+		d[j] = j;
+	for (i = 1; i <= n; i++) {
+		prev = d[0];
+		d[0] = i;
+		for (j = 1; j <= m; j++) {
+			tmp = d[j];
+			d[j] = prev + (a[i - 1] != b[j - 1]);
+			if (d[j - 1] + 1 < d[j])
+				d[j] = d[j - 1] + 1;
+			if (tmp + 1 < d[j])
+				d[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return d[m];
+}
+
+/*
+ * Returns 1 if name[0..n) starts with the prefix of a row of the table
+ * (its name up to the first '_', such as AMOSYNC_ or TELEGRAM_).
+ */
+static int
+our_prefix(const char *name, size_t n)
+{
+	const char *u;
+	size_t len;
+	int k;
+
+	for (k = 0; k < CFG__MAX; k++) {
+		if ((u = strchr(cfg_vars[k].name, '_')) == NULL)
+			continue;
+		len = (size_t)(u - cfg_vars[k].name) + 1;
+		if (n > len && strncmp(name, cfg_vars[k].name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Warns about name[0..n) if it has the prefix of a row but is neither a
+ * row of the table nor a name of cfg_also_known(). where is "" or
+ * "file:line: ". Returns 1 if it warned.
+ */
+static int
+unknown(const char *where, const char *name, size_t n)
+{
+	size_t best = (size_t)-1, d;
+	int i, k, near = -1;
+
+	if (!our_prefix(name, n) || lookup(name, n) >= 0)
+		return 0;
+	for (i = 0; also_known != NULL && also_known[i] != NULL; i++)
+		if (strlen(also_known[i]) == n &&
+		    strncmp(also_known[i], name, n) == 0)
+			return 0;
+	for (k = 0; k < CFG__MAX; k++)
+		if ((d = distance(name, n, cfg_vars[k].name)) < best) {
+			best = d;
+			near = k;
+		}
+	if (near >= 0 && best <= 3)
+		log_warnx("%sunknown variable %.*s (a typo? did you mean %s?)",
+		    where, (int)n, name, cfg_vars[near].name);
+	else
+		log_warnx("%sunknown variable %.*s (a typo?)", where, (int)n,
+		    name);
+	return 1;
+}
+
+int
+cfg_warn_unknown(void)
+{
+	extern char **environ;
+	char **e;
+	int n = 0;
+
+	for (e = environ; e != NULL && *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+
+		if (eq != NULL)
+			n += unknown("environment: ", *e, (size_t)(eq - *e));
+	}
+	return n;
+}
 
 static int
 lookup(const char *name, size_t n)
@@ -320,8 +431,8 @@ lookup(const char *name, size_t n)
 /*
  * Reads KEY=VALUE lines from path. Blank lines and '#' comments are
  * skipped, "export " is allowed, and a value may be wrapped in single or
- * double quotes. Unknown keys are ignored so that one env file can serve
- * other programs too.
+ * double quotes. Unknown keys are skipped so that one env file can serve
+ * other programs too, with a warning for those of amosync's prefixes.
  */
 static enum err
 readfile(struct cfg *c, const char *path)
@@ -329,7 +440,7 @@ readfile(struct cfg *c, const char *path)
 	FILE *fp;
 	char line[8192];
 	int lineno = 0;
-	enum err rc = ERR_OK;
+	enum err rc = ERR_OK, r;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		log_warn("could not open env file %s", path);
@@ -370,9 +481,17 @@ readfile(struct cfg *c, const char *path)
 		if (len >= 2 && (v[0] == '"' || v[0] == '\'') &&
 		    v[len - 1] == v[0])
 			v++, len -= 2;
-		if ((k = lookup(p, (size_t)(e - p))) < 0)
+		if ((k = lookup(p, (size_t)(e - p))) < 0) {
+			char where[600];
+
+			snprintf(where, sizeof(where), "%s:%d: ", path, lineno);
+			c->unknown += unknown(where, p, (size_t)(e - p));
 			continue;
-		if ((rc = put(c, k, v, len)) != ERR_OK)
+		}
+		/* Go on: every bad value is reported, not only the first. */
+		if ((r = put(c, k, v, len)) != ERR_OK && rc == ERR_OK)
+			rc = r;
+		if (r == ERR_NOMEM)
 			break;
 	}
 	fclose(fp);
@@ -406,6 +525,40 @@ oneof(const char *list, const char *word)
 		p += n;
 	}
 	return 0;
+}
+
+/*
+ * Returns 1 if v names a zone of the tz database: UTC, or a file of
+ * TZDIR (default /usr/share/zoneinfo) that starts with the TZif magic.
+ * glibc would take any other name silently as UTC.
+ */
+static int
+zone(const char *v)
+{
+	const char *dir = getenv("TZDIR"); /* as glibc reads it */
+	char path[512], magic[4];
+	FILE *fp;
+	size_t i;
+	int good;
+
+	if (strcmp(v, "UTC") == 0)
+		return 1;
+	if (*v == '\0' || *v == '/' || strstr(v, "..") != NULL)
+		return 0;
+	for (i = 0; v[i] != '\0'; i++)
+		if (!isalnum((unsigned char)v[i]) && strchr("/_+-", v[i]) == NULL)
+			return 0;
+	if (dir == NULL || *dir == '\0')
+		dir = "/usr/share/zoneinfo";
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, v) >=
+	    sizeof(path))
+		return 0;
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	good = fread(magic, 1, sizeof(magic), fp) == sizeof(magic) &&
+	    memcmp(magic, "TZif", 4) == 0;
+	fclose(fp);
+	return good;
 }
 
 enum err
@@ -443,6 +596,14 @@ cfg_check(enum cfg_key k, const char *v, long long *num, char *reason,
 			return ERR_CONFIG;
 		}
 		break;
+	case CFG_TZ:
+		if (!zone(v)) {
+			snprintf(reason, len,
+			    "must be a time zone of the tz database, such as "
+			    "Asia/Almaty or UTC");
+			return ERR_CONFIG;
+		}
+		return ERR_OK;
 	case CFG_ENUM:
 		if (!oneof(r->choices, v)) {
 			snprintf(reason, len, "must be one of: %s", r->choices);
@@ -481,7 +642,7 @@ put(struct cfg *c, enum cfg_key k, const char *v, size_t n)
 enum err
 cfg_load(struct cfg *c, const char *path)
 {
-	enum err rc;
+	enum err rc, r;
 	int k;
 
 	memset(c, 0, sizeof(*c));
@@ -491,15 +652,20 @@ cfg_load(struct cfg *c, const char *path)
 		if ((rc = put(c, k, d, strlen(d))) != ERR_OK)
 			goto out;
 	}
-	if (path != NULL && (rc = readfile(c, path)) != ERR_OK)
+	/* The file's and the environment's values are all checked, so one
+	 * start reports every bad variable. */
+	if (path != NULL && (rc = readfile(c, path)) == ERR_NOMEM)
 		goto out;
 	for (k = 0; k < CFG__MAX; k++) {
 		const char *v = getenv(cfg_vars[k].name);
 
-		if (v != NULL && (rc = put(c, k, v, strlen(v))) != ERR_OK)
-			goto out;
+		if (v != NULL && (r = put(c, k, v, strlen(v))) != ERR_OK) {
+			if (rc == ERR_OK)
+				rc = r;
+			if (r == ERR_NOMEM)
+				goto out;
+		}
 	}
-	rc = ERR_OK;
 out:
 	if (rc != ERR_OK)
 		cfg_free(c);

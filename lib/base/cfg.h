@@ -79,6 +79,7 @@ enum cfg_type {
 	CFG_MODE, /* an octal file mode in [min, max], such as 0660 */
 	CFG_BOOL, /* true or false (also 1/0, yes/no, on/off) */
 	CFG_ENUM, /* one of the words of choices */
+	CFG_TZ,   /* a time zone of the system's tz database, or UTC */
 };
 
 struct cfg_var {
@@ -96,6 +97,7 @@ extern const struct cfg_var cfg_vars[CFG__MAX];
 struct cfg {
 	char *val[CFG__MAX];     /* owned copies; never NULL after cfg_load */
 	long long num[CFG__MAX]; /* CFG_INT, CFG_MODE, CFG_BOOL: the value */
+	int unknown;             /* env file keys warned about as typos */
 };
 
 /*
@@ -107,6 +109,25 @@ struct cfg {
  */
 enum err cfg_load(struct cfg *c, const char *path);
 void cfg_free(struct cfg *c);
+
+/*
+ * Warns about every variable of the environment that has the prefix of a
+ * row (AMOSYNC_, AMOCRM_, TELEGRAM_, ...: a name up to its first '_') but
+ * is not a row of the table: a likely typo; the nearest row is named.
+ * cfg_load() warns so about the env file's keys. Returns how many there
+ * were.
+ */
+int cfg_warn_unknown(void);
+
+/*
+ * Names of those prefixes that are known but not configuration (the
+ * scripts' own variables): never warned about. names ends with NULL and
+ * must outlive every cfg call.
+ */
+void cfg_also_known(const char *const *names);
+
+/* The row named name (n bytes), or -1. */
+int cfg_lookup(const char *name, size_t n);
 
 /* Returns the value of k as text; borrowed, never NULL. */
 const char *cfg_str(const struct cfg *c, enum cfg_key k);

@@ -23,6 +23,13 @@ struct app {
 	const char *envfile;
 	const char *sockpath;
 	int procs; /* -n N; -1 when not given */
+	int check; /* --check: validate, try the databases, exit */
+	int quit;  /* --help or --version was answered: exit 0 */
+};
+
+/* What a program's command line takes besides -f, --check, --help. */
+enum app_opt {
+	APP_OPT_SOCKET = 1 << 0, /* -s socket and -n processes */
 };
 
 /* What a program needs configured before it may start. */
@@ -32,10 +39,29 @@ enum app_need {
 };
 
 /*
- * Reads the command line and the configuration. A bad option or a bad
- * value stops here (ERR_CONFIG, logged with the variable's name).
+ * Reads the command line (opts: enum app_opt bits) and the configuration.
+ * A bad option or a bad value stops here (ERR_CONFIG, logged with the
+ * variable's name). --help and --version print and set quit; --check
+ * sets check (the caller then runs app_check()).
  */
-enum err app_init(struct app *app, const char *name, int argc, char *argv[]);
+enum err app_init(struct app *app, const char *name, unsigned opts, int argc,
+    char *argv[]);
+
+/*
+ * The --check mode, like nginx -t: the configuration was loaded and
+ * checked by app_init(); warns about unknown variables of amosync's
+ * prefixes, checks that needs are set, and connects to every configured
+ * database. Prints one line per check on stdout and returns the exit
+ * status: 0 when all passed, 1 otherwise.
+ */
+int app_check(struct app *app, unsigned needs);
+
+/*
+ * Tries each configured database once, so an unreachable or refused one
+ * is logged loudly at start (db_connect()), then closes the connections:
+ * a pool's children open their own.
+ */
+void app_probe(struct app *app);
 void app_free(struct app *app);
 
 /*

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "io/db.h"
@@ -31,6 +32,96 @@ db_free(struct db *db)
 	memset(db, 0, sizeof(*db));
 }
 
+void
+db_close(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->intx = 0;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* libpq's message on one line, without its final newline. */
+static void
+reason(PGconn *conn, char *out, size_t len)
+{
+	size_t n, i;
+
+	snprintf(out, len, "%s", PQerrorMessage(conn));
+	for (i = 0; out[i] != '\0'; i++)
+		if (out[i] == '\n')
+			out[i] = ' ';
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == ' ')
+		out[--n] = '\0';
+}
+
+static PGconn *
+open_conn(struct db *db)
+{
+	char timeout[16];
+	const char *keys[] = { "connect_timeout", "application_name", "dbname",
+		NULL };
+	const char *vals[] = { timeout, "amosync", db->conninfo, NULL };
+
+	snprintf(timeout, sizeof(timeout), "%d", db->connect_timeout);
+	return PQconnectdbParams(keys, vals, 1);
+}
+
+enum err
+db_try(struct db *db, char *why, size_t len)
+{
+	db_close(db);
+	*why = '\0';
+	if (db->conninfo == NULL) {
+		snprintf(why, len, "not set");
+		return ERR_CONFIG;
+	}
+	if ((db->conn = open_conn(db)) == NULL)
+		return ERR_NOMEM;
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		reason(db->conn, why, len);
+		db_close(db);
+		return ERR_DB;
+	}
+	db->failures = 0;
+	return ERR_OK;
+}
+
+/* Notes a failed attempt: the next one waits 250 ms, 500 ms, ... */
+static void
+failed(struct db *db)
+{
+	long long delay = 250;
+	char msg[512];
+	int i;
+
+	reason(db->conn, msg, sizeof(msg));
+	for (i = 1; i < db->failures && delay < DB_BACKOFF_MAX_MS; i++)
+		delay *= 2;
+	if (delay > DB_BACKOFF_MAX_MS)
+		delay = DB_BACKOFF_MAX_MS;
+	db->next_try = now_ms() + delay;
+	if (db->failures++ == 0)
+		log_errx("could not connect to the %s database: %s (retrying "
+		         "with backoff up to %d s; further failures are logged "
+		         "at debug level)",
+		    db->name, msg, DB_BACKOFF_MAX_MS / 1000);
+	else
+		log_debug("could not connect to the %s database (attempt %d): "
+		          "%s",
+		    db->name, db->failures, msg);
+}
+
 /*
  * The connection string is a secret (it may hold a password), so only the
  * server's own message is logged, and libpq never echoes passwords.
@@ -38,11 +129,6 @@ db_free(struct db *db)
 enum err
 db_connect(struct db *db)
 {
-	char timeout[16];
-	const char *keys[] = { "connect_timeout", "application_name", "dbname",
-		NULL };
-	const char *vals[] = { timeout, "amosync", db->conninfo, NULL };
-
 	if (db->conninfo == NULL)
 		return ERR_CONFIG;
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
@@ -52,17 +138,21 @@ db_connect(struct db *db)
 		db->conn = NULL;
 	}
 	db->intx = 0;
-	snprintf(timeout, sizeof(timeout), "%d", db->connect_timeout);
-	db->conn = PQconnectdbParams(keys, vals, 1);
-	if (db->conn == NULL)
+	if (db->failures > 0 && now_ms() < db->next_try)
+		return ERR_DB;
+	if ((db->conn = open_conn(db)) == NULL)
 		return ERR_NOMEM;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
-		log_warnx("could not connect to the %s database: %s", db->name,
-		    PQerrorMessage(db->conn));
+		failed(db);
 		PQfinish(db->conn);
 		db->conn = NULL;
 		return ERR_DB;
 	}
+	if (db->failures > 0)
+		log_info("connected to the %s database again after %d failed "
+		         "attempts",
+		    db->name, db->failures);
+	db->failures = 0;
 	return ERR_OK;
 }
 

@@ -17,14 +17,33 @@ struct db {
 	PGconn *conn;
 	int intx; /* inside BEGIN ... COMMIT */
 	int connect_timeout;
+	int failures;       /* connection attempts failed in a row */
+	long long next_try; /* monotonic ms before which none is made */
 };
 
 /* Copies conninfo; does not connect. Empty conninfo gives ERR_CONFIG. */
 enum err db_init(struct db *db, const char *name, const char *conninfo);
 void db_free(struct db *db);
 
-/* Connects, or reconnects a broken connection. */
+/*
+ * Connects, or reconnects a broken connection. A failure is logged once,
+ * loudly, with libpq's reason; while the database stays unreachable the
+ * next attempts wait with a growing delay (up to DB_BACKOFF_MAX_MS; in
+ * between db_connect() fails at once, ERR_DB) and are logged at debug
+ * level. The first success after failures is logged too.
+ */
 enum err db_connect(struct db *db);
+
+#define DB_BACKOFF_MAX_MS 4000
+
+/*
+ * Connects once, logging nothing, waiting for no backoff: ERR_OK, or
+ * ERR_DB and libpq's reason in why[0..len) (--check).
+ */
+enum err db_try(struct db *db, char *why, size_t len);
+
+/* Closes the connection, if any (before a fork: a child opens its own). */
+void db_close(struct db *db);
 
 /*
  * Runs sql with n text parameters (a NULL entry is SQL NULL). Returns the

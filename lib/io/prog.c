@@ -181,8 +181,13 @@ prog_main(int argc, char *argv[], const struct prog *p)
 	/* The program's file, to execute again on a swap (SIGHUP). */
 	if (realpath(argv[0], exe) == NULL)
 		snprintf(exe, sizeof(exe), "/proc/self/exe");
-	if (app_init(&app, p->name, argc, argv) != ERR_OK)
+	if (app_init(&app, p->name, APP_OPT_SOCKET, argc, argv) != ERR_OK)
 		return EXIT_FAILURE;
+	if (app.quit || app.check) {
+		rc = app.check ? app_check(&app, p->needs) : 0;
+		app_free(&app);
+		return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
 	memset(&s, 0, sizeof(s));
 	s.p = p;
 	s.app = &app;
@@ -194,6 +199,7 @@ prog_main(int argc, char *argv[], const struct prog *p)
 	procs = app.procs >= 0 ? app.procs : (int)cfg_int(&app.cfg, CFG_PROCS);
 	if (app_need(&app, p->needs) != ERR_OK)
 		goto out;
+	app_probe(&app);
 	own = (s.fd = inherited()) < 0;
 	if (own &&
 	    (s.fd = web_listen(app.sockpath,

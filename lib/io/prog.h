@@ -26,9 +26,9 @@ struct prog {
 };
 
 /*
- * The whole main() of a FastCGI program: app_init(), app_need(), init,
- * then web_serve() on the -s socket until SIGTERM. Returns an exit
- * status.
+ * The whole main() of a FastCGI program: app_init() (--help, --version
+ * and --check answer and return), app_need(), app_probe(), init, then
+ * web_serve() on the -s socket until SIGTERM. Returns an exit status.
  */
 int prog_main(int argc, char *argv[], const struct prog *p);
 

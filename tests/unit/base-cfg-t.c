@@ -54,6 +54,13 @@ static const struct {
 	{ CFG_LOG_LEVEL, "loud", ERR_CONFIG, 0 },
 	{ CFG_LOG_LEVEL, "inf", ERR_CONFIG, 0 },
 	{ CFG_TIMEZONE, "Europe/Moscow", ERR_OK, 0 },
+	{ CFG_TIMEZONE, "UTC", ERR_OK, 0 },
+	{ CFG_TIMEZONE, "Asia/Almatyy", ERR_CONFIG, 0 }, /* glibc: UTC */
+	{ CFG_TIMEZONE, "Mars/Olympus", ERR_CONFIG, 0 },
+	{ CFG_TIMEZONE, "../../etc/passwd", ERR_CONFIG, 0 },
+	{ CFG_TIMEZONE, "/etc/localtime", ERR_CONFIG, 0 },
+	{ CFG_TIMEZONE, "", ERR_CONFIG, 0 },
+	{ CFG_TIMEZONE, "Europe", ERR_CONFIG, 0 }, /* a folder */
 	{ CFG_OUTBOX_CLAIM_TIMEOUT, "86401", ERR_CONFIG, 0 },
 };
 
@@ -103,7 +110,8 @@ main(void)
 			is_str(cfg_str(&c, cases[i].k), cases[i].v,
 			    "value keeps its text");
 			if (cfg_vars[cases[i].k].type != CFG_STR &&
-			    cfg_vars[cases[i].k].type != CFG_ENUM)
+			    cfg_vars[cases[i].k].type != CFG_ENUM &&
+			    cfg_vars[cases[i].k].type != CFG_TZ)
 				ok(cfg_int(&c, cases[i].k) == cases[i].num,
 				    "%s=\"%s\" is %lld", name, cases[i].v,
 				    cases[i].num);
@@ -144,6 +152,31 @@ main(void)
 
 	writefile("AMOSYNC_MAX_BODY=huge\n");
 	ok(cfg_load(&c, path) == ERR_CONFIG, "a bad value in the file stops");
+	/* Every bad value is reported, not only the first. */
+	setenv("AMOSYNC_MAX_PAIRS", "0", 1);
+	ok(cfg_load(&c, path) == ERR_CONFIG, "a bad file and environment");
+	unsetenv("AMOSYNC_MAX_PAIRS");
+
+	/* Likely typos: names of amosync's prefixes that no row has. */
+	static const char *const known[] = { "AMOSYNC_PORT", NULL };
+	cfg_also_known(known);
+	setenv("AMOSYNC_MAX_BDY", "5", 1);
+	setenv("TELEGRAM_CHATID", "5", 1);
+	setenv("AMOSYNC_PORT", "8080", 1); /* the scripts' own */
+	setenv("OTHER_MAX_BDY", "5", 1);   /* not our prefix */
+	ok(cfg_warn_unknown() == 2, "two unknown variables warned about");
+	unsetenv("AMOSYNC_MAX_BDY");
+	unsetenv("TELEGRAM_CHATID");
+	ok(cfg_warn_unknown() == 0, "none left");
+	writefile("AMOSYNC_MAX_BDY=2048\nAMOSYNC_PORT=8080\nOTHER=1\n");
+	ok(cfg_load(&c, path) == ERR_OK, "unknown keys in the file: loads");
+	ok(c.unknown == 1, "one of them warned about as a typo");
+	cfg_free(&c);
+	unsetenv("AMOSYNC_PORT");
+	unsetenv("OTHER_MAX_BDY");
+	ok(cfg_lookup("AMOSYNC_MAX_BODY", 16) == CFG_MAX_BODY, "lookup");
+	ok(cfg_lookup("AMOSYNC_MAX_BOD", 15) == -1, "lookup of a prefix");
+
 	writefile("NOT A SETTING\n");
 	ok(cfg_load(&c, path) == ERR_CONFIG, "bad line is ERR_CONFIG");
 	ok(cfg_load(&c, "/nonexistent/amosync.env") == ERR_CONFIG,

@@ -1,0 +1,362 @@
+#!/usr/bin/env bash
+# The production install, step by step as README's "Production" section
+# says, on a scratch copy of this machine: make install into a scratch
+# root mounted at the prefix, users and directories from sysusers.d and
+# tmpfiles.d, the env file, --check, migrations, each unit's ExecStart run
+# with the unit's user, group, umask, NoNewPrivileges, ProtectSystem,
+# ProtectHome, PrivateTmp and ReadWritePaths (setpriv and a mount
+# namespace per program), the nginx snippet included in Debian's stock
+# server block and served by a stock nginx.conf (our own master, on a
+# random loopback port), a real amoCRM delivery through it, admin auth,
+# the spool replayed by the worker under its sandbox, systemd-analyze
+# verify and security on the units.
+#
+# Everything happens in a private mount namespace: /etc is a copy, /run a
+# fresh tmpfs, /usr/local the scratch root, /var/log/nginx and
+# /var/lib/nginx scratch folders. The machine's own files, users and
+# nginx are never touched.
+: "${top_srcdir:?run through make check}"
+: "${top_builddir:?run through make check}"
+if [ -z "${DEPLOY_NS:-}" ]; then
+	[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root (mounts, users)"; exit 0; }
+	for p in unshare setpriv nginx htpasswd systemd-analyze systemd-sysusers \
+		systemd-tmpfiles psql python3 curl runuser; do
+		command -v "$p" >/dev/null || { echo "1..0 # SKIP $p not installed"; exit 0; }
+	done
+	unshare --mount --propagation private true 2>/dev/null ||
+		{ echo "1..0 # SKIP no mount namespaces here (unshare --mount)"; exit 0; }
+	DEPLOY_NS=1 exec unshare --mount --propagation private bash "$0" "$@"
+fi
+. "$top_srcdir/tests/integ/lib.sh"
+
+prefix=$(sed -n 's/^prefix = //p' "$top_builddir/Makefile")
+[ "$prefix" = /usr/local ] || skip_all "configured with --prefix=$prefix, not /usr/local"
+# The sanitizers of a dev build ask for nothing a unit forbids, but
+# LeakSanitizer's report at exit needs ptrace of its own threads.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+
+STACK=$(mktemp -d "${TMPDIR:-/tmp}/amosync-integ.XXXXXX")
+chmod 755 "$STACK"
+ROOT=$STACK/root
+PIDS=""
+cleanup() {
+	local status=$? p
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	[ -f /run/nginx.pid ] && kill -QUIT "$(cat /run/nginx.pid)" 2>/dev/null
+	for p in $PIDS; do
+		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	stack_mocks_down "$STACK"
+	stack_pg_down "$STACK"
+	echo "1..$T_N"
+	if [ "$T_FAILED" -eq 0 ] && [ "$status" -eq 0 ]; then
+		rm -rf "$STACK"
+	else
+		echo "# stack kept in $STACK"
+		tail -n 5 "$STACK"/log/*.log 2>/dev/null | sed 's/^/# /'
+	fi
+}
+trap cleanup EXIT
+
+# --- the scratch machine ------------------------------------------------
+mkdir -p "$ROOT" "$STACK/log" "$STACK/var-log-nginx" "$STACK/var-lib-nginx"
+cp -a /etc "$STACK/etc"
+mount --bind "$STACK/etc" /etc
+mount -t tmpfs -o mode=0755 tmpfs /run
+mount --bind "$STACK/var-log-nginx" /var/log/nginx
+mount --bind "$STACK/var-lib-nginx" /var/lib/nginx
+# The database listens on loopback TCP (a unit's PrivateTmp hides /tmp).
+PGPORT=$(stack_free_port)
+export PGPORT
+AMOSYNC_PG_LISTEN=127.0.0.1 AMOSYNC_PG_FSYNC=off stack_pg_up "$STACK" \
+	>"$STACK/log/up.log" 2>&1 || { echo "Bail out! PostgreSQL did not start"; exit 1; }
+stack_psql "$STACK" postgres -qc "ALTER ROLE amosync PASSWORD 'pg-secret'"
+sed -i '1i host all all 127.0.0.1/32 scram-sha-256' "$STACK/pgdata/pg_hba.conf"
+stack_as_pg "$(stack_pgbin)/pg_ctl" -D "$STACK/pgdata" reload >/dev/null
+stack_mocks_up "$STACK"
+
+# --- README, Production (make install), step 1: install -------------------
+make -s -C "$top_builddir" install DESTDIR="$ROOT" >"$STACK/log/install.log" 2>&1
+ok $? "make install DESTDIR=scratch root"
+mount --bind "$ROOT/usr/local" /usr/local
+
+units=/usr/local/lib/systemd/system
+for f in $units/amosync@.service $units/amosync-worker.service $units/amosync.target \
+	/usr/local/lib/tmpfiles.d/amosync.conf /usr/local/lib/sysusers.d/amosync.conf \
+	/usr/local/etc/nginx/snippets/amosync-locations.conf \
+	/usr/local/etc/nginx/snippets/amosync-fastcgi.conf \
+	/usr/local/etc/nginx/snippets/amosync-admin-auth.conf \
+	/usr/local/etc/nginx/conf.d/amosync-log.conf \
+	/usr/local/share/doc/amosync/amosync.env.example /usr/local/share/man/man8/amosync.8; do
+	[ -f "$f" ]
+	ok $? "installed: $f"
+done
+is "$(sed -n 's/^ExecStart=//p' $units/amosync@.service)" \
+	"/usr/local/libexec/amosync/%i -f /usr/local/etc/amosync/amosync.env -s /run/amosync/%i.sock" \
+	"the endpoint unit's paths come from the prefix"
+
+# Step 2: the user and the directories, the env file.
+systemd-sysusers amosync.conf >>"$STACK/log/install.log"
+ok $? "systemd-sysusers amosync.conf"
+systemd-tmpfiles --create amosync.conf
+ok $? "systemd-tmpfiles --create amosync.conf"
+is "$(stat -c '%U:%G %a' /run/amosync)" "amosync:www-data 2750" "socket directory: set-group-id www-data"
+is "$(stat -c '%U:%G %a' /usr/local/var/spool/amosync)" "amosync:amosync 750" "spool directory"
+is "$(stat -c '%U:%G %a' /usr/local/etc/amosync)" "root:amosync 750" "configuration directory"
+is "$(getent passwd amosync | cut -d: -f7)" /usr/sbin/nologin "amosync has no login"
+env=/usr/local/etc/amosync/amosync.env
+install -o root -g amosync -m 0640 /usr/local/share/doc/amosync/amosync.env.example "$env"
+DBURL="postgresql://amosync:pg-secret@127.0.0.1:$PGPORT"
+# What the operator fills in (the stand-ins replace amoCRM and Telegram).
+sed -i -e "s|^TRAFFIC_DATABASE_URL=.*|TRAFFIC_DATABASE_URL=$DBURL/traffic|" \
+	-e "s|^LANDING_DATABASE_URL=.*|LANDING_DATABASE_URL=$DBURL/landing|" \
+	-e "s|^AMOCRM_ACCESS_TOKEN=.*|AMOCRM_ACCESS_TOKEN=amocrm-test-token|" \
+	-e "s|^TELEGRAM_BOT_TOKEN=.*|TELEGRAM_BOT_TOKEN=123456:TEST-telegram-token|" \
+	-e "s|^TELEGRAM_CHAT_ID=.*|TELEGRAM_CHAT_ID=-1001234567890|" "$env"
+cat >>"$env" <<ENV
+AMOCRM_BASE_URL=$AMOCRM_MOCK
+TELEGRAM_API_URL=$TELEGRAM_MOCK
+AMOSYNC_PROCS=2
+AMOSYNC_WORKER_POLL_MS=100
+ENV
+
+# --- the units, read as systemd would -----------------------------------
+# unit_get FILE KEY: the values of KEY= in [Service], space-separated.
+unit_get() {
+	sed -n "/^\[Service\]/,/^\[/s/^$2=//p" "$1" | tr '\n' ' ' | sed 's/ $//'
+}
+# as_unit FILE INSTANCE CMD...: CMD with the unit's identity only.
+as_unit() {
+	local f=$1 inst=$2 user group supp um
+	shift 2
+	user=$(unit_get "$f" User)
+	group=$(unit_get "$f" Group)
+	um=$(unit_get "$f" UMask)
+	# systemd: the user's groups (initgroups) and SupplementaryGroups=.
+	supp=$(echo $(id -Gn "$user") $(unit_get "$f" SupplementaryGroups) | tr ' ' ',')
+	# systemd starts a unit with a clean environment.
+	(
+		umask "${um:-0022}"
+		exec setpriv --reuid="$user" --regid="$group" --groups="$supp" \
+			--no-new-privs --inh-caps=-all --bounding-set=-all -- \
+			env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
+			${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} "$@"
+	)
+}
+# unit_start FILE INSTANCE LOG: the unit's ExecStart, sandboxed like the
+# unit: a mount namespace where everything is read-only but the API file
+# systems and ReadWritePaths, with a private /tmp and /var/tmp and no
+# /home or /root; then the unit's user, groups, umask, no new privileges.
+unit_start() {
+	local f=$1 inst=$2 log=$3 exec rw ps pt ph
+	exec=$(unit_get "$f" ExecStart | sed "s/%i/$inst/g")
+	rw=$(unit_get "$f" ReadWritePaths)
+	ps=$(unit_get "$f" ProtectSystem)
+	pt=$(unit_get "$f" PrivateTmp)
+	ph=$(unit_get "$f" ProtectHome)
+	[ "$(unit_get "$f" NoNewPrivileges)" = yes ] || return 1
+	unshare --mount --propagation private -- bash -c '
+		set -e
+		. "$DEPLOY_LIB"
+		f=$1 inst=$2 rw=$3 ps=$4 pt=$5 ph=$6
+		shift 6
+		for p in $rw; do mount --bind "$p" "$p"; done
+		if [ "$ps" = strict ]; then
+			for m in $(awk "{ print \$5 }" /proc/self/mountinfo | sort -u); do
+				case "$m" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) continue ;; esac
+				case " $rw " in *" $m "*) continue ;; esac
+				mount -o remount,bind,ro "$m" 2>/dev/null || true
+			done
+		fi
+		if [ "$pt" = yes ]; then
+			mount -t tmpfs -o mode=1777 tmpfs /tmp
+			mount -t tmpfs -o mode=1777 tmpfs /var/tmp
+		fi
+		if [ "$ph" = yes ]; then
+			mount -t tmpfs -o ro,mode=0755 tmpfs /home
+			mount -t tmpfs -o ro,mode=0700 tmpfs /root
+		fi
+		as_unit "$f" "$inst" "$@"
+	' unit "$f" "$inst" "$rw" "$ps" "$pt" "$ph" $exec </dev/null >>"$log" 2>&1 &
+	PIDS="$PIDS $!"
+	LAST_PID=$!
+}
+# The two functions, for the namespaced shell of unit_start.
+DEPLOY_LIB=$STACK/unit-lib.sh
+{ declare -f unit_get; declare -f as_unit; } >"$DEPLOY_LIB"
+export DEPLOY_LIB
+
+EP=$units/amosync@.service
+WK=$units/amosync-worker.service
+
+# Step 3: the configuration check, as the units' user.
+check() {
+	CHECK=$(as_unit "$WK" "" env "$@" /usr/local/bin/amosync-worker -f "$env" --check 2>&1)
+	CHECK_STATUS=$?
+	echo "# --check $*: exit $CHECK_STATUS"
+	printf '%s\n' "$CHECK" | sed 's/^/#   /'
+}
+check
+is "$CHECK_STATUS" 0 "--check: the filled-in configuration is good"
+like "$CHECK" 'TRAFFIC_DATABASE_URL: connected to the traffic database' "--check: connected to the traffic database"
+check AMOSYNC_MAX_BODY=abc
+is "$CHECK_STATUS" 1 "--check: AMOSYNC_MAX_BODY=abc fails"
+like "$CHECK" 'AMOSYNC_MAX_BODY="abc": must be a whole number' "--check: AMOSYNC_MAX_BODY=abc named"
+check AMOSYNC_MAX_BODY=010
+is "$CHECK_STATUS" 1 "--check: AMOSYNC_MAX_BODY=010 fails"
+like "$CHECK" 'AMOSYNC_MAX_BODY="010": must be a whole number from 1024' "--check: AMOSYNC_MAX_BODY=010 named"
+check AMOSYNC_MAX_BODY=-1
+is "$CHECK_STATUS" 1 "--check: AMOSYNC_MAX_BODY=-1 fails"
+like "$CHECK" 'AMOSYNC_MAX_BODY="-1": must be' "--check: AMOSYNC_MAX_BODY=-1 named"
+check AMOSYNC_TIMEZONE=Asia/Almatyy
+is "$CHECK_STATUS" 1 "--check: a bad time zone fails"
+like "$CHECK" 'AMOSYNC_TIMEZONE="Asia/Almatyy": must be a time zone' "--check: a bad time zone named"
+check AMOSYNC_MAX_BDY=2048
+is "$CHECK_STATUS" 1 "--check: a misspelt variable fails"
+like "$CHECK" 'unknown variable AMOSYNC_MAX_BDY \(a typo\? did you mean AMOSYNC_MAX_BODY\?\)' "--check: a misspelt variable named, with the right one"
+# The same typo in the env file.
+CHECK=$(cp -p "$env" "$env.typo" && echo AMOSYNC_MAX_BDY=2048 >>"$env.typo" &&
+	as_unit "$WK" "" /usr/local/bin/amosync-worker -f "$env.typo" --check 2>&1)
+is "$?" 1 "--check: a misspelt variable in the env file fails"
+like "$CHECK" "amosync.env.typo:[0-9]+: unknown variable AMOSYNC_MAX_BDY \\(a typo\\? did you mean AMOSYNC_MAX_BODY\\?\\)" "--check: named with its file and line"
+rm -f "$env.typo"
+check "TRAFFIC_DATABASE_URL=postgresql://amosync:wrong@127.0.0.1:$PGPORT/traffic"
+is "$CHECK_STATUS" 1 "--check: a wrong database password fails"
+like "$CHECK" 'TRAFFIC_DATABASE_URL: could not connect to the traffic database: .*password authentication failed' "--check: a wrong database password named, with libpq's reason"
+printf '%s' "$CHECK" | grep -q 'wrong@'
+is $? 1 "--check: the password is not printed"
+# A wrong password at start: said once, loudly, with libpq's reason, then
+# retried with backoff (not twice a second).
+as_unit "$WK" "" timeout -s TERM 4 env "TRAFFIC_DATABASE_URL=postgresql://amosync:wrong@127.0.0.1:$PGPORT/traffic" \
+	/usr/local/bin/amosync-worker -f "$env" >"$STACK/log/worker-badpw.log" 2>&1
+is "$(grep -c 'could not connect to the traffic database' "$STACK/log/worker-badpw.log")" 1 "start with a wrong password: logged once in 4 s"
+like "$(cat "$STACK/log/worker-badpw.log")" 'error: could not connect to the traffic database: .*password authentication failed.*retrying with backoff' "loudly, with libpq's reason"
+is "$(setpriv --reuid=www-data --regid=www-data --clear-groups cat "$env" 2>&1 >/dev/null | grep -c 'Permission denied')" 1 "nginx's user cannot read the env file"
+for p in funnel-sale traffic; do
+	is "$(/usr/local/libexec/amosync/$p --version)" "$p (amosync) $(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")" "$p --version"
+done
+like "$(/usr/local/bin/amosync-worker --help)" '^usage: amosync-worker \[-f envfile\]$' "worker usage: no -s"
+
+# Step 4: migrate.
+/usr/local/bin/amosync-migrate -f "$env" traffic landing >"$STACK/log/migrate.log" 2>&1
+ok $? "amosync-migrate traffic landing"
+
+# Step 5: the units (systemctl enable --now amosync.target starts these).
+ENDPOINTS=$(sed -n 's/^Wants=//p' $units/amosync.target | tr ' ' '\n' | sed -n 's/^amosync@\(.*\)\.service$/\1/p')
+is "$(echo $(printf '%s\n' $ENDPOINTS | sort))" "$(echo $(printf '%s\n' $STACK_PROGRAMS | sort))" "amosync.target wants every program of the stack"
+grep -q '^Wants=.*amosync-worker.service' $units/amosync.target
+ok $? "and the worker"
+declare -A EPID
+for e in $ENDPOINTS; do
+	unit_start "$EP" "$e" "$STACK/log/$e.log"
+	EPID[$e]=$LAST_PID
+done
+unit_start "$WK" "" "$STACK/log/worker.log"
+started=0
+for e in $ENDPOINTS; do
+	wait_for 20 test -S "/run/amosync/$e.sock" && started=$((started + 1))
+done
+is "$started" "$(echo $STACK_PROGRAMS | wc -w)" "every endpoint's ExecStart runs under its sandbox and opens its socket"
+is "$(stat -c '%U:%G %a' /run/amosync/funnel-sale.sock)" "amosync:www-data 660" "sockets: amosync, group www-data, 0660"
+wpid=$(pgrep -u amosync -x amosync-worker | head -n 1)
+is "$(id -u amosync) $(id -g amosync) $(id -g amosync)" \
+	"$(awk '/^Uid:/ { u = $2 } /^Gid:/ { g = $2 } /^Groups:/ { $1 = ""; gs = $0 } END { print u, g gs }' "/proc/$wpid/status")" \
+	"the worker runs as amosync, group amosync, no other group"
+grep -q 'could not open env file' "$STACK"/log/*.log
+is $? 1 "every program read its configuration"
+
+# Step 6: nginx. Debian's stock server block, with two lines added.
+ln -s /usr/local/etc/nginx/conf.d/amosync-log.conf /etc/nginx/conf.d/amosync-log.conf
+htpasswd -bc /usr/local/etc/nginx/amosync.htpasswd admin admin-secret 2>/dev/null
+chgrp www-data /usr/local/etc/nginx/amosync.htpasswd
+chmod 0640 /usr/local/etc/nginx/amosync.htpasswd
+PORT=$(stack_free_port)
+URL="http://127.0.0.1:$PORT"
+cp /etc/nginx/sites-available/default "$STACK/default.stock"
+sed -i -e "s/^\tlisten 80 default_server;/\tlisten 127.0.0.1:$PORT default_server;/" \
+	-e '/^\tlisten \[::\]:80 default_server;/d' \
+	-e 's|^\tserver_name _;|\tserver_name _;\n\tinclude /usr/local/etc/nginx/snippets/amosync-locations.conf;\n\taccess_log /var/log/nginx/amosync.access.log amosync;|' \
+	/etc/nginx/sites-available/default
+is "$(diff "$STACK/default.stock" /etc/nginx/sites-available/default | grep -c '^>')" 3 "the stock server block, two lines added and the port changed"
+rm -f /etc/nginx/sites-enabled/*
+ln -s /etc/nginx/sites-available/default /etc/nginx/sites-enabled/default
+# Our own prefix; the stock modules-enabled/ names modules relative to it.
+mkdir -p "$STACK/nginx"
+ln -s /usr/share/nginx/modules "$STACK/nginx/modules"
+nginx -p "$STACK/nginx" -c /etc/nginx/nginx.conf -t >"$STACK/log/nginx-t.log" 2>&1
+ok $? "nginx -t with the stock nginx.conf"
+nginx -p "$STACK/nginx" -c /etc/nginx/nginx.conf 2>>"$STACK/log/nginx-t.log"
+ok $? "nginx started (stock nginx.conf, workers as www-data)"
+
+# A real amoCRM delivery, through nginx, to the sandboxed programs.
+FORM=application/x-www-form-urlencoded
+post /api/amocrm/funnel-sale $FORM "$(fixture status_express_142.txt)"
+is "$STATUS" 200 "funnel-sale: a real amoCRM delivery answered 200"
+like "$BODY" '"leads_saved":1' "funnel-sale: saved"
+is "$(stack_psql "$STACK" landing -tAc "SELECT count(*) FROM express_course_sales")" 1 "the sale is in the landing database"
+req=$(sed -n 's/.*"POST \/api\/amocrm\/funnel-sale[^"]*" 200 .* req=\([0-9a-f]*\)$/\1/p' /var/log/nginx/amosync.access.log | tail -n 1)
+like "$req" '^[0-9a-f]{32}$' "the access log has the request id (log_format amosync)"
+grep -q "req=$req" "$STACK/log/funnel-sale.log"
+ok $? "and the program's log has the same req="
+
+# The worker announces a sale of the sales webhook (enriched from amoCRM).
+amo_ctl POST /__control/leads '{"leads":[{"id":8100,"name":"Deploy","price":5000,"status_id":142,"pipeline_id":10350882,"created_at":1764300000,"updated_at":1764300000,"custom_fields_values":null,"account_id":29000001,"_embedded":{"tags":[],"companies":[],"contacts":[{"id":9100,"is_main":true}]}}],"contacts":[{"id":9100,"name":"Deploy Contact","custom_fields_values":[],"account_id":29000001}]}' >/dev/null
+sale() {
+	python3 "$top_srcdir/tests/integ/amobody.py" "{\"leads\":[{\"id\":$1,\"name\":\"Deploy $1\",\"status_id\":142,\"old_status_id\":81854618,\"pipeline_id\":10350882,\"price\":\"5000\",\"updated_at\":1764300000,\"fields\":[[434731,\"utm_source\",\"fb_kenesary\"]]}]}"
+}
+post /api/amocrm/sales-webhook $FORM "$(sale 8100)"
+is "$STATUS" 200 "sales-webhook: 200"
+announced() { [ "$(tg_count)" -ge "$1" ]; }
+wait_for 30 announced 1
+ok $? "the sandboxed worker announced the sale in Telegram"
+
+# Admin authentication.
+req GET /api/admin/outbox
+is "$STATUS" 401 "admin without a password: 401"
+req GET /api/admin/outbox -u admin:wrong
+is "$STATUS" 401 "admin with a wrong password: 401"
+req GET /api/admin/outbox -u admin:admin-secret
+is "$STATUS" 200 "admin with the password: 200 (nginx's workers read the password file)"
+
+# The database goes away: the webhook is spooled; the endpoint is stopped,
+# so only the worker, under its sandbox, can replay it when it is back.
+stack_pg_down "$STACK"
+post /api/amocrm/sales-webhook $FORM "$(sale 8200)"
+is "$STATUS" 200 "database down: webhook accepted"
+is "$(ls /usr/local/var/spool/amosync | grep -c '^sales-webhook-')" 1 "database down: spooled in the unit's spool directory"
+kill -TERM "${EPID[sales-webhook]}"
+wait_for 10 sh -c "! kill -0 ${EPID[sales-webhook]} 2>/dev/null"
+sleep 2
+AMOSYNC_PG_LISTEN=127.0.0.1 AMOSYNC_PG_FSYNC=off stack_pg_up "$STACK" >>"$STACK/log/up.log" 2>&1
+stored() { [ "$(stack_psql "$STACK" traffic -tAc "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8200'" 2>/dev/null)" = 1 ]; }
+wait_for 40 stored
+ok $? "database back: the worker replayed the spool; the sale is stored"
+sleep 1
+is "$(ls -A /usr/local/var/spool/amosync)" "" "the spool is empty"
+is "$(stack_psql "$STACK" traffic -tAc "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8200'")" 1 "the spooled sale is stored once"
+is "$(grep -c 'error: could not connect to the traffic database' "$STACK/log/worker.log")" 1 "the worker logged the database's absence loudly once"
+like "$(grep 'could not connect to the traffic database' "$STACK/log/worker.log" | head -n 1)" 'retrying with backoff' "with libpq's reason and the backoff"
+grep -q 'connected to the traffic database again' "$STACK/log/worker.log"
+ok $? "and its return"
+
+# systemd's own checks of the installed units.
+mkdir -p "$STACK/units"
+cp $EP "$STACK/units/amosync@funnel-sale.service"
+cp $WK $units/amosync.target "$STACK/units/"
+for u in amosync@funnel-sale.service amosync-worker.service amosync.target; do
+	out=$(systemd-analyze verify "$STACK/units/$u" 2>&1)
+	is "$?:$out" "0:" "systemd-analyze verify $u"
+done
+for u in amosync@funnel-sale.service amosync-worker.service; do
+	score=$(systemd-analyze security --offline=true "$STACK/units/$u" 2>&1 |
+		sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+	echo "# systemd-analyze security $u: $score"
+	ok "$(awk -v s="$score" 'BEGIN { print (s != "" && s < 4.0) ? 0 : 1 }')" "systemd-analyze security $u: $score < 4.0"
+done
+
+bad=$(grep -l -E 'AddressSanitizer|runtime error:' "$STACK"/log/*.log 2>/dev/null)
+is "$bad" "" "no sanitizer reports in program logs"
