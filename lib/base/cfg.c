@@ -244,6 +244,36 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .max = 10000,
 	    .help = "leads listed in a sync's synced and not_synced "
 	            "arrays (the totals count all)" },
+	[CFG_WEBHOOK_SECRETS] = { .name = "AMOSYNC_WEBHOOK_SECRETS",
+	    .secret = 1,
+	    .help = "secrets accepted in the webhook URLs' ?token= "
+	            "(comma-separated, 16+ characters each, several while "
+	            "rotating; empty: webhooks open)" },
+	[CFG_WEBHOOK_ALLOW] = { .name = "AMOSYNC_WEBHOOK_ALLOW",
+	    .help = "addresses or CIDR ranges nginx lets post to the "
+	            "webhook URLs, comma-separated (scripts/render-nginx; "
+	            "empty: any)" },
+	[CFG_REJECTED_BODY_MAX] = { .name = "AMOSYNC_REJECTED_BODY_MAX",
+	    .type = CFG_INT,
+	    .def = "16384",
+	    .min = 0,
+	    .max = 1073741824,
+	    .help = "bytes of a rejected webhook body kept in "
+	            "webhook_requests (the full size is recorded)" },
+	[CFG_BULK_LEADS] = { .name = "AMOSYNC_BULK_LEADS",
+	    .type = CFG_INT,
+	    .def = "200",
+	    .min = 0,
+	    .max = 10000000,
+	    .help = "a webhook with more lead events is answered at once "
+	            "and stored from the spool (0: always at once)" },
+	[CFG_RETENTION_DAYS] = { .name = "AMOSYNC_RETENTION_DAYS",
+	    .type = CFG_INT,
+	    .def = "90",
+	    .min = 0,
+	    .max = 36500,
+	    .help = "days webhook_requests, finished outbox jobs and sync "
+	            "runs are kept (0: forever)" },
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);

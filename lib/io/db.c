@@ -152,6 +152,21 @@ db_run(struct db *db, const char *sql, int n, const char *const *params)
 }
 
 enum err
+db_run_count(struct db *db, const char *sql, int n, const char *const *params,
+    long *rows)
+{
+	PGresult *res;
+	enum err rc;
+
+	*rows = 0;
+	res = db_exec(db, sql, n, params, &rc);
+	if (rc == ERR_OK)
+		*rows = strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return rc;
+}
+
+enum err
 db_begin(struct db *db)
 {
 	enum err rc;

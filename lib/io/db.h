@@ -41,6 +41,10 @@ PGresult *db_exec(struct db *db, const char *sql, int n,
 enum err db_run(struct db *db, const char *sql, int n,
     const char *const *params);
 
+/* db_run(), and the rows it inserted, updated or deleted in *rows. */
+enum err db_run_count(struct db *db, const char *sql, int n,
+    const char *const *params, long *rows);
+
 /* One statement of db_pipeline(): its text and text parameters. */
 struct db_stmt {
 	const char *sql;
