@@ -274,6 +274,31 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .max = 36500,
 	    .help = "days webhook_requests, finished outbox jobs and sync "
 	            "runs are kept (0: forever)" },
+	[CFG_WEBHOOK_RATE] = { .name = "AMOSYNC_WEBHOOK_RATE",
+	    .type = CFG_INT,
+	    .def = "50",
+	    .min = 1,
+	    .max = 100000,
+	    .help = "webhook requests a second per client address in nginx "
+	            "(scripts/render-nginx)" },
+	[CFG_WEBHOOK_BURST] = { .name = "AMOSYNC_WEBHOOK_BURST",
+	    .type = CFG_INT,
+	    .def = "1000",
+	    .min = 1,
+	    .max = 1000000,
+	    .help = "webhook requests nginx lets through at once above the "
+	            "rate (amoCRM's bulk deliveries)" },
+	[CFG_ADMIN_RATE] = { .name = "AMOSYNC_ADMIN_RATE",
+	    .type = CFG_INT,
+	    .def = "20",
+	    .min = 1,
+	    .max = 100000,
+	    .help = "admin API requests a second per client address in "
+	            "nginx (burst 100)" },
+	[CFG_NGINX_HOOK_LOG] = { .name = "AMOSYNC_NGINX_HOOK_LOG",
+	    .def = "/var/log/nginx/access.log",
+	    .help = "nginx's access log file for the webhook locations, "
+	            "written without the query (scripts/render-nginx)" },
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);
