@@ -26,6 +26,12 @@
  */
 #define UNAUTH_BODY_MAX 1024
 
+/*
+ * Milliseconds any one database round trip of a webhook program may take
+ * (the transactions' own limit is the statement timeout, sales/ingest.c).
+ */
+#define WEBHOOK_WAIT_MS 1500
+
 /* Milliseconds since start. */
 static long long
 since(const struct timespec *start)
@@ -165,6 +171,9 @@ webhook_init(struct app *app,
 		webhook_fini(w);
 		return ERR_CONFIG;
 	}
+	/* Nothing this program asks may outlast amoCRM's 2 seconds. */
+	app->landing.max_wait_ms = WEBHOOK_WAIT_MS;
+	app->traffic.max_wait_ms = WEBHOOK_WAIT_MS;
 	if (secrets_init(w, app) != ERR_OK) {
 		webhook_fini(w);
 		return ERR_CONFIG;

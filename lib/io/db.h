@@ -17,6 +17,20 @@ struct db {
 	PGconn *conn;
 	int intx; /* inside BEGIN ... COMMIT */
 	int connect_timeout;
+	/*
+	 * > 0 inside a db_begin_timeout() transaction: a round trip that has
+	 * no answer after this many milliseconds is given up (ERR_TIMEOUT)
+	 * and the connection dropped. A pooler in front of a database that
+	 * is down accepts the statement and holds it; the server's
+	 * statement_timeout never starts, so the client keeps the time.
+	 */
+	int wait_ms;
+	/*
+	 * > 0: the same limit for every other round trip (the webhook
+	 * programs set it: an attribution lookup must not outlast amoCRM's
+	 * 2 s either). 0: wait as long as the server takes.
+	 */
+	int max_wait_ms;
 };
 
 /* Copies conninfo; does not connect. Empty conninfo gives ERR_CONFIG. */

@@ -165,8 +165,12 @@ step(struct sales_ctx *s, const struct hook_step *st, int first,
 		mine.saved = mine.duplicates = mine.ignored = 0;
 		/* amoCRM waits 2 s: better spool than hang on a slow DB. */
 		if ((rc = db_begin_timeout(st->db, STATEMENT_TIMEOUT_MS)) !=
-		    ERR_OK)
-			continue;
+		    ERR_OK) {
+			/* A lost connection may come back; a silence won't. */
+			if (rc == ERR_DB)
+				continue;
+			break;
+		}
 		if ((rc = st->store(s, st->db, ev, m, &mine)) == ERR_OK &&
 		    (rc = first ? record_commit(st->db, m, &mine)
 		                : db_commit(st->db)) == ERR_OK) {

@@ -78,6 +78,68 @@ integ_up() {
 		echo "Bail out! stack did not start: $(tail -n 3 "$STACK/up.log")"
 		exit 1
 	}
+	if [ -n "${INTEG_POOLER:-}" ]; then
+		integ_pooler_up >>"$STACK/up.log" 2>&1 || {
+			echo "Bail out! pgbouncer did not start: $(tail -n 3 "$STACK/up.log")"
+			exit 1
+		}
+		echo "# pooler mode: every program through pgbouncer in transaction mode"
+	fi
+}
+
+# Pooler mode (INTEG_POOLER=1, the *.pooled pass of make check): a
+# PgBouncer in transaction mode with two server connections per database
+# between every program, the workers and PostgreSQL, so consecutive
+# transactions of one client run on different server sessions. The
+# migrations ran directly; the test's own sql() still goes direct.
+integ_pooler_up() {
+	local pgb=$STACK/pgb p n
+	command -v pgbouncer >/dev/null || skip_all "pgbouncer not installed"
+	PGB_PORT=$(stack_free_port)
+	mkdir -p "$pgb"
+	[ "$(id -u)" -eq 0 ] && chown postgres "$pgb"
+	echo '"amosync" ""' >"$pgb/users.txt"
+	cat >"$pgb/pgbouncer.ini" <<-INI
+	[databases]
+	traffic = host=$STACK/pgsock dbname=traffic user=amosync
+	landing = host=$STACK/pgsock dbname=landing user=amosync
+	tripwire = host=$STACK/pgsock dbname=tripwire user=amosync
+	[pgbouncer]
+	listen_addr =
+	listen_port = $PGB_PORT
+	unix_socket_dir = $pgb
+	auth_type = trust
+	auth_file = $pgb/users.txt
+	pool_mode = transaction
+	default_pool_size = 2
+	max_client_conn = 500
+	server_reset_query =
+	server_login_retry = 1
+	logfile = $pgb/pgbouncer.log
+	pidfile = $pgb/pgbouncer.pid
+	INI
+	stack_as_pg pgbouncer -d "$pgb/pgbouncer.ini" || return 1
+	wait_for 10 test -S "$pgb/.s.PGSQL.$PGB_PORT" || return 1
+	cat >>"$STACK/amosync.env" <<-ENV
+	TRAFFIC_DATABASE_URL=postgresql:///traffic?host=$pgb&port=$PGB_PORT&user=amosync
+	LANDING_DATABASE_URL=postgresql:///landing?host=$pgb&port=$PGB_PORT&user=amosync
+	TRIPWIRE_DATABASE_URL=postgresql:///tripwire?host=$pgb&port=$PGB_PORT&user=amosync
+	ENV
+	for p in $STACK_PROGRAMS; do
+		stack_stop_program "$STACK" "$p"
+		stack_start_program "$STACK" "$top_builddir" "$p"
+	done
+	n=${INTEG_WORKERS:-0}
+	stack_stop_workers "$STACK"
+	for p in $(seq "$n"); do
+		stack_start_worker "$STACK" "$top_builddir" "$p"
+	done
+}
+
+integ_pooler_down() {
+	[ -f "$STACK/pgb/pgbouncer.pid" ] || return 0
+	kill "$(cat "$STACK/pgb/pgbouncer.pid")" 2>/dev/null
+	rm -f "$STACK/pgb/pgbouncer.pid"
 }
 
 # Fails the run if a sanitizer reported anything in a program's log.
@@ -92,6 +154,7 @@ integ_down() {
 	local status=$?
 	[ -n "$STACK" ] || return
 	stack_down "$STACK"
+	integ_pooler_down
 	integ_check_logs_after_stop
 	echo "1..$T_N"
 	if [ "$T_FAILED" -eq 0 ] && [ "$status" -eq 0 ]; then
