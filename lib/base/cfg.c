@@ -92,7 +92,7 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "largest request body, bytes" },
 	[CFG_MAX_PAIRS] = { .name = "AMOSYNC_MAX_PAIRS",
 	    .type = CFG_INT,
-	    .def = "20000",
+	    .def = "100000",
 	    .min = 1,
 	    .max = 10000000,
 	    .help = "most form fields per body" },

@@ -132,11 +132,18 @@ await(struct db *db, const struct timespec *end)
 	}
 }
 
-/* The time a round trip may take now; 0: no limit. */
+/* The time a round trip may take now, milliseconds; 0: no limit. */
 static int
 budget(const struct db *db)
 {
-	return db->wait_ms > 0 ? db->wait_ms : db->max_wait_ms;
+	int ms;
+
+	if (!db->timed)
+		return db->max_wait_ms;
+	if (db->timed == DB_WAIT_EACH && db->intx)
+		return db->each_ms;
+	/* Past the deadline: one last look, no wait. */
+	return (ms = left(&db->until)) > 0 ? ms : 1;
 }
 
 /* Sets end to ms milliseconds from now. */
@@ -156,9 +163,8 @@ deadline(struct timespec *end, int ms)
 static void
 drop(struct db *db)
 {
-	log_warnx("%s database: no answer within %d ms; dropping the "
-	          "connection",
-	    db->name, budget(db));
+	log_warnx("%s database: no answer in time; dropping the connection",
+	    db->name);
 	PQfinish(db->conn);
 	db->conn = NULL;
 	db->intx = 0;
@@ -327,7 +333,7 @@ db_pipeline_commit(struct db *db, const struct db_stmt *s, size_t n,
 	/* Committed, or rolled back by the server after an error. */
 	if (rc == ERR_OK || PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
 		db->intx = 0;
-		db->wait_ms = 0;
+		db->timed = 0;
 	}
 	return rc;
 }
@@ -430,10 +436,13 @@ late:
 
 /* How much longer than the server's statement_timeout the client waits. */
 #define WAIT_MARGIN_MS 300
+/* How long a BEGIN may wait for a pooler's server connection. */
+#define BEGIN_WAIT_MS 500
 
 enum err
-db_begin_timeout(struct db *db, int ms)
+db_begin_timeout(struct db *db, int ms, enum db_wait wait)
 {
+	struct timespec start;
 	char sql[96];
 	PGresult *res;
 	enum err rc;
@@ -441,16 +450,31 @@ db_begin_timeout(struct db *db, int ms)
 	/* One round trip; SET LOCAL ends with the transaction (poolers). */
 	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %d",
 	    ms);
-	/* The server's timeout fires first; ours when nothing answers. */
-	db->wait_ms = ms + WAIT_MARGIN_MS;
+	/*
+	 * A BEGIN is answered at once by a healthy server; a pooler that
+	 * holds it has no server for us. The whole transaction then has the
+	 * server's statement timeout and a margin: the server's timeout
+	 * fires first, ours when nothing answers.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	deadline(&db->until, ms + WAIT_MARGIN_MS < BEGIN_WAIT_MS
+	        ? ms + WAIT_MARGIN_MS
+	        : BEGIN_WAIT_MS);
+	db->timed = (int)wait;
+	db->each_ms = ms + WAIT_MARGIN_MS;
 	res = run(db, sql, -1, NULL, &rc);
 	PQclear(res);
+	db->until = start;
+	db->until.tv_sec += (ms + WAIT_MARGIN_MS) / 1000;
+	db->until.tv_nsec += (long)((ms + WAIT_MARGIN_MS) % 1000) * 1000000L;
+	if (db->until.tv_nsec >= 1000000000L) {
+		db->until.tv_sec++;
+		db->until.tv_nsec -= 1000000000L;
+	}
 	/* BEGIN may have run without the SET: end it either way. */
 	db->intx = db->conn != NULL;
-	if (rc != ERR_OK) {
+	if (rc != ERR_OK)
 		db_rollback(db);
-		db->wait_ms = 0;
-	}
 	return rc;
 }
 
@@ -461,7 +485,7 @@ db_commit(struct db *db)
 
 	rc = db_run(db, "COMMIT", 0, NULL);
 	db->intx = 0;
-	db->wait_ms = 0;
+	db->timed = 0;
 	return rc;
 }
 
@@ -470,7 +494,7 @@ db_rollback(struct db *db)
 {
 	PGresult *res;
 
-	db->wait_ms = 0;
+	db->timed = 0;
 	if (!db->intx || db->conn == NULL)
 		return;
 	db->intx = 0;

@@ -1,6 +1,8 @@
 #ifndef AMOSYNC_IO_DB_H
 #define AMOSYNC_IO_DB_H
 
+#include <time.h>
+
 #include <libpq-fe.h>
 
 #include "base/err.h"
@@ -18,13 +20,16 @@ struct db {
 	int intx; /* inside BEGIN ... COMMIT */
 	int connect_timeout;
 	/*
-	 * > 0 inside a db_begin_timeout() transaction: a round trip that has
-	 * no answer after this many milliseconds is given up (ERR_TIMEOUT)
-	 * and the connection dropped. A pooler in front of a database that
-	 * is down accepts the statement and holds it; the server's
-	 * statement_timeout never starts, so the client keeps the time.
+	 * Inside a db_begin_timeout() transaction (timed set): the moment by
+	 * which its every round trip must have been answered; past it the
+	 * statement is given up (ERR_TIMEOUT) and the connection dropped. A
+	 * pooler in front of a database that is down, or out of server
+	 * connections, accepts a statement and holds it; the server's
+	 * statement_timeout has not started, so the client keeps the time.
 	 */
-	int wait_ms;
+	struct timespec until;
+	int timed;   /* 0, or the enum db_wait of the transaction */
+	int each_ms; /* DB_WAIT_EACH: each round trip's limit */
 	/*
 	 * > 0: the same limit for every other round trip (the webhook
 	 * programs set it: an attribution lookup must not outlast amoCRM's
@@ -89,12 +94,24 @@ enum err db_pipeline_commit(struct db *db, const struct db_stmt *s, size_t n,
 
 enum err db_begin(struct db *db);
 
+/* How long the client waits in a db_begin_timeout() transaction. */
+enum db_wait {
+	DB_WAIT_TOTAL = 1, /* the whole transaction, BEGIN to COMMIT: ms and a
+	                      margin (a request someone waits for) */
+	DB_WAIT_EACH,      /* each round trip: ms and a margin (a replay of
+	                      thousands of statements) */
+};
+
 /*
  * Begins a transaction whose statements each time out after ms
  * milliseconds (SET LOCAL: it ends with the transaction, so a pooler's
- * next client never inherits it), in one round trip.
+ * next client never inherits it), in one round trip. The client also
+ * keeps the time (how: wait), since a pooler may hold a statement the
+ * server never started: an answer that does not come in time is
+ * ERR_TIMEOUT and the connection is dropped. The BEGIN itself may wait
+ * at most half a second for a pooler's server connection.
  */
-enum err db_begin_timeout(struct db *db, int ms);
+enum err db_begin_timeout(struct db *db, int ms, enum db_wait wait);
 enum err db_commit(struct db *db);
 /* Rolls back if inside a transaction; never fails. */
 void db_rollback(struct db *db);

@@ -147,11 +147,13 @@ hook_keep(const struct sales_ctx *s)
 
 /*
  * Runs one step in one transaction; the first step also records the
- * request. A connection lost mid-way is retried once on a fresh
+ * request. A live request's transaction must end within the statement
+ * timeout and a margin (amoCRM waits 2 s); a replay's statements each
+ * have that long. A connection lost mid-way is retried once on a fresh
  * connection; the unique keys make the retry harmless.
  */
 static enum err
-step(struct sales_ctx *s, const struct hook_step *st, int first,
+step(struct sales_ctx *s, const struct hook_step *st, int first, int live,
     const struct amo_event *ev, const struct spool_meta *m,
     struct hook_result *res)
 {
@@ -164,8 +166,8 @@ step(struct sales_ctx *s, const struct hook_step *st, int first,
 		mine.processed = (int)ev->nleads;
 		mine.saved = mine.duplicates = mine.ignored = 0;
 		/* amoCRM waits 2 s: better spool than hang on a slow DB. */
-		if ((rc = db_begin_timeout(st->db, STATEMENT_TIMEOUT_MS)) !=
-		    ERR_OK) {
+		if ((rc = db_begin_timeout(st->db, STATEMENT_TIMEOUT_MS,
+		         live ? DB_WAIT_TOTAL : DB_WAIT_EACH)) != ERR_OK) {
 			/* A lost connection may come back; a silence won't. */
 			if (rc == ERR_DB)
 				continue;
@@ -254,7 +256,8 @@ hook_process(struct sales_ctx *s, const struct hook_def *def,
 		return ERR_DB;
 	}
 	for (i = 0, rc = ERR_OK; i < def->nsteps && rc == ERR_OK; i++)
-		rc = step(s, &def->steps[i], i == 0, &ev, m, res);
+		rc = step(s, &def->steps[i], i == 0, (flags & HOOK_LIVE) != 0,
+		    &ev, m, res);
 	amo_event_free(&ev);
 	if (rc == ERR_OK) {
 		res->status = 200;

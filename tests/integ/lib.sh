@@ -93,7 +93,7 @@ integ_up() {
 # transactions of one client run on different server sessions. The
 # migrations ran directly; the test's own sql() still goes direct.
 integ_pooler_up() {
-	local pgb=$STACK/pgb p n
+	local pgb=$STACK/pooler p n
 	command -v pgbouncer >/dev/null || skip_all "pgbouncer not installed"
 	PGB_PORT=$(stack_free_port)
 	mkdir -p "$pgb"
@@ -137,9 +137,9 @@ integ_pooler_up() {
 }
 
 integ_pooler_down() {
-	[ -f "$STACK/pgb/pgbouncer.pid" ] || return 0
-	kill "$(cat "$STACK/pgb/pgbouncer.pid")" 2>/dev/null
-	rm -f "$STACK/pgb/pgbouncer.pid"
+	[ -f "$STACK/pooler/pgbouncer.pid" ] || return 0
+	kill "$(cat "$STACK/pooler/pgbouncer.pid")" 2>/dev/null
+	rm -f "$STACK/pooler/pgbouncer.pid"
 }
 
 # Fails the run if a sanitizer reported anything in a program's log.
