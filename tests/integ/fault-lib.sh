@@ -58,13 +58,18 @@ wait_stored() {
 }
 
 # wait_announced FIRST COUNT WANT SECONDS: until WANT announce jobs of
-# the deals are done (or dead).
+# the deals are done (or dead) and no job of the deals is left running or
+# pending; then a second for the last message to land.
 wait_announced() {
 	local i a=$1 b=$(($1 + $2 - 1))
 	for i in $(seq $(($4 * 2))); do
-		[ "$(sql traffic "SELECT count(*) FROM outbox_jobs WHERE kind = 'announce' AND state IN ('done', 'dead') AND (payload->>'lead_id')::bigint BETWEEN $a AND $b")" -ge "$3" ] && return 0
+		if [ "$(sql traffic "SELECT count(*) FILTER (WHERE kind = 'announce' AND state IN ('done', 'dead')) >= $3 AND count(*) FILTER (WHERE state IN ('pending', 'running')) = 0 FROM outbox_jobs WHERE (payload->>'lead_id')::bigint BETWEEN $a AND $b")" = t ]; then
+			sleep 1
+			return 0
+		fi
 		sleep 0.5
 	done
+	echo "# waited $4 s for the announcements: $(sql traffic "SELECT string_agg(kind || ' ' || state || ' ' || n, ', ') FROM (SELECT kind, state, count(*) AS n FROM outbox_jobs WHERE (payload->>'lead_id')::bigint BETWEEN $a AND $b GROUP BY 1, 2) j")"
 	return 1
 }
 

@@ -20,8 +20,7 @@ p = "leads%5Bstatus%5D%5B{0}%5D%5B{1}%5D={2}"
 out = []
 for i in range(n):
     for k, v in (("id", first + i), ("status_id", 142),
-                 ("pipeline_id", 10350882), ("old_status_id", 81854618),
-                 ("old_pipeline_id", 10350882)):
+                 ("pipeline_id", 10350882)):
         out.append(p.format(i, k, v))
 out.append("account%5Bid%5D=29000001&account%5Bsubdomain%5D=onaiacademy")
 sys.stdout.write("&".join(out))
@@ -52,6 +51,7 @@ is "$(awk '{print $2}' "$STACK/behind.txt")" 200 "a delivery right behind the bu
 echo "# the delivery behind it: answered in $(awk '{print $3}' "$STACK/behind.txt") s"
 is "$(sql landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 960001")" 1 "and stored at once"
 for i in $(seq 480); do
+	[ "${r% *}" = 200 ] || break
 	[ "$(rows $A $N)" = "$N|$N" ] && break
 	sleep 0.5
 done
@@ -68,6 +68,7 @@ is "$lo" 0 "bulk: lost = 0"
 # The same bulk body again (amoCRM retries): nothing new.
 post /api/amocrm/funnel-sale $FORM "@$STACK/bulk.body"
 for i in $(seq 240); do
+	[ "$STATUS" = 200 ] || break
 	[ "$(ls "$STACK/spool" | grep -c '^funnel-sale-')" = 0 ] && break
 	sleep 0.5
 done
