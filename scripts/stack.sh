@@ -289,15 +289,14 @@ stack_nginx_up() {
 	src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	mkdir -p "$dir/nginx/tmp"
 	[ "$(id -u)" -eq 0 ] && user="user root;"
-	sed -e "s|@SOCKDIR@|$dir/run|g" -e "s|@CONFDIR@|$dir/nginx|g" \
-		-e "s|@UIDIR@|$src/ui|g" \
-		"$src/nginx/amosync-locations.conf.in" >"$dir/nginx/amosync-locations.conf"
-	cp "$src/nginx/amosync-fastcgi.conf" "$src/nginx/amosync-ui-headers.conf" \
-		"$dir/nginx/"
 	# The local stack leaves admin URLs open unless a test sets auth.
 	[ -f "$dir/nginx/amosync-admin-auth.conf" ] ||
 		echo "# no admin authentication in the local stack" \
 			>"$dir/nginx/amosync-admin-auth.conf"
+	# The production renderer, from the stack's configuration.
+	AMOSYNC_NGINX_HOOK_LOG=$dir/nginx/access.log AMOSYNC_UI_DIR=$src/ui \
+		sh "$src/scripts/render-nginx" "$dir/run" "$dir/nginx" \
+		"$dir/amosync.env" >/dev/null || stack_die "could not render nginx files"
 	sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir/nginx|g" \
 		-e "s|@USER@|$user|g" -e "s|@CONFDIR@|$dir/nginx|g" \
 		"$src/nginx/dev.conf.in" >"$dir/nginx/nginx.conf"

@@ -39,6 +39,10 @@
 /* Seconds between heartbeats (AMOSYNC_HEARTBEAT_MAX_AGE is the limit). */
 #define BEAT_INTERVAL 5
 
+/* Seconds between retention passes, and rows deleted per statement. */
+#define RETENTION_INTERVAL 3600
+#define RETENTION_BATCH 5000
+
 static volatile sig_atomic_t stopping;
 
 static void
@@ -87,6 +91,48 @@ replay(struct sales_ctx *s)
 		hook_replay(s, &def, NULL);
 	if (hooks_sales_webhook(s, &def) == 0)
 		hook_replay(s, &def, NULL);
+}
+
+/* Deletes in batches until a batch comes back short; logs the total. */
+static void
+prune(const char *what, struct db *db, int days,
+    enum err (*fn)(struct db *, int, int, long *))
+{
+	long n, total = 0;
+
+	do {
+		if (fn(db, days, RETENTION_BATCH, &n) != ERR_OK) {
+			log_warnx("could not delete old %s", what);
+			return;
+		}
+		total += n;
+	} while (n == RETENTION_BATCH && !stopping);
+	if (total > 0)
+		log_info("deleted %ld %s older than %d days", total, what,
+		    days);
+}
+
+/*
+ * Retention (AMOSYNC_RETENTION_DAYS): webhook_requests of both databases,
+ * done outbox jobs and finished sync runs older than the limit. Only rows
+ * whose data lives elsewhere or is finished go: a sale, its event and a
+ * pending or dead job stay. Any worker may run it; two at once delete
+ * disjoint or already deleted rows.
+ */
+static void
+retention(struct app *app)
+{
+	int days = (int)cfg_int(&app->cfg, CFG_RETENTION_DAYS);
+
+	if (days <= 0)
+		return;
+	prune("webhook requests", &app->traffic, days, hook_requests_prune);
+	prune("done outbox jobs", &app->traffic, days, outbox_prune);
+	if (app->has_landing) {
+		prune("webhook requests", &app->landing, days,
+		    hook_requests_prune);
+		prune("sync runs", &app->landing, days, landing_sync_prune);
+	}
 }
 
 /*
@@ -213,7 +259,7 @@ main(int argc, char *argv[])
 	struct app app;
 	struct jobs j;
 	char me[128], host[64];
-	time_t next_replay, next_schedule, next_beat;
+	time_t next_replay, next_schedule, next_beat, next_retention;
 	long poll;
 	int lease, max;
 
@@ -253,7 +299,7 @@ main(int argc, char *argv[])
 	poll = (long)cfg_int(&app.cfg, CFG_WORKER_POLL_MS);
 	proc_on_stop(onsignal);
 	log_info("worker %s started", me);
-	next_replay = next_schedule = next_beat = 0;
+	next_replay = next_schedule = next_beat = next_retention = 0;
 	while (!stopping) {
 		if (time(NULL) >= next_replay) {
 			replay(&s);
@@ -270,6 +316,10 @@ main(int argc, char *argv[])
 			    ERR_OK)
 				log_warnx("could not record the heartbeat");
 			next_beat = time(NULL) + BEAT_INTERVAL;
+		}
+		if (time(NULL) >= next_retention) {
+			retention(&app);
+			next_retention = time(NULL) + RETENTION_INTERVAL;
 		}
 		if (time(NULL) >= next_schedule) {
 			schedule(&app, &j, me);

@@ -13,11 +13,25 @@
 #include "base/buf.h"
 #include "base/jw.h"
 #include "base/log.h"
+#include "base/secret.h"
 #include "io/metrics.h"
 #include "io/spool.h"
 
 /* Seconds between looks into the spool directory. */
 #define REPLAY_INTERVAL 5
+
+/*
+ * Bytes kept of a request refused for want of the secret: enough to see
+ * what it was, too few to fill the database (AMOSYNC_REJECTED_BODY_MAX
+ * when that is smaller).
+ */
+#define UNAUTH_BODY_MAX 1024
+
+/*
+ * Milliseconds any one database round trip of a webhook program may take
+ * (the transactions' own limit is the statement timeout, sales/ingest.c).
+ */
+#define WEBHOOK_WAIT_MS 1500
 
 /* Milliseconds since start. */
 static long long
@@ -70,6 +84,80 @@ reply(struct web_req *req, int status, int success, const char *message,
 	return web_send(req, status, &b);
 }
 
+/*
+ * Checks AMOSYNC_WEBHOOK_SECRETS once per process; a bad list stops the
+ * program, an empty one is allowed but said loudly, since anyone who
+ * learns the URL can then post sales.
+ */
+static enum err
+secrets_init(struct webhook *w, struct app *app)
+{
+	char why[128];
+
+	w->secrets = cfg_str(&app->cfg, CFG_WEBHOOK_SECRETS);
+	if (secret_list_check(w->secrets, &w->nsecrets, why, sizeof(why)) !=
+	    ERR_OK) {
+		log_errx("AMOSYNC_WEBHOOK_SECRETS: %s", why);
+		return ERR_CONFIG;
+	}
+	if (w->nsecrets == 0)
+		log_warnx("AMOSYNC_WEBHOOK_SECRETS is not set: the webhooks "
+		          "are OPEN, anyone who knows the URL can post sales");
+	return ERR_OK;
+}
+
+/*
+ * Is the request's ?token= one of the secrets? 0 when it is (or no
+ * secret is set), else the status to answer: 401 without a token, 403
+ * with a wrong one. The token is never logged or stored.
+ */
+static int
+authorize(const struct webhook *w, struct web_req *req)
+{
+	char *token = NULL;
+	int status;
+
+	if (w->nsecrets == 0)
+		return 0;
+	if (web_query(req, "token", &token) != ERR_OK || token == NULL ||
+	    *token == '\0')
+		status = 401;
+	else if (secret_match(w->secrets, token, strlen(token)))
+		status = 0;
+	else
+		status = 403;
+	free(token);
+	return status;
+}
+
+/*
+ * Refuses a request without a valid secret: counted as a webhook_requests
+ * row (outcome "unauthorized", its first bytes and whole size) and logged
+ * with its address, never with the token.
+ */
+static int
+refuse(struct webhook *w, struct web_req *req, struct spool_meta *m,
+    int status, const struct timespec *start)
+{
+	struct hook_result res;
+	const char *why;
+	size_t keep;
+
+	memset(&res, 0, sizeof(res));
+	why = status == 401 ? "missing token" : "wrong token";
+	keep = hook_keep(&w->sales);
+	if (keep > UNAUTH_BODY_MAX)
+		keep = UNAUTH_BODY_MAX;
+	log_warnx("%s: refused a %zu-byte request from %s: %s",
+	    w->def.endpoint, m->bodysz, m->remote ? m->remote : "?", why);
+	if (hook_record(w->def.steps[0].db, m, keep, status, "unauthorized",
+	        why) != ERR_OK)
+		log_warnx("could not record a refused request");
+	return reply(req, status, 0, NULL,
+	    status == 401 ? "authentication required" : "forbidden", &res,
+	    start);
+}
+
 enum err
 webhook_init(struct app *app,
     int (*define)(struct sales_ctx *, struct hook_def *), void **ctx)
@@ -81,6 +169,13 @@ webhook_init(struct app *app,
 	sales_ctx_init(&w->sales, app);
 	if (define(&w->sales, &w->def) == -1) {
 		log_errx("%s: a database URL it needs is not set", app->name);
+		webhook_fini(w);
+		return ERR_CONFIG;
+	}
+	/* Nothing this program asks may outlast amoCRM's 2 seconds. */
+	app->landing.max_wait_ms = WEBHOOK_WAIT_MS;
+	app->traffic.max_wait_ms = WEBHOOK_WAIT_MS;
+	if (secrets_init(w, app) != ERR_OK) {
 		webhook_fini(w);
 		return ERR_CONFIG;
 	}
@@ -120,6 +215,7 @@ webhook_handle(void *ctx, struct web_req *req)
 	struct timespec start;
 	char err[256];
 	enum err rc;
+	int st;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	memset(&res, 0, sizeof(res));
@@ -139,18 +235,34 @@ webhook_handle(void *ctx, struct web_req *req)
 		web_allow(req, WEB_POST);
 		return web_error(req, 405, "use POST");
 	}
+	if ((st = authorize(w, req)) != 0)
+		return refuse(w, req, &m, st, &start);
 	if (req->too_big) {
 		snprintf(err, sizeof(err),
 		    "body of %zu bytes is over the %zu-byte limit",
 		    req->content_length, w->sales.amo.limits.max_body);
 		m.bodysz = req->content_length;
 		metrics_webhook(def->endpoint, "too_large");
-		if (hook_record(def->steps[0].db, &m, 413, "too_large", err) ==
-		    ERR_DB)
+		if (hook_record(def->steps[0].db, &m, 0, 413, "too_large",
+		        err) == ERR_DB)
 			log_warnx("could not record an oversized request");
 		return reply(req, 413, 0, NULL, err, &res, &start);
 	}
-	rc = hook_process(&w->sales, def, &m, &res, err, sizeof(err));
+	rc = hook_process(&w->sales, def, &m, HOOK_LIVE, &res, err,
+	    sizeof(err));
+	if (rc == ERR_DB && res.bulk) {
+		/* Thousands of leads: answered now, stored by the replay. */
+		if (spool_write(cfg_str(&w->sales.app->cfg, CFG_SPOOL_DIR),
+		        &m) == ERR_OK) {
+			log_info("%s: %d lead events spooled to be stored",
+			    def->endpoint, res.processed);
+			return reply(req, 200, 1,
+			    "Accepted; queued for storing", NULL, &res, &start);
+		}
+		/* No spool: store it now, however long that takes. */
+		rc = hook_process(&w->sales, def, &m, 0, &res, err,
+		    sizeof(err));
+	}
 	if (rc == ERR_DB) {
 		/* R8: accepted even when PostgreSQL is down. */
 		if (spool_write(cfg_str(&w->sales.app->cfg, CFG_SPOOL_DIR),

@@ -19,18 +19,26 @@ struct webhook {
 	struct sales_ctx sales;
 	struct hook_def def;
 	time_t next_replay;
+	const char *secrets; /* AMOSYNC_WEBHOOK_SECRETS, borrowed */
+	int nsecrets;        /* 0: the webhooks are open */
 };
 
 /*
  * Builds a webhook program's context (*ctx, freed by webhook_fini) with
  * define (sales/hooks.h). ERR_CONFIG when a database it needs is not
- * set, ERR_NOMEM.
+ * set or AMOSYNC_WEBHOOK_SECRETS is malformed, ERR_NOMEM.
  */
 enum err webhook_init(struct app *app,
     int (*define)(struct sales_ctx *, struct hook_def *), void **ctx);
 void webhook_fini(void *ctx);
 
-/* web_handler: answers one webhook request. */
+/*
+ * web_handler: answers one webhook request. With AMOSYNC_WEBHOOK_SECRETS
+ * set, a POST without ?token= one of them is refused (401 without a
+ * token, 403 with a wrong one) and recorded as "unauthorized" with at
+ * most its first 1 KiB. A body of more than AMOSYNC_BULK_LEADS lead
+ * events is spooled and answered at once; the replay stores it.
+ */
 int webhook_handle(void *ctx, struct web_req *req);
 
 /*

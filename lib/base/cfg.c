@@ -92,7 +92,7 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "largest request body, bytes" },
 	[CFG_MAX_PAIRS] = { .name = "AMOSYNC_MAX_PAIRS",
 	    .type = CFG_INT,
-	    .def = "20000",
+	    .def = "100000",
 	    .min = 1,
 	    .max = 10000000,
 	    .help = "most form fields per body" },
@@ -302,6 +302,65 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	[CFG_PUBLIC_URL] = { .name = "AMOSYNC_PUBLIC_URL",
 	    .help = "public https://host of the webhooks, to find them in "
 	            "amoCRM's webhook list (empty: match by path)" },
+	[CFG_WEBHOOK_SECRETS] = { .name = "AMOSYNC_WEBHOOK_SECRETS",
+	    .secret = 1,
+	    .help = "secrets accepted in the webhook URLs' ?token= "
+	            "(comma-separated, 16+ characters each, several while "
+	            "rotating; empty: webhooks open)" },
+	[CFG_WEBHOOK_ALLOW] = { .name = "AMOSYNC_WEBHOOK_ALLOW",
+	    .help = "addresses or CIDR ranges nginx lets post to the "
+	            "webhook URLs, comma-separated (scripts/render-nginx; "
+	            "empty: any)" },
+	[CFG_REJECTED_BODY_MAX] = { .name = "AMOSYNC_REJECTED_BODY_MAX",
+	    .type = CFG_INT,
+	    .def = "16384",
+	    .min = 0,
+	    .max = 1073741824,
+	    .help = "bytes of a rejected webhook body kept in "
+	            "webhook_requests (the full size is recorded)" },
+	[CFG_BULK_LEADS] = { .name = "AMOSYNC_BULK_LEADS",
+	    .type = CFG_INT,
+	    .def = "200",
+	    .min = 0,
+	    .max = 10000000,
+	    .help = "a webhook with more lead events is answered at once "
+	            "and stored from the spool (0: always at once)" },
+	[CFG_RETENTION_DAYS] = { .name = "AMOSYNC_RETENTION_DAYS",
+	    .type = CFG_INT,
+	    .def = "90",
+	    .min = 0,
+	    .max = 36500,
+	    .help = "days webhook_requests, finished outbox jobs and sync "
+	            "runs are kept (0: forever)" },
+	[CFG_WEBHOOK_RATE] = { .name = "AMOSYNC_WEBHOOK_RATE",
+	    .type = CFG_INT,
+	    .def = "50",
+	    .min = 1,
+	    .max = 100000,
+	    .help = "webhook requests a second per client address in nginx "
+	            "(scripts/render-nginx)" },
+	[CFG_WEBHOOK_BURST] = { .name = "AMOSYNC_WEBHOOK_BURST",
+	    .type = CFG_INT,
+	    .def = "1000",
+	    .min = 1,
+	    .max = 1000000,
+	    .help = "webhook requests nginx lets through at once above the "
+	            "rate (amoCRM's bulk deliveries)" },
+	[CFG_ADMIN_RATE] = { .name = "AMOSYNC_ADMIN_RATE",
+	    .type = CFG_INT,
+	    .def = "20",
+	    .min = 1,
+	    .max = 100000,
+	    .help = "admin API requests a second per client address in "
+	            "nginx (burst 100)" },
+	[CFG_NGINX_HOOK_LOG] = { .name = "AMOSYNC_NGINX_HOOK_LOG",
+	    .def = "/var/log/nginx/access.log",
+	    .help = "nginx's access log file for the webhook locations, "
+	            "written without the query (scripts/render-nginx)" },
+	[CFG_UI_DIR] = { .name = "AMOSYNC_UI_DIR",
+	    .def = "/usr/local/share/amosync/ui",
+	    .help = "directory of the dashboards' files that nginx serves "
+	            "(scripts/render-nginx)" },
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);

@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +179,132 @@ classify(const PGresult *res)
 	return ERR_DB;
 }
 
+/* Milliseconds left until end; 0 when it has passed. */
+static int
+left(const struct timespec *end)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(end->tv_sec - now.tv_sec) * 1000 +
+	    (end->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
+/*
+ * Waits, in non-blocking mode, until what was sent is flushed and a
+ * result can be read without blocking. Returns 0 (ready, or the
+ * connection failed: PQgetResult says how), or -1 when end passed first.
+ */
+static int
+await(struct db *db, const struct timespec *end)
+{
+	struct pollfd p;
+	int f, ms, r;
+
+	for (;;) {
+		if ((f = PQflush(db->conn)) == -1)
+			return 0;
+		if (f == 0 && !PQisBusy(db->conn))
+			return 0;
+		if ((ms = left(end)) == 0)
+			return -1;
+		p.fd = PQsocket(db->conn);
+		p.events = POLLIN | (f == 1 ? POLLOUT : 0);
+		p.revents = 0;
+		if ((r = poll(&p, 1, ms)) == -1 && errno != EINTR)
+			return 0;
+		if (r > 0 && (p.revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    PQconsumeInput(db->conn) == 0)
+			return 0;
+	}
+}
+
+/* The time a round trip may take now, milliseconds; 0: no limit. */
+static int
+budget(const struct db *db)
+{
+	int ms;
+
+	if (!db->timed)
+		return db->max_wait_ms;
+	if (db->timed == DB_WAIT_EACH && db->intx)
+		return db->each_ms;
+	/* Past the deadline: one last look, no wait. */
+	return (ms = left(&db->until)) > 0 ? ms : 1;
+}
+
+/* Sets end to ms milliseconds from now. */
+static void
+deadline(struct timespec *end, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, end);
+	end->tv_sec += ms / 1000;
+	end->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (end->tv_nsec >= 1000000000L) {
+		end->tv_sec++;
+		end->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Gives up on a connection that did not answer in time. */
+static void
+drop(struct db *db)
+{
+	log_warnx("%s database: no answer in time; dropping the connection",
+	    db->name);
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->intx = 0;
+}
+
+/*
+ * PQexec/PQexecParams within budget(): the statement is sent and its
+ * results read without blocking. Like PQexec, returns the last result,
+ * or the first that failed. *late is set when the time ran out (the
+ * connection is then dropped and NULL returned).
+ */
+static PGresult *
+timed(struct db *db, const char *sql, int n, const char *const *params,
+    int *late)
+{
+	struct timespec end;
+	PGresult *res = NULL, *r;
+	ExecStatusType st;
+	int sent;
+
+	*late = 0;
+	deadline(&end, budget(db));
+	if (PQsetnonblocking(db->conn, 1) != 0)
+		return NULL;
+	sent = n < 0 ? PQsendQuery(db->conn, sql)
+	             : PQsendQueryParams(db->conn, sql, n, NULL, params, NULL,
+	                   NULL, 0);
+	if (sent != 1)
+		goto out;
+	for (;;) {
+		if (await(db, &end) != 0) {
+			PQclear(res);
+			drop(db);
+			*late = 1;
+			return NULL;
+		}
+		if ((r = PQgetResult(db->conn)) == NULL)
+			break;
+		st = res != NULL ? PQresultStatus(res) : PGRES_COMMAND_OK;
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			PQclear(res);
+			res = r;
+		} else {
+			PQclear(r);
+		}
+	}
+out:
+	(void)PQsetnonblocking(db->conn, 0);
+	return res;
+}
+
 /*
  * Runs sql with PQexecParams, or with PQexec (the simple protocol, which
  * takes several statements in one round trip, no parameters) when n is
@@ -188,14 +316,22 @@ run(struct db *db, const char *sql, int n, const char *const *params,
 {
 	PGresult *res = NULL;
 	ExecStatusType st;
-	int attempt;
+	int attempt, late;
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((*rc = db_connect(db)) != ERR_OK)
 			return NULL;
-		res = n < 0 ? PQexec(db->conn, sql)
-		            : PQexecParams(db->conn, sql, n, NULL, params, NULL,
-		                  NULL, 0);
+		if (budget(db) > 0) {
+			res = timed(db, sql, n, params, &late);
+			if (late) {
+				*rc = ERR_TIMEOUT;
+				return NULL;
+			}
+		} else {
+			res = n < 0 ? PQexec(db->conn, sql)
+			            : PQexecParams(db->conn, sql, n, NULL,
+			                  params, NULL, NULL, 0);
+		}
 		st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			*rc = ERR_OK;
@@ -242,6 +378,21 @@ db_run(struct db *db, const char *sql, int n, const char *const *params)
 }
 
 enum err
+db_run_count(struct db *db, const char *sql, int n, const char *const *params,
+    long *rows)
+{
+	PGresult *res;
+	enum err rc;
+
+	*rows = 0;
+	res = db_exec(db, sql, n, params, &rc);
+	if (rc == ERR_OK)
+		*rows = strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return rc;
+}
+
+enum err
 db_begin(struct db *db)
 {
 	enum err rc;
@@ -269,23 +420,32 @@ db_pipeline_commit(struct db *db, const struct db_stmt *s, size_t n,
 	for (i = 0; i < n; i++)
 		res[i] = r[i];
 	/* Committed, or rolled back by the server after an error. */
-	if (rc == ERR_OK || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+	if (rc == ERR_OK || PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
 		db->intx = 0;
+		db->timed = 0;
+	}
 	return rc;
 }
 
 enum err
 db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
 {
+	struct timespec end = { 0, 0 };
 	ExecStatusType st;
 	PGresult *r;
 	enum err rc = ERR_OK, first = ERR_OK;
 	size_t i;
+	int ms;
 
 	for (i = 0; i < n; i++)
 		res[i] = NULL;
 	if ((rc = db_connect(db)) != ERR_OK)
 		return rc;
+	if ((ms = budget(db)) > 0) {
+		deadline(&end, ms);
+		if (PQsetnonblocking(db->conn, 1) != 0)
+			return ERR_DB;
+	}
 	if (PQenterPipelineMode(db->conn) != 1) {
 		log_warnx("%s: could not enter pipeline mode: %s", db->name,
 		    PQerrorMessage(db->conn));
@@ -304,6 +464,8 @@ db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
 	}
 	/* Each statement: its result, then NULL; then the sync's result. */
 	for (i = 0; i < n; i++) {
+		if (ms > 0 && await(db, &end) != 0)
+			goto late;
 		if ((r = PQgetResult(db->conn)) == NULL) {
 			first = ERR_DB;
 			break;
@@ -320,13 +482,25 @@ db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
 			}
 			PQclear(r);
 		}
-		while ((r = PQgetResult(db->conn)) != NULL)
+		for (;;) {
+			if (ms > 0 && await(db, &end) != 0)
+				goto late;
+			if ((r = PQgetResult(db->conn)) == NULL)
+				break;
 			PQclear(r);
+		}
 	}
-	while ((r = PQgetResult(db->conn)) != NULL &&
-	    PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+	for (;;) {
+		if (ms > 0 && await(db, &end) != 0)
+			goto late;
+		if ((r = PQgetResult(db->conn)) == NULL ||
+		    PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+			break;
 		PQclear(r);
+	}
 	PQclear(r);
+	if (ms > 0)
+		(void)PQsetnonblocking(db->conn, 0);
 	if (PQexitPipelineMode(db->conn) != 1 ||
 	    PQstatus(db->conn) != CONNECTION_OK) {
 		if (first == ERR_OK)
@@ -340,11 +514,24 @@ db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
 			res[i] = NULL;
 		}
 	return first;
+late:
+	for (i = 0; i < n; i++) {
+		PQclear(res[i]);
+		res[i] = NULL;
+	}
+	drop(db);
+	return ERR_TIMEOUT;
 }
 
+/* How much longer than the server's statement_timeout the client waits. */
+#define WAIT_MARGIN_MS 300
+/* How long a BEGIN may wait for a pooler's server connection. */
+#define BEGIN_WAIT_MS 500
+
 enum err
-db_begin_timeout(struct db *db, int ms)
+db_begin_timeout(struct db *db, int ms, enum db_wait wait)
 {
+	struct timespec start;
 	char sql[96];
 	PGresult *res;
 	enum err rc;
@@ -352,10 +539,29 @@ db_begin_timeout(struct db *db, int ms)
 	/* One round trip; SET LOCAL ends with the transaction (poolers). */
 	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %d",
 	    ms);
+	/*
+	 * A BEGIN is answered at once by a healthy server; a pooler that
+	 * holds it has no server for us. The whole transaction then has the
+	 * server's statement timeout and a margin: the server's timeout
+	 * fires first, ours when nothing answers.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	deadline(&db->until, ms + WAIT_MARGIN_MS < BEGIN_WAIT_MS
+	        ? ms + WAIT_MARGIN_MS
+	        : BEGIN_WAIT_MS);
+	db->timed = (int)wait;
+	db->each_ms = ms + WAIT_MARGIN_MS;
 	res = run(db, sql, -1, NULL, &rc);
 	PQclear(res);
+	db->until = start;
+	db->until.tv_sec += (ms + WAIT_MARGIN_MS) / 1000;
+	db->until.tv_nsec += (long)((ms + WAIT_MARGIN_MS) % 1000) * 1000000L;
+	if (db->until.tv_nsec >= 1000000000L) {
+		db->until.tv_sec++;
+		db->until.tv_nsec -= 1000000000L;
+	}
 	/* BEGIN may have run without the SET: end it either way. */
-	db->intx = 1;
+	db->intx = db->conn != NULL;
 	if (rc != ERR_OK)
 		db_rollback(db);
 	return rc;
@@ -368,6 +574,7 @@ db_commit(struct db *db)
 
 	rc = db_run(db, "COMMIT", 0, NULL);
 	db->intx = 0;
+	db->timed = 0;
 	return rc;
 }
 
@@ -376,6 +583,7 @@ db_rollback(struct db *db)
 {
 	PGresult *res;
 
+	db->timed = 0;
 	if (!db->intx || db->conn == NULL)
 		return;
 	db->intx = 0;

@@ -1,6 +1,8 @@
 #ifndef AMOSYNC_IO_DB_H
 #define AMOSYNC_IO_DB_H
 
+#include <time.h>
+
 #include <libpq-fe.h>
 
 #include "base/err.h"
@@ -19,6 +21,23 @@ struct db {
 	int connect_timeout;
 	int failures;       /* connection attempts failed in a row */
 	long long next_try; /* monotonic ms before which none is made */
+	/*
+	 * Inside a db_begin_timeout() transaction (timed set): the moment by
+	 * which its every round trip must have been answered; past it the
+	 * statement is given up (ERR_TIMEOUT) and the connection dropped. A
+	 * pooler in front of a database that is down, or out of server
+	 * connections, accepts a statement and holds it; the server's
+	 * statement_timeout has not started, so the client keeps the time.
+	 */
+	struct timespec until;
+	int timed;   /* 0, or the enum db_wait of the transaction */
+	int each_ms; /* DB_WAIT_EACH: each round trip's limit */
+	/*
+	 * > 0: the same limit for every other round trip (the webhook
+	 * programs set it: an attribution lookup must not outlast amoCRM's
+	 * 2 s either). 0: wait as long as the server takes.
+	 */
+	int max_wait_ms;
 };
 
 /* Copies conninfo; does not connect. Empty conninfo gives ERR_CONFIG. */
@@ -60,6 +79,10 @@ PGresult *db_exec(struct db *db, const char *sql, int n,
 enum err db_run(struct db *db, const char *sql, int n,
     const char *const *params);
 
+/* db_run(), and the rows it inserted, updated or deleted in *rows. */
+enum err db_run_count(struct db *db, const char *sql, int n,
+    const char *const *params, long *rows);
+
 /* One statement of db_pipeline(): its text and text parameters. */
 struct db_stmt {
 	const char *sql;
@@ -90,12 +113,24 @@ enum err db_pipeline_commit(struct db *db, const struct db_stmt *s, size_t n,
 
 enum err db_begin(struct db *db);
 
+/* How long the client waits in a db_begin_timeout() transaction. */
+enum db_wait {
+	DB_WAIT_TOTAL = 1, /* the whole transaction, BEGIN to COMMIT: ms and a
+	                      margin (a request someone waits for) */
+	DB_WAIT_EACH,      /* each round trip: ms and a margin (a replay of
+	                      thousands of statements) */
+};
+
 /*
  * Begins a transaction whose statements each time out after ms
  * milliseconds (SET LOCAL: it ends with the transaction, so a pooler's
- * next client never inherits it), in one round trip.
+ * next client never inherits it), in one round trip. The client also
+ * keeps the time (how: wait), since a pooler may hold a statement the
+ * server never started: an answer that does not come in time is
+ * ERR_TIMEOUT and the connection is dropped. The BEGIN itself may wait
+ * at most half a second for a pooler's server connection.
  */
-enum err db_begin_timeout(struct db *db, int ms);
+enum err db_begin_timeout(struct db *db, int ms, enum db_wait wait);
 enum err db_commit(struct db *db);
 /* Rolls back if inside a transaction; never fails. */
 void db_rollback(struct db *db);

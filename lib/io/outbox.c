@@ -219,3 +219,20 @@ outbox_state(struct db *db, long long id, char **state, char **error)
 	PQclear(res);
 	return *state != NULL ? ERR_OK : ERR_NOMEM;
 }
+
+/* Done jobs only: dead letters wait for the operator. */
+static const char SQL_PRUNE[] =
+    "DELETE FROM outbox_jobs WHERE id IN (SELECT id FROM outbox_jobs"
+    " WHERE state = 'done' AND done_at < now() - make_interval(days =>"
+    " $1::int) ORDER BY done_at LIMIT $2::int)";
+
+enum err
+outbox_prune(struct db *db, int days, int limit, long *n)
+{
+	char d[16], l[16];
+	const char *v[2] = { d, l };
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	return db_run_count(db, SQL_PRUNE, 2, v, n);
+}

@@ -65,4 +65,10 @@ enum err outbox_list(struct db *db, const char *state, int limit, struct jw *w);
 /* Reads one job's state and last error (caller frees both). */
 enum err outbox_state(struct db *db, long long id, char **state, char **error);
 
+/*
+ * Deletes jobs done more than days ago, at most limit of them (dead
+ * letters stay); *n gets how many. ERR_DB.
+ */
+enum err outbox_prune(struct db *db, int days, int limit, long *n);
+
 #endif

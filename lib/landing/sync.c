@@ -554,3 +554,20 @@ landing_sync_runs(struct db *db, int limit, struct jw *w)
 	PQclear(res);
 	return buf_err(w->out);
 }
+
+/* Finished runs only; a running one keeps its lease row. */
+static const char SQL_PRUNE[] =
+    "DELETE FROM sync_runs WHERE id IN (SELECT id FROM sync_runs"
+    " WHERE status <> 'running' AND started_at < now() -"
+    " make_interval(days => $1::int) ORDER BY started_at LIMIT $2::int)";
+
+enum err
+landing_sync_prune(struct db *db, int days, int limit, long *n)
+{
+	char d[16], l[16];
+	const char *v[2] = { d, l };
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	return db_run_count(db, SQL_PRUNE, 2, v, n);
+}

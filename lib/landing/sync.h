@@ -63,4 +63,10 @@ enum err landing_sync_due(struct db *db, const char *holder, int interval,
 /* Writes member "runs":[...] (newest first, at most limit) into w. */
 enum err landing_sync_runs(struct db *db, int limit, struct jw *w);
 
+/*
+ * Deletes finished sync runs started more than days ago, at most limit
+ * of them; *n gets how many. ERR_DB.
+ */
+enum err landing_sync_prune(struct db *db, int days, int limit, long *n);
+
 #endif

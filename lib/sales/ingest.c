@@ -61,13 +61,18 @@ struct rec {
 	const char *v[13];
 };
 
-/* Fills rc's parameters; ERR_NOMEM. Free with free(rec->hex). */
+/*
+ * Fills rec's parameters: the first keep bytes of the body (the whole
+ * size is recorded in body_size); ERR_NOMEM. Free with free(rec->hex).
+ */
 static enum err
-rec_init(struct rec *rec, const struct spool_meta *m, int status,
+rec_init(struct rec *rec, const struct spool_meta *m, size_t keep, int status,
     const char *outcome, const char *error, const struct hook_result *r)
 {
 	rec->hex = NULL;
-	if (m->body != NULL && (rec->hex = hexbody(m->body, m->bodysz)) == NULL)
+	if (keep > m->bodysz)
+		keep = m->bodysz;
+	if (m->body != NULL && (rec->hex = hexbody(m->body, keep)) == NULL)
 		return ERR_NOMEM;
 	snprintf(rec->size, sizeof(rec->size), "%zu", m->bodysz);
 	snprintf(rec->st, sizeof(rec->st), "%d", status);
@@ -93,13 +98,13 @@ rec_init(struct rec *rec, const struct spool_meta *m, int status,
 
 /* Inserts the webhook_requests row; in the caller's transaction if any. */
 static enum err
-record(struct db *db, const struct spool_meta *m, int status,
+record(struct db *db, const struct spool_meta *m, size_t keep, int status,
     const char *outcome, const char *error, const struct hook_result *r)
 {
 	struct rec rec;
 	enum err rc;
 
-	if ((rc = rec_init(&rec, m, status, outcome, error, r)) == ERR_OK)
+	if ((rc = rec_init(&rec, m, keep, status, outcome, error, r)) == ERR_OK)
 		rc = db_run(db, SQL_RECORD, 13, rec.v);
 	free(rec.hex);
 	return rc;
@@ -115,7 +120,9 @@ record_commit(struct db *db, const struct spool_meta *m,
 	struct rec rec;
 	enum err rc;
 
-	if ((rc = rec_init(&rec, m, 200, outcome(r), NULL, r)) == ERR_OK) {
+	/* A stored request keeps its whole body: it can be replayed. */
+	if ((rc = rec_init(&rec, m, m->bodysz, 200, outcome(r), NULL, r)) ==
+	    ERR_OK) {
 		st = (struct db_stmt){ SQL_RECORD, 13, rec.v };
 		rc = db_pipeline_commit(db, &st, 1, &res);
 		PQclear(res);
@@ -125,19 +132,28 @@ record_commit(struct db *db, const struct spool_meta *m,
 }
 
 enum err
-hook_record(struct db *db, const struct spool_meta *m, int status,
-    const char *outcome, const char *error)
+hook_record(struct db *db, const struct spool_meta *m, size_t keep,
+    int status, const char *outcome, const char *error)
 {
-	return record(db, m, status, outcome, error, NULL);
+	return record(db, m, keep, status, outcome, error, NULL);
+}
+
+/* How much of a rejected body is kept (AMOSYNC_REJECTED_BODY_MAX). */
+size_t
+hook_keep(const struct sales_ctx *s)
+{
+	return (size_t)cfg_int(&s->app->cfg, CFG_REJECTED_BODY_MAX);
 }
 
 /*
  * Runs one step in one transaction; the first step also records the
- * request. A connection lost mid-way is retried once on a fresh
+ * request. A live request's transaction must end within the statement
+ * timeout and a margin (amoCRM waits 2 s); a replay's statements each
+ * have that long. A connection lost mid-way is retried once on a fresh
  * connection; the unique keys make the retry harmless.
  */
 static enum err
-step(struct sales_ctx *s, const struct hook_step *st, int first,
+step(struct sales_ctx *s, const struct hook_step *st, int first, int live,
     const struct amo_event *ev, const struct spool_meta *m,
     struct hook_result *res)
 {
@@ -150,9 +166,13 @@ step(struct sales_ctx *s, const struct hook_step *st, int first,
 		mine.processed = (int)ev->nleads;
 		mine.saved = mine.duplicates = mine.ignored = 0;
 		/* amoCRM waits 2 s: better spool than hang on a slow DB. */
-		if ((rc = db_begin_timeout(st->db, STATEMENT_TIMEOUT_MS)) !=
-		    ERR_OK)
-			continue;
+		if ((rc = db_begin_timeout(st->db, STATEMENT_TIMEOUT_MS,
+		         live ? DB_WAIT_TOTAL : DB_WAIT_EACH)) != ERR_OK) {
+			/* A lost connection may come back; a silence won't. */
+			if (rc == ERR_DB)
+				continue;
+			break;
+		}
 		if ((rc = st->store(s, st->db, ev, m, &mine)) == ERR_OK &&
 		    (rc = first ? record_commit(st->db, m, &mine)
 		                : db_commit(st->db)) == ERR_OK) {
@@ -180,13 +200,15 @@ step(struct sales_ctx *s, const struct hook_step *st, int first,
  * record could not be written either (the caller spools the request).
  */
 static enum err
-reject(const struct hook_def *def, const struct spool_meta *m, enum err rc,
-    const char *outcome, const char *errbuf, struct hook_result *res)
+reject(const struct sales_ctx *s, const struct hook_def *def,
+    const struct spool_meta *m, enum err rc, const char *outcome,
+    const char *errbuf, struct hook_result *res)
 {
 	enum err rrc;
 
 	res->status = err_http(rc);
-	rrc = hook_record(def->steps[0].db, m, res->status, outcome, errbuf);
+	rrc = hook_record(def->steps[0].db, m, hook_keep(s), res->status,
+	    outcome, errbuf);
 	if (rrc == ERR_DB)
 		return ERR_DB;
 	if (rrc == ERR_OK)
@@ -199,12 +221,12 @@ reject(const struct hook_def *def, const struct spool_meta *m, enum err rc,
 
 enum err
 hook_process(struct sales_ctx *s, const struct hook_def *def,
-    const struct spool_meta *m, struct hook_result *res, char *errbuf,
-    size_t errlen)
+    const struct spool_meta *m, unsigned flags, struct hook_result *res,
+    char *errbuf, size_t errlen)
 {
 	struct amo_event ev;
 	enum err rc;
-	size_t i;
+	size_t i, bulk;
 	int flat = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -220,11 +242,22 @@ hook_process(struct sales_ctx *s, const struct hook_def *def,
 		    err_str(rc));
 		log_warnx("%s: rejected %zu-byte body: %s", m->endpoint,
 		    m->bodysz, err_name(rc));
-		return reject(def, m, rc, "rejected", errbuf, res);
+		return reject(s, def, m, rc, "rejected", errbuf, res);
 	}
 	res->flat = flat;
+	bulk = (size_t)cfg_int(&s->app->cfg, CFG_BULK_LEADS);
+	if ((flags & HOOK_LIVE) && bulk > 0 && ev.nleads > bulk) {
+		/* Too many to store within amoCRM's 2 s: spool, store later. */
+		res->processed = (int)ev.nleads;
+		res->bulk = 1;
+		amo_event_free(&ev);
+		snprintf(errbuf, errlen, "%d lead events: stored from the spool",
+		    res->processed);
+		return ERR_DB;
+	}
 	for (i = 0, rc = ERR_OK; i < def->nsteps && rc == ERR_OK; i++)
-		rc = step(s, &def->steps[i], i == 0, &ev, m, res);
+		rc = step(s, &def->steps[i], i == 0, (flags & HOOK_LIVE) != 0,
+		    &ev, m, res);
 	amo_event_free(&ev);
 	if (rc == ERR_OK) {
 		res->status = 200;
@@ -236,7 +269,7 @@ hook_process(struct sales_ctx *s, const struct hook_def *def,
 	/* Unreachable or stalled: the caller spools it, amoCRM sees 200. */
 	if (rc == ERR_DB || rc == ERR_TIMEOUT)
 		return ERR_DB;
-	return reject(def, m, rc, "error", errbuf, res);
+	return reject(s, def, m, rc, "error", errbuf, res);
 }
 
 struct replay {
@@ -253,7 +286,7 @@ replay_one(void *arg, const struct spool_meta *m)
 	char err[256];
 	enum err rc;
 
-	rc = hook_process(r->s, r->def, m, &res, err, sizeof(err));
+	rc = hook_process(r->s, r->def, m, 0, &res, err, sizeof(err));
 	if (rc == ERR_DB)
 		return ERR_DB;
 	return rc == ERR_OK || res.recorded ? ERR_OK : rc;
@@ -267,4 +300,21 @@ hook_replay(struct sales_ctx *s, const struct hook_def *def,
 
 	return spool_replay(cfg_str(&s->app->cfg, CFG_SPOOL_DIR), def->endpoint,
 	    replay_one, &r, st);
+}
+
+/* The oldest rows first, a batch at a time: short locks, short WAL. */
+static const char SQL_PRUNE[] =
+    "DELETE FROM webhook_requests WHERE id IN (SELECT id FROM"
+    " webhook_requests WHERE received_at < now() - make_interval(days =>"
+    " $1::int) ORDER BY received_at LIMIT $2::int)";
+
+enum err
+hook_requests_prune(struct db *db, int days, int limit, long *n)
+{
+	char d[16], l[16];
+	const char *v[2] = { d, l };
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	return db_run_count(db, SQL_PRUNE, 2, v, n);
 }

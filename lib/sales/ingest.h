@@ -30,6 +30,7 @@ struct hook_result {
 	char sale_id[40];
 	char targetologist[80];
 	int flat;
+	int bulk; /* more lead events than AMOSYNC_BULK_LEADS: spool it */
 };
 
 /*
@@ -70,22 +71,41 @@ struct hook_def {
 	hook_parse parse;
 };
 
+/* hook_process() flags. */
+#define HOOK_LIVE 0x1 /* a request being answered, not a replay */
+
 /*
  * Processes one request's bytes (live or replayed). Decides, in one
  * place, the status that is both answered and recorded (res->status):
  * 200 when stored, err_http() of the parse or store error otherwise.
  * Returns ERR_OK when stored; ERR_DB when nothing could be stored (spool
  * it); any other error when the request was rejected (res->recorded says
- * whether the rejection and its raw body were committed). errbuf gets
- * the message of an error.
+ * whether the rejection and the first AMOSYNC_REJECTED_BODY_MAX bytes of
+ * its body were committed). With HOOK_LIVE, a well-formed body of more
+ * than AMOSYNC_BULK_LEADS lead events is not stored now: ERR_DB with
+ * res->bulk set, so the caller spools it and the replay stores it
+ * outside the request. errbuf gets the message of an error.
  */
 enum err hook_process(struct sales_ctx *s, const struct hook_def *def,
-    const struct spool_meta *m, struct hook_result *res, char *errbuf,
-    size_t errlen);
+    const struct spool_meta *m, unsigned flags, struct hook_result *res,
+    char *errbuf, size_t errlen);
 
-/* Records a request that never reached the store step (413). */
-enum err hook_record(struct db *db, const struct spool_meta *m, int status,
-    const char *outcome, const char *error);
+/*
+ * Records a request that never reached the store step (401, 403, 413)
+ * with the first keep bytes of its body and its whole size.
+ */
+enum err hook_record(struct db *db, const struct spool_meta *m, size_t keep,
+    int status, const char *outcome, const char *error);
+
+/* The bytes of a rejected body that are kept: AMOSYNC_REJECTED_BODY_MAX. */
+size_t hook_keep(const struct sales_ctx *s);
+
+/*
+ * Deletes webhook_requests rows received more than days ago from db, at
+ * most limit of them; their data (sales, events) is in other tables and
+ * stays. *n gets how many. ERR_DB.
+ */
+enum err hook_requests_prune(struct db *db, int days, int limit, long *n);
 
 /*
  * Replays spooled requests of def->endpoint through hook_process(); a

@@ -162,7 +162,7 @@ store(struct sales_ctx *s, const struct hook_def *def,
 	m.ctype = "application/x-www-form-urlencoded";
 	m.body = buf_str(&body);
 	m.bodysz = body.len;
-	rc = hook_process(s, def, &m, &hr, err, sizeof(err));
+	rc = hook_process(s, def, &m, 0, &hr, err, sizeof(err));
 	buf_free(&body);
 	if (rc != ERR_OK) {
 		log_warnx("sweep: could not store lead %lld: %s", l->id, err);

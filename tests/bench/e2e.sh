@@ -108,11 +108,11 @@ bench() {
 }
 lo=900000000
 hi=$((lo + BENCH_REQUESTS - 1))
-bench "e2e funnel-sale" /api/amocrm/funnel-sale "$lo" landing \
+bench "e2e funnel-sale" "/api/amocrm/funnel-sale$HOOK_Q" "$lo" landing \
 	"SELECT count(*) FROM express_course_sales WHERE deal_id BETWEEN $lo AND $hi"
 lo=910000000
 hi=$((lo + BENCH_REQUESTS - 1))
-bench "e2e sales-webhook" /api/amocrm/sales-webhook "$lo" traffic \
+bench "e2e sales-webhook" "/api/amocrm/sales-webhook$HOOK_Q" "$lo" traffic \
 	"SELECT count(*) FROM all_sales_tracking WHERE lead_id::bigint BETWEEN $lo AND $hi"
 echo "(new connection per request through nginx on 127.0.0.1;" \
 	"PostgreSQL fsync=off; client on the same host)"

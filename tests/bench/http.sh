@@ -123,8 +123,8 @@ bench() {
 }
 for c in $BENCH_CONNS; do
 	bench baseline /bench/baseline "$c" landing bench_baseline deal_id
-	bench funnel-sale /api/amocrm/funnel-sale "$c" landing express_course_sales deal_id
-	bench sales-webhook /api/amocrm/sales-webhook "$c" traffic all_sales_tracking "lead_id::bigint"
+	bench funnel-sale "/api/amocrm/funnel-sale$HOOK_Q" "$c" landing express_course_sales deal_id
+	bench sales-webhook "/api/amocrm/sales-webhook$HOOK_Q" "$c" traffic all_sales_tracking "lead_id::bigint"
 done
 echo "(wrk -t2 keep-alive through nginx on 127.0.0.1, ${BENCH_SECONDS}s each;" \
 	"PostgreSQL fsync=off; loader on the same host; rows may exceed" \

@@ -89,7 +89,7 @@ for f in $units/amosync@.service $units/amosync-worker.service $units/amosync.ta
 	/usr/local/etc/nginx/snippets/amosync-locations.conf \
 	/usr/local/etc/nginx/snippets/amosync-fastcgi.conf \
 	/usr/local/etc/nginx/snippets/amosync-admin-auth.conf \
-	/usr/local/etc/nginx/conf.d/amosync-log.conf \
+	/usr/local/etc/nginx/conf.d/amosync-http.conf \
 	/usr/local/share/doc/amosync/amosync.env.example /usr/local/share/man/man8/amosync.8; do
 	[ -f "$f" ]
 	ok $? "installed: $f"
@@ -270,7 +270,7 @@ grep -q 'could not open env file' "$STACK"/log/*.log
 is $? 1 "every program read its configuration"
 
 # Step 6: nginx. Debian's stock server block, with two lines added.
-ln -s /usr/local/etc/nginx/conf.d/amosync-log.conf /etc/nginx/conf.d/amosync-log.conf
+ln -s /usr/local/etc/nginx/conf.d/amosync-http.conf /etc/nginx/conf.d/amosync-http.conf
 htpasswd -bc /usr/local/etc/nginx/amosync.htpasswd admin admin-secret 2>/dev/null
 chgrp www-data /usr/local/etc/nginx/amosync.htpasswd
 chmod 0640 /usr/local/etc/nginx/amosync.htpasswd

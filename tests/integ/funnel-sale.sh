@@ -77,7 +77,7 @@ is "$(landing "SELECT utm_campaign FROM express_course_sales WHERE deal_id = 703
 # The same sale 20 times at once: exactly one row.
 b=$(body '{"leads":[{"id":7040,"status_id":142,"pipeline_id":10350882,"price":"5000"}]}')
 for i in $(seq 20); do
-	curl -sS -o "$STACK/c$i.json" -w '%{http_code}\n' -X POST "$URL/api/amocrm/funnel-sale" \
+	curl -sS -o "$STACK/c$i.json" -w '%{http_code}\n' -X POST "$URL/api/amocrm/funnel-sale$HOOK_Q" \
 		-H "Content-Type: $FORM" --data-binary "$b" >"$STACK/c$i.status" &
 	pids="$pids $!"
 done

@@ -173,7 +173,7 @@ for i in $(seq 40); do body $((91000000 + i)) >"$STACK/bodies/$i"; done
 } | xargs -P 8 -L 1 sh -c '
 	if [ "$0" = sw ]; then
 		curl -s -o /dev/null -X POST -H "Content-Type: application/x-www-form-urlencoded" \
-			--data-binary @'"$STACK"'/bodies/$1 '"$URL"'/api/amocrm/sales-webhook
+			--data-binary @'"$STACK"'/bodies/$1 '"$URL/api/amocrm/sales-webhook$HOOK_Q"'
 	else
 		curl -s -o /dev/null '"$URL"'/api/health
 	fi'

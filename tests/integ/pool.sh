@@ -9,7 +9,7 @@ INTEG_ENV="AMOSYNC_PROCS=8"
 integ_up
 
 FORM=application/x-www-form-urlencoded
-URI=/api/amocrm/funnel-sale
+URI=/api/amocrm/funnel-sale$HOOK_Q
 landing() { sql landing "$1"; }
 # The urlencoded body of an Express sale of deal $1, as amoCRM sends it.
 sale() {

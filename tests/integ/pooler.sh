@@ -73,7 +73,7 @@ sale() {
 export -f sale body
 export URL FORM top_srcdir
 seq 710001 710016 | xargs -P 8 -I{} bash -c \
-	'curl -sS -o /dev/null -w "%{http_code}\n" -X POST "$URL/api/amocrm/funnel-sale" -H "Content-Type: $FORM" --data-binary "$(sale {})"' \
+	'curl -sS -o /dev/null -w "%{http_code}\n" -X POST "$URL/api/amocrm/funnel-sale$HOOK_Q" -H "Content-Type: $FORM" --data-binary "$(sale {})"' \
 	>"$STACK/codes.txt"
 is "$(sort -u "$STACK/codes.txt" | tr '\n' ' ')" "200 " "funnel-sale: every answer 200 through the pooler"
 is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id BETWEEN 710001 AND 710016 AND targetologist = 'Kenesary'")" 16 "funnel-sale: sixteen rows, attributed"
@@ -81,7 +81,7 @@ is "$(ls "$STACK/spool" | wc -l)" 0 "funnel-sale: nothing spooled"
 b=$(sale 710100)
 pids=""
 for i in 1 2 3 4 5 6 7 8 9 10; do
-	curl -sS -o /dev/null -X POST "$URL/api/amocrm/funnel-sale" -H "Content-Type: $FORM" --data-binary "$b" &
+	curl -sS -o /dev/null -X POST "$URL/api/amocrm/funnel-sale$HOOK_Q" -H "Content-Type: $FORM" --data-binary "$b" &
 	pids="$pids $!"
 done
 # shellcheck disable=SC2086

@@ -126,7 +126,7 @@ addlead 8002 9102 'Concurrent Client'
 b=$(sale 8002)
 pids=""
 for i in $(seq 50); do
-	curl -sS -o /dev/null -w '%{http_code}\n' -X POST "$URL/api/amocrm/sales-webhook" \
+	curl -sS -o /dev/null -w '%{http_code}\n' -X POST "$URL/api/amocrm/sales-webhook$HOOK_Q" \
 		-H "Content-Type: $FORM" --data-binary "$b" >>"$STACK/c50.status" &
 	pids="$pids $!"
 done

@@ -96,7 +96,7 @@ sql landing "DELETE FROM landing_leads" >/dev/null
 
 # --- the browser --------------------------------------------------------------
 TRAFFIC_SQL=$STACK/traffic.sql LANDING_SQL=$STACK/landing.sql \
-	URL=$URL SHOTS=$SHOTS TOP_SRCDIR=$top_srcdir AMOCRM_MOCK=$AMOCRM_MOCK TELEGRAM_MOCK=$TELEGRAM_MOCK \
+	URL=$URL HOOK_Q=$HOOK_Q SHOTS=$SHOTS TOP_SRCDIR=$top_srcdir AMOCRM_MOCK=$AMOCRM_MOCK TELEGRAM_MOCK=$TELEGRAM_MOCK \
 	PSQL="psql -X -h $STACK/pgsock -U amosync" \
 	timeout 900 "$PY" "$top_srcdir/tests/integ/ui_browser.py" >"$STACK/browser.out" 2>"$STACK/browser.err"
 rc=$?
