@@ -82,7 +82,7 @@ tg_init(struct tg *t, struct http *h, const struct cfg *c,
 		t->base[--n] = '\0';
 	t->health_timeout = (long)cfg_int(c, CFG_HEALTH_TIMEOUT);
 	t->send_timeout = (long)cfg_int(c, CFG_SYNC_TIMEOUT);
-	t->rate = 1;
+	t->rate = (int)cfg_int(c, CFG_TELEGRAM_RATE_LIMIT);
 	rc = ERR_OK;
 out:
 	if (rc == ERR_CONFIG)

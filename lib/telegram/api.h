@@ -26,8 +26,8 @@ struct tg {
 	long send_timeout;   /* seconds, tg_send_message() */
 	/*
 	 * sendMessage requests per second for the whole host (limiter key
-	 * "telegram"); 0 = no limit. Telegram asks for about one a second
-	 * per chat, bursts tolerated.
+	 * "telegram", TELEGRAM_RATE_LIMIT); 0 = no limit. The limit per
+	 * chat is the caller's (sales/jobs.c keeps it in the database).
 	 */
 	int rate;
 };
