@@ -42,19 +42,35 @@ enum sale_col {
 	SC__MAX
 };
 
+/* The chat a sale s (with its team t) is announced in; $2 the default. */
+#define SALE_CHAT "coalesce(nullif(t.telegram_chat_id, ''), nullif($2, ''))"
+
 /*
- * The other announcements waiting for chat $1 ($2 the default chat; $3
- * this job; at most $4): their ids as a bigint[] literal, and how many.
+ * The other announcements waiting for chat $1 ($2 the default chat, $3
+ * this job, at most $4 of them): their ids as a bigint[] literal and how
+ * many; the sales of the chat still being verified (their enrichment
+ * pending or running); this job's age in seconds.
  */
 static const char SQL_WAITING[] =
     "SELECT coalesce('{' || string_agg(x.id::text, ',') || '}', '{}'),"
-    " count(*) FROM (SELECT j.id FROM outbox_jobs j"
+    " count(*),"
+    " (SELECT count(*) FROM outbox_jobs j"
+    "  JOIN all_sales_tracking s ON s.lead_id = j.payload->>'lead_id'"
+    "  LEFT JOIN traffic_teams t ON t.name = s.targetologist"
+    "  WHERE j.kind = 'enrich' AND j.state IN ('pending', 'running')"
+    "  AND " SALE_CHAT " = $1),"
+    " (SELECT extract(epoch FROM now() - created_at)::int"
+    "  FROM outbox_jobs WHERE id = $3::bigint)"
+    " FROM (SELECT j.id FROM outbox_jobs j"
     "  JOIN all_sales_tracking s ON s.lead_id = j.payload->>'lead_id'"
     "  LEFT JOIN traffic_teams t ON t.name = s.targetologist"
     "  WHERE j.kind = 'announce' AND j.state = 'pending'"
     "  AND j.id <> $3::bigint AND s.verification <> 'unverified'"
-    "  AND coalesce(nullif(t.telegram_chat_id, ''), nullif($2, '')) = $1"
+    "  AND " SALE_CHAT " = $1"
     "  ORDER BY j.id LIMIT $4::int) x";
+
+/* The columns of SQL_WAITING. */
+enum waiting_col { WC_IDS, WC_ANNOUNCE, WC_ENRICH, WC_AGE, WC__MAX };
 
 /*
  * A slot of chat $1 for job $2 of worker $3 when fewer than $4 messages
@@ -489,43 +505,59 @@ digest(struct jobs *j, const char *ids, struct buf *html, int *n)
 }
 
 /*
- * The other announcements waiting for chat: when with this one they are
- * more than the chat may get in a minute, claims them into *ids (with
- * this job's id, a bigint[] literal) and sets *many.
+ * What to do with an announcement for chat, given the others waiting.
+ * When they and the sales of the chat still being verified are more than
+ * the chat may get in a minute, it is a burst: the announcement waits
+ * (*gather) while sales are still being verified, up to
+ * JOBS_DIGEST_GATHER seconds after it was queued; then the waiting ones
+ * are claimed into *ids (with this job's id, a bigint[] literal) and
+ * *many is set: one digest. Otherwise *ids is this job alone.
  */
 static enum err
 waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
-    int *many)
+    int *many, int *gather)
 {
 	struct db *db = &j->s->app->traffic;
 	char id[32], lim[16];
 	const char *v[4] = { chat,
 		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID), id, lim };
 	PGresult *res, *got = NULL;
+	long ann, enr, age;
 	enum err rc;
 	int i;
 
-	*many = 0;
+	*many = *gather = 0;
 	buf_reset(ids);
 	buf_printf(ids, "{%lld}", job);
 	snprintf(id, sizeof(id), "%lld", job);
 	snprintf(lim, sizeof(lim), "%d", JOBS_DIGEST_MAX);
 	if ((res = db_exec(db, SQL_WAITING, 4, v, &rc)) == NULL)
 		return rc;
-	if (strtol(db_val(res, 0, 1), NULL, 10) + 1 <= j->chat_rate) {
+	ann = strtol(db_val(res, 0, WC_ANNOUNCE), NULL, 10);
+	enr = strtol(db_val(res, 0, WC_ENRICH), NULL, 10);
+	age = db_val(res, 0, WC_AGE) != NULL
+	    ? strtol(db_val(res, 0, WC_AGE), NULL, 10)
+	    : 0;
+	if (ann + 1 + enr <= j->chat_rate) {
 		PQclear(res);
 		return buf_err(ids);
 	}
-	rc = outbox_claim_ids(db, db_val(res, 0, 0), "announce", j->me,
-	    j->lease, &got);
+	if (enr > 0 && age < JOBS_DIGEST_GATHER) {
+		*gather = 1;
+		PQclear(res);
+		return buf_err(ids);
+	}
+	rc = ann > 0 ? outbox_claim_ids(db, db_val(res, 0, WC_IDS),
+	                   "announce", j->me, j->lease, &got)
+	             : ERR_OK;
 	PQclear(res);
 	if (rc != ERR_OK)
 		return rc;
-	for (i = 0; i < PQntuples(got); i++) {
+	for (i = 0; got != NULL && i < PQntuples(got); i++) {
 		ids->len--; /* the closing brace */
 		buf_printf(ids, ",%s}", db_val(got, i, 0));
 	}
-	*many = PQntuples(got) + 1 > j->chat_rate;
+	*many = got != NULL && PQntuples(got) > 0;
 	PQclear(got);
 	return buf_err(ids);
 }
@@ -547,7 +579,7 @@ announce_sale(struct jobs *j, const struct outbox_job *job, long long lead_id,
 		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
 	PGresult *res;
 	enum err rc;
-	int many = 0, n = 1;
+	int many = 0, gather = 0, n = 1;
 
 	snprintf(id, sizeof(id), "%lld", lead_id);
 	if ((res = db_exec(db, SQL_SALE, 2, v, &rc)) == NULL)
@@ -569,8 +601,15 @@ announce_sale(struct jobs *j, const struct outbox_job *job, long long lead_id,
 		goto out;
 	}
 	if (chat != NULL &&
-	    (rc = waiting(j, chat, job->id, &ids, &many)) != ERR_OK) {
+	    (rc = waiting(j, chat, job->id, &ids, &many, &gather)) != ERR_OK) {
 		failed(out, rc, 0, "could not read the waiting sales");
+		goto out;
+	}
+	if (gather) {
+		/* A burst: wait for its other sales to be verified. */
+		out->recorded = 1;
+		rc = outbox_postpone(db, buf_str(&ids), j->me, 2,
+		    "gathering a burst into one digest");
 		goto out;
 	}
 	if (chat == NULL)

@@ -20,6 +20,11 @@
  */
 /* Sales claimed into one digest message, at most. */
 #define JOBS_DIGEST_MAX 1000
+/*
+ * Seconds an announcement in a burst waits for the burst's other sales
+ * to be verified, so they go out in one digest.
+ */
+#define JOBS_DIGEST_GATHER 10
 
 struct jobs {
 	struct sales_ctx *s; /* borrowed */
