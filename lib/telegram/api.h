@@ -96,4 +96,14 @@ size_t tg_text_units(const char *s);
  */
 char *tg_text_fit(const char *html, size_t max);
 
+/*
+ * Reads a sendMessage answer (HTTP status, Retry-After seconds or -1, the
+ * body) as tg_send_message() does, without HTTP: for the fuzz target
+ * (tests/fuzz/tgapi_fuzz.c) and tests. res gets message_id, retry_after,
+ * error_code, migrated_to and the reason; the return values are those
+ * of tg_send_message().
+ */
+enum err tg_answer_parse(long status, long retry_after, const char *body,
+    size_t n, struct tg_result *res);
+
 #endif
