@@ -412,7 +412,8 @@ send(struct jobs *j, const char *chat, const char *html, long long job,
 
 	if (!cfg_bool(&j->s->app->cfg, CFG_TELEGRAM_REPORTS_ENABLED)) {
 		log_info("TELEGRAM_REPORTS_ENABLED=false: not sent");
-		return ERR_OK;
+		out->recorded = 1;
+		return outbox_done_ids(db, ids, "not sent: reports disabled");
 	}
 	if (!j->has_tg)
 		return failed(out, ERR_CONFIG, 0,
