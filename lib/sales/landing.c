@@ -179,31 +179,6 @@ landing_store_funnel(struct sales_ctx *s, struct db *db,
 	return ERR_OK;
 }
 
-static const char SQL_SET_TEAM[] =
-    "WITH e AS (UPDATE express_course_sales SET targetologist = $2"
-    "  WHERE deal_id = $1::bigint AND targetologist IS NULL RETURNING 1),"
-    " m AS (UPDATE main_product_sales SET targetologist = $2"
-    "  WHERE deal_id = $1::bigint AND targetologist IS NULL RETURNING 1)"
-    " SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM m)";
-
-enum err
-landing_set_team(struct db *db, long long deal_id, const char *team)
-{
-	char id[32];
-	const char *v[2] = { id, team };
-	PGresult *res;
-	enum err rc;
-
-	snprintf(id, sizeof(id), "%lld", deal_id);
-	if ((res = db_exec(db, SQL_SET_TEAM, 2, v, &rc)) == NULL)
-		return rc;
-	if (strcmp(db_val(res, 0, 0), "0") != 0)
-		log_info("deal %s in the landing sales now has its team %s", id,
-		    team);
-	PQclear(res);
-	return ERR_OK;
-}
-
 /*
  * $2 'verified': amoCRM's amount (when > 0), UTM tags and team; else only
  * the verification.

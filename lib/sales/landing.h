@@ -27,12 +27,6 @@ enum err landing_store_funnel(struct sales_ctx *s, struct db *db,
     struct hook_result *res);
 
 /*
- * Gives the landing sale of deal_id the team found later (enrichment
- * filled its UTM tags), unless it has one. Not a sale there: nothing.
- */
-enum err landing_set_team(struct db *db, long long deal_id, const char *team);
-
-/*
  * Copies a sale's verification against amoCRM to its landing row, if it
  * has one: verification "verified" also sets amoCRM's amount (when > 0),
  * UTM tags (utm_source, _medium, _campaign, _content, _term; NULL: none)
