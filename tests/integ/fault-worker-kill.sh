@@ -38,7 +38,7 @@ for k, v in sorted(c.items()):
 announced() { [ "$(counts | wc -l)" -ge "$N" ]; }
 worker_pid() { cat "$STACK/run/worker-1.pid" 2>/dev/null; }
 
-amo_ctl POST /__control/leads "$(python3 -c '
+python3 -c '
 import json, sys
 n = int(sys.argv[1])
 f = lambda i, nm, c, v: {"field_id": i, "field_name": nm, "field_code": c,
@@ -51,7 +51,8 @@ print(json.dumps({"leads": [{"id": 9600000 + i, "name": "Kill %d" % i,
                   "contacts": [{"id": 9700000 + i, "is_main": True}]}}
     for i in range(n)],
   "contacts": [{"id": 9700000 + i, "name": "Kill Client %d" % i,
-    "custom_fields_values": None, "account_id": 29000001} for i in range(n)]}))' "$N")" >/dev/null
+    "custom_fields_values": None, "account_id": 29000001} for i in range(n)]}))' "$N" >"$STACK/leads.json"
+amo_ctl POST /__control/leads "@$STACK/leads.json" >/dev/null
 # Every sendMessage takes TG_DELAY_MS, then Telegram keeps the message
 # whether or not the worker is still there to hear the answer.
 tg_ctl POST /__control/fail "{\"method\":\"sendMessage\",\"delay_ms\":$TG_DELAY_MS,\"count\":100000}" >/dev/null
