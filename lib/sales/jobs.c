@@ -425,10 +425,14 @@ send(struct jobs *j, const char *chat, const char *html, long long job,
 	if ((rc = slot(j, chat, job, &sid, &wait, &held)) != ERR_OK)
 		return failed(out, rc, 0, "could not take a slot of the chat");
 	if (!held) {
-		/* Another worker took the job over: it is its to send. */
+		/*
+		 * Another worker took the job over: it is its to send. The
+		 * others of a digest, still ours, go back to the queue.
+		 */
 		log_warnx("job %lld was taken over: not sent", job);
 		out->recorded = 1;
-		return ERR_OK;
+		return outbox_postpone(db, ids, j->me, 1,
+		    "its digest's job was taken over");
 	}
 	if (sid == 0) {
 		out->recorded = 1;
