@@ -414,8 +414,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
 
 /* libcurl's progress callback: the client's heartbeat, once a second. */
 static int
-on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
 {
 	struct xfer *x = arg;
 	long long now = now_us(CLOCK_MONOTONIC);

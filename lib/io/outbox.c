@@ -54,10 +54,9 @@ static const char SQL_LIST[] =
     " ORDER BY id DESC LIMIT $2::int) j";
 
 /* The heartbeat: every job worker holds lasts lease seconds more. */
-static const char SQL_RENEW[] =
-    "UPDATE outbox_jobs SET claimed_until = now() +"
-    " make_interval(secs => $2::int)"
-    " WHERE claimed_by = $1 AND state = 'running'";
+static const char SQL_RENEW[] = "UPDATE outbox_jobs SET claimed_until = now() +"
+                                " make_interval(secs => $2::int)"
+                                " WHERE claimed_by = $1 AND state = 'running'";
 
 /* Not now, not a failure: the attempt is given back. */
 static const char SQL_POSTPONE[] =
@@ -267,8 +266,8 @@ outbox_renew(struct db *db, const char *worker, int lease)
 }
 
 enum err
-outbox_postpone(struct db *db, const char *ids, const char *worker,
-    long secs, const char *why)
+outbox_postpone(struct db *db, const char *ids, const char *worker, long secs,
+    const char *why)
 {
 	char s[32];
 	const char *v[4] = { ids, worker, s, why };

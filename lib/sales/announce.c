@@ -101,8 +101,7 @@ digest_line(struct buf *out, const struct announce *a)
 }
 
 enum err
-announce_digest(const struct announce *a, size_t n, size_t max,
-    struct buf *out)
+announce_digest(const struct announce *a, size_t n, size_t max, struct buf *out)
 {
 	struct buf line = { 0 }, tail = { 0 };
 	char total[64];

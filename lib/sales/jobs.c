@@ -261,8 +261,8 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 		e.email = c.nemails > 0 ? c.emails[0] : NULL;
 		e.lead_name = l.name;
 		for (t = 0; t < ATTR_FIELD__MAX; t++)
-			e.utm[t] = amocrm_lead_field(&l,
-			    j->s->amo.utm_field[t], amo_utm_names[t]);
+			e.utm[t] = amocrm_lead_field(&l, j->s->amo.utm_field[t],
+			    amo_utm_names[t]);
 		e.price = price;
 		e.pipeline = l.pipeline_id > 0 ? pipe : NULL;
 	}
@@ -284,8 +284,7 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 	amocrm_lead_free(&l);
 	amocrm_contact_free(&c);
 	if (rc != ERR_OK)
-		return failed(out, rc, 0,
-		    "could not correct the landing sale");
+		return failed(out, rc, 0, "could not correct the landing sale");
 	return ERR_OK;
 }
 
@@ -370,7 +369,8 @@ record(struct jobs *j, long long send, long long message_id, int sales,
 			nanosleep(&ts, NULL);
 		}
 		if ((rc = db_begin(db)) == ERR_OK &&
-		    (send == 0 || (rc = db_run(db, SQL_SENT, 3, v)) == ERR_OK) &&
+		    (send == 0 ||
+		        (rc = db_run(db, SQL_SENT, 3, v)) == ERR_OK) &&
 		    (rc = outbox_done_ids(db, ids, note)) == ERR_OK &&
 		    (rc = db_commit(db)) == ERR_OK)
 			break;
@@ -493,8 +493,8 @@ digest(struct jobs *j, const char *ids, struct buf *html, int *n)
 	int i;
 
 	*n = 0;
-	if ((res = db_exec(&j->s->app->traffic, SQL_DIGEST_SALES, 2, v,
-	         &rc)) == NULL)
+	if ((res = db_exec(&j->s->app->traffic, SQL_DIGEST_SALES, 2, v, &rc)) ==
+	    NULL)
 		return rc;
 	*n = PQntuples(res);
 	if ((a = calloc((size_t)*n + 1, sizeof(*a))) == NULL) {
@@ -552,8 +552,8 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 		PQclear(res);
 		return buf_err(ids);
 	}
-	rc = ann > 0 ? outbox_claim_ids(db, db_val(res, 0, WC_IDS),
-	                   "announce", j->me, j->lease, &got)
+	rc = ann > 0 ? outbox_claim_ids(db, db_val(res, 0, WC_IDS), "announce",
+	                   j->me, j->lease, &got)
 	             : ERR_OK;
 	PQclear(res);
 	if (rc != ERR_OK)

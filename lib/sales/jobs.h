@@ -29,8 +29,8 @@
 struct jobs {
 	struct sales_ctx *s; /* borrowed */
 	const char *me;      /* this worker's name (claimed_by); borrowed */
-	int lease;           /* seconds of a claim (AMOSYNC_OUTBOX_CLAIM_TIMEOUT) */
-	int chat_rate;       /* messages a minute per chat */
+	int lease;     /* seconds of a claim (AMOSYNC_OUTBOX_CLAIM_TIMEOUT) */
+	int chat_rate; /* messages a minute per chat */
 	struct http http;
 	struct amocrm amo;
 	struct tg tg;

@@ -198,10 +198,14 @@ landing_store_funnel(struct sales_ctx *s, struct db *db,
 	"  ELSE targetologist END"                                             \
 	" WHERE deal_id = $1::bigint RETURNING 1"
 
-static const char SQL_CORRECT[] =
-    "WITH e AS (" SQL_CORRECT("express_course_sales") "),"
-    " m AS (" SQL_CORRECT("main_product_sales") ")"
-    " SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM m)";
+static const char SQL_CORRECT[] = "WITH e AS (" SQL_CORRECT(
+    "express_course_sales") "),"
+                            " m AS (" SQL_CORRECT(
+                                "main_product_sales") ")"
+                                                      " SELECT (SELECT "
+                                                      "count(*) FROM e) + "
+                                                      "(SELECT count(*) FROM "
+                                                      "m)";
 
 enum err
 landing_correct(struct db *db, long long deal_id, const char *verification,

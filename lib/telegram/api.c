@@ -337,9 +337,8 @@ answer(const char *token, const struct http_resp *r, struct json_object **root,
 		*migrate = (long long)json_object_get_int64(
 		    http_jget(params, "migrate_to_chat_id"));
 		rc = ERR_PERM;
-		result_set(res, token,
-		    "Telegram refused the request (%ld %s)", code,
-		    d[0] ? d : "no description");
+		result_set(res, token, "Telegram refused the request (%ld %s)",
+		    code, d[0] ? d : "no description");
 	} else {
 		rc = ERR_HTTP;
 		if (*root == NULL)

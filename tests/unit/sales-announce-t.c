@@ -150,7 +150,8 @@ main(void)
 		    "🎉 <b>НОВЫЕ ПРОДАЖИ: 3</b>\n"
 		    "💰 <b>Итого:</b> 496,000 ₸\n"
 		    "\n👑 <b>Kenesary</b>: Иван — 5,000 ₸ — Express Course"
-		    "\n🦁 <b>Arystan</b>: Tom &amp; &lt;Jerry&gt; — 490,000 ₸ "
+		    "\n🦁 <b>Arystan</b>: Tom &amp; &lt;Jerry&gt; — 490,000 "
+		    "₸ "
 		    "— Flagship"
 		    "\n🎯 <b>Unknown</b>: Без имени — 1,000 ₸ — —",
 		    "digest text: count, total, every sale, values escaped");
