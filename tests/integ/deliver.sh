@@ -197,7 +197,25 @@ post /api/amocrm/sales-webhook $FORM "$(won 9400005 5000 fb_traf4 single_after)"
 wait_for 30 delivered 'Single After Bulk'
 like "$(message_text 'Single After Bulk')" '^🎉 <b>НОВАЯ ПРОДАЖА!</b>' "a single sale: the seed's message"
 
-# 7. The stand-in refuses the 21st message a minute to one chat with 429
+# 7. A chat that had its 20 messages this minute: the announcement waits
+#    for the next slot (spending no attempt) instead of meeting a 429.
+traffic "INSERT INTO telegram_sends (chat_id, reserved_at, message_id, sent_at)
+	SELECT '-1003', now() - interval '50 seconds', 0, now() FROM generate_series(1, 20)" >/dev/null
+amolead 9400006 5000 142 10350882 fb_muha full_chat 'Full Chat Client'
+t0=$(date +%s)
+post /api/amocrm/sales-webhook $FORM "$(won 9400006 5000 fb_muha full_chat)"
+waited() { [ "$(traffic "SELECT last_error FROM outbox_jobs WHERE dedup_key = 'announce:9400006'")" = "waiting for the chat's rate limit" ]; }
+wait_for 20 waited
+ok $? "full chat: the announcement waits for the chat's rate limit"
+wait_for 40 delivered 'Full Chat Client'
+t1=$(date +%s)
+ok "$([ $((t1 - t0)) -ge 8 ] && echo 0 || echo 1)" "full chat: sent once a slot freed ($((t1 - t0)) s later)"
+is "$(traffic "SELECT state || ':' || attempts FROM outbox_jobs WHERE dedup_key = 'announce:9400006'")" "done:1" \
+	"full chat: waiting spent no attempt"
+is "$(tg_ctl GET /__control/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["rate_limited"])')" 0 \
+	"full chat: Telegram never refused a message"
+
+# 8. The stand-in refuses the 21st message a minute to one chat with 429
 #    and retry_after, like Telegram.
 codes=$(for i in $(seq 21); do
 	curl -sS -o /dev/null -w '%{http_code} ' -X POST "$TELEGRAM_MOCK/bot123456:TEST-telegram-token/sendMessage" \
