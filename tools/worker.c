@@ -6,9 +6,10 @@
  * claims each scheduled slot. It also beats (worker_heartbeats), runs the
  * health alerts (sales/alerts) and the reconciliation sweep (sales/sweep),
  * each once per interval across all workers. SIGTERM or SIGINT finishes
- * the current job
- * and exits; a job of a killed worker is retried when its lease ends, and
- * its sync run stops blocking others when the run's lease ends.
+ * the current job and exits. A job's lease (AMOSYNC_OUTBOX_CLAIM_TIMEOUT,
+ * 15 s) is renewed by a heartbeat while the job runs, so a job of a killed
+ * worker is taken over within seconds; its sync run stops blocking others
+ * when the run's lease ends.
  */
 #include <errno.h>
 #include <signal.h>
@@ -221,24 +222,57 @@ sweep(struct sales_ctx *s, struct jobs *j, struct alerts *al, const char *me)
 	alerts_event(al, text);
 }
 
+/*
+ * The heartbeat: while this worker holds a job, its lease is renewed every
+ * third of the lease, from the HTTP client's tick (about once a second
+ * during every amoCRM and Telegram call and rate wait). A worker that dies
+ * stops renewing, and its job is taken over once the lease runs out.
+ */
+struct heartbeat {
+	struct app *app;
+	const char *me;
+	int lease;
+	int holding;    /* a job is claimed */
+	time_t renewed; /* when the lease was last renewed */
+};
+
+static void
+beat(void *arg)
+{
+	struct heartbeat *hb = arg;
+	time_t now = time(NULL);
+
+	if (!hb->holding || now - hb->renewed < (hb->lease + 2) / 3)
+		return;
+	hb->renewed = now;
+	if (outbox_renew(&hb->app->traffic, hb->me, hb->lease) != ERR_OK)
+		log_warnx("could not renew the lease of my job");
+}
+
 /* Claims and runs one job; returns 1 if there was one. */
 static int
-one(struct app *app, struct jobs *j, const char *me, int lease, int max)
+one(struct app *app, struct jobs *j, struct heartbeat *hb, int max)
 {
 	struct job_outcome out;
 	struct outbox_job job;
+	const char *me = hb->me;
 	enum err rc;
 	int got, dead;
 
-	if (outbox_claim(&app->traffic, me, lease, &job, &got) != ERR_OK ||
+	if (outbox_claim(&app->traffic, me, hb->lease, &job, &got) != ERR_OK ||
 	    !got)
 		return 0;
 	log_reqid(NULL);
+	hb->holding = 1;
+	hb->renewed = time(NULL);
 	if (strcmp(job.kind, LANDING_PUSH_KIND) == 0)
 		rc = push(app, j, &out);
 	else
 		rc = jobs_run(j, &job, &out);
-	if (rc == ERR_OK) {
+	hb->holding = 0;
+	if (out.recorded) {
+		/* Sent and recorded, or put back to wait: nothing to add. */
+	} else if (rc == ERR_OK) {
 		if (outbox_done(&app->traffic, &job, me) != ERR_OK)
 			log_warnx("could not mark job %lld done", job.id);
 	} else if (outbox_fail(&app->traffic, &job, me, out.error,
@@ -258,6 +292,7 @@ main(int argc, char *argv[])
 	struct alerts al;
 	struct app app;
 	struct jobs j;
+	struct heartbeat hb;
 	char me[128], host[64];
 	time_t next_replay, next_schedule, next_beat, next_retention;
 	long poll;
@@ -297,6 +332,13 @@ main(int argc, char *argv[])
 	lease = (int)cfg_int(&app.cfg, CFG_OUTBOX_CLAIM_TIMEOUT);
 	max = (int)cfg_int(&app.cfg, CFG_OUTBOX_MAX_ATTEMPTS);
 	poll = (long)cfg_int(&app.cfg, CFG_WORKER_POLL_MS);
+	memset(&hb, 0, sizeof(hb));
+	hb.app = &app;
+	hb.me = me;
+	hb.lease = lease;
+	j.me = me;
+	j.http.tick = beat;
+	j.http.tick_arg = &hb;
 	proc_on_stop(onsignal);
 	log_info("worker %s started", me);
 	next_replay = next_schedule = next_beat = next_retention = 0;
@@ -333,7 +375,7 @@ main(int argc, char *argv[])
 			if (stopping || db_connect(&app.traffic) != ERR_OK)
 				continue;
 		}
-		if (!one(&app, &j, me, lease, max))
+		if (!one(&app, &j, &hb, max))
 			nap(poll);
 	}
 	health_unbeat(&app.traffic, me);

@@ -1213,6 +1213,65 @@ out:
 	return rc;
 }
 
+/* Parses body as the JSON object of an answer; NULL if it is none. */
+static struct json_object *
+answer_json(const char *body, size_t n)
+{
+	struct http_resp r;
+	struct json_object *o;
+
+	http_resp_init(&r);
+	buf_add(&r.body, body, n);
+	o = buf_err(&r.body) == ERR_OK ? http_json(&r) : NULL;
+	http_resp_free(&r);
+	return o;
+}
+
+enum err
+amocrm_answer_parse(enum amocrm_answer kind, const char *body, size_t n,
+    struct amocrm_parsed *out)
+{
+	struct http_resp r;
+	struct json_object *o;
+	size_t got;
+	enum err rc = ERR_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (kind == AMOCRM_ANSWER_ERROR) {
+		http_resp_init(&r);
+		buf_add(&r.body, body, n);
+		if ((rc = buf_err(&r.body)) == ERR_OK) {
+			problem(&r, out->problem, sizeof(out->problem));
+			out->retry_after = retry_after(&r);
+		}
+		http_resp_free(&r);
+		return rc;
+	}
+	if ((o = answer_json(body, n)) == NULL)
+		return ERR_HTTP;
+	switch (kind) {
+	case AMOCRM_ANSWER_LEAD:
+		rc = lead_from_json(&out->lead, o);
+		break;
+	case AMOCRM_ANSWER_CONTACT:
+		rc = contact_from_json(&out->contact, o);
+		break;
+	case AMOCRM_ANSWER_LEADS:
+		rc = page_add(&out->leads, o, AMOCRM_PAGE_MAX, &got);
+		break;
+	case AMOCRM_ANSWER_CONTACTS:
+		rc = contacts_page_add(&out->contacts, o);
+		break;
+	default:
+		rc = ERR_INPUT;
+		break;
+	}
+	json_object_put(o);
+	if (rc != ERR_OK)
+		amocrm_parsed_free(out);
+	return rc;
+}
+
 void
 amocrm_webhooks_free(struct amocrm_webhooks *hs)
 {
@@ -1285,4 +1344,16 @@ amocrm_token_expiry(const char *token)
 		t = json_object_get_int64(exp);
 	json_object_put(root);
 	return t > 0 ? t : 0;
+}
+
+void
+amocrm_parsed_free(struct amocrm_parsed *p)
+{
+	if (p == NULL)
+		return;
+	amocrm_lead_free(&p->lead);
+	amocrm_contact_free(&p->contact);
+	amocrm_leads_free(&p->leads);
+	amocrm_contacts_free(&p->contacts);
+	memset(p, 0, sizeof(*p));
 }

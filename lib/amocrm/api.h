@@ -264,4 +264,35 @@ enum err amocrm_leads_complex(struct amocrm *a, const struct amocrm_new_lead *v,
 const char *amocrm_lead_field(const struct amocrm_lead *l, long long id,
     const char *name);
 
+/*
+ * The answer parsers of the calls above, on a body alone (no HTTP): for
+ * the fuzz target (tests/fuzz/amoapi_fuzz.c) and tests. kind names what
+ * the body answers: a lead (GET /leads/{id}), a contact, a page of leads
+ * or of contacts (_embedded...), or an error (problem+json title and
+ * detail into problem, retry_after from the body, -1 when none).
+ * Returns ERR_OK, ERR_HTTP (not a JSON object) or ERR_NOMEM; free out with
+ * amocrm_parsed_free() in every case.
+ */
+enum amocrm_answer {
+	AMOCRM_ANSWER_LEAD,
+	AMOCRM_ANSWER_CONTACT,
+	AMOCRM_ANSWER_LEADS,
+	AMOCRM_ANSWER_CONTACTS,
+	AMOCRM_ANSWER_ERROR,
+	AMOCRM_ANSWER__MAX
+};
+
+struct amocrm_parsed {
+	struct amocrm_lead lead;
+	struct amocrm_contact contact;
+	struct amocrm_leads leads;
+	struct amocrm_contacts contacts;
+	char problem[AMOCRM_REASON_LEN];
+	long retry_after;
+};
+
+enum err amocrm_answer_parse(enum amocrm_answer kind, const char *body,
+    size_t n, struct amocrm_parsed *out);
+void amocrm_parsed_free(struct amocrm_parsed *p);
+
 #endif

@@ -3,6 +3,7 @@
  * all_sales_tracking (R15), correct at any size (report/sales_history,
  * report/sales_stats). Both answer ?format=csv too.
  *   GET /api/amocrm/sales-history?targetologist=&start=&end=&limit=&cursor=
+ *       &verification=counted|unverified|all
  *   GET /api/amocrm/sales-stats?start=&end=
  */
 #include <string.h>
@@ -30,6 +31,10 @@ tz(const struct route_req *r)
  * period and the cursor of the next page (null on the last). CSV: the
  * rows only, up to CSV_MAX by default.
  */
+/* ?verification=: which sales are listed (report/sales_history.h). */
+static const char *const verifications[] = { "counted", "unverified", "all",
+	NULL };
+
 static enum err
 history(struct route_req *r)
 {
@@ -49,7 +54,9 @@ history(struct route_req *r)
 	    (rc = report_range(r, &q.start, &q.end)) != ERR_OK ||
 	    (rc = route_query_int(r, "limit", 1, csv ? CSV_MAX : PAGE_MAX,
 	         &q.limit)) != ERR_OK ||
-	    (rc = route_query_str(r, "cursor", 64, &q.cursor)) != ERR_OK)
+	    (rc = route_query_str(r, "cursor", 64, &q.cursor)) != ERR_OK ||
+	    (rc = route_query_enum(r, "verification", verifications,
+	         &q.verification)) != ERR_OK)
 		return rc;
 	if (q.cursor != NULL && !sales_history_cursor_ok(q.cursor))
 		return route_fail(r, ERR_VALIDATION, "cursor",

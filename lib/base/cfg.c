@@ -154,11 +154,12 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "attempts before a job becomes a dead letter" },
 	[CFG_OUTBOX_CLAIM_TIMEOUT] = { .name = "AMOSYNC_OUTBOX_CLAIM_TIMEOUT",
 	    .type = CFG_INT,
-	    .def = "300",
-	    .min = 1,
+	    .def = "15",
+	    .min = 3,
 	    .max = 86400,
-	    .help = "seconds after which a claimed job may be claimed "
-	            "again" },
+	    .help = "seconds a claimed job's lease lasts; the worker renews "
+	            "it every third of that while the job runs, so a dead "
+	            "worker's job is taken over after at most this long" },
 	[CFG_ADMIN_USER] = { .name = "AMOSYNC_ADMIN_USER",
 	    .help = "name recorded in audit rows when nginx passes none" },
 	[CFG_WORKER_POLL_MS] = { .name = "AMOSYNC_WORKER_POLL_MS",
@@ -361,6 +362,21 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .def = "/usr/local/share/amosync/ui",
 	    .help = "directory of the dashboards' files that nginx serves "
 	            "(scripts/render-nginx)" },
+	[CFG_TELEGRAM_RATE_LIMIT] = { .name = "TELEGRAM_RATE_LIMIT",
+	    .type = CFG_INT,
+	    .def = "25",
+	    .min = 1,
+	    .max = 1000,
+	    .help = "Telegram messages per second for the whole bot, shared "
+	            "by all processes of a host (Telegram allows about 30)" },
+	[CFG_TELEGRAM_CHAT_RATE_LIMIT] = { .name = "TELEGRAM_CHAT_RATE_LIMIT",
+	    .type = CFG_INT,
+	    .def = "20",
+	    .min = 1,
+	    .max = 600,
+	    .help = "Telegram messages per minute to one chat, across all "
+	            "workers (Telegram allows about 20 in a group); more "
+	            "sales waiting for one chat go out as one digest" },
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);

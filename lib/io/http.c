@@ -26,9 +26,11 @@
 
 /* What the libcurl callbacks of one call share. */
 struct xfer {
+	struct http *h;
 	struct http_resp *r;
 	size_t max;
 	int toobig;
+	long long ticked; /* CLOCK_MONOTONIC us of the last tick */
 };
 
 enum err
@@ -266,8 +268,18 @@ rate_key_ok(const char *key)
  * instead of all waking at once, and a slot taken is always written before
  * anyone else looks. A holder sleeps at most one second.
  */
+static enum err rate_wait(const char *rundir, const char *key, int rate,
+    long max_wait, void (*tick)(void *), void *tick_arg);
+
 enum err
 http_rate_wait(const char *rundir, const char *key, int rate, long max_wait)
+{
+	return rate_wait(rundir, key, rate, max_wait, NULL, NULL);
+}
+
+static enum err
+rate_wait(const char *rundir, const char *key, int rate, long max_wait,
+    void (*tick)(void *), void *tick_arg)
 {
 	long long ts[HTTP_RATE_MAX + 1];
 	long long now, wait, deadline = 0;
@@ -326,6 +338,8 @@ http_rate_wait(const char *rundir, const char *key, int rate, long max_wait)
 			goto out;
 		}
 		sleep_us(wait);
+		if (tick != NULL)
+			tick(tick_arg);
 	}
 	rc = ERR_OK;
 out:
@@ -399,6 +413,22 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* libcurl's progress callback: the client's heartbeat, once a second. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct xfer *x = arg;
+	long long now = now_us(CLOCK_MONOTONIC);
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (x->h->tick != NULL && now - x->ticked >= USEC) {
+		x->ticked = now;
+		x->h->tick(x->h->tick_arg);
+	}
+	return 0;
+}
+
 /* Sets what every call has in common; returns 0 or a libcurl error. */
 static CURLcode
 setup(CURL *c, const struct http_opts *o, const char *url, struct xfer *x,
@@ -432,6 +462,11 @@ setup(CURL *c, const struct http_opts *o, const char *url, struct xfer *x,
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_HTTPHEADER, hdrs);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	if (x->h->tick != NULL) {
+		SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+		SET(CURLOPT_XFERINFODATA, x);
+		SET(CURLOPT_NOPROGRESS, 0L);
+	}
 #undef SET
 	return cc;
 }
@@ -460,15 +495,18 @@ perform(struct http *h, const struct http_opts *o, const char *method,
 		o = &none;
 	buf_free(&r->body);
 	http_resp_init(r);
+	x.h = h;
+	x.ticked = now_us(CLOCK_MONOTONIC);
 	x.r = r;
 	x.max = o->max_body > 0 ? o->max_body : HTTP_MAX_BODY_DEFAULT;
 	x.toobig = 0;
 	http_url_redact(&lurl, url, o->secret);
 
 	if (o->rate_key != NULL && o->rate > 0) {
-		rc = http_rate_wait(h->rundir, o->rate_key, o->rate,
+		rc = rate_wait(h->rundir, o->rate_key, o->rate,
 		    o->rate_max_wait > 0 ? o->rate_max_wait
-		                         : (o->timeout > 0 ? o->timeout : 30));
+		                         : (o->timeout > 0 ? o->timeout : 30),
+		    h->tick, h->tick_arg);
 		if (rc != ERR_OK) {
 			errf(r, "%s",
 			    rc == ERR_TIMEOUT ? "no request slot free in time "

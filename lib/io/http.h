@@ -23,6 +23,13 @@
 struct http {
 	void *curl;   /* CURL *, opaque here */
 	char *rundir; /* where rate limit files live, NULL = none */
+	/*
+	 * Called about once a second while a request runs or waits for its
+	 * rate slot, when set: a worker renews its job's lease here (its
+	 * heartbeat). It must not use this client. NULL by default.
+	 */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 /* Per-call options. Zeroed fields take the defaults shown. */

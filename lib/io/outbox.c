@@ -53,6 +53,41 @@ static const char SQL_LIST[] =
     " FROM outbox_jobs WHERE $1::text IS NULL OR state = $1"
     " ORDER BY id DESC LIMIT $2::int) j";
 
+/* The heartbeat: every job worker holds lasts lease seconds more. */
+static const char SQL_RENEW[] = "UPDATE outbox_jobs SET claimed_until = now() +"
+                                " make_interval(secs => $2::int)"
+                                " WHERE claimed_by = $1 AND state = 'running'";
+
+/* Not now, not a failure: the attempt is given back. */
+static const char SQL_POSTPONE[] =
+    "UPDATE outbox_jobs SET state = 'pending',"
+    " attempts = greatest(attempts - 1, 0),"
+    " next_attempt_at = now() + make_interval(secs => $3::int),"
+    " claimed_until = NULL, last_error = $4"
+    " WHERE id = ANY($1::bigint[]) AND claimed_by = $2"
+    " AND state = 'running'";
+
+/* Claims the given pending jobs of one kind for worker. */
+static const char SQL_CLAIM_IDS[] =
+    "UPDATE outbox_jobs SET state = 'running', claimed_by = $2,"
+    " claimed_until = now() + make_interval(secs => $3::int),"
+    " attempts = attempts + 1"
+    " WHERE id IN (SELECT id FROM outbox_jobs WHERE id = ANY($1::bigint[])"
+    "  AND kind = $4 AND state = 'pending' ORDER BY id"
+    "  FOR UPDATE SKIP LOCKED)"
+    " RETURNING id";
+
+/*
+ * After the remote side accepted the work: done whoever holds the jobs
+ * now, unless they are done already (a worker that took over the lease
+ * cannot undo what was sent; it may be sending it again, which is the
+ * documented window).
+ */
+static const char SQL_DONE_IDS[] =
+    "UPDATE outbox_jobs SET state = 'done', done_at = now(),"
+    " claimed_until = NULL, last_error = $2"
+    " WHERE id = ANY($1::bigint[]) AND state <> 'done'";
+
 static const char SQL_STATE[] =
     "SELECT state, last_error FROM outbox_jobs WHERE id = $1::bigint";
 
@@ -235,4 +270,46 @@ outbox_prune(struct db *db, int days, int limit, long *n)
 	snprintf(d, sizeof(d), "%d", days);
 	snprintf(l, sizeof(l), "%d", limit);
 	return db_run_count(db, SQL_PRUNE, 2, v, n);
+}
+
+enum err
+outbox_renew(struct db *db, const char *worker, int lease)
+{
+	char secs[16];
+	const char *v[2] = { worker, secs };
+
+	snprintf(secs, sizeof(secs), "%d", lease);
+	return db_run(db, SQL_RENEW, 2, v);
+}
+
+enum err
+outbox_postpone(struct db *db, const char *ids, const char *worker, long secs,
+    const char *why)
+{
+	char s[32];
+	const char *v[4] = { ids, worker, s, why };
+
+	snprintf(s, sizeof(s), "%ld", secs > 0 ? secs : 1);
+	return db_run(db, SQL_POSTPONE, 4, v);
+}
+
+enum err
+outbox_claim_ids(struct db *db, const char *ids, const char *kind,
+    const char *worker, int lease, PGresult **claimed)
+{
+	char secs[16];
+	const char *v[4] = { ids, worker, secs, kind };
+	enum err rc;
+
+	snprintf(secs, sizeof(secs), "%d", lease);
+	*claimed = db_exec(db, SQL_CLAIM_IDS, 4, v, &rc);
+	return rc;
+}
+
+enum err
+outbox_done_ids(struct db *db, const char *ids, const char *note)
+{
+	const char *v[2] = { ids, note };
+
+	return db_run(db, SQL_DONE_IDS, 2, v);
 }

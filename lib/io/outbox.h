@@ -53,6 +53,36 @@ enum err outbox_fail(struct db *db, const struct outbox_job *job,
 /* Seconds to wait before attempt n+1 (n >= 1): 2^n capped, with jitter. */
 long outbox_backoff(int attempts, unsigned int seed);
 
+/*
+ * The heartbeat: the lease of every job worker holds is renewed for lease
+ * seconds from now. Call it more often than lease (the worker: every
+ * third), so a live worker keeps its jobs and a dead one loses them soon.
+ */
+enum err outbox_renew(struct db *db, const char *worker, int lease);
+
+/*
+ * Puts jobs ids (a bigint[] literal, "{1,2}") that worker holds back in
+ * the queue for secs seconds without counting the attempt: the work was
+ * not tried (a rate limit said "not yet"). why is kept as last_error.
+ */
+enum err outbox_postpone(struct db *db, const char *ids, const char *worker,
+    long secs, const char *why);
+
+/*
+ * Claims those of the pending jobs ids (a bigint[] literal) of kind that
+ * no one else is claiming right now, for worker and lease seconds;
+ * *claimed holds their ids (column 0), for the caller to PQclear().
+ */
+enum err outbox_claim_ids(struct db *db, const char *ids, const char *kind,
+    const char *worker, int lease, PGresult **claimed);
+
+/*
+ * Marks jobs ids (a bigint[] literal) done, whoever holds them: the work
+ * was done (a message Telegram accepted) and must not be done again.
+ * note (may be NULL) is kept as last_error, e.g. "in digest of job N".
+ */
+enum err outbox_done_ids(struct db *db, const char *ids, const char *note);
+
 /* Puts a dead job back in the queue: ERR_NOTFOUND unless it is dead. */
 enum err outbox_requeue(struct db *db, long long id);
 

@@ -30,7 +30,8 @@ static const char SQL_ROWS[] =
     " $4::text WHEN 'targetologist' THEN coalesce(targetologist,"
     " 'Unknown') WHEN 'product' THEN coalesce(nullif(product_name, ''),"
     " 'Unknown') ELSE coalesce(nullif(utm_source, ''), 'No UTM Source')"
-    " END AS g, sale_amount FROM all_sales_tracking WHERE NOT " FAST
+    " END AS g, sale_amount FROM all_sales_tracking WHERE" REPORT_COUNTED
+    " NOT " FAST
     " AND sale_date >= " REPORT_DAY_FROM("$1", "$3")
     " AND sale_date < " REPORT_DAY_TO("$2", "$3")
     "), agg AS ( SELECT date_trunc($5::text, date::timestamp)::date AS"

@@ -79,6 +79,11 @@ enum err report_csv(struct route_req *r, const PGresult *res, int nrows,
  * zone tz, so a report may sum its rows instead of scanning the sales.
  * Reports put both ways in one statement, each branch guarded by this.
  */
+/*
+ * The sales a total counts: all but the unverified ones
+ * (sql/traffic/040-verification.sql), as a condition followed by AND.
+ */
+#define REPORT_COUNTED " verification <> 'unverified' AND"
 #define REPORT_STATS_OK(tz) "(SELECT timezone = " tz " FROM report_settings)"
 #define REPORT_STATS_DAYS(from, to)                                            \
 	" period_type = 'daily' AND date >= coalesce(" from "::date,"          \

@@ -26,7 +26,7 @@ static const char SQL_ROI[] =
     " GROUP BY 1"
     " UNION ALL SELECT coalesce(targetologist, 'Unknown'), count(*),"
     " sum(sale_amount) FROM all_sales_tracking"
-    " WHERE NOT " REPORT_STATS_OK("$3")
+    " WHERE" REPORT_COUNTED " NOT " REPORT_STATS_OK("$3")
     " AND sale_date >= " REPORT_DAY_FROM("$1", "$3")
     " AND sale_date < " REPORT_DAY_TO("$2", "$3")
     " GROUP BY 1), sp AS (SELECT tt.name AS t, sum(a.amount_kzt) AS"

@@ -14,6 +14,15 @@
 	" WHERE ($1::text IS NULL OR coalesce(targetologist, 'Unknown') = $1)" \
 	" AND sale_date >= " REPORT_DAY_FROM("$2", "$4") \
 	" AND sale_date < " REPORT_DAY_TO("$3", "$4")
+/*
+ * The rows shown ($8): "counted" (the default: every sale but the
+ * unverified ones, sql/traffic/040-verification.sql), "unverified", "all".
+ * The totals always count the counted sales only.
+ */
+#define SHOWN \
+	" AND ($8::text = 'all' OR (verification = 'unverified') =" \
+	" ($8::text = 'unverified'))"
+#define COUNTED " AND verification <> 'unverified'"
 /* clang-format on */
 
 /*
@@ -28,7 +37,7 @@ static const char SQL_STATS[] =
     " WHERE " REPORT_STATS_OK("$4")
     " AND ($1::text IS NULL OR team_name = $1) AND"
     REPORT_STATS_DAYS("$2", "$3")
-    " UNION ALL SELECT 1, sale_amount FROM all_sales_tracking" WHERE
+    " UNION ALL SELECT 1, sale_amount FROM all_sales_tracking" WHERE COUNTED
     " AND NOT " REPORT_STATS_OK("$4")
     ") x";
 /* clang-format on */
@@ -57,6 +66,7 @@ enum sh_col {
 	SH_SALE_DATE,
 	SH_SALE_DAY,
 	SH_CREATED,
+	SH_VERIFICATION,
 	SH_CUR,
 	SH__MAX
 };
@@ -76,8 +86,9 @@ static const char SQL_ROWS[] =
     " attribution_confidence, " REPORT_TS("sale_date")
     ", to_char(sale_date AT TIME ZONE $4, 'YYYY-MM-DD'), "
     REPORT_TS("created_at")
+    ", verification"
     ", (extract(epoch FROM sale_date) * 1000000)::bigint || '.' || id"
-    " FROM all_sales_tracking" WHERE
+    " FROM all_sales_tracking" WHERE SHOWN
     " AND ($5::bigint IS NULL OR (sale_date, id) <"
     " ('epoch'::timestamptz + $5::bigint * interval '1 microsecond',"
     " $6::uuid)) ORDER BY sale_date DESC, id DESC LIMIT $7::bigint";
@@ -106,6 +117,7 @@ const struct report_col sales_history_cols[] = {
 	{ "sale_date", SH_SALE_DATE, REPORT_TEXT },
 	{ "sale_day", SH_SALE_DAY, REPORT_TEXT },
 	{ "created_at", SH_CREATED, REPORT_TEXT },
+	{ "verification", SH_VERIFICATION, REPORT_TEXT },
 };
 const size_t sales_history_ncols = sizeof(sales_history_cols) /
     sizeof(sales_history_cols[0]);
@@ -142,7 +154,7 @@ sales_history(struct db *db, const struct sales_history_q *q, PGresult **stats,
     PGresult **rows)
 {
 	char us[24] = "", id[40] = "", lim[24];
-	const char *v[7];
+	const char *v[8];
 	const char *dot;
 	enum err rc;
 
@@ -162,10 +174,11 @@ sales_history(struct db *db, const struct sales_history_q *q, PGresult **stats,
 	}
 	snprintf(lim, sizeof(lim), "%lld", q->limit + 1);
 	v[6] = lim;
+	v[7] = q->verification != NULL ? q->verification : "counted";
 	if ((rc = stats_catch_up(db)) != ERR_OK ||
 	    (*stats = db_exec(db, SQL_STATS, 4, v, &rc)) == NULL)
 		return rc;
-	if ((*rows = db_exec(db, SQL_ROWS, 7, v, &rc)) == NULL) {
+	if ((*rows = db_exec(db, SQL_ROWS, 8, v, &rc)) == NULL) {
 		PQclear(*stats);
 		*stats = NULL;
 	}

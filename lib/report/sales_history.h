@@ -17,6 +17,11 @@ struct sales_history_q {
 	const char *start, *end;   /* days, NULL: unbounded */
 	const char *tz;            /* AMOSYNC_TIMEZONE */
 	const char *cursor;        /* NULL: the first page */
+	/*
+	 * Rows shown: "counted" (NULL, the default: all but unverified
+	 * sales), "unverified" or "all". Totals count counted sales only.
+	 */
+	const char *verification;
 	long long limit;
 };
 

@@ -16,8 +16,8 @@ static const char SQL_STATS[] =
     " traffic_sales_stats WHERE " REPORT_STATS_OK("$3")
     " AND" REPORT_STATS_DAYS("$1", "$2")
     " GROUP BY 1 UNION ALL SELECT coalesce(targetologist, 'Unknown'),"
-    " count(*), sum(sale_amount) FROM all_sales_tracking WHERE NOT "
-    REPORT_STATS_OK("$3") " AND sale_date >= " REPORT_DAY_FROM("$1", "$3")
+    " count(*), sum(sale_amount) FROM all_sales_tracking WHERE"
+    REPORT_COUNTED " NOT " REPORT_STATS_OK("$3") " AND sale_date >= " REPORT_DAY_FROM("$1", "$3")
     " AND sale_date < " REPORT_DAY_TO("$2", "$3")
     " GROUP BY 1) s LEFT JOIN traffic_teams tt ON tt.name = s.t ORDER"
     " BY s.n DESC, s.revenue DESC, s.t";

@@ -16,7 +16,7 @@
 #define NPARAMS 9
 /* clang-format off */
 #define WHERE \
-	" WHERE sale_date >= " REPORT_DAY_FROM("$1", "$3") \
+	" WHERE" REPORT_COUNTED " sale_date >= " REPORT_DAY_FROM("$1", "$3") \
 	" AND sale_date < " REPORT_DAY_TO("$2", "$3") FILTERS
 #define FILTERS \
 	" AND ($4::text IS NULL OR CASE WHEN $4 = 'No UTM Source'" \
@@ -41,7 +41,8 @@
 	months per \
 	" UNION ALL SELECT (sale_date AT TIME ZONE $3)::date, utm_source," \
 	"  utm_medium, utm_campaign, targetologist, 1, sale_amount, sale_date," \
-	"  sale_date FROM all_sales_tracking WHERE NOT " REPORT_STATS_OK("$3") \
+	"  sale_date FROM all_sales_tracking WHERE" REPORT_COUNTED \
+	"  NOT " REPORT_STATS_OK("$3") \
 	"  AND sale_date >= " REPORT_DAY_FROM("$1", "$3") \
 	"  AND sale_date < " REPORT_DAY_TO("$2", "$3") ") g WHERE true" FILTERS
 /* The first of the first month wholly from $1; the first after $2's. */

@@ -1,9 +1,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/text.h"
 #include "sales/announce.h"
+#include "telegram/api.h"
 
 static const char * or (const char *s, const char *def)
 {
@@ -58,5 +60,87 @@ announce_text(const struct announce *a, struct buf *out)
 	    "\xf0\x9f\x94\xa5");
 	if (a->test)
 		buf_adds(out, "\n\n<i>Это тестовое уведомление</i>");
+	return buf_err(out);
+}
+
+/* Appends s escaped, cut to at most max characters ("…" when cut). */
+static void
+field(struct buf *out, const char *s, size_t max)
+{
+	struct buf cut = { 0 };
+	unsigned long cp;
+	size_t i = 0, k, n = 0, len = strlen(s);
+
+	while (i < len && n < max) {
+		if ((k = text_utf8_dec(s + i, len - i, &cp)) == 0)
+			break; /* not UTF-8: stop before it */
+		i += k;
+		n++;
+	}
+	buf_add(&cut, s, i);
+	if (i < len)
+		buf_adds(&cut, "\xe2\x80\xa6");
+	text_html_escape(out, buf_err(&cut) == ERR_OK ? buf_str(&cut) : "");
+	buf_free(&cut);
+}
+
+/* Appends one digest line for sale a. */
+static void
+digest_line(struct buf *out, const struct announce *a)
+{
+	buf_adds(out, "\n");
+	field(out, or (a->emoji, "\xf0\x9f\x8e\xaf"), 4);
+	buf_adds(out, " <b>");
+	field(out, or (a->team, "Unknown"), ANNOUNCE_DIGEST_FIELD);
+	buf_adds(out, "</b>: ");
+	field(out, or (a->client, "Без имени"), ANNOUNCE_DIGEST_FIELD);
+	buf_adds(out, " \xe2\x80\x94 ");
+	announce_amount(out, a->amount);
+	buf_adds(out, " \xe2\x80\x94 ");
+	field(out, or (a->product, "\xe2\x80\x94"), ANNOUNCE_DIGEST_FIELD);
+}
+
+enum err
+announce_digest(const struct announce *a, size_t n, size_t max, struct buf *out)
+{
+	struct buf line = { 0 }, tail = { 0 };
+	char total[64];
+	double sum = 0, v;
+	size_t i, used, shown;
+
+	for (i = 0; i < n; i++) {
+		v = a[i].amount != NULL ? strtod(a[i].amount, NULL) : 0;
+		if (isfinite(v) && v > 0 && v <= 1e15)
+			sum += v;
+	}
+	snprintf(total, sizeof(total), "%.0f", sum);
+	buf_printf(out,
+	    "\xf0\x9f\x8e\x89 <b>НОВЫЕ ПРОДАЖИ: %zu</b>\n"
+	    "\xf0\x9f\x92\xb0 <b>Итого:</b> ",
+	    n);
+	announce_amount(out, total);
+	buf_adds(out, "\n");
+	if (buf_err(out) != ERR_OK)
+		return buf_err(out);
+	used = tg_text_units(buf_str(out));
+	for (shown = 0; shown < n; shown++) {
+		buf_reset(&line);
+		digest_line(&line, &a[shown]);
+		if (buf_err(&line) != ERR_OK)
+			break;
+		/* Room for this line and for the "… и ещё K" line after it. */
+		buf_reset(&tail);
+		buf_printf(&tail, "\n\xe2\x80\xa6 и ещё %zu", n - shown);
+		if (used + tg_text_units(buf_str(&line)) +
+		        (shown + 1 < n ? tg_text_units(buf_str(&tail)) : 0) >
+		    max)
+			break;
+		buf_add(out, line.data, line.len);
+		used += tg_text_units(buf_str(&line));
+	}
+	if (shown < n)
+		buf_printf(out, "\n\xe2\x80\xa6 и ещё %zu", n - shown);
+	buf_free(&line);
+	buf_free(&tail);
 	return buf_err(out);
 }

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "amocrm/webhook.h"
 #include "base/form.h"
@@ -11,15 +12,24 @@
 #include "sales/landing.h"
 #include "sales/track.h"
 
-static const char SQL_SALE[] =
-    "SELECT s.targetologist, t.emoji, coalesce(s.contact_name, s.lead_name),"
-    " s.sale_amount::text, s.product_name, s.utm_campaign,"
-    " coalesce(nullif(t.telegram_chat_id, ''), nullif($2, ''))"
-    " FROM all_sales_tracking s"
-    " LEFT JOIN traffic_teams t ON t.name = s.targetologist"
-    " WHERE s.lead_id = $1";
+/* The sales to announce: one ($1 a lead id) or a digest's ($3 job ids). */
+#define SQL_SALES_SELECT                                                       \
+	"SELECT s.targetologist, t.emoji,"                                     \
+	" coalesce(s.contact_name, s.lead_name), s.sale_amount::text,"         \
+	" s.product_name, s.utm_campaign,"                                     \
+	" coalesce(nullif(t.telegram_chat_id, ''), nullif($2, '')),"           \
+	" s.verification"                                                      \
+	" FROM all_sales_tracking s"                                           \
+	" LEFT JOIN traffic_teams t ON t.name = s.targetologist"
 
-/* The columns of SQL_SALE. */
+static const char SQL_SALE[] = SQL_SALES_SELECT " WHERE s.lead_id = $1";
+
+static const char SQL_DIGEST_SALES[] = SQL_SALES_SELECT
+    " JOIN outbox_jobs j ON s.lead_id = j.payload->>'lead_id'"
+    " WHERE j.id = ANY($1::bigint[])"
+    " ORDER BY s.sale_date, s.lead_id";
+
+/* The columns of SQL_SALE and SQL_DIGEST_SALES. */
 enum sale_col {
 	SC_TEAM,
 	SC_EMOJI,
@@ -28,8 +38,70 @@ enum sale_col {
 	SC_PRODUCT,
 	SC_CAMPAIGN,
 	SC_CHAT,
+	SC_VERIFICATION,
 	SC__MAX
 };
+
+/* The chat a sale s (with its team t) is announced in; $2 the default. */
+#define SALE_CHAT "coalesce(nullif(t.telegram_chat_id, ''), nullif($2, ''))"
+
+/*
+ * The other announcements waiting for chat $1 ($2 the default chat, $3
+ * this job, at most $4 of them): their ids as a bigint[] literal and how
+ * many; the sales of the chat still being verified (their enrichment
+ * pending or running); this job's age in seconds.
+ */
+static const char SQL_WAITING[] =
+    "SELECT coalesce('{' || string_agg(x.id::text, ',') || '}', '{}'),"
+    " count(*),"
+    " (SELECT count(*) FROM outbox_jobs j"
+    "  JOIN all_sales_tracking s ON s.lead_id = j.payload->>'lead_id'"
+    "  LEFT JOIN traffic_teams t ON t.name = s.targetologist"
+    "  WHERE j.kind = 'enrich' AND j.state IN ('pending', 'running')"
+    "  AND " SALE_CHAT " = $1),"
+    " (SELECT extract(epoch FROM now() - created_at)::int"
+    "  FROM outbox_jobs WHERE id = $3::bigint)"
+    " FROM (SELECT j.id FROM outbox_jobs j"
+    "  JOIN all_sales_tracking s ON s.lead_id = j.payload->>'lead_id'"
+    "  LEFT JOIN traffic_teams t ON t.name = s.targetologist"
+    "  WHERE j.kind = 'announce' AND j.state = 'pending'"
+    "  AND j.id <> $3::bigint AND s.verification <> 'unverified'"
+    "  AND " SALE_CHAT " = $1"
+    "  ORDER BY j.id LIMIT $4::int) x";
+
+/* The columns of SQL_WAITING. */
+enum waiting_col { WC_IDS, WC_ANNOUNCE, WC_ENRICH, WC_AGE, WC__MAX };
+
+/*
+ * A slot of chat $1 for job $2 of worker $3 when fewer than $4 messages
+ * went to the chat in the last minute (under the chat's lock, taken
+ * before); else the seconds until one frees. Only while the worker still
+ * holds the job: one that lost its lease must not send.
+ */
+static const char SQL_SLOT_LOCK[] =
+    "SELECT pg_advisory_xact_lock(hashtextextended('amosync-tg:' || $1, 0))";
+
+static const char SQL_SLOT[] =
+    "WITH w AS (SELECT reserved_at FROM telegram_sends WHERE chat_id = $1"
+    "  AND reserved_at > now() - interval '1 minute'"
+    "  ORDER BY reserved_at DESC LIMIT $4::int),"
+    " held AS (SELECT 1 FROM outbox_jobs WHERE id = $2::bigint"
+    "  AND claimed_by = $3 AND state = 'running'),"
+    " ins AS (INSERT INTO telegram_sends (chat_id, job_id, claimed_by)"
+    "  SELECT $1, $2::bigint, $3 WHERE (SELECT count(*) FROM w) < $4::int"
+    "  AND EXISTS (SELECT 1 FROM held) RETURNING id)"
+    " SELECT (SELECT id FROM ins), EXISTS (SELECT 1 FROM held),"
+    " CASE WHEN (SELECT count(*) FROM w) < $4::int THEN 0"
+    "  ELSE greatest(1, ceil(extract(epoch FROM (SELECT min(reserved_at)"
+    "   FROM w) + interval '1 minute' - now())))::int END";
+
+/* The columns of SQL_SLOT. */
+enum slot_col { SL_ID, SL_HELD, SL_WAIT, SL__MAX };
+
+/* Telegram accepted message $2 carrying $3 sales for send $1. */
+static const char SQL_SENT[] =
+    "UPDATE telegram_sends SET message_id = $2::bigint, sales = $3::int,"
+    " sent_at = now() WHERE id = $1::bigint";
 
 static const char SQL_TEAM[] =
     "SELECT emoji, coalesce(nullif(telegram_chat_id, ''), nullif($2, ''))"
@@ -62,6 +134,9 @@ jobs_init(struct jobs *j, struct sales_ctx *s)
 
 	memset(j, 0, sizeof(*j));
 	j->s = s;
+	j->me = "";
+	j->lease = (int)cfg_int(&app->cfg, CFG_OUTBOX_CLAIM_TIMEOUT);
+	j->chat_rate = (int)cfg_int(&app->cfg, CFG_TELEGRAM_CHAT_RATE_LIMIT);
 	if ((rc = http_init(&j->http, cfg_str(&app->cfg, CFG_RUN_DIR))) !=
 	    ERR_OK)
 		return rc;
@@ -130,7 +205,13 @@ failed(struct job_outcome *out, enum err rc, long retry_after,
 	return rc;
 }
 
-/* Fetches the lead's main contact and stores it; then the announcement. */
+/*
+ * Reads the lead from amoCRM, the source of truth, and verifies the sale
+ * with it (track_enrich): a lead amoCRM has won gets its announcement,
+ * with amoCRM's price, pipeline and UTM tags; one it does not have, or
+ * not as won, is unverified and never announced. The landing copy
+ * follows.
+ */
 static enum err
 enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 {
@@ -139,49 +220,71 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 	struct amocrm_lead l;
 	struct amocrm_contact c;
 	struct track_enrichment e;
-	char price[32], team[80];
+	struct track_verdict vd;
+	char price[32], pipe[32], why[160];
 	enum err rc;
-	int t;
+	int t, found;
 
 	if (!j->has_amo)
 		return failed(out, ERR_CONFIG, 0,
 		    "AMOCRM_ACCESS_TOKEN is not set");
 	memset(&c, 0, sizeof(c));
-	if ((rc = amocrm_lead_get(&j->amo, lead_id, &l, &st)) != ERR_OK)
+	memset(&l, 0, sizeof(l));
+	memset(&e, 0, sizeof(e));
+	rc = amocrm_lead_get(&j->amo, lead_id, &l, &st);
+	if (rc != ERR_OK && rc != ERR_NOTFOUND)
 		return failed(out, rc, st.retry_after, st.reason);
-	if (l.contact_id > 0 &&
+	found = rc == ERR_OK;
+	e.lead_id = lead_id;
+	if (!found) {
+		snprintf(why, sizeof(why), "lead %lld is not in amoCRM",
+		    lead_id);
+		e.why = why;
+	} else if (l.status_id != AMO_STATUS_WON) {
+		snprintf(why, sizeof(why),
+		    "lead %lld is in status %lld of pipeline %lld in amoCRM, "
+		    "not won (%d)",
+		    lead_id, l.status_id, l.pipeline_id, AMO_STATUS_WON);
+		e.why = why;
+	} else if (l.contact_id > 0 &&
 	    (rc = amocrm_contact_get(&j->amo, l.contact_id, &c, &st)) !=
-	        ERR_OK) {
+	        ERR_OK &&
+	    rc != ERR_NOTFOUND) {
 		amocrm_lead_free(&l);
 		return failed(out, rc, st.retry_after, st.reason);
 	}
-	snprintf(price, sizeof(price), "%lld", l.price);
-	memset(&e, 0, sizeof(e));
-	e.lead_id = lead_id;
-	e.contact_name = c.name;
-	e.phone = c.nphones > 0 ? c.phones[0] : NULL;
-	e.email = c.nemails > 0 ? c.emails[0] : NULL;
-	e.lead_name = l.name;
-	for (t = 0; t < ATTR_FIELD__MAX; t++)
-		e.utm[t] = amocrm_lead_field(&l, j->s->amo.utm_field[t],
-		    amo_utm_names[t]);
-	e.price = price;
+	if (found && e.why == NULL) {
+		snprintf(price, sizeof(price), "%lld", l.price);
+		snprintf(pipe, sizeof(pipe), "%lld", l.pipeline_id);
+		e.contact_name = c.name;
+		e.phone = c.nphones > 0 ? c.phones[0] : NULL;
+		e.email = c.nemails > 0 ? c.emails[0] : NULL;
+		e.lead_name = l.name;
+		for (t = 0; t < ATTR_FIELD__MAX; t++)
+			e.utm[t] = amocrm_lead_field(&l, j->s->amo.utm_field[t],
+			    amo_utm_names[t]);
+		e.price = price;
+		e.pipeline = l.pipeline_id > 0 ? pipe : NULL;
+	}
 	if ((rc = db_begin(db)) == ERR_OK &&
-	    (rc = track_enrich(j->s, db, &e, team, sizeof(team))) == ERR_OK &&
-	    (rc = jobs_enqueue_announce(db, lead_id)) == ERR_OK)
+	    (rc = track_enrich(j->s, db, &e, &vd)) == ERR_OK &&
+	    (strcmp(vd.verification, "verified") != 0 ||
+	        (rc = jobs_enqueue_announce(db, lead_id)) == ERR_OK))
 		rc = db_commit(db);
 	db_rollback(db);
+	if (rc != ERR_OK) {
+		amocrm_lead_free(&l);
+		amocrm_contact_free(&c);
+		return failed(out, rc, 0, "could not store the verification");
+	}
+	/* The landing copy of the sale, if any, follows amoCRM too. */
+	if (vd.found && j->s->app->has_landing)
+		rc = landing_correct(&j->s->app->landing, lead_id,
+		    vd.verification, e.price, e.utm, vd.team);
 	amocrm_lead_free(&l);
 	amocrm_contact_free(&c);
 	if (rc != ERR_OK)
-		return failed(out, rc, 0, "could not store the contact");
-	/* A funnel sale stored without a team gets the one found now. */
-	if (*team != '\0' && j->s->app->has_landing &&
-	    (rc = landing_set_team(&j->s->app->landing, lead_id, team)) !=
-	        ERR_OK)
-		return failed(out, rc, 0,
-		    "could not give the landing sale its "
-		    "team");
+		return failed(out, rc, 0, "could not correct the landing sale");
 	return ERR_OK;
 }
 
@@ -201,20 +304,116 @@ current_chat(struct db *db, const char *chat)
 	return out;
 }
 
-/* Sends html to chat, remembering a migration to a supergroup. */
+/*
+ * Takes a slot of chat for job (TELEGRAM_CHAT_RATE_LIMIT a minute, across
+ * all workers): *send is the slot's telegram_sends id, or 0 with *wait
+ * the seconds until one frees; *held 0 when the worker no longer holds
+ * the job (its lease was taken over: it must not send).
+ */
 static enum err
-send(struct jobs *j, const char *chat, const char *html,
-    struct job_outcome *out)
+slot(struct jobs *j, const char *chat, long long job, long long *send,
+    long *wait, int *held)
+{
+	struct db *db = &j->s->app->traffic;
+	char id[32], rate[16];
+	const char *v[4] = { chat, id, j->me, rate };
+	PGresult *res = NULL;
+	enum err rc;
+
+	*send = 0;
+	*wait = 0;
+	*held = 0;
+	snprintf(id, sizeof(id), "%lld", job);
+	snprintf(rate, sizeof(rate), "%d", j->chat_rate);
+	if ((rc = db_begin(db)) != ERR_OK)
+		return rc;
+	if ((rc = db_run(db, SQL_SLOT_LOCK, 1, v)) == ERR_OK &&
+	    (res = db_exec(db, SQL_SLOT, 4, v, &rc)) != NULL &&
+	    (rc = db_commit(db)) == ERR_OK) {
+		if (db_val(res, 0, SL_ID) != NULL)
+			*send = strtoll(db_val(res, 0, SL_ID), NULL, 10);
+		*held = strcmp(db_val(res, 0, SL_HELD), "t") == 0;
+		*wait = strtol(db_val(res, 0, SL_WAIT), NULL, 10);
+	}
+	PQclear(res);
+	db_rollback(db);
+	return rc;
+}
+
+/*
+ * Records what Telegram accepted: message message_id (sales sales) for
+ * send, and jobs ids done, in one transaction. The message is out: the
+ * record is retried (the database may be restarting) for up to
+ * RECORD_TRIES attempts instead of leaving the jobs to be sent again.
+ */
+#define RECORD_TRIES 600
+static enum err
+record(struct jobs *j, long long send, long long message_id, int sales,
+    const char *ids, const char *note)
+{
+	struct db *db = &j->s->app->traffic;
+	char sid[32], mid[32], n[16];
+	const char *v[3] = { sid, mid, n };
+	struct timespec ts;
+	enum err rc = ERR_DB;
+	int i;
+
+	snprintf(sid, sizeof(sid), "%lld", send);
+	snprintf(mid, sizeof(mid), "%lld", message_id);
+	snprintf(n, sizeof(n), "%d", sales);
+	for (i = 0; i < RECORD_TRIES; i++) {
+		if (i > 0) {
+			/* 0.1, 0.2 ... then every 0.5 s: about five minutes. */
+			ts.tv_sec = 0;
+			ts.tv_nsec = (i < 5 ? i : 5) * 100000000L;
+			nanosleep(&ts, NULL);
+		}
+		if ((rc = db_begin(db)) == ERR_OK &&
+		    (send == 0 ||
+		        (rc = db_run(db, SQL_SENT, 3, v)) == ERR_OK) &&
+		    (rc = outbox_done_ids(db, ids, note)) == ERR_OK &&
+		    (rc = db_commit(db)) == ERR_OK)
+			break;
+		db_rollback(db);
+		if (i == 0)
+			log_warnx("could not record sent message %lld yet: "
+			          "retrying",
+			    message_id);
+	}
+	if (rc != ERR_OK)
+		log_errx("could not record sent message %lld: job(s) %s may be "
+		         "sent again",
+		    message_id, ids);
+	else if (i > 0)
+		log_info("recorded sent message %lld after %d tries",
+		    message_id, i + 1);
+	return rc;
+}
+
+/*
+ * Sends html to chat for job, remembering a migration to a supergroup.
+ * With sales > 0, the message announces those sales (jobs ids, all held
+ * by this worker): once Telegram accepts it, they are recorded done here
+ * (out->recorded). Without a free slot of the chat the jobs are put back
+ * (out->recorded, not sent).
+ */
+static enum err
+send(struct jobs *j, const char *chat, const char *html, long long job,
+    const char *ids, int sales, struct job_outcome *out)
 {
 	struct db *db = &j->s->app->traffic;
 	struct tg_result tr;
-	char *to, moved[32];
+	char *to, moved[32], note[64];
 	const char *v[2];
+	long long sid;
+	long wait;
+	int held;
 	enum err rc;
 
 	if (!cfg_bool(&j->s->app->cfg, CFG_TELEGRAM_REPORTS_ENABLED)) {
 		log_info("TELEGRAM_REPORTS_ENABLED=false: not sent");
-		return ERR_OK;
+		out->recorded = 1;
+		return outbox_done_ids(db, ids, "not sent: reports disabled");
 	}
 	if (!j->has_tg)
 		return failed(out, ERR_CONFIG, 0,
@@ -223,6 +422,26 @@ send(struct jobs *j, const char *chat, const char *html,
 		return failed(out, ERR_CONFIG, 0,
 		    "no Telegram chat: set TELEGRAM_CHAT_ID or the team's "
 		    "chat");
+	if ((rc = slot(j, chat, job, &sid, &wait, &held)) != ERR_OK)
+		return failed(out, rc, 0, "could not take a slot of the chat");
+	if (!held) {
+		/*
+		 * Another worker took the job over: it is its to send. The
+		 * others of a digest, still ours, go back to the queue.
+		 */
+		log_warnx("job %lld was taken over: not sent", job);
+		out->recorded = 1;
+		return outbox_postpone(db, ids, j->me, 1,
+		    "its digest's job was taken over");
+	}
+	if (sid == 0) {
+		out->recorded = 1;
+		log_info("chat %s had its %d messages this minute: job(s) %s "
+		         "wait %lds",
+		    chat, j->chat_rate, ids, wait);
+		return outbox_postpone(db, ids, j->me, wait,
+		    "waiting for the chat's rate limit");
+	}
 	if ((to = current_chat(db, chat)) == NULL)
 		return failed(out, ERR_NOMEM, 0, NULL);
 	rc = tg_send_message(&j->tg, to, html, &tr);
@@ -238,22 +457,134 @@ send(struct jobs *j, const char *chat, const char *html,
 	free(to);
 	if (rc != ERR_OK)
 		return failed(out, rc, tr.retry_after, tr.reason);
-	log_info("announced in Telegram (message %lld)", tr.message_id);
+	log_info("announced in Telegram (message %lld, %d sale(s))",
+	    tr.message_id, sales);
+	out->recorded = 1;
+	snprintf(note, sizeof(note), "sent as message %lld", tr.message_id);
+	record(j, sid, tr.message_id, sales > 0 ? sales : 1, ids, note);
 	return ERR_OK;
 }
 
-/* Announces a stored sale. */
+/* Fills a from row i of a SQL_SALE or SQL_DIGEST_SALES result. */
+static void
+sale_of(struct announce *a, const PGresult *res, int i)
+{
+	memset(a, 0, sizeof(*a));
+	a->team = db_val(res, i, SC_TEAM);
+	a->emoji = db_val(res, i, SC_EMOJI);
+	a->client = db_val(res, i, SC_CLIENT);
+	a->amount = db_val(res, i, SC_AMOUNT);
+	a->product = db_val(res, i, SC_PRODUCT);
+	a->campaign = db_val(res, i, SC_CAMPAIGN);
+}
+
+/*
+ * Builds the digest of jobs ids (this one and those claimed) into html.
+ * Returns ERR_OK with *n the sales in it.
+ */
 static enum err
-announce_sale(struct jobs *j, long long lead_id, struct job_outcome *out)
+digest(struct jobs *j, const char *ids, struct buf *html, int *n)
+{
+	const char *v[2] = { ids,
+		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
+	struct announce *a;
+	PGresult *res;
+	enum err rc;
+	int i;
+
+	*n = 0;
+	if ((res = db_exec(&j->s->app->traffic, SQL_DIGEST_SALES, 2, v, &rc)) ==
+	    NULL)
+		return rc;
+	*n = PQntuples(res);
+	if ((a = calloc((size_t)*n + 1, sizeof(*a))) == NULL) {
+		PQclear(res);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < *n; i++)
+		sale_of(&a[i], res, i);
+	rc = announce_digest(a, (size_t)*n, TG_TEXT_MAX, html);
+	free(a);
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * What to do with an announcement for chat, given the others waiting.
+ * When they and the sales of the chat still being verified are more than
+ * the chat may get in a minute, it is a burst: the announcement waits
+ * (*gather) while sales are still being verified, up to
+ * JOBS_DIGEST_GATHER seconds after it was queued; then the waiting ones
+ * are claimed into *ids (with this job's id, a bigint[] literal) and
+ * *many is set: one digest. Otherwise *ids is this job alone.
+ */
+static enum err
+waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
+    int *many, int *gather)
+{
+	struct db *db = &j->s->app->traffic;
+	char id[32], lim[16];
+	const char *v[4] = { chat,
+		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID), id, lim };
+	PGresult *res, *got = NULL;
+	long ann, enr, age;
+	enum err rc;
+	int i;
+
+	*many = *gather = 0;
+	buf_reset(ids);
+	buf_printf(ids, "{%lld}", job);
+	snprintf(id, sizeof(id), "%lld", job);
+	snprintf(lim, sizeof(lim), "%d", JOBS_DIGEST_MAX);
+	if ((res = db_exec(db, SQL_WAITING, 4, v, &rc)) == NULL)
+		return rc;
+	ann = strtol(db_val(res, 0, WC_ANNOUNCE), NULL, 10);
+	enr = strtol(db_val(res, 0, WC_ENRICH), NULL, 10);
+	age = db_val(res, 0, WC_AGE) != NULL
+	    ? strtol(db_val(res, 0, WC_AGE), NULL, 10)
+	    : 0;
+	if (ann + 1 + enr <= j->chat_rate) {
+		PQclear(res);
+		return buf_err(ids);
+	}
+	if (enr > 0 && age < JOBS_DIGEST_GATHER) {
+		*gather = 1;
+		PQclear(res);
+		return buf_err(ids);
+	}
+	rc = ann > 0 ? outbox_claim_ids(db, db_val(res, 0, WC_IDS), "announce",
+	                   j->me, j->lease, &got)
+	             : ERR_OK;
+	PQclear(res);
+	if (rc != ERR_OK)
+		return rc;
+	for (i = 0; got != NULL && i < PQntuples(got); i++) {
+		ids->len--; /* the closing brace */
+		buf_printf(ids, ",%s}", db_val(got, i, 0));
+	}
+	*many = got != NULL && PQntuples(got) > 0;
+	PQclear(got);
+	return buf_err(ids);
+}
+
+/*
+ * Announces a stored sale: alone, or with the others waiting for its
+ * chat as one digest when they are more than the chat may get in a
+ * minute. An unverified sale is never announced.
+ */
+static enum err
+announce_sale(struct jobs *j, const struct outbox_job *job, long long lead_id,
+    struct job_outcome *out)
 {
 	struct db *db = &j->s->app->traffic;
 	struct announce a;
-	struct buf html;
-	char id[32];
+	struct buf html, ids;
+	char id[32], *chat = NULL;
 	const char *v[2] = { id,
 		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
 	PGresult *res;
 	enum err rc;
+	int many = 0, gather = 0, n = 1;
 
 	snprintf(id, sizeof(id), "%lld", lead_id);
 	if ((res = db_exec(db, SQL_SALE, 2, v, &rc)) == NULL)
@@ -262,26 +593,63 @@ announce_sale(struct jobs *j, long long lead_id, struct job_outcome *out)
 		PQclear(res);
 		return failed(out, ERR_NOTFOUND, 0, "no such sale");
 	}
-	memset(&a, 0, sizeof(a));
-	a.team = db_val(res, 0, SC_TEAM);
-	a.emoji = db_val(res, 0, SC_EMOJI);
-	a.client = db_val(res, 0, SC_CLIENT);
-	a.amount = db_val(res, 0, SC_AMOUNT);
-	a.product = db_val(res, 0, SC_PRODUCT);
-	a.campaign = db_val(res, 0, SC_CAMPAIGN);
+	if (strcmp(db_val(res, 0, SC_VERIFICATION), "unverified") == 0) {
+		log_warnx("lead %lld is unverified: not announced", lead_id);
+		PQclear(res);
+		return ERR_OK;
+	}
 	buf_init(&html);
-	if ((rc = announce_text(&a, &html)) == ERR_OK)
-		rc = send(j, db_val(res, 0, SC_CHAT), buf_str(&html), out);
-	else
-		failed(out, rc, 0, NULL);
+	buf_init(&ids);
+	if (db_val(res, 0, SC_CHAT) != NULL &&
+	    (chat = strdup(db_val(res, 0, SC_CHAT))) == NULL) {
+		rc = failed(out, ERR_NOMEM, 0, NULL);
+		goto out;
+	}
+	if (chat != NULL &&
+	    (rc = waiting(j, chat, job->id, &ids, &many, &gather)) != ERR_OK) {
+		failed(out, rc, 0, "could not read the waiting sales");
+		goto out;
+	}
+	if (gather) {
+		/* A burst: wait for its other sales to be verified. */
+		out->recorded = 1;
+		rc = outbox_postpone(db, buf_str(&ids), j->me, 2,
+		    "gathering a burst into one digest");
+		goto out;
+	}
+	if (chat == NULL)
+		buf_printf(&ids, "{%lld}", job->id);
+	if (many) {
+		rc = digest(j, buf_str(&ids), &html, &n);
+	} else {
+		sale_of(&a, res, 0);
+		rc = announce_text(&a, &html);
+	}
+	if (rc != ERR_OK) {
+		failed(out, rc, 0, "could not build the message");
+		goto out;
+	}
+	if (many)
+		log_info("%d sales wait for chat %s: one digest", n, chat);
+	rc = send(j, chat, buf_str(&html), job->id, buf_str(&ids), n, out);
+out:
+	/* The others claimed for a digest that did not go: back they go. */
+	if (many && rc != ERR_OK &&
+	    outbox_postpone(db, buf_str(&ids), j->me,
+	        out->retry_after > 0 ? out->retry_after : 2,
+	        "its digest was not sent") != ERR_OK)
+		log_warnx("could not put back the jobs of a digest");
+	free(chat);
 	buf_free(&html);
+	buf_free(&ids);
 	PQclear(res);
 	return rc;
 }
 
 /* Announces a test sale described by the payload itself. */
 static enum err
-announce_test(struct jobs *j, const struct form *f, struct job_outcome *out)
+announce_test(struct jobs *j, const struct outbox_job *job,
+    const struct form *f, struct job_outcome *out)
 {
 	const char *team = form_get(f, "targetologist");
 	const char *v[2] = { team,
@@ -290,6 +658,7 @@ announce_test(struct jobs *j, const struct form *f, struct job_outcome *out)
 	struct buf html;
 	PGresult *res;
 	const char *chat;
+	char ids[32];
 	enum err rc;
 
 	memset(&a, 0, sizeof(a));
@@ -305,9 +674,10 @@ announce_test(struct jobs *j, const struct form *f, struct job_outcome *out)
 		a.emoji = db_val(res, 0, TC_EMOJI);
 		chat = db_val(res, 0, TC_CHAT);
 	}
+	snprintf(ids, sizeof(ids), "{%lld}", job->id);
 	buf_init(&html);
 	if ((rc = announce_text(&a, &html)) == ERR_OK)
-		rc = send(j, chat, buf_str(&html), out);
+		rc = send(j, chat, buf_str(&html), job->id, ids, 0, out);
 	buf_free(&html);
 	PQclear(res);
 	return rc;
@@ -340,9 +710,9 @@ jobs_run(struct jobs *j, const struct outbox_job *job, struct job_outcome *out)
 		rc = enrich(j, lead, out);
 	else if (strcmp(job->kind, "announce") == 0 && test != NULL &&
 	    strcmp(test, "true") == 0)
-		rc = announce_test(j, &f, out);
+		rc = announce_test(j, job, &f, out);
 	else if (strcmp(job->kind, "announce") == 0 && lead > 0)
-		rc = announce_sale(j, lead, out);
+		rc = announce_sale(j, job, lead, out);
 	else
 		rc = failed(out, ERR_VALIDATION, 0, "unknown job");
 	form_free(&f);

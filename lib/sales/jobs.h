@@ -13,9 +13,24 @@
  *            all_sales_tracking, then an announce job;
  *   announce {"lead_id":N}  or a test payload: the sale message to the
  *            team's Telegram chat, else the default chat.
+ * The enrichment verifies the sale against amoCRM (sales/track.h) and
+ * announces only a verified one. Each chat gets at most chat_rate
+ * messages a minute (telegram_sends, across all workers); when more
+ * sales wait for a chat than that, they go out as one digest.
  */
+/* Sales claimed into one digest message, at most. */
+#define JOBS_DIGEST_MAX 1000
+/*
+ * Seconds an announcement in a burst waits for the burst's other sales
+ * to be verified, so they go out in one digest.
+ */
+#define JOBS_DIGEST_GATHER 10
+
 struct jobs {
 	struct sales_ctx *s; /* borrowed */
+	const char *me;      /* this worker's name (claimed_by); borrowed */
+	int lease;     /* seconds of a claim (AMOSYNC_OUTBOX_CLAIM_TIMEOUT) */
+	int chat_rate; /* messages a minute per chat */
 	struct http http;
 	struct amocrm amo;
 	struct tg tg;
@@ -27,6 +42,8 @@ struct jobs {
 struct job_outcome {
 	int permanent;    /* do not retry */
 	long retry_after; /* seconds the remote asked for, 0 = none */
+	int recorded;     /* the job's state is recorded already (sent and
+	                     done, or put back to wait for its chat) */
 	char error[512];  /* readable reason; never a secret */
 };
 

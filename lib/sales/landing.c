@@ -179,27 +179,50 @@ landing_store_funnel(struct sales_ctx *s, struct db *db,
 	return ERR_OK;
 }
 
-static const char SQL_SET_TEAM[] =
-    "WITH e AS (UPDATE express_course_sales SET targetologist = $2"
-    "  WHERE deal_id = $1::bigint AND targetologist IS NULL RETURNING 1),"
-    " m AS (UPDATE main_product_sales SET targetologist = $2"
-    "  WHERE deal_id = $1::bigint AND targetologist IS NULL RETURNING 1)"
-    " SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM m)";
+/*
+ * $2 'verified': amoCRM's amount (when > 0), UTM tags and team; else only
+ * the verification.
+ */
+#define SQL_CORRECT(table)                                                     \
+	"UPDATE " table " SET verification = $2,"                              \
+	" amount = CASE WHEN $2 = 'verified' AND $3::numeric > 0"              \
+	"  THEN $3::numeric ELSE amount END,"                                  \
+	" utm_source = CASE WHEN $2 = 'verified' THEN $4 ELSE utm_source END," \
+	" utm_medium = CASE WHEN $2 = 'verified' THEN $5 ELSE utm_medium END," \
+	" utm_campaign = CASE WHEN $2 = 'verified' THEN $6"                    \
+	"  ELSE utm_campaign END,"                                             \
+	" utm_content = CASE WHEN $2 = 'verified' THEN $7"                     \
+	"  ELSE utm_content END,"                                              \
+	" utm_term = CASE WHEN $2 = 'verified' THEN $8 ELSE utm_term END,"     \
+	" targetologist = CASE WHEN $2 = 'verified' THEN $9"                   \
+	"  ELSE targetologist END"                                             \
+	" WHERE deal_id = $1::bigint RETURNING 1"
+
+static const char SQL_CORRECT[] = "WITH e AS (" SQL_CORRECT(
+    "express_course_sales") "),"
+                            " m AS (" SQL_CORRECT(
+                                "main_product_sales") ")"
+                                                      " SELECT (SELECT "
+                                                      "count(*) FROM e) + "
+                                                      "(SELECT count(*) FROM "
+                                                      "m)";
 
 enum err
-landing_set_team(struct db *db, long long deal_id, const char *team)
+landing_correct(struct db *db, long long deal_id, const char *verification,
+    const char *amount, const char *const utm[5], const char *team)
 {
 	char id[32];
-	const char *v[2] = { id, team };
+	const char *v[9] = { id, verification, amount, utm[0], utm[1], utm[2],
+		utm[3], utm[4], team != NULL && *team != '\0' ? team : NULL };
 	PGresult *res;
 	enum err rc;
 
 	snprintf(id, sizeof(id), "%lld", deal_id);
-	if ((res = db_exec(db, SQL_SET_TEAM, 2, v, &rc)) == NULL)
+	if ((res = db_exec(db, SQL_CORRECT, 9, v, &rc)) == NULL)
 		return rc;
 	if (strcmp(db_val(res, 0, 0), "0") != 0)
-		log_info("deal %s in the landing sales now has its team %s", id,
-		    team);
+		log_info("deal %s in the landing sales is %s now", id,
+		    verification);
 	PQclear(res);
 	return ERR_OK;
 }

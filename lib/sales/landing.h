@@ -27,10 +27,14 @@ enum err landing_store_funnel(struct sales_ctx *s, struct db *db,
     struct hook_result *res);
 
 /*
- * Gives the landing sale of deal_id the team found later (enrichment
- * filled its UTM tags), unless it has one. Not a sale there: nothing.
+ * Copies a sale's verification against amoCRM to its landing row, if it
+ * has one: verification "verified" also sets amoCRM's amount (when > 0),
+ * UTM tags (utm_source, _medium, _campaign, _content, _term; NULL: none)
+ * and the team they give; "unverified" only marks the row.
  */
-enum err landing_set_team(struct db *db, long long deal_id, const char *team);
+enum err landing_correct(struct db *db, long long deal_id,
+    const char *verification, const char *amount, const char *const utm[5],
+    const char *team);
 
 /*
  * The sales of table t in [from, to] (local days), locked until the

@@ -236,84 +236,220 @@ track_store(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
 	return ERR_OK;
 }
 
+/* The sale as stored, locked until the caller's transaction ends. */
+static const char SQL_STORED[] =
+    "SELECT sale_amount::text, pipeline_id, utm_source, utm_medium,"
+    " utm_campaign, utm_content, utm_term, targetologist"
+    " FROM all_sales_tracking WHERE lead_id = $1 FOR UPDATE";
+
+/* The columns of SQL_STORED. */
+enum stored_col {
+	ST_AMOUNT,
+	ST_PIPELINE,
+	ST_UTM, /* ATTR_FIELD__MAX columns, in enum attr_field order */
+	ST_TEAM = ST_UTM + ATTR_FIELD__MAX,
+	ST__MAX
+};
+
 /*
- * Contact details always; UTM tags and the price only where the webhook
- * had none (the Digital Pipeline's compact form carries neither).
+ * amoCRM is the source of truth: its price (when it has one), pipeline
+ * (and that pipeline's product) and UTM tags replace the webhook's; the
+ * contact details are added.
  */
-static const char SQL_ENRICH[] =
+static const char SQL_VERIFIED[] =
     "UPDATE all_sales_tracking SET"
     " contact_name = coalesce($2, contact_name),"
     " contact_phone = coalesce($3, contact_phone),"
     " contact_email = coalesce($4, contact_email),"
-    " lead_name = coalesce(lead_name, $5),"
-    " utm_source = coalesce(utm_source, $6),"
-    " utm_medium = coalesce(utm_medium, $7),"
-    " utm_campaign = coalesce(utm_campaign, $8),"
-    " utm_content = coalesce(utm_content, $9),"
-    " utm_term = coalesce(utm_term, $10),"
-    " sale_amount = CASE WHEN raw_webhook_data->>'price' IS NULL"
-    "  AND $11::numeric > 0 THEN $11::numeric ELSE sale_amount END"
-    " WHERE lead_id = $1"
-    " RETURNING targetologist, utm_source, utm_medium,"
-    "  utm_campaign, utm_content, utm_term";
+    " lead_name = coalesce($5, lead_name),"
+    " utm_source = $6, utm_medium = $7, utm_campaign = $8,"
+    " utm_content = $9, utm_term = $10,"
+    " sale_amount = CASE WHEN $11::numeric > 0 THEN $11::numeric"
+    "  ELSE sale_amount END,"
+    " product_name = CASE WHEN pipeline_id IS DISTINCT FROM $12"
+    "  THEN coalesce((SELECT p.product_name FROM pipelines p"
+    "   WHERE p.pipeline_id = $12::bigint), product_name)"
+    "  ELSE product_name END,"
+    " pipeline_id = $12, verification = 'verified', verified_at = now(),"
+    " verification_note = NULL"
+    " WHERE lead_id = $1";
 
-/* The columns SQL_ENRICH returns. */
-enum enrich_col {
-	EC_TEAM,
-	EC_UTM, /* ATTR_FIELD__MAX columns, in enum attr_field order */
-	EC__MAX = EC_UTM + ATTR_FIELD__MAX
+static const char SQL_UNVERIFIED[] =
+    "UPDATE all_sales_tracking SET verification = 'unverified',"
+    " verified_at = now(), verification_note = $2"
+    " WHERE lead_id = $1";
+
+static const char SQL_CORRECTIONS[] =
+    "INSERT INTO sale_corrections (lead_id, field, webhook_value,"
+    " amocrm_value)"
+    " SELECT $1, x.f, x.o, x.n"
+    " FROM json_to_recordset($2::json) AS x (f text, o text, n text)";
+
+static const char *const utm_cols[ATTR_FIELD__MAX] = {
+	"utm_source",   /* ATTR_FIELD_SOURCE */
+	"utm_medium",   /* ATTR_FIELD_MEDIUM */
+	"utm_campaign", /* ATTR_FIELD_CAMPAIGN */
+	"utm_content",  /* ATTR_FIELD_CONTENT */
+	"utm_term",     /* ATTR_FIELD_TERM */
 };
 
 _Static_assert(ATTR_FIELD_TERM == (int)AMO_UTM_TERM &&
         ATTR_FIELD_SOURCE == (int)AMO_UTM_SOURCE,
     "attr fields and amo UTM tags share one order");
 
+/* Is a (stored) different from b (amoCRM's), NULL and "" being none? */
+static int
+differs(const char *a, const char *b)
+{
+	if (a != NULL && *a == '\0')
+		a = NULL;
+	if (b != NULL && *b == '\0')
+		b = NULL;
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+/* Adds one correction to the JSON array of w. */
+static void
+correction(struct jw *w, const char *field, const char *was, const char *is)
+{
+	jw_obj(w, NULL);
+	jw_str(w, "f", field);
+	jw_str(w, "o", was);
+	jw_str(w, "n", is);
+	jw_obj_end(w);
+}
+
+/*
+ * Writes into w the corrections amoCRM's values e make to the stored row
+ * (a SQL_STORED result); returns how many.
+ */
+static int
+corrections(struct jw *w, const PGresult *old, const struct track_enrichment *e)
+{
+	const char *was;
+	int n = 0, t;
+
+	was = db_val(old, 0, ST_AMOUNT);
+	if (e->price != NULL && strtod(e->price, NULL) > 0 &&
+	    (was == NULL || strtod(was, NULL) != strtod(e->price, NULL))) {
+		correction(w, "sale_amount", was, e->price);
+		n++;
+	}
+	if (e->pipeline != NULL &&
+	    differs(db_val(old, 0, ST_PIPELINE), e->pipeline)) {
+		correction(w, "pipeline_id", db_val(old, 0, ST_PIPELINE),
+		    e->pipeline);
+		n++;
+	}
+	for (t = 0; t < ATTR_FIELD__MAX; t++) {
+		was = db_val(old, 0, ST_UTM + t);
+		if (differs(was, e->utm[t])) {
+			correction(w, utm_cols[t], was, e->utm[t]);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Marks the sale unverified with e's reason. */
+static enum err
+unverified(struct db *db, const char *id, const struct track_enrichment *e,
+    struct track_verdict *out)
+{
+	const char *v[2] = { id, e->why };
+	enum err rc;
+
+	if ((rc = db_run(db, SQL_UNVERIFIED, 2, v)) != ERR_OK)
+		return rc;
+	log_warnx("sale of lead %s is unverified: %s", id, e->why);
+	snprintf(out->verification, sizeof(out->verification), "unverified");
+	return ERR_OK;
+}
+
 enum err
 track_enrich(struct sales_ctx *s, struct db *db,
-    const struct track_enrichment *e, char *team, size_t teamlen)
+    const struct track_enrichment *e, struct track_verdict *out)
 {
-	const char *v[11], *w[3];
+	const char *v[12], *w[3];
 	struct attr_result ar;
 	struct attr_utm utm;
+	struct buf cb = { 0 };
+	struct jw jw;
 	char id[32];
-	PGresult *res;
+	PGresult *old;
 	enum err rc;
 	int t;
 
-	if (teamlen > 0)
-		team[0] = '\0';
+	memset(out, 0, sizeof(*out));
 	snprintf(id, sizeof(id), "%lld", e->lead_id);
+	if ((old = db_exec(db, SQL_STORED, 1, (const char *[]){ id }, &rc)) ==
+	    NULL)
+		return rc;
+	if (PQntuples(old) == 0) {
+		PQclear(old);
+		return ERR_OK;
+	}
+	out->found = 1;
+	if (e->why != NULL) {
+		snprintf(out->team, sizeof(out->team), "%s",
+		    db_val(old, 0, ST_TEAM) != NULL ? db_val(old, 0, ST_TEAM)
+		                                    : "");
+		PQclear(old);
+		return unverified(db, id, e, out);
+	}
+	jw_init(&jw, &cb);
+	jw_arr(&jw, NULL);
+	out->corrected = corrections(&jw, old, e);
+	jw_arr_end(&jw);
+	if ((rc = buf_err(&cb)) != ERR_OK)
+		goto out;
 	v[0] = id;
 	v[1] = e->contact_name;
 	v[2] = e->phone;
 	v[3] = e->email;
 	v[4] = e->lead_name;
 	for (t = 0; t < ATTR_FIELD__MAX; t++)
-		v[5 + t] = e->utm[t];
+		v[5 + t] = e->utm[t] != NULL && *e->utm[t] != '\0' ? e->utm[t]
+		                                                   : NULL;
 	v[10] = e->price;
-	if ((res = db_exec(db, SQL_ENRICH, 11, v, &rc)) == NULL)
-		return rc;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return ERR_OK;
+	v[11] = e->pipeline != NULL ? e->pipeline : db_val(old, 0, ST_PIPELINE);
+	if ((rc = db_run(db, SQL_VERIFIED, 12, v)) != ERR_OK)
+		goto out;
+	snprintf(out->verification, sizeof(out->verification), "verified");
+	if (out->corrected > 0) {
+		w[0] = id;
+		w[1] = buf_str(&cb);
+		if ((rc = db_run(db, SQL_CORRECTIONS, 2, w)) != ERR_OK)
+			goto out;
+		log_warnx("sale of lead %s corrected from amoCRM: %d value(s) "
+		          "differed from the webhook's",
+		    id, out->corrected);
 	}
-	if (db_val(res, 0, EC_TEAM) != NULL) {
-		snprintf(team, teamlen, "%s", db_val(res, 0, EC_TEAM));
-		PQclear(res);
-		return ERR_OK;
+	if (db_val(old, 0, ST_TEAM) != NULL && out->corrected == 0) {
+		snprintf(out->team, sizeof(out->team), "%s",
+		    db_val(old, 0, ST_TEAM));
+		goto out;
 	}
-	/* No team yet: the webhook had no UTM tags; amoCRM's lead does. */
+	/* No team yet, or other tags: the team of amoCRM's tags. */
 	for (t = 0; t < ATTR_FIELD__MAX; t++)
-		utm.v[t] = db_val(res, 0, EC_UTM + t);
-	rc = rules_match(&s->rules, db, &utm, &ar);
-	if (rc == ERR_OK && ar.team_name != NULL) {
+		utm.v[t] = v[5 + t];
+	if ((rc = rules_match(&s->rules, db, &utm, &ar)) != ERR_OK)
+		goto out;
+	if (differs(db_val(old, 0, ST_TEAM), ar.team_name)) {
 		w[0] = id;
 		w[1] = ar.team_name;
 		w[2] = attr_conf_name(ar.conf);
-		if ((rc = db_run(db, SQL_ATTRIBUTE, 3, w)) == ERR_OK)
-			snprintf(team, teamlen, "%s", ar.team_name);
+		if ((rc = db_run(db, SQL_ATTRIBUTE, 3, w)) != ERR_OK)
+			goto out;
+		out->team_changed = 1;
 	}
-	PQclear(res);
+	snprintf(out->team, sizeof(out->team), "%s",
+	    ar.team_name != NULL ? ar.team_name : "");
+out:
+	PQclear(old);
+	buf_free(&cb);
 	return rc;
 }
 

@@ -18,23 +18,41 @@ enum err track_store(struct sales_ctx *s, struct db *db,
 /* What amoCRM's API told about a sale's lead (all borrowed; NULL: none). */
 struct track_enrichment {
 	long long lead_id;
+	/*
+	 * Why the sale cannot be verified ("lead 5 is not in amoCRM", "lead
+	 * 5 is in status 143 of pipeline 7, not won"), NULL when amoCRM has
+	 * it won: then the values below are amoCRM's.
+	 */
+	const char *why;
 	const char *contact_name;
 	const char *phone;
 	const char *email;
 	const char *lead_name;
 	const char *utm[ATTR_FIELD__MAX]; /* in enum attr_field order */
 	const char *price;                /* decimal text */
+	const char *pipeline;             /* decimal text */
+};
+
+/* What track_enrich() did. */
+struct track_verdict {
+	int found;             /* the sale is stored */
+	int corrected;         /* values amoCRM changed (sale_corrections) */
+	int team_changed;      /* the team is another one now */
+	char verification[16]; /* "verified", "unverified", "" not found */
+	char team[80];         /* the sale's team now, "" when none */
 };
 
 /*
- * Stores the enrichment of a tracked sale in the caller's transaction:
- * contact details always; UTM tags and the price only where the webhook
- * had none (the Digital Pipeline's compact form carries neither). A sale
- * without a team is attributed now, from the filled tags. team gets the
- * sale's team ("" when none). No such sale: ERR_OK, team "".
+ * Verifies a tracked sale against amoCRM, in the caller's transaction.
+ * With e->why the sale becomes 'unverified' (kept, out of the totals,
+ * never announced). Otherwise it becomes 'verified': amoCRM's price
+ * (when > 0), pipeline and UTM tags replace what the webhook said, each
+ * changed value is recorded in sale_corrections, the contact details are
+ * stored, and the sale is attributed again when its tags changed or it
+ * had no team. No such sale: ERR_OK with out->found 0.
  */
 enum err track_enrich(struct sales_ctx *s, struct db *db,
-    const struct track_enrichment *e, char *team, size_t teamlen);
+    const struct track_enrichment *e, struct track_verdict *out);
 
 /*
  * The sales of [from, to] (days of time zone tz), locked until the

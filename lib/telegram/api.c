@@ -82,7 +82,7 @@ tg_init(struct tg *t, struct http *h, const struct cfg *c,
 		t->base[--n] = '\0';
 	t->health_timeout = (long)cfg_int(c, CFG_HEALTH_TIMEOUT);
 	t->send_timeout = (long)cfg_int(c, CFG_SYNC_TIMEOUT);
-	t->rate = 1;
+	t->rate = (int)cfg_int(c, CFG_TELEGRAM_RATE_LIMIT);
 	rc = ERR_OK;
 out:
 	if (rc == ERR_CONFIG)
@@ -272,10 +272,92 @@ chat_kind(const char *chat)
 }
 
 /*
- * Calls method with the JSON body (NULL: a GET) and reads the envelope.
- * Returns ERR_OK with *result the envelope's result (borrowed from *root,
- * which the caller puts), or an error with res filled; *migrate is set
- * to a 400's migrate_to_chat_id, else 0.
+ * Reads Telegram's envelope in the answer r. Returns ERR_OK with *result
+ * the envelope's result (borrowed from *root, which the caller puts), or
+ * an error with res filled; *migrate is set to a 400's
+ * migrate_to_chat_id, else 0. token is hidden from every reason.
+ */
+static enum err
+answer(const char *token, const struct http_resp *r, struct json_object **root,
+    struct json_object **result, long long *migrate, struct tg_result *res)
+{
+	struct json_object *params;
+	const char *desc;
+	char d[DESC_MAX + 1] = "";
+	enum err rc;
+	long code;
+
+	*result = NULL;
+	*migrate = 0;
+	res->http_status = r->status;
+	*root = http_json(r);
+	if (*root != NULL && json_object_get_boolean(http_jget(*root, "ok")) &&
+	    r->status == 200) {
+		*result = http_jget(*root, "result");
+		return ERR_OK;
+	}
+	code = (long)json_object_get_int64(http_jget(*root, "error_code"));
+	if (code == 0)
+		code = r->status;
+	res->error_code = code;
+	if ((desc = json_object_get_string(http_jget(*root, "description"))) !=
+	    NULL) {
+		size_t n;
+
+		snprintf(d, sizeof(d), "%s", desc);
+		for (n = 0; d[n] != '\0'; n++)
+			if ((unsigned char)d[n] < 0x20)
+				d[n] = ' ';
+	}
+	params = http_jget(*root, "parameters");
+	if (code == 429) {
+		res->retry_after = (long)json_object_get_int64(
+		    http_jget(params, "retry_after"));
+		if (res->retry_after <= 0)
+			res->retry_after = r->retry_after > 0 ? r->retry_after
+			                                      : 1;
+		rc = ERR_RATE;
+		result_set(res, token,
+		    "Telegram flood control: retry after "
+		    "%ld s (%s)",
+		    res->retry_after, d[0] ? d : "429");
+	} else if (code == 401 || code == 404) {
+		rc = ERR_AUTH;
+		result_set(res, token,
+		    "Telegram rejected the bot token "
+		    "(%ld %s)",
+		    code, d[0] ? d : "no description");
+	} else if (code == 403) {
+		rc = ERR_PERM;
+		result_set(res, token,
+		    "Telegram refused the message: the "
+		    "bot was kicked from the chat or blocked (%s)",
+		    d[0] ? d : "403 Forbidden");
+	} else if (code >= 400 && code < 500) {
+		*migrate = (long long)json_object_get_int64(
+		    http_jget(params, "migrate_to_chat_id"));
+		rc = ERR_PERM;
+		result_set(res, token, "Telegram refused the request (%ld %s)",
+		    code, d[0] ? d : "no description");
+	} else {
+		rc = ERR_HTTP;
+		if (*root == NULL)
+			result_set(res, token,
+			    "Telegram gave an unexpected "
+			    "answer (HTTP %ld, not JSON)",
+			    r->status);
+		else
+			result_set(res, token,
+			    "Telegram server error (HTTP "
+			    "%ld %s)",
+			    r->status, d[0] ? d : "no description");
+	}
+	return rc;
+}
+
+/*
+ * Calls method with the JSON body (NULL: a GET) and reads the envelope
+ * (answer()).
  */
 static enum err
 call(struct tg *t, const char *method, const char *body, long timeout,
@@ -285,11 +367,7 @@ call(struct tg *t, const char *method, const char *body, long timeout,
 	struct http_opts o = { 0 };
 	struct http_resp r;
 	struct buf url = { 0 };
-	struct json_object *params;
-	const char *desc;
-	char d[DESC_MAX + 1] = "";
 	enum err rc = ERR_NOMEM;
-	long code;
 
 	*root = *result = NULL;
 	*migrate = 0;
@@ -318,77 +396,39 @@ call(struct tg *t, const char *method, const char *body, long timeout,
 		    r.err);
 		goto out;
 	}
-	res->http_status = r.status;
-	*root = http_json(&r);
-	if (*root != NULL && json_object_get_boolean(http_jget(*root, "ok")) &&
-	    r.status == 200) {
-		*result = http_jget(*root, "result");
-		rc = ERR_OK;
-		goto out;
-	}
-	code = (long)json_object_get_int64(http_jget(*root, "error_code"));
-	if (code == 0)
-		code = r.status;
-	res->error_code = code;
-	if ((desc = json_object_get_string(http_jget(*root, "description"))) !=
-	    NULL) {
-		size_t n;
-
-		snprintf(d, sizeof(d), "%s", desc);
-		for (n = 0; d[n] != '\0'; n++)
-			if ((unsigned char)d[n] < 0x20)
-				d[n] = ' ';
-	}
-	params = http_jget(*root, "parameters");
-	if (code == 429) {
-		res->retry_after = (long)json_object_get_int64(
-		    http_jget(params, "retry_after"));
-		if (res->retry_after <= 0)
-			res->retry_after = r.retry_after > 0 ? r.retry_after
-			                                     : 1;
-		rc = ERR_RATE;
-		result_set(res, t->token,
-		    "Telegram flood control: retry after "
-		    "%ld s (%s)",
-		    res->retry_after, d[0] ? d : "429");
-	} else if (code == 401 || code == 404) {
-		rc = ERR_AUTH;
-		result_set(res, t->token,
-		    "Telegram rejected the bot token "
-		    "(%ld %s)",
-		    code, d[0] ? d : "no description");
-	} else if (code == 403) {
-		rc = ERR_PERM;
-		result_set(res, t->token,
-		    "Telegram refused the message: the "
-		    "bot was kicked from the chat or blocked (%s)",
-		    d[0] ? d : "403 Forbidden");
-	} else if (code >= 400 && code < 500) {
-		*migrate = (long long)json_object_get_int64(
-		    http_jget(params, "migrate_to_chat_id"));
-		rc = ERR_PERM;
-		result_set(res, t->token,
-		    "Telegram refused the request (%ld %s)", code,
-		    d[0] ? d : "no description");
-	} else {
-		rc = ERR_HTTP;
-		if (*root == NULL)
-			result_set(res, t->token,
-			    "Telegram gave an unexpected "
-			    "answer (HTTP %ld, not JSON)",
-			    r.status);
-		else
-			result_set(res, t->token,
-			    "Telegram server error (HTTP "
-			    "%ld %s)",
-			    r.status, d[0] ? d : "no description");
-	}
+	rc = answer(t->token, &r, root, result, migrate, res);
 out:
 	http_resp_free(&r);
 	/* The URL holds the token. */
 	if (url.data != NULL)
 		explicit_bzero(url.data, url.len);
 	buf_free(&url);
+	return rc;
+}
+
+enum err
+tg_answer_parse(long status, long retry_after, const char *body, size_t n,
+    struct tg_result *res)
+{
+	struct json_object *root = NULL, *result;
+	struct http_resp r;
+	long long migrate;
+	enum err rc;
+
+	memset(res, 0, sizeof(*res));
+	http_resp_init(&r);
+	r.status = status;
+	r.retry_after = retry_after;
+	buf_add(&r.body, body, n);
+	if ((rc = buf_err(&r.body)) == ERR_OK) {
+		rc = answer(NULL, &r, &root, &result, &migrate, res);
+		res->migrated_to = migrate;
+		if (rc == ERR_OK)
+			res->message_id = (long long)json_object_get_int64(
+			    http_jget(result, "message_id"));
+	}
+	json_object_put(root);
+	http_resp_free(&r);
 	return rc;
 }
 

@@ -26,8 +26,8 @@ struct tg {
 	long send_timeout;   /* seconds, tg_send_message() */
 	/*
 	 * sendMessage requests per second for the whole host (limiter key
-	 * "telegram"); 0 = no limit. Telegram asks for about one a second
-	 * per chat, bursts tolerated.
+	 * "telegram", TELEGRAM_RATE_LIMIT); 0 = no limit. The limit per
+	 * chat is the caller's (sales/jobs.c keeps it in the database).
 	 */
 	int rate;
 };
@@ -102,5 +102,15 @@ size_t tg_text_units(const char *s);
  * counts, so the result is always accepted.
  */
 char *tg_text_fit(const char *html, size_t max);
+
+/*
+ * Reads a sendMessage answer (HTTP status, Retry-After seconds or -1, the
+ * body) as tg_send_message() does, without HTTP: for the fuzz target
+ * (tests/fuzz/tgapi_fuzz.c) and tests. res gets message_id, retry_after,
+ * error_code, migrated_to and the reason; the return values are those
+ * of tg_send_message().
+ */
+enum err tg_answer_parse(long status, long retry_after, const char *body,
+    size_t n, struct tg_result *res);
 
 #endif

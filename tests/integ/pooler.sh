@@ -65,6 +65,22 @@ done
 stack_start_worker "$STACK" "$top_builddir" 1
 stack_start_worker "$STACK" "$top_builddir" 2
 
+# The deals below, won in amoCRM with the same UTM tags: the workers
+# verify each sale there before announcing it.
+amo_ctl POST /__control/leads "$(python3 -c '
+import json
+f = lambda v: [{"field_id": 434731, "field_name": "utm_source",
+    "field_code": "UTM_SOURCE", "field_type": "tracking_data",
+    "values": [{"value": v}]}]
+ids = [(i, "fb_kenesary") for i in list(range(710001, 710017)) + [710100]]
+ids.append((710200, "pooled_ads_1"))
+print(json.dumps({"leads": [{"id": i, "name": "Deal %d" % i, "price": 5000,
+    "status_id": 142, "pipeline_id": 10350882, "created_at": 1764300000,
+    "updated_at": 1764300000, "account_id": 29000001,
+    "custom_fields_values": f(src),
+    "_embedded": {"tags": [], "companies": [], "contacts": []}}
+    for i, src in ids], "contacts": []}))')" >/dev/null
+
 # 1. Funnel sales, sixteen distinct at concurrency 8 and ten copies of one,
 #    through 4 processes per program sharing 2 server connections.
 sale() {

@@ -6,23 +6,36 @@ INTEG_MOCKS=1
 INTEG_WORKERS=2
 INTEG_ENV="AMOSYNC_OUTBOX_MAX_ATTEMPTS=3
 AMOSYNC_WORKER_POLL_MS=100
-AMOSYNC_TEST_NOTIFY_WAIT=8"
+AMOSYNC_TEST_NOTIFY_WAIT=8
+TELEGRAM_CHAT_RATE_LIMIT=600"
 integ_up
+# Rate limits and digests have their own test (deliver.sh).
+tg_ctl POST /__control/config '{"chat_per_minute":0}' >/dev/null
 
 FORM=application/x-www-form-urlencoded
 CHAT=-1001234567890
 body() { python3 "$top_srcdir/tests/integ/amobody.py" "$1"; }
 traffic() { sql traffic "$1"; }
 
-# addlead ID CONTACT-ID CONTACT-NAME: a lead with a main contact in amoCRM.
+# addlead ID CONTACT-ID CONTACT-NAME [UTM-CAMPAIGN [UTM-SOURCE|-]]: a won
+# lead with a main contact in amoCRM, with the UTM tags sale() sends
+# (amoCRM's tags are the ones a verified sale keeps).
 addlead() {
 	amo_ctl POST /__control/leads "$(python3 -c '
 import json, sys
 lid, cid, name = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+cmp, src = sys.argv[4], sys.argv[5]
+utm = [{"field_id": 434729, "field_name": "utm_campaign",
+        "field_code": "UTM_CAMPAIGN", "field_type": "tracking_data",
+        "values": [{"value": cmp}]}]
+if src != "-":
+    utm.append({"field_id": 434731, "field_name": "utm_source",
+                "field_code": "UTM_SOURCE", "field_type": "tracking_data",
+                "values": [{"value": src}]})
 print(json.dumps({
   "leads": [{"id": lid, "name": "Сделка %d" % lid, "price": 5000,
     "status_id": 142, "pipeline_id": 10350882, "created_at": 1764300000,
-    "updated_at": 1764300000, "custom_fields_values": None,
+    "updated_at": 1764300000, "custom_fields_values": utm,
     "account_id": 29000001,
     "_embedded": {"tags": [], "companies": [],
       "contacts": [{"id": cid, "is_main": True}]}}],
@@ -34,7 +47,7 @@ print(json.dumps({
     {"field_id": 1003, "field_name": "Email", "field_code": "EMAIL",
      "field_type": "multitext",
      "values": [{"value": "c%d@example.kz" % cid, "enum_code": "WORK"}]}],
-    "account_id": 29000001}]}))' "$1" "$2" "$3")" >/dev/null
+    "account_id": 29000001}]}))' "$1" "$2" "$3" "${4:-tripwire_test_1}" "${5:-fb_kenesary}")" >/dev/null
 }
 
 # sale ID [UTM-CAMPAIGN]: a won Express deal as amoCRM sends it.
@@ -70,7 +83,7 @@ delivered() { [ "$(messages_for "$1")" -ge 1 ]; }
 
 # 1. A sale arrives: one row, contact details from amoCRM, one message
 #    with the seed's text and every value escaped.
-addlead 8001 9101 'Иван <Иванов> & Co'
+addlead 8001 9101 'Иван <Иванов> & Co' '<script>&'
 post /api/amocrm/sales-webhook $FORM "$(sale 8001 '<script>&')"
 is "$STATUS" 200 "sale: 200"
 is "$(jget "$BODY" leads_saved)" 1 "sale: saved"
@@ -95,7 +108,7 @@ is "$(job enrich:8001) $(job announce:8001)" "done:1 done:1" "sale: both jobs do
 
 # A team's own chat wins over the default one.
 traffic "UPDATE traffic_teams SET telegram_chat_id = '-100777' WHERE name = 'Arystan'" >/dev/null
-addlead 8009 9109 'Arystan Client'
+addlead 8009 9109 'Arystan Client' arystan_3-1 -
 post /api/amocrm/sales-webhook $FORM "$(body '{"leads":[{"id":8009,"name":"Сделка 8009","status_id":142,"pipeline_id":10418746,"fields":[[434729,"utm_campaign","arystan_3-1"]]}]}')"
 wait_for 20 delivered 'Arystan Client'
 is "$(message_chat 'Arystan Client')" "-100777" "team chat: message sent to the team's chat"

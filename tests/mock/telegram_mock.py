@@ -20,6 +20,14 @@ text present, text at most 4096 UTF-16 units after entity parsing, and
 with parse_mode HTML only Telegram's tags, properly nested, and only
 &lt; &gt; &amp; &quot; and numeric entities.
 
+Rate limits like Telegram's: sendMessage to one chat more than
+--chat-per-minute times (default 20) in any 60 s, or more than
+--per-second times (default 30) in any second for the bot, is answered
+429 "Too Many Requests: retry after N" with parameters.retry_after N,
+the seconds until a message would be accepted; the message is not
+delivered. 0 turns a limit off. Refusals are counted in
+/__control/stats.
+
 Control API:
   POST /__control/fail      {"status", "count", "retry_after", "chat_id",
                              "migrate_to_chat_id", "delay_ms",
@@ -33,7 +41,11 @@ Control API:
                               "date"}]
   GET  /__control/requests  [{"method", "path" (token shown as ***),
                               "token_ok", "time"}]
-  POST /__control/reset     forget messages, requests and faults
+  GET  /__control/stats     {"messages", "rate_limited", "by_chat":
+                              {chat: messages}}
+  POST /__control/config    {"chat_per_minute": N, "per_second": N}
+  POST /__control/reset     forget messages, requests, faults and the
+                            rate windows
 
 --state-file F: messages and requests are loaded from F at start (when it
 exists) and written to it after every call.
@@ -123,6 +135,11 @@ class State:
         self.state_file = args.state_file
         self.messages, self.requests, self.faults = [], [], []
         self.next_id = {}
+        self.chat_per_minute = args.chat_per_minute
+        self.per_second = args.per_second
+        self.sent_at = {}       # chat -> [times of accepted messages]
+        self.all_sent_at = []   # times of all accepted messages
+        self.rate_limited = 0
         if self.state_file and os.path.exists(self.state_file):
             with open(self.state_file, encoding="utf-8") as f:
                 st = json.load(f)
@@ -141,6 +158,19 @@ class State:
             json.dump({"messages": self.messages, "requests": self.requests},
                       f, ensure_ascii=False)
         os.replace(tmp, self.state_file)
+
+    def rate_wait(self, chat, now):
+        """Seconds until chat may get a message (0: now); under lock."""
+        k = str(chat)
+        w = [t for t in self.sent_at.get(k, []) if t > now - 60]
+        self.sent_at[k] = w
+        self.all_sent_at = [t for t in self.all_sent_at if t > now - 1]
+        wait = 0
+        if self.chat_per_minute and len(w) >= self.chat_per_minute:
+            wait = max(wait, w[-self.chat_per_minute] + 60 - now)
+        if self.per_second and len(self.all_sent_at) >= self.per_second:
+            wait = max(wait, self.all_sent_at[-self.per_second] + 1 - now)
+        return wait
 
     def take_fault(self, method, chat_id):
         for f in self.faults:
@@ -300,6 +330,18 @@ class Handler(BaseHTTPRequestHandler):
                                   "link_preview_options JSON object")
         now = int(time.time())
         with st.lock:
+            t = time.time()
+            wait = st.rate_wait(chat, t)
+            if wait > 0:
+                st.rate_limited += 1
+            else:
+                st.sent_at.setdefault(str(chat), []).append(t)
+                st.all_sent_at.append(t)
+        if wait > 0:
+            ra = max(1, int(wait + 0.999))
+            return self.error(429, "Too Many Requests: retry after %d" % ra,
+                              {"retry_after": ra})
+        with st.lock:
             k = str(chat)
             mid = st.next_id.get(k, 1)
             st.next_id[k] = mid + 1
@@ -333,6 +375,14 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET" and path == "/__control/requests":
             with st.lock:
                 return self.send(200, list(st.requests))
+        if method == "GET" and path == "/__control/stats":
+            with st.lock:
+                by = {}
+                for m in st.messages:
+                    by[str(m["chat_id"])] = by.get(str(m["chat_id"]), 0) + 1
+                return self.send(200, {"messages": len(st.messages),
+                                       "rate_limited": st.rate_limited,
+                                       "by_chat": by})
         if method != "POST":
             return self.send(405, {"error": "POST"})
         with st.lock:
@@ -344,6 +394,12 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/__control/reset":
                 st.messages, st.requests, st.faults = [], [], []
                 st.next_id = {}
+                st.sent_at, st.all_sent_at, st.rate_limited = {}, [], 0
+            elif path == "/__control/config":
+                if "chat_per_minute" in arg:
+                    st.chat_per_minute = int(arg["chat_per_minute"])
+                if "per_second" in arg:
+                    st.per_second = int(arg["per_second"])
             else:
                 return self.send(404, {"error": "no such control"})
             st.save()
@@ -355,6 +411,8 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--token", default="123456:TEST-telegram-token")
     ap.add_argument("--state-file")
+    ap.add_argument("--chat-per-minute", type=int, default=20)
+    ap.add_argument("--per-second", type=int, default=30)
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)

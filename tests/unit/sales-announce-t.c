@@ -1,8 +1,59 @@
 /* Unit tests for the sale announcement text and amount format. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "base/text.h"
 #include "sales/announce.h"
 #include "tap.h"
+#include "telegram/api.h"
+
+/* Is s valid UTF-8 all through? */
+static int
+utf8_ok(const char *s)
+{
+	unsigned long cp;
+	size_t n = strlen(s), i = 0, k;
+
+	while (i < n) {
+		if ((k = text_utf8_dec(s + i, n - i, &cp)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* Do the <b> and </b> of s balance? */
+static int
+tags_ok(const char *s)
+{
+	int depth = 0;
+
+	for (; *s != '\0'; s++) {
+		if (strncmp(s, "<b>", 3) == 0)
+			depth++;
+		else if (strncmp(s, "</b>", 4) == 0)
+			depth--;
+		else if (*s == '<')
+			return 0; /* an unescaped value */
+		if (depth < 0)
+			return 0;
+	}
+	return depth == 0;
+}
+
+/* Counts the lines of s that start with the emoji of a sale. */
+static int
+sale_lines(const char *s)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = strchr(s, '\n'); p != NULL; p = strchr(p + 1, '\n'))
+		if (strncmp(p + 1, "🦁 <b>", strlen("🦁 <b>")) == 0)
+			n++;
+	return n;
+}
 
 struct amount_case {
 	const char *in;
@@ -82,5 +133,82 @@ main(void)
 	    "<i>Это тестовое уведомление</i>",
 	    "test variant with defaults");
 	buf_free(&b);
+	/* A digest: the count, the total, one line per sale. */
+	{
+		struct announce d[3] = {
+			{ "Kenesary", "👑", "Иван", "5000", "Express Course",
+			    NULL, 0 },
+			{ "Arystan", "🦁", "Tom & <Jerry>", "490000",
+			    "Flagship", NULL, 0 },
+			{ NULL, NULL, NULL, "1000", NULL, NULL, 0 },
+		};
+
+		buf_init(&b);
+		ok(announce_digest(d, 3, TG_TEXT_MAX, &b) == ERR_OK,
+		    "digest builds");
+		is_str(buf_str(&b),
+		    "🎉 <b>НОВЫЕ ПРОДАЖИ: 3</b>\n"
+		    "💰 <b>Итого:</b> 496,000 ₸\n"
+		    "\n👑 <b>Kenesary</b>: Иван — 5,000 ₸ — Express Course"
+		    "\n🦁 <b>Arystan</b>: Tom &amp; &lt;Jerry&gt; — 490,000 "
+		    "₸ "
+		    "— Flagship"
+		    "\n🎯 <b>Unknown</b>: Без имени — 1,000 ₸ — —",
+		    "digest text: count, total, every sale, values escaped");
+		buf_free(&b);
+	}
+
+	/*
+	 * 500 sales with long multi-byte names: the digest stays within
+	 * Telegram's 4096 UTF-16 units, whole lines, valid UTF-8, balanced
+	 * tags, and says how many it could not list.
+	 */
+	{
+		struct announce *d = calloc(500, sizeof(*d));
+		char name[600], tail[64];
+		size_t k, shown;
+
+		for (k = 0; k + 4 < sizeof(name) - 1; k += 4)
+			memcpy(name + k, "😀", 4); /* 4 bytes, 2 UTF-16 units */
+		name[k] = '\0';
+		for (i = 0; i < 500; i++) {
+			d[i].team = "Arystan";
+			d[i].emoji = "🦁";
+			d[i].client = i % 2 ? name : "Жанна & <Co>";
+			d[i].amount = "5000";
+			d[i].product = name;
+		}
+		buf_init(&b);
+		ok(announce_digest(d, 500, TG_TEXT_MAX, &b) == ERR_OK,
+		    "long digest builds");
+		ok(tg_text_units(buf_str(&b)) <= TG_TEXT_MAX,
+		    "long digest within 4096 UTF-16 units");
+		ok(tg_text_units(buf_str(&b)) > TG_TEXT_MAX - 200,
+		    "long digest uses the room it has");
+		ok(utf8_ok(buf_str(&b)), "long digest is valid UTF-8");
+		ok(tags_ok(buf_str(&b)), "long digest: tags balanced");
+		ok(strncmp(buf_str(&b),
+		       "🎉 <b>НОВЫЕ ПРОДАЖИ: 500</b>\n"
+		       "💰 <b>Итого:</b> 2,500,000 ₸\n",
+		       strlen("🎉 <b>НОВЫЕ ПРОДАЖИ: 500</b>\n"
+		              "💰 <b>Итого:</b> 2,500,000 ₸\n")) == 0,
+		    "long digest header: all 500 counted, total of all");
+		shown = (size_t)sale_lines(buf_str(&b));
+		ok(shown > 5 && shown < 500, "long digest lists some sales");
+		snprintf(tail, sizeof(tail), "\n… и ещё %zu", 500 - shown);
+		ok(b.len > strlen(tail) &&
+		        strcmp(buf_str(&b) + b.len - strlen(tail), tail) == 0,
+		    "long digest says how many are left: %s", tail + 1);
+		buf_free(&b);
+
+		/* A tiny limit still gives a whole, valid message. */
+		buf_init(&b);
+		announce_digest(d, 500, 200, &b);
+		ok(tg_text_units(buf_str(&b)) <= 200 && utf8_ok(buf_str(&b)) &&
+		        tags_ok(buf_str(&b)),
+		    "digest at a 200-unit limit: within it, valid");
+		buf_free(&b);
+		free(d);
+	}
 	return exit_status();
 }
