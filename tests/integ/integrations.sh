@@ -96,12 +96,12 @@ like "$(jpath "$BODY" worker.details.age_s)" '^[0-9]+$' "all: worker heartbeat a
 # A chat the bot was removed from.
 tg_ctl POST /__control/fail '{"method": "getchat", "chat_id": "-1001234567890", "status": 403}' >/dev/null
 req GET /api/integrations/telegram
-is "$(jpath "$BODY" status)/$(jpath "$BODY" details.chats.0.ok)" "error/false" "telegram: a chat the bot cannot post to is an error"
+is "$STATUS/$(jpath "$BODY" status)/$(jpath "$BODY" details.chats.0.ok)" "503/error/false" "telegram: a chat the bot cannot post to is an error (503)"
 
 # --- a webhook amoCRM disabled -----------------------------------------
 hooks true
 req GET /api/integrations/amocrm
-is "$(jpath "$BODY" status)" error "disabled webhook: status error"
+is "$STATUS/$(jpath "$BODY" status)" 503/error "disabled webhook: 503, status error"
 like "$(jpath "$BODY" message)" 'отключил вебхук /api/amocrm/funnel-sale' "disabled webhook: the message names it"
 is "$(jpath "$BODY" details.webhooks.0.disabled)" true "disabled webhook: details say disabled"
 req GET /api/integrations/all
@@ -113,7 +113,7 @@ hooks false
 fault() { amo_ctl POST /__control/fail "$1" >/dev/null; }
 fault '{"path_prefix": "/api/v4/account", "status": 401, "count": 2}'
 req GET /api/integrations/amocrm
-is "$STATUS/$(jpath "$BODY" status)" "200/offline" "401: offline"
+is "$STATUS/$(jpath "$BODY" status)" "503/offline" "401: 503, offline"
 like "$(jpath "$BODY" message)" 'Токен amoCRM недействителен или истёк \(401\)' "401: the token message"
 is "$(jpath "$BODY" details.http_status)" 401 "401: details.http_status"
 req GET /api/integrations/all
@@ -121,7 +121,7 @@ is "$STATUS/$(jpath "$BODY" amocrm.status)/$(jpath "$BODY" overall.status)" "503
 
 fault '{"path_prefix": "/api/v4/account", "status": 403, "count": 2}'
 req GET /api/integrations/amocrm
-is "$(jpath "$BODY" status)" offline "403: offline"
+is "$STATUS/$(jpath "$BODY" status)" 503/offline "403: 503, offline"
 like "$(jpath "$BODY" message)" 'белом списке' "403: the message names the IP whitelist"
 req GET /api/integrations/all
 is "$STATUS/$(jpath "$BODY" amocrm.status)" "503/offline" "403: /all 503"
@@ -134,14 +134,14 @@ fault '{"path_prefix": "/api/v4/account", "status": 0, "delay_ms": 2500, "count"
 t0=$(date +%s%N)
 req GET /api/integrations/amocrm
 t1=$(date +%s%N)
-is "$(jpath "$BODY" status)" error "timeout: error"
+is "$STATUS/$(jpath "$BODY" status)" 503/error "timeout: 503, error"
 like "$(jpath "$BODY" message)" 'не ответил за 1 с' "timeout: the message says it did not answer in time"
 ok $([ $(( (t1 - t0) / 1000000 )) -lt 2400 ] && echo 0 || echo 1) "timeout: answered after AMOSYNC_HEALTH_TIMEOUT, not the stall"
 req GET /api/integrations/all
 is "$STATUS/$(jpath "$BODY" amocrm.status)" "503/error" "timeout: /all 503"
 sleep 2
 req GET /api/integrations/amocrm
-is "$(jpath "$BODY" status)" online "healthy again after the faults"
+is "$STATUS/$(jpath "$BODY" status)" 200/online "healthy again after the faults"
 
 # --- recent webhook requests --------------------------------------------
 post /api/amocrm/sales-webhook application/x-www-form-urlencoded 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=abc'
