@@ -74,9 +74,12 @@ is "$(jpath "$BODY" details.webhooks.0.registered)/$(jpath "$BODY" details.webho
 	"webhooks: funnel-sale registered, enabled (another host's disabled hook is not ours)"
 is "$(jpath "$BODY" details.webhooks.1.registered)" false "webhooks: /webhook/amocrm/traffic not registered"
 is "$(jpath "$BODY" details.webhooks.2.registered)" true "webhooks: sales-webhook found despite its query"
+is "$(jpath "$BODY" details.webhooks.2.url)" "https://amosync.example.kz/api/amocrm/sales-webhook?***" \
+	"webhooks: the URL's query (a webhook secret) is not shown"
 case "$BODY" in *"$JWT"*) ok 1 "the token is not in the answer" ;; *) ok 0 "the token is not in the answer" ;; esac
 
 req GET /api/integrations/all
+echo "# /api/integrations/all: ${BODY:0:900}"
 is "$STATUS" 200 "all: 200 when everything is healthy"
 is "$(jpath "$BODY" overall.status)" online "all: overall online"
 for k in amocrm databases telegram spool outbox webhooks landing_sync worker; do
@@ -211,6 +214,7 @@ print("spool", int(get(fams, "amosync_spool_files", "amosync_spool_files", {})))
 print("amocalls", int(sum(s.value for s in fams["amosync_api_calls"].samples if s.labels.get("api") == "amocrm")))
 PY
 m() { awk -v k="$1" '$1 == k { print $2 }' "$STACK/metrics.tap"; }
+grep -E '^amosync_(webhook_outcomes_total|http_requests_total)\{' "$STACK/metrics.txt" | sed 's/^/# /'
 is "$(awk '$1 == "types" { print $2 "/" $3 "/" $4 }' "$STACK/metrics.tap")" "counter/histogram/gauge" "metrics: counter, histogram, gauge types"
 is "$(m sw200)" 60 "metrics: 60 sales-webhook answers with 200 (40 new + 20 repeats)"
 is "$(m sw400)" 0 "metrics: no 400 in between"
