@@ -512,7 +512,8 @@ health_amocrm(struct health_env *e, struct jw *w, const char *key,
 			h = find_hook(&hs, pub, hooks[i].path);
 			jw_obj(w, NULL);
 			jw_str(w, "endpoint", hooks[i].endpoint);
-			url_write(w, h != NULL ? h->destination : hooks[i].path);
+			url_write(w,
+			    h != NULL ? h->destination : hooks[i].path);
 			jw_bool(w, "registered", h != NULL);
 			jw_bool(w, "disabled", h != NULL && h->disabled);
 			jw_obj_end(w);
