@@ -248,6 +248,13 @@ sweep_tick(struct sales_ctx *s, struct amocrm *amo, const char *me,
 	if (rc != ERR_OK)
 		return failed(db, me, rc, st.reason);
 	res->seen = (int)ls.n;
+	/*
+	 * A window with more changes than one sweep reads ends at the last
+	 * lead read (they come oldest first): the next sweep goes on from
+	 * there instead of skipping the rest.
+	 */
+	if (ls.n >= SWEEP_MAX_LEADS && ls.v[ls.n - 1].updated_at > res->from)
+		res->to = ls.v[ls.n - 1].updated_at;
 	for (i = 0; i < ls.n; i++) {
 		const struct amocrm_lead *l = &ls.v[i];
 
