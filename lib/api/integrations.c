@@ -4,7 +4,8 @@
  * monitors, load balancers and Prometheus.
  *   GET /api/health                      cheap: databases answer; 200/503
  *   GET /api/integrations/amocrm         {service, status, message,
- *                                         details, lastChecked}
+ *                                         details, lastChecked}; 200
+ *                                         when online, else 503
  *   GET /api/integrations/databases      the same shape, each database
  *   GET /api/integrations/telegram       the bot and each chat
  *   GET /api/integrations/all            every check and overall; 200
@@ -53,8 +54,9 @@ single(struct route_req *r,
 
 	buf_init(&b);
 	jw_init(&w, &b);
-	check(r->ctx, &w, NULL, NULL);
-	return finish(r, &b, 200);
+	/* Like /all: 503 when not online, for monitors; the body says why. */
+	return finish(r, &b,
+	    check(r->ctx, &w, NULL, NULL) == HEALTH_ONLINE ? 200 : 503);
 }
 
 static enum err

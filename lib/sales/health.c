@@ -263,6 +263,24 @@ url_path(const char *url, char *out, size_t n)
 		out[--len] = '\0';
 }
 
+/*
+ * Writes a webhook's URL as "url" without its query: a webhook secret
+ * lives there (R24), and this answer goes to dashboards.
+ */
+static void
+url_write(struct jw *w, const char *url)
+{
+	size_t n = strcspn(url, "?#");
+	struct buf b;
+
+	buf_init(&b);
+	buf_add(&b, url, n);
+	if (url[n] != '\0')
+		buf_adds(&b, "?***");
+	jw_str(w, "url", buf_err(&b) == ERR_OK ? buf_str(&b) : NULL);
+	buf_free(&b);
+}
+
 /* Finds our hook i in amoCRM's list: NULL when it is not registered. */
 static const struct amocrm_webhook *
 find_hook(const struct amocrm_webhooks *hs, const char *public_url,
@@ -494,7 +512,7 @@ health_amocrm(struct health_env *e, struct jw *w, const char *key,
 			h = find_hook(&hs, pub, hooks[i].path);
 			jw_obj(w, NULL);
 			jw_str(w, "endpoint", hooks[i].endpoint);
-			jw_str(w, "url",
+			url_write(w,
 			    h != NULL ? h->destination : hooks[i].path);
 			jw_bool(w, "registered", h != NULL);
 			jw_bool(w, "disabled", h != NULL && h->disabled);

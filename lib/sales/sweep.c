@@ -38,6 +38,14 @@ static const char SQL_PIPELINES[] =
     "SELECT pipeline_id FROM pipelines WHERE active";
 static const char SQL_STORED[] =
     "SELECT 1 FROM all_sales_tracking WHERE lead_id = $1";
+/* A landing pipeline's sale missing from its landing table. */
+static const char SQL_LANDING_MISSING[] =
+    "SELECT 1 FROM pipelines p WHERE p.pipeline_id = $2::bigint"
+    " AND p.active AND p.target_table IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM express_course_sales"
+    "  WHERE deal_id = $1::bigint)"
+    " AND NOT EXISTS (SELECT 1 FROM main_product_sales"
+    "  WHERE deal_id = $1::bigint)";
 
 /* Appends "&key=value", both escaped. */
 static void
@@ -133,19 +141,30 @@ store(struct sales_ctx *s, const struct hook_def *def,
 	struct db *db = &s->app->traffic;
 	struct hook_result hr;
 	struct spool_meta m;
-	char id[32], reqid[48], err[256];
+	char id[32], pipe[32], reqid[48], err[256];
 	const char *v[1] = { id };
+	const char *lv[2] = { id, pipe };
+	int have;
 	struct buf body;
 	PGresult *res;
 	enum err rc;
 
 	*stored = 0;
 	snprintf(id, sizeof(id), "%lld", l->id);
+	snprintf(pipe, sizeof(pipe), "%lld", l->pipeline_id);
 	if ((res = db_exec(db, SQL_STORED, 1, v, &rc)) == NULL)
 		return rc;
-	rc = PQntuples(res) > 0 ? ERR_CONFLICT : ERR_OK;
+	have = PQntuples(res) > 0;
 	PQclear(res);
-	if (rc == ERR_CONFLICT)
+	/* Tracked, but a funnel sale may still lack its landing row. */
+	if (have && s->app->has_landing) {
+		if ((res = db_exec(&s->app->landing, SQL_LANDING_MISSING, 2, lv,
+		         &rc)) == NULL)
+			return rc;
+		have = PQntuples(res) == 0;
+		PQclear(res);
+	}
+	if (have)
 		return ERR_OK;
 	buf_init(&body);
 	sweep_body(&body, l, subdomain);
@@ -229,6 +248,13 @@ sweep_tick(struct sales_ctx *s, struct amocrm *amo, const char *me,
 	if (rc != ERR_OK)
 		return failed(db, me, rc, st.reason);
 	res->seen = (int)ls.n;
+	/*
+	 * A window with more changes than one sweep reads ends at the last
+	 * lead read (they come oldest first): the next sweep goes on from
+	 * there instead of skipping the rest.
+	 */
+	if (ls.n >= SWEEP_MAX_LEADS && ls.v[ls.n - 1].updated_at > res->from)
+		res->to = ls.v[ls.n - 1].updated_at;
 	for (i = 0; i < ls.n; i++) {
 		const struct amocrm_lead *l = &ls.v[i];
 

@@ -9,7 +9,8 @@
  * one worker (the one that claims sweep_state) lists the amoCRM leads
  * changed since the last good sweep, less AMOSYNC_SWEEP_OVERLAP seconds
  * so nothing falls between two windows, and every won lead (status 142)
- * of an active pipeline that all_sales_tracking lacks goes through the
+ * of an active pipeline that all_sales_tracking lacks (or, for a landing
+ * pipeline, its landing table lacks) goes through the
  * webhook's own store path (sales/ingest hook_process with the
  * funnel-sale hook, else sales-webhook), recorded in webhook_requests
  * with endpoint "sweep": stored, attributed, enriched and announced like

@@ -74,9 +74,12 @@ is "$(jpath "$BODY" details.webhooks.0.registered)/$(jpath "$BODY" details.webho
 	"webhooks: funnel-sale registered, enabled (another host's disabled hook is not ours)"
 is "$(jpath "$BODY" details.webhooks.1.registered)" false "webhooks: /webhook/amocrm/traffic not registered"
 is "$(jpath "$BODY" details.webhooks.2.registered)" true "webhooks: sales-webhook found despite its query"
+is "$(jpath "$BODY" details.webhooks.2.url)" "https://amosync.example.kz/api/amocrm/sales-webhook?***" \
+	"webhooks: the URL's query (a webhook secret) is not shown"
 case "$BODY" in *"$JWT"*) ok 1 "the token is not in the answer" ;; *) ok 0 "the token is not in the answer" ;; esac
 
 req GET /api/integrations/all
+echo "# /api/integrations/all: ${BODY:0:900}"
 is "$STATUS" 200 "all: 200 when everything is healthy"
 is "$(jpath "$BODY" overall.status)" online "all: overall online"
 for k in amocrm databases telegram spool outbox webhooks landing_sync worker; do
@@ -96,12 +99,12 @@ like "$(jpath "$BODY" worker.details.age_s)" '^[0-9]+$' "all: worker heartbeat a
 # A chat the bot was removed from.
 tg_ctl POST /__control/fail '{"method": "getchat", "chat_id": "-1001234567890", "status": 403}' >/dev/null
 req GET /api/integrations/telegram
-is "$(jpath "$BODY" status)/$(jpath "$BODY" details.chats.0.ok)" "error/false" "telegram: a chat the bot cannot post to is an error"
+is "$STATUS/$(jpath "$BODY" status)/$(jpath "$BODY" details.chats.0.ok)" "503/error/false" "telegram: a chat the bot cannot post to is an error (503)"
 
 # --- a webhook amoCRM disabled -----------------------------------------
 hooks true
 req GET /api/integrations/amocrm
-is "$(jpath "$BODY" status)" error "disabled webhook: status error"
+is "$STATUS/$(jpath "$BODY" status)" 503/error "disabled webhook: 503, status error"
 like "$(jpath "$BODY" message)" 'отключил вебхук /api/amocrm/funnel-sale' "disabled webhook: the message names it"
 is "$(jpath "$BODY" details.webhooks.0.disabled)" true "disabled webhook: details say disabled"
 req GET /api/integrations/all
@@ -113,7 +116,7 @@ hooks false
 fault() { amo_ctl POST /__control/fail "$1" >/dev/null; }
 fault '{"path_prefix": "/api/v4/account", "status": 401, "count": 2}'
 req GET /api/integrations/amocrm
-is "$STATUS/$(jpath "$BODY" status)" "200/offline" "401: offline"
+is "$STATUS/$(jpath "$BODY" status)" "503/offline" "401: 503, offline"
 like "$(jpath "$BODY" message)" 'Токен amoCRM недействителен или истёк \(401\)' "401: the token message"
 is "$(jpath "$BODY" details.http_status)" 401 "401: details.http_status"
 req GET /api/integrations/all
@@ -121,7 +124,7 @@ is "$STATUS/$(jpath "$BODY" amocrm.status)/$(jpath "$BODY" overall.status)" "503
 
 fault '{"path_prefix": "/api/v4/account", "status": 403, "count": 2}'
 req GET /api/integrations/amocrm
-is "$(jpath "$BODY" status)" offline "403: offline"
+is "$STATUS/$(jpath "$BODY" status)" 503/offline "403: 503, offline"
 like "$(jpath "$BODY" message)" 'белом списке' "403: the message names the IP whitelist"
 req GET /api/integrations/all
 is "$STATUS/$(jpath "$BODY" amocrm.status)" "503/offline" "403: /all 503"
@@ -134,14 +137,14 @@ fault '{"path_prefix": "/api/v4/account", "status": 0, "delay_ms": 2500, "count"
 t0=$(date +%s%N)
 req GET /api/integrations/amocrm
 t1=$(date +%s%N)
-is "$(jpath "$BODY" status)" error "timeout: error"
+is "$STATUS/$(jpath "$BODY" status)" 503/error "timeout: 503, error"
 like "$(jpath "$BODY" message)" 'не ответил за 1 с' "timeout: the message says it did not answer in time"
 ok $([ $(( (t1 - t0) / 1000000 )) -lt 2400 ] && echo 0 || echo 1) "timeout: answered after AMOSYNC_HEALTH_TIMEOUT, not the stall"
 req GET /api/integrations/all
 is "$STATUS/$(jpath "$BODY" amocrm.status)" "503/error" "timeout: /all 503"
 sleep 2
 req GET /api/integrations/amocrm
-is "$(jpath "$BODY" status)" online "healthy again after the faults"
+is "$STATUS/$(jpath "$BODY" status)" 200/online "healthy again after the faults"
 
 # --- recent webhook requests --------------------------------------------
 post /api/amocrm/sales-webhook application/x-www-form-urlencoded 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=abc'
@@ -211,6 +214,7 @@ print("spool", int(get(fams, "amosync_spool_files", "amosync_spool_files", {})))
 print("amocalls", int(sum(s.value for s in fams["amosync_api_calls"].samples if s.labels.get("api") == "amocrm")))
 PY
 m() { awk -v k="$1" '$1 == k { print $2 }' "$STACK/metrics.tap"; }
+grep -E '^amosync_(webhook_outcomes_total|http_requests_total)\{' "$STACK/metrics.txt" | sed 's/^/# /'
 is "$(awk '$1 == "types" { print $2 "/" $3 "/" $4 }' "$STACK/metrics.tap")" "counter/histogram/gauge" "metrics: counter, histogram, gauge types"
 is "$(m sw200)" 60 "metrics: 60 sales-webhook answers with 200 (40 new + 20 repeats)"
 is "$(m sw400)" 0 "metrics: no 400 in between"
