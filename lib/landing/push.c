@@ -13,19 +13,28 @@ landing_push_queue(struct db *landing, struct db *traffic, const char *id,
     long long *total, long long *queued, long long *skipped, long long *jobs,
     struct jw *lead)
 {
-	long long n = 1, k, jid;
+	long long n, k, jid;
 	enum err rc;
 
 	*jobs = 0;
-	if (id == NULL && (rc = landing_leads_queueable(landing, &n)) != ERR_OK)
+	/*
+	 * The leads are marked first, the jobs enqueued after: a worker that
+	 * takes a job at once finds its leads queued. (The other way round, a
+	 * quick worker found nothing, finished the job and left the leads
+	 * queued with none.) At least one job even when nothing new was
+	 * queued, so leads left queued by an earlier failure are taken too.
+	 */
+	if ((rc = landing_leads_queue(landing, id, total, queued, skipped,
+	         lead)) != ERR_OK)
 		return rc;
+	n = id == NULL && *queued > 0 ? *queued : 1;
 	for (k = 0; k < n; k += AMOCRM_COMPLEX_MAX) {
 		if ((rc = outbox_enqueue(traffic, LANDING_PUSH_KIND, "{}", NULL,
 		         &jid)) != ERR_OK)
 			return rc;
 		(*jobs)++;
 	}
-	return landing_leads_queue(landing, id, total, queued, skipped, lead);
+	return ERR_OK;
 }
 
 /*

@@ -33,12 +33,12 @@ struct landing_push_outcome {
 
 /*
  * Queues lead id (NULL: all) on landing and enqueues the jobs on traffic
- * (outbox_jobs; the two databases share no transaction). One lead is
- * queued first and gets its job only if it was queued now (a failed
- * enqueue marks it failed again). For all, the jobs come first, for as
- * many leads as may be queued, so a queued lead always has a job; a job
- * that finds nothing queued is done at once. Counts as
- * landing_leads_queue(); *jobs the jobs added.
+ * (outbox_jobs; the two databases share no transaction). The leads are
+ * queued first and the jobs enqueued after, one per AMOCRM_COMPLEX_MAX
+ * leads queued now and at least one, so a worker that takes a job at once
+ * finds its leads, and leads left queued by an earlier failed enqueue are
+ * taken by the next call's job; a job that finds nothing queued is done
+ * at once. Counts as landing_leads_queue(); *jobs the jobs added.
  */
 enum err landing_push_queue(struct db *landing, struct db *traffic,
     const char *id, long long *total, long long *queued, long long *skipped,
