@@ -360,13 +360,17 @@ is "$(complex | tr ';' '\n' | sed 's/^ *//; s/|.*//' | sort | uniq -d | wc -l)" 
 like "$(complex | wc -l)" "^$(((want + 49) / 50))\$" "push all: $(((want + 49) / 50)) complex requests of at most 50"
 is "$(complex | awk -F' ; ' 'NF > 50' | wc -l)" 0 "no complex request over 50 leads"
 is "$(complex | tr ';' '\n' | grep -c 'Batch .*|new|')" 60 "the 60 new leads got new contacts"
-# The limiter grants at most 20 starts in any second; arrival adds a few
-# milliseconds of jitter, hence 0.95 s between request i and i+20.
-is "$(amo_ctl GET /__control/requests | python3 -c '
+# The limiter grants at most 20 starts in any second. The stand-in sees
+# arrivals, which a loaded machine delays by up to a few hundred
+# milliseconds, hence 0.75 s between request i and i+20 (without the
+# limiter they come a few milliseconds apart).
+gap=$(amo_ctl GET /__control/requests | python3 -c '
 import json, sys
 t = sorted(r["time"] for r in json.load(sys.stdin))
-print(len(t) > 20 and min(b - a for a, b in zip(t, t[20:])) >= 0.95)')" True \
-	"within the rate limit (20/s): request i+20 comes a second after request i"
+print("%.3f" % min(b - a for a, b in zip(t, t[20:])) if len(t) > 20 else "none")')
+echo "# the shortest time from request i to request i+20: $gap s"
+is "$(awk -v g="$gap" 'BEGIN { print (g != "none" && g >= 0.75) ? "True" : "False" }')" True \
+	"within the rate limit (20/s): request i+20 comes about a second after request i"
 is "$(land "SELECT count(*) FROM landing_leads WHERE amocrm_sync_status = 'synced' AND amocrm_synced")" \
 	"$(land "SELECT count(*) FROM landing_leads")" "every lead synced"
 
