@@ -131,6 +131,12 @@ is "$(tg_ctl GET /__control/messages | grep -o 'Record Retry Client' | wc -l)" 1
 	"postgres gone after the send: recorded when it is back, sent once"
 is "$(traffic "SELECT count(*) || '|' || count(message_id) FROM telegram_sends s JOIN outbox_jobs j ON j.id = s.job_id WHERE j.dedup_key = 'announce:9690000'")" \
 	"1|1" "postgres gone after the send: the send recorded with its message id"
-like "$(cat "$STACK"/log/worker-1.log)" "recorded sent message [0-9]+ after [0-9]+ tries" "the worker said it recorded late"
+if [ -n "${INTEG_POOLER:-}" ]; then
+	# PgBouncer holds the worker's statements while PostgreSQL is down
+	# and passes them on when it is back: recorded at the first try.
+	ok 0 "the worker said it recorded late # SKIP behind PgBouncer the record waits in the pooler, no retry"
+else
+	like "$(cat "$STACK"/log/worker-1.log)" "recorded sent message [0-9]+ after [0-9]+ tries" "the worker said it recorded late"
+fi
 
 integ_check_logs
