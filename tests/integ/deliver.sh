@@ -115,6 +115,15 @@ is "$(traffic "SELECT total_sales || '|' || total_revenue::int FROM traffic_sale
 	"1|490000" "flat, real deal: the stats hold the corrected sale once"
 is "$(traffic "SELECT count(*) FROM traffic_sales_stats WHERE team_name = 'Muha'")" 0 "flat, real deal: nothing left under the webhook's team"
 
+# A lead amoCRM has without a price: its pipeline's list price, not the
+# webhook's.
+amolead 9400007 0 142 10350882 fb_kenesary no_price 'No Price Client'
+post /api/amocrm/sales-webhook application/json '{"lead_id":"9400007","contact_name":"No Price Client","sale_amount":999999,"utm_source":"fb_kenesary","utm_campaign":"no_price"}'
+wait_for 20 delivered 'No Price Client'
+is "$(traffic "SELECT sale_amount::int || '|' || verification FROM all_sales_tracking WHERE lead_id = '9400007'")" \
+	"5000|verified" "no price in amoCRM: the pipeline's list price, not the webhook's"
+like "$(message_text 'No Price Client')" '💰 <b>Сумма:</b> 5,000 ₸' "no price in amoCRM: announced with the list price"
+
 # 4. A lease renewed by the heartbeat: a job whose Telegram call takes
 #    longer than the lease (3 s here is the minimum; the suite runs 15 s)
 #    is not taken over by the other worker, so it is sent once.
