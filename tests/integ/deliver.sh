@@ -12,7 +12,6 @@ AMOCRM_RATE_LIMIT=100"
 integ_up
 
 FORM=application/x-www-form-urlencoded
-CHAT=-1001234567890
 body() { python3 "$top_srcdir/tests/integ/amobody.py" "$1"; }
 traffic() { sql traffic "$1"; }
 messages_for() {
@@ -74,7 +73,7 @@ wait_for 20 unverified 9400001
 is "$(traffic "SELECT verification || '|' || verification_note FROM all_sales_tracking WHERE lead_id = '9400001'")" \
 	"unverified|lead 9400001 is not in amoCRM" "flat, no such deal: unverified, with the reason"
 is "$(job announce:9400001)" "" "flat, no such deal: no announcement queued"
-is "$(job enrich:9400001)" done "flat, no such deal: the verification is done, not retried"
+is "$(job enrich:9400001)" "done" "flat, no such deal: the verification is done, not retried"
 is "$(traffic "SELECT count(*) FROM traffic_sales_stats WHERE utm_source = 'fb_muha'")" 0 "unverified: not in traffic_sales_stats"
 is "$(traffic "SELECT count(*) FROM utm_sales_stats WHERE utm_campaign = 'ghost'")" 0 "unverified: not in utm_sales_stats"
 req GET '/api/amocrm/sales-history'
