@@ -135,6 +135,29 @@ is "$(messages_for 'Slow Send Client')" 1 "heartbeat: a 20 s send outlives the 1
 is "$(traffic "SELECT state || ':' || attempts FROM outbox_jobs WHERE dedup_key = 'announce:9400004'")" "done:1" \
 	"heartbeat: one attempt, not taken over"
 
+# A worker SIGKILLed while Telegram takes its message: the other worker
+# takes the job over once the 15 s lease runs out (not 300 s), and sends
+# it again: the one case a message is doubled (README, the window).
+amolead 9400008 5000 142 10350882 fb_kenesary killed_mid_send 'Killed Mid Send'
+tg_ctl POST /__control/fail '{"method":"sendMessage","delay_ms":3000,"count":1}' >/dev/null
+post /api/amocrm/sales-webhook $FORM "$(won 9400008 5000 fb_kenesary killed_mid_send)"
+holder() { traffic "SELECT claimed_by FROM outbox_jobs WHERE dedup_key = 'announce:9400008' AND state = 'running'"; }
+held() { [ -n "$(holder)" ]; }
+wait_for 30 held
+h=$(holder)
+kill -KILL "${h##*:}"
+killed_at=$(date +%s)
+claimer() { traffic "SELECT claimed_by FROM outbox_jobs WHERE dedup_key = 'announce:9400008'"; }
+other() { [ "$(claimer)" != "$h" ]; }
+wait_for 30 other
+took=$(($(date +%s) - killed_at))
+ok "$([ "$took" -le 17 ] && echo 0 || echo 1)" "killed mid-send: job taken over by the other worker ${took} s after the kill"
+wait_for 30 delivered 'Killed Mid Send'
+done8() { [ "$(job announce:9400008)" = "done" ]; }
+wait_for 30 done8
+is "$(job announce:9400008)" "done" "killed mid-send: the job is done"
+for n in 1 2; do stack_start_worker "$STACK" "$top_builddir" "$n"; done
+
 # 5. A bulk of 200 won leads across the four teams' chats, in one
 #    delivery: each chat gets a digest (count, total, the sales), never a
 #    429, and every sale is in exactly one message.
