@@ -280,7 +280,8 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 	/* The landing copy of the sale, if any, follows amoCRM too. */
 	if (vd.found && j->s->app->has_landing)
 		rc = landing_correct(&j->s->app->landing, lead_id,
-		    vd.verification, e.price, e.utm, vd.team);
+		    vd.verification, vd.amount[0] != '\0' ? vd.amount : NULL,
+		    e.utm, vd.team);
 	amocrm_lead_free(&l);
 	amocrm_contact_free(&c);
 	if (rc != ERR_OK)

@@ -252,7 +252,8 @@ enum stored_col {
 };
 
 /*
- * amoCRM is the source of truth: its price (when it has one), pipeline
+ * amoCRM is the source of truth: its price (else its pipeline's list
+ * price), pipeline
  * (and that pipeline's product) and UTM tags replace the webhook's; the
  * contact details are added.
  */
@@ -265,14 +266,15 @@ static const char SQL_VERIFIED[] =
     " utm_source = $6, utm_medium = $7, utm_campaign = $8,"
     " utm_content = $9, utm_term = $10,"
     " sale_amount = CASE WHEN $11::numeric > 0 THEN $11::numeric"
-    "  ELSE sale_amount END,"
+    "  ELSE coalesce((SELECT p.default_amount FROM pipelines p"
+    "   WHERE p.pipeline_id = $12::text::bigint), sale_amount) END,"
     " product_name = CASE WHEN pipeline_id IS DISTINCT FROM $12"
     "  THEN coalesce((SELECT p.product_name FROM pipelines p"
-    "   WHERE p.pipeline_id = $12::bigint), product_name)"
+    "   WHERE p.pipeline_id = $12::text::bigint), product_name)"
     "  ELSE product_name END,"
     " pipeline_id = $12, verification = 'verified', verified_at = now(),"
     " verification_note = NULL"
-    " WHERE lead_id = $1";
+    " WHERE lead_id = $1 RETURNING sale_amount::text";
 
 static const char SQL_UNVERIFIED[] =
     "UPDATE all_sales_tracking SET verification = 'unverified',"
@@ -322,19 +324,20 @@ correction(struct jw *w, const char *field, const char *was, const char *is)
 }
 
 /*
- * Writes into w the corrections amoCRM's values e make to the stored row
- * (a SQL_STORED result); returns how many.
+ * Writes into w the corrections amoCRM's values e, and the amount now
+ * stored, make to the stored row (a SQL_STORED result); returns how many.
  */
 static int
-corrections(struct jw *w, const PGresult *old, const struct track_enrichment *e)
+corrections(struct jw *w, const PGresult *old, const struct track_enrichment *e,
+    const char *amount)
 {
 	const char *was;
 	int n = 0, t;
 
 	was = db_val(old, 0, ST_AMOUNT);
-	if (e->price != NULL && strtod(e->price, NULL) > 0 &&
-	    (was == NULL || strtod(was, NULL) != strtod(e->price, NULL))) {
-		correction(w, "sale_amount", was, e->price);
+	if (amount != NULL &&
+	    (was == NULL || strtod(was, NULL) != strtod(amount, NULL))) {
+		correction(w, "sale_amount", was, amount);
 		n++;
 	}
 	if (e->pipeline != NULL &&
@@ -378,7 +381,7 @@ track_enrich(struct sales_ctx *s, struct db *db,
 	struct buf cb = { 0 };
 	struct jw jw;
 	char id[32];
-	PGresult *old;
+	PGresult *old, *now = NULL;
 	enum err rc;
 	int t;
 
@@ -399,12 +402,6 @@ track_enrich(struct sales_ctx *s, struct db *db,
 		PQclear(old);
 		return unverified(db, id, e, out);
 	}
-	jw_init(&jw, &cb);
-	jw_arr(&jw, NULL);
-	out->corrected = corrections(&jw, old, e);
-	jw_arr_end(&jw);
-	if ((rc = buf_err(&cb)) != ERR_OK)
-		goto out;
 	v[0] = id;
 	v[1] = e->contact_name;
 	v[2] = e->phone;
@@ -415,9 +412,19 @@ track_enrich(struct sales_ctx *s, struct db *db,
 		                                                   : NULL;
 	v[10] = e->price;
 	v[11] = e->pipeline != NULL ? e->pipeline : db_val(old, 0, ST_PIPELINE);
-	if ((rc = db_run(db, SQL_VERIFIED, 12, v)) != ERR_OK)
+	if ((now = db_exec(db, SQL_VERIFIED, 12, v, &rc)) == NULL)
 		goto out;
 	snprintf(out->verification, sizeof(out->verification), "verified");
+	if (PQntuples(now) > 0)
+		snprintf(out->amount, sizeof(out->amount), "%s",
+		    db_val(now, 0, 0));
+	jw_init(&jw, &cb);
+	jw_arr(&jw, NULL);
+	out->corrected = corrections(&jw, old, e,
+	    out->amount[0] != '\0' ? out->amount : NULL);
+	jw_arr_end(&jw);
+	if ((rc = buf_err(&cb)) != ERR_OK)
+		goto out;
 	if (out->corrected > 0) {
 		w[0] = id;
 		w[1] = buf_str(&cb);
@@ -448,6 +455,7 @@ track_enrich(struct sales_ctx *s, struct db *db,
 	snprintf(out->team, sizeof(out->team), "%s",
 	    ar.team_name != NULL ? ar.team_name : "");
 out:
+	PQclear(now);
 	PQclear(old);
 	buf_free(&cb);
 	return rc;

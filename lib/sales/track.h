@@ -39,6 +39,7 @@ struct track_verdict {
 	int corrected;         /* values amoCRM changed (sale_corrections) */
 	int team_changed;      /* the team is another one now */
 	char verification[16]; /* "verified", "unverified", "" not found */
+	char amount[32];       /* the amount stored when verified, else "" */
 	char team[80];         /* the sale's team now, "" when none */
 };
 
@@ -46,7 +47,7 @@ struct track_verdict {
  * Verifies a tracked sale against amoCRM, in the caller's transaction.
  * With e->why the sale becomes 'unverified' (kept, out of the totals,
  * never announced). Otherwise it becomes 'verified': amoCRM's price
- * (when > 0), pipeline and UTM tags replace what the webhook said, each
+ * (when > 0, else its pipeline's list price), pipeline and UTM tags replace what the webhook said, each
  * changed value is recorded in sale_corrections, the contact details are
  * stored, and the sale is attributed again when its tags changed or it
  * had no team. No such sale: ERR_OK with out->found 0.

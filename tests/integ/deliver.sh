@@ -12,7 +12,6 @@ AMOCRM_RATE_LIMIT=100"
 integ_up
 
 FORM=application/x-www-form-urlencoded
-CHAT=-1001234567890
 body() { python3 "$top_srcdir/tests/integ/amobody.py" "$1"; }
 traffic() { sql traffic "$1"; }
 messages_for() {
@@ -74,7 +73,7 @@ wait_for 20 unverified 9400001
 is "$(traffic "SELECT verification || '|' || verification_note FROM all_sales_tracking WHERE lead_id = '9400001'")" \
 	"unverified|lead 9400001 is not in amoCRM" "flat, no such deal: unverified, with the reason"
 is "$(job announce:9400001)" "" "flat, no such deal: no announcement queued"
-is "$(job enrich:9400001)" done "flat, no such deal: the verification is done, not retried"
+is "$(job enrich:9400001)" "done" "flat, no such deal: the verification is done, not retried"
 traffic "SELECT sales_stats_pending_apply()" >/dev/null
 is "$(traffic "SELECT count(*) FROM traffic_sales_stats WHERE utm_source = 'fb_muha'")" 0 "unverified: not in traffic_sales_stats"
 is "$(traffic "SELECT count(*) FROM utm_sales_stats WHERE utm_campaign = 'ghost'")" 0 "unverified: not in utm_sales_stats"
@@ -118,6 +117,15 @@ is "$(traffic "SELECT total_sales || '|' || total_revenue::int FROM traffic_sale
 	"1|490000" "flat, real deal: the stats hold the corrected sale once"
 is "$(traffic "SELECT count(*) FROM traffic_sales_stats WHERE team_name = 'Muha'")" 0 "flat, real deal: nothing left under the webhook's team"
 
+# A lead amoCRM has without a price: its pipeline's list price, not the
+# webhook's.
+amolead 9400007 0 142 10350882 fb_kenesary no_price 'No Price Client'
+post /api/amocrm/sales-webhook application/json '{"lead_id":"9400007","contact_name":"No Price Client","sale_amount":999999,"utm_source":"fb_kenesary","utm_campaign":"no_price"}'
+wait_for 20 delivered 'No Price Client'
+is "$(traffic "SELECT sale_amount::int || '|' || verification FROM all_sales_tracking WHERE lead_id = '9400007'")" \
+	"5000|verified" "no price in amoCRM: the pipeline's list price, not the webhook's"
+like "$(message_text 'No Price Client')" '💰 <b>Сумма:</b> 5,000 ₸' "no price in amoCRM: announced with the list price"
+
 # 4. A lease renewed by the heartbeat: a job whose Telegram call takes
 #    longer than the lease (3 s here is the minimum; the suite runs 15 s)
 #    is not taken over by the other worker, so it is sent once.
@@ -129,6 +137,29 @@ sleep 3
 is "$(messages_for 'Slow Send Client')" 1 "heartbeat: a 20 s send outlives the 15 s lease, sent once"
 is "$(traffic "SELECT state || ':' || attempts FROM outbox_jobs WHERE dedup_key = 'announce:9400004'")" "done:1" \
 	"heartbeat: one attempt, not taken over"
+
+# A worker SIGKILLed while Telegram takes its message: the other worker
+# takes the job over once the 15 s lease runs out (not 300 s), and sends
+# it again: the one case a message is doubled (README, the window).
+amolead 9400008 5000 142 10350882 fb_kenesary killed_mid_send 'Killed Mid Send'
+tg_ctl POST /__control/fail '{"method":"sendMessage","delay_ms":3000,"count":1}' >/dev/null
+post /api/amocrm/sales-webhook $FORM "$(won 9400008 5000 fb_kenesary killed_mid_send)"
+holder() { traffic "SELECT claimed_by FROM outbox_jobs WHERE dedup_key = 'announce:9400008' AND state = 'running'"; }
+held() { [ -n "$(holder)" ]; }
+wait_for 30 held
+h=$(holder)
+kill -KILL "${h##*:}"
+killed_at=$(date +%s)
+claimer() { traffic "SELECT claimed_by FROM outbox_jobs WHERE dedup_key = 'announce:9400008'"; }
+other() { [ "$(claimer)" != "$h" ]; }
+wait_for 30 other
+took=$(($(date +%s) - killed_at))
+ok "$([ "$took" -le 17 ] && echo 0 || echo 1)" "killed mid-send: job taken over by the other worker ${took} s after the kill"
+wait_for 30 delivered 'Killed Mid Send'
+done8() { [ "$(job announce:9400008)" = "done" ]; }
+wait_for 30 done8
+is "$(job announce:9400008)" "done" "killed mid-send: the job is done"
+for n in 1 2; do stack_start_worker "$STACK" "$top_builddir" "$n"; done
 
 # 5. A bulk of 200 won leads across the four teams' chats, in one
 #    delivery: each chat gets a digest (count, total, the sales), never a

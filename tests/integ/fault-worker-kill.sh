@@ -124,7 +124,7 @@ wait_for 30 sending
 stack_pg_down "$STACK"
 sleep 5
 stack_pg_up "$STACK"
-rec() { [ "$(traffic "SELECT state FROM outbox_jobs WHERE dedup_key = 'announce:9690000'")" = done ]; }
+rec() { [ "$(traffic "SELECT state FROM outbox_jobs WHERE dedup_key = 'announce:9690000'")" = "done" ]; }
 wait_for 30 rec
 sleep 4
 is "$(tg_ctl GET /__control/messages | grep -o 'Record Retry Client' | wc -l)" 1 \
