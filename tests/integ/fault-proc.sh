@@ -61,6 +61,7 @@ msgs=$(($(tg_count) - m0))
 figures outbox-worker-sigkill-mid-send $A $N "$STACK/tg-kill.txt" $msgs
 ok "$([ "$msgs" -ge $N ] && [ "$msgs" -le $((N + 1)) ]; echo $?)" "worker killed mid-send: every sale announced, at most the one in flight twice ($msgs messages for $N sales)"
 echo "# worker killed mid-send: $((msgs - N)) message(s) doubled: the window between Telegram's answer and the record"
+echo "# worker killed mid-send: $(tg_ctl GET /__control/requests | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["method"] == "sendmessage"))') sendMessage calls in all, the killed one included"
 
 # 3. A forged delivery (price 1, utm_source fb_attacker) for a real deal
 #    without the secret, then amoCRM's real one: the forgery is refused
