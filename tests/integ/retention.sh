@@ -41,7 +41,8 @@ is "$(landing "SELECT count(*) FROM webhook_requests")" 4 "retention 0: nothing 
 
 echo "AMOSYNC_RETENTION_DAYS=30" >>"$STACK/amosync.env"
 stack_start_worker "$STACK" "$top_builddir" 1
-wait_for 20 test "$(traffic "SELECT count(*) FROM outbox_jobs WHERE dedup_key = 'r:old-done'")" -eq 0
+pruned() { [ "$(traffic "SELECT count(*) FROM outbox_jobs WHERE dedup_key = 'r:old-done'")" -eq 0 ]; }
+wait_for 20 pruned
 sleep 1
 stack_stop_workers "$STACK"
 is "$(landing "SELECT count(*), min(received_at) > now() - interval '30 days' FROM webhook_requests")" "1|t" "landing: the old requests (sales' and rejected) deleted, the recent one kept"
