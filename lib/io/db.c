@@ -360,6 +360,8 @@ db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
 	if (PQenterPipelineMode(db->conn) != 1) {
 		log_warnx("%s: could not enter pipeline mode: %s", db->name,
 		    PQerrorMessage(db->conn));
+		if (ms > 0)
+			(void)PQsetnonblocking(db->conn, 0);
 		return ERR_DB;
 	}
 	for (i = 0; i < n; i++)
