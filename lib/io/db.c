@@ -189,9 +189,9 @@ timed(struct db *db, const char *sql, int n, const char *const *params,
 	deadline(&end, budget(db));
 	if (PQsetnonblocking(db->conn, 1) != 0)
 		return NULL;
-	sent = n < 0 ? PQsendQuery(db->conn, sql)
-	             : PQsendQueryParams(db->conn, sql, n, NULL, params, NULL,
-	                   NULL, 0);
+	sent = n < 0
+	    ? PQsendQuery(db->conn, sql)
+	    : PQsendQueryParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
 	if (sent != 1)
 		goto out;
 	for (;;) {
@@ -459,9 +459,9 @@ db_begin_timeout(struct db *db, int ms, enum db_wait wait)
 	 * fires first, ours when nothing answers.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	deadline(&db->until, ms + WAIT_MARGIN_MS < BEGIN_WAIT_MS
-	        ? ms + WAIT_MARGIN_MS
-	        : BEGIN_WAIT_MS);
+	deadline(&db->until,
+	    ms + WAIT_MARGIN_MS < BEGIN_WAIT_MS ? ms + WAIT_MARGIN_MS
+	                                        : BEGIN_WAIT_MS);
 	db->timed = (int)wait;
 	db->each_ms = ms + WAIT_MARGIN_MS;
 	res = run(db, sql, -1, NULL, &rc);

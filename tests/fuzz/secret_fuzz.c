@@ -34,7 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The token is one whole item of the list. */
 		for (p = list, k = 0;; p = end + 1) {
 			end = strchr(p, ',');
-			if ((end != NULL ? (size_t)(end - p) : strlen(p)) == tl &&
+			if ((end != NULL ? (size_t)(end - p) : strlen(p)) ==
+			        tl &&
 			    memcmp(p, nl + 1, tl) == 0)
 				k = 1;
 			if (end == NULL)
