@@ -115,7 +115,8 @@ prune(const char *what, struct db *db, int days,
 
 /*
  * Retention (AMOSYNC_RETENTION_DAYS): webhook_requests of both databases,
- * done outbox jobs and finished sync runs older than the limit. Only rows
+ * done outbox jobs, the record of Telegram sends and finished sync runs
+ * older than the limit. Only rows
  * whose data lives elsewhere or is finished go: a sale, its event and a
  * pending or dead job stay. Any worker may run it; two at once delete
  * disjoint or already deleted rows.
@@ -129,6 +130,7 @@ retention(struct app *app)
 		return;
 	prune("webhook requests", &app->traffic, days, hook_requests_prune);
 	prune("done outbox jobs", &app->traffic, days, outbox_prune);
+	prune("Telegram sends", &app->traffic, days, jobs_sends_prune);
 	if (app->has_landing) {
 		prune("webhook requests", &app->landing, days,
 		    hook_requests_prune);

@@ -136,8 +136,8 @@ authorize(const struct webhook *w, struct web_req *req)
  * with its address, never with the token.
  */
 static int
-refuse(struct webhook *w, struct web_req *req, struct spool_meta *m,
-    int status, const struct timespec *start)
+refuse(struct webhook *w, struct web_req *req, struct spool_meta *m, int status,
+    const struct timespec *start)
 {
 	struct hook_result res;
 	const char *why;
@@ -148,8 +148,8 @@ refuse(struct webhook *w, struct web_req *req, struct spool_meta *m,
 	keep = hook_keep(&w->sales);
 	if (keep > UNAUTH_BODY_MAX)
 		keep = UNAUTH_BODY_MAX;
-	log_warnx("%s: refused a %zu-byte request from %s: %s",
-	    w->def.endpoint, m->bodysz, m->remote ? m->remote : "?", why);
+	log_warnx("%s: refused a %zu-byte request from %s: %s", w->def.endpoint,
+	    m->bodysz, m->remote ? m->remote : "?", why);
 	if (hook_record(w->def.steps[0].db, m, keep, status, "unauthorized",
 	        why) != ERR_OK)
 		log_warnx("could not record a refused request");

@@ -25,8 +25,7 @@
  * shorter than SECRET_MIN or longer than SECRET_MAX, an empty item, a
  * space or a character that needs percent-encoding in a URL.
  */
-enum err secret_list_check(const char *list, int *n, char *reason,
-    size_t len);
+enum err secret_list_check(const char *list, int *n, char *reason, size_t len);
 
 /*
  * Is token (tlen bytes, may hold anything) one of the secrets of list?

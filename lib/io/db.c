@@ -278,9 +278,9 @@ timed(struct db *db, const char *sql, int n, const char *const *params,
 	deadline(&end, budget(db));
 	if (PQsetnonblocking(db->conn, 1) != 0)
 		return NULL;
-	sent = n < 0 ? PQsendQuery(db->conn, sql)
-	             : PQsendQueryParams(db->conn, sql, n, NULL, params, NULL,
-	                   NULL, 0);
+	sent = n < 0
+	    ? PQsendQuery(db->conn, sql)
+	    : PQsendQueryParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
 	if (sent != 1)
 		goto out;
 	for (;;) {
@@ -449,6 +449,8 @@ db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
 	if (PQenterPipelineMode(db->conn) != 1) {
 		log_warnx("%s: could not enter pipeline mode: %s", db->name,
 		    PQerrorMessage(db->conn));
+		if (ms > 0)
+			(void)PQsetnonblocking(db->conn, 0);
 		return ERR_DB;
 	}
 	for (i = 0; i < n; i++)
@@ -546,9 +548,9 @@ db_begin_timeout(struct db *db, int ms, enum db_wait wait)
 	 * fires first, ours when nothing answers.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	deadline(&db->until, ms + WAIT_MARGIN_MS < BEGIN_WAIT_MS
-	        ? ms + WAIT_MARGIN_MS
-	        : BEGIN_WAIT_MS);
+	deadline(&db->until,
+	    ms + WAIT_MARGIN_MS < BEGIN_WAIT_MS ? ms + WAIT_MARGIN_MS
+	                                        : BEGIN_WAIT_MS);
 	db->timed = (int)wait;
 	db->each_ms = ms + WAIT_MARGIN_MS;
 	res = run(db, sql, -1, NULL, &rc);

@@ -132,8 +132,8 @@ record_commit(struct db *db, const struct spool_meta *m,
 }
 
 enum err
-hook_record(struct db *db, const struct spool_meta *m, size_t keep,
-    int status, const char *outcome, const char *error)
+hook_record(struct db *db, const struct spool_meta *m, size_t keep, int status,
+    const char *outcome, const char *error)
 {
 	return record(db, m, keep, status, outcome, error, NULL);
 }
@@ -251,8 +251,8 @@ hook_process(struct sales_ctx *s, const struct hook_def *def,
 		res->processed = (int)ev.nleads;
 		res->bulk = 1;
 		amo_event_free(&ev);
-		snprintf(errbuf, errlen, "%d lead events: stored from the spool",
-		    res->processed);
+		snprintf(errbuf, errlen,
+		    "%d lead events: stored from the spool", res->processed);
 		return ERR_DB;
 	}
 	for (i = 0, rc = ERR_OK; i < def->nsteps && rc == ERR_OK; i++)

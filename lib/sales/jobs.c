@@ -740,3 +740,19 @@ jobs_dead(struct jobs *j, const struct outbox_job *job)
 	rc = jobs_enqueue_announce(&j->s->app->traffic, lead);
 	return rc;
 }
+
+static const char SQL_SENDS_PRUNE[] =
+    "DELETE FROM telegram_sends WHERE id IN (SELECT id FROM telegram_sends"
+    " WHERE reserved_at < now() - make_interval(days => $1::int)"
+    " ORDER BY id LIMIT $2::int)";
+
+enum err
+jobs_sends_prune(struct db *db, int days, int limit, long *n)
+{
+	char d[16], l[16];
+	const char *v[2] = { d, l };
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	return db_run_count(db, SQL_SENDS_PRUNE, 2, v, n);
+}

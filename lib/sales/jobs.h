@@ -63,4 +63,10 @@ enum err jobs_dead(struct jobs *j, const struct outbox_job *job);
 /* Enqueues the announcement of lead_id (once per lead). */
 enum err jobs_enqueue_announce(struct db *db, long long lead_id);
 
+/*
+ * Retention: deletes at most limit telegram_sends rows reserved more than
+ * days ago (the rate limits read the last minute only); *n how many.
+ */
+enum err jobs_sends_prune(struct db *db, int days, int limit, long *n);
+
 #endif

@@ -4,7 +4,7 @@
 : "${top_srcdir:?run through make check}" "${top_builddir:?}"
 status=0
 n=0
-for t in form amo attr jread spool flat jwt amoapi tgapi cfg; do
+for t in form amo attr jread spool flat jwt amoapi tgapi cfg secret; do
 	bin=$top_builddir/tests/fuzz/$t-replay
 	out=$("$bin" "$top_srcdir/tests/fuzz/corpus/$t" 2>&1)
 	rc=$?

@@ -51,11 +51,16 @@ A=945001 N=10
 amo_add $A $N
 load $A $N 2 "$STACK/tg-kill.txt"
 m0=$(tg_count)
+sends() { tg_ctl GET /__control/requests | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["method"] == "sendmessage"))'; }
+r0=$(sends)
 tg_ctl POST /__control/fail '{"method":"sendMessage","delay_ms":3000,"count":1}' >/dev/null
-# Enrichment first (no Telegram), then the slow send.
+# Enrichment first (no Telegram), then the slow send: the worker is
+# killed once Telegram has the request and before it answers.
 stack_start_worker "$STACK" "$top_builddir" 1
-wait_for 60 test "$(sql traffic "SELECT count(*) FROM outbox_jobs WHERE kind = 'announce' AND state = 'running'")" -ge 1
-sleep 1
+sent_more() { [ "$(sends)" -gt "$r0" ]; }
+wait_for 60 sent_more
+ok $? "mid-send: Telegram received the first announcement"
+sleep 0.5
 kill -KILL "$(cat "$STACK/run/worker-1.pid")"
 rm -f "$STACK/run/worker-1.pid"
 sleep 3
@@ -66,6 +71,7 @@ msgs=$(($(tg_count) - m0))
 figures outbox-worker-sigkill-mid-send $A $N "$STACK/tg-kill.txt" $msgs
 ok "$([ "$msgs" -ge $N ] && [ "$msgs" -le $((N + 1)) ]; echo $?)" "worker killed mid-send: every sale announced, at most the one in flight twice ($msgs messages for $N sales)"
 echo "# worker killed mid-send: $((msgs - N)) message(s) doubled: the window between Telegram's answer and the record"
+echo "# worker killed mid-send: $(($(sends) - r0)) sendMessage calls for $N sales, the killed one included"
 
 # 3. A forged delivery (price 1, utm_source fb_attacker) for a real deal
 #    without the secret, then amoCRM's real one: the forgery is refused

@@ -8,7 +8,7 @@
 #include "base/secret.h"
 #include "tap.h"
 
-#define A "AAAAbbbbCCCCdddd"             /* 16 characters */
+#define A "AAAAbbbbCCCCdddd"              /* 16 characters */
 #define B "rotated-Secret_2026.x~yz12345" /* the new one */
 
 static const struct {
@@ -43,10 +43,10 @@ static const struct {
 	{ B "," A, A, 0, 1 },
 	{ A, "AAAAbbbbCCCCdddD", 0, 0 },
 	{ A, "aAAAbbbbCCCCdddd", 0, 0 },
-	{ A, "AAAAbbbbCCCCddd", 0, 0 },       /* a prefix */
-	{ A, "AAAAbbbbCCCCdddde", 0, 0 },     /* longer */
-	{ A, A "\0", sizeof(A), 0 },          /* with a NUL */
-	{ A "," B, A "," B, 0, 0 },           /* the whole list */
+	{ A, "AAAAbbbbCCCCddd", 0, 0 },   /* a prefix */
+	{ A, "AAAAbbbbCCCCdddde", 0, 0 }, /* longer */
+	{ A, A "\0", sizeof(A), 0 },      /* with a NUL */
+	{ A "," B, A "," B, 0, 0 },       /* the whole list */
 	{ A, "", 0, 0 },
 	{ "", "", 0, 0 },
 	{ "", A, 0, 0 },
@@ -81,7 +81,8 @@ main(void)
 			tl = strlen(tokens[i].token);
 		ok(secret_match(tokens[i].list, tokens[i].token, tl) ==
 		        tokens[i].match,
-		    "token %zu: %s", i, tokens[i].match ? "matches" : "refused");
+		    "token %zu: %s", i,
+		    tokens[i].match ? "matches" : "refused");
 	}
 	return exit_status();
 }
