@@ -6,7 +6,7 @@
 
 /*
  * Adds the sales stored since the last call to traffic_sales_stats and
- * utm_sales_stats (sql/traffic/012-sales-stats-pending.sql): every report
+ * utm_sales_stats (sql/traffic/043-sales-stats-pending.sql): every report
  * that reads them calls it first, so their sums count every sale; the
  * worker calls it every few seconds, so a report seldom finds much. Cheap
  * when nothing is pending.

@@ -437,7 +437,7 @@ check400 "funnel: pipeline_id not a number" pipeline_id
 # The expected side is computed here in SQL from the raw rows, with the
 # business day written out; the trigger under test never sees it.
 # Compared as a report sees the table: after the pending sales are
-# applied (012-sales-stats-pending.sql).
+# applied (043-sales-stats-pending.sql).
 stats_vs_sales() {
 	traffic "SELECT sales_stats_pending_apply()" >/dev/null
 	traffic "WITH fresh AS (SELECT (sale_date AT TIME ZONE 'Asia/Almaty')::date AS d,
@@ -483,7 +483,7 @@ traffic "UPDATE all_sales_tracking SET sale_amount = 123456, targetologist = 'Mu
 traffic "DELETE FROM all_sales_tracking WHERE lead_id = '7705'" >/dev/null
 is "$(stats_vs_sales)" "0 missing/0 extra/$(groups) rows/$(nsales) sales" "stats: equal after correcting and deleting sales not yet applied"
 is "$(traffic "SELECT count(*) FROM sales_stats_pending")" 0 "stats: nothing left pending after the apply"
-# Concurrent sales, applies and re-attributions: each lock of 012 in play.
+# Concurrent sales, applies and re-attributions: each lock of 043 in play.
 bg=""
 for k in 1 2 3 4; do
 	(for i in $(seq 1 15); do

@@ -9,7 +9,7 @@
 -- A new sale now only marks itself (sales_stats_pending, insert-only, no
 -- shared row); sales_stats_pending_apply() adds the marked sales to both
 -- tables, a group at a time. Every report that reads them calls it first
--- (lib/report/out.c, report_catch_up()), and the worker every few seconds,
+-- (lib/report/stats.c, stats_catch_up()), and the worker every few seconds,
 -- so the figures a report shows still equal a GROUP BY of the sales. A
 -- correction, a re-attribution or a deletion of an applied sale is still
 -- applied at once, in its own transaction (008, 010); of a sale not yet
@@ -23,6 +23,13 @@
 --   waits for the apply and its trigger sees the sale applied;
 -- * an apply and a recount of a UTM group: both take the group's advisory
 --   lock (utm_sales_stats_lock); a recount counts applied sales only.
+--
+-- Unverified sales (040-verification.sql) are left out of both tables, as
+-- if they had no sale date: each function below has the condition
+-- "verification <> 'unverified'", and the update trigger also fires when
+-- a sale's verification changes. A sale that becomes unverified leaves the
+-- sums, one verified again joins them; a sale still pending is left to
+-- the apply, which reads its verification then.
 CREATE TABLE IF NOT EXISTS sales_stats_pending (
 	sale_id uuid PRIMARY KEY
 );
@@ -56,13 +63,15 @@ BEGIN
 			WHERE sale_id = OLD.id) THEN
 		RETURN NULL;
 	END IF;
-	IF OLD.sale_date IS NOT NULL THEN
+	IF OLD.sale_date IS NOT NULL
+		AND OLD.verification <> 'unverified' THEN -- 040:
 		PERFORM traffic_sales_stats_apply(
 			(OLD.sale_date AT TIME ZONE tz)::date,
 			coalesce(OLD.targetologist, 'Unknown'),
 			nullif(OLD.utm_source, ''), OLD.sale_amount, -1);
 	END IF;
-	IF TG_OP = 'UPDATE' AND NEW.sale_date IS NOT NULL THEN
+	IF TG_OP = 'UPDATE' AND NEW.sale_date IS NOT NULL
+		AND NEW.verification <> 'unverified' THEN -- 040:
 		PERFORM traffic_sales_stats_apply(
 			(NEW.sale_date AT TIME ZONE tz)::date,
 			coalesce(NEW.targetologist, 'Unknown'),
@@ -70,6 +79,18 @@ BEGIN
 	END IF;
 	RETURN NULL;
 END $$;
+
+CREATE OR REPLACE TRIGGER all_sales_tracking_stats_upd
+	AFTER UPDATE OF sale_date, targetologist, utm_source, sale_amount,
+		verification -- 040:
+	ON all_sales_tracking FOR EACH ROW
+	WHEN (OLD.sale_date IS DISTINCT FROM NEW.sale_date
+		OR OLD.targetologist IS DISTINCT FROM NEW.targetologist
+		OR nullif(OLD.utm_source, '') IS DISTINCT FROM nullif(NEW.utm_source, '')
+		OR OLD.sale_amount IS DISTINCT FROM NEW.sale_amount
+		OR (OLD.verification = 'unverified') <>
+		(NEW.verification = 'unverified')) -- 040:
+	EXECUTE FUNCTION all_sales_tracking_stats();
 
 -- 010's recount, counting applied sales only.
 CREATE OR REPLACE FUNCTION utm_sales_stats_recount(t timestamptz[],
@@ -98,6 +119,7 @@ BEGIN
 			AND coalesce(a.targetologist, 'Unknown') = k.tt
 			AND NOT EXISTS (SELECT 1 FROM sales_stats_pending p
 				WHERE p.sale_id = a.id)
+			AND a.verification <> 'unverified' -- 040:
 		GROUP BY 1, 2, 3, 4, 5),
 	gone AS (DELETE FROM utm_sales_stats x USING g
 		WHERE g.n = 0 AND x.period = 'day' AND x.d = g.d
@@ -140,6 +162,39 @@ BEGIN
 		first_at = EXCLUDED.first_at, last_at = EXCLUDED.last_at;
 END $$;
 
+CREATE OR REPLACE FUNCTION all_sales_tracking_utm_recount() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		PERFORM utm_sales_stats_recount(array_agg(o.sale_date),
+			array_agg(o.utm_source), array_agg(o.utm_medium),
+			array_agg(o.utm_campaign),
+			array_agg(coalesce(o.targetologist, 'Unknown')))
+		FROM old_sales o WHERE o.sale_date IS NOT NULL
+		HAVING count(*) > 0;
+	ELSE
+		PERFORM utm_sales_stats_recount(array_agg(k.sale_date),
+			array_agg(k.utm_source), array_agg(k.utm_medium),
+			array_agg(k.utm_campaign),
+			array_agg(coalesce(k.targetologist, 'Unknown')))
+		FROM (SELECT x.* FROM old_sales o JOIN new_sales n ON n.id = o.id,
+			LATERAL (VALUES (o.sale_date, o.utm_source, o.utm_medium,
+				o.utm_campaign, o.targetologist), (n.sale_date,
+				n.utm_source, n.utm_medium, n.utm_campaign,
+				n.targetologist)) AS x(sale_date, utm_source, utm_medium,
+				utm_campaign, targetologist)
+			WHERE (o.sale_date, o.sale_amount, o.utm_source, o.utm_medium,
+				o.utm_campaign, o.targetologist,
+				o.verification = 'unverified') IS DISTINCT FROM -- 040:
+				(n.sale_date, n.sale_amount, n.utm_source, n.utm_medium,
+				n.utm_campaign, n.targetologist,
+				n.verification = 'unverified')) k
+		WHERE k.sale_date IS NOT NULL
+		HAVING count(*) > 0;
+	END IF;
+	RETURN NULL;
+END $$;
+
 -- Adds the pending sales to both tables and unmarks them; returns how
 -- many were marked. Safe to call at any time, from any number of
 -- sessions.
@@ -178,6 +233,7 @@ BEGIN
 			coalesce(sum(sale_amount) FILTER (WHERE sale_amount >= 50000), 0) AS fr
 		FROM all_sales_tracking
 		WHERE id = ANY (ids) AND sale_date IS NOT NULL
+			AND verification <> 'unverified' -- 040:
 		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) g
 	ON CONFLICT (date, period_type, team_name, (coalesce(utm_source, '')))
 	DO UPDATE SET
@@ -196,6 +252,7 @@ BEGIN
 			utm_campaign AS cmp, coalesce(targetologist, 'Unknown') AS team
 		FROM all_sales_tracking
 		WHERE id = ANY (ids) AND sale_date IS NOT NULL
+			AND verification <> 'unverified' -- 040:
 		ORDER BY 1, 2, 3, 4, 5) k;
 	INSERT INTO utm_sales_stats AS s (period, d, utm_source, utm_medium,
 		utm_campaign, team, n, revenue, first_at, last_at)
@@ -207,6 +264,7 @@ BEGIN
 		min(x.sale_date), max(x.sale_date)
 	FROM all_sales_tracking x, (VALUES ('day'), ('month')) AS p(period)
 	WHERE x.id = ANY (ids) AND x.sale_date IS NOT NULL
+		AND x.verification <> 'unverified' -- 040:
 	GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
 	ON CONFLICT (period, d, utm_source, utm_medium, utm_campaign, team)
 	DO UPDATE SET n = s.n + EXCLUDED.n, revenue = s.revenue + EXCLUDED.revenue,
@@ -255,6 +313,7 @@ BEGIN
 			count(*) FILTER (WHERE sale_amount >= 50000) AS fn,
 			coalesce(sum(sale_amount) FILTER (WHERE sale_amount >= 50000), 0) AS fr
 		FROM all_sales_tracking WHERE sale_date IS NOT NULL
+			AND verification <> 'unverified' -- 040:
 		GROUP BY 1, 2, 3) g;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
@@ -276,6 +335,7 @@ BEGIN
 		utm_medium, utm_campaign, coalesce(targetologist, 'Unknown'),
 		count(*), sum(sale_amount), min(sale_date), max(sale_date)
 	FROM all_sales_tracking WHERE sale_date IS NOT NULL
+		AND verification <> 'unverified' -- 040:
 	GROUP BY 1, 2, 3, 4, 5, 6;
 	INSERT INTO utm_sales_stats (period, d, utm_source, utm_medium,
 		utm_campaign, team, n, revenue, first_at, last_at)
