@@ -298,8 +298,6 @@ run(struct db *db, const char *sql, const struct utm_q *q, int exact,
 	char lim[24];
 	const char *v[NPARAMS];
 
-	if ((*rc = stats_catch_up(db)) != ERR_OK)
-		return NULL;
 	snprintf(lim, sizeof(lim), "%lld", q->limit);
 	v[0] = q->start;
 	v[1] = q->end;
@@ -313,6 +311,16 @@ run(struct db *db, const char *sql, const struct utm_q *q, int exact,
 	return db_exec(db, sql, NPARAMS, v, rc);
 }
 
+/* run() as a report's first statement: the pending sales applied first. */
+static PGresult *
+run_first(struct db *db, const char *sql, const struct utm_q *q, int exact,
+    enum err *rc)
+{
+	if ((*rc = stats_catch_up(db)) != ERR_OK)
+		return NULL;
+	return run(db, sql, q, exact, rc);
+}
+
 enum err
 utm_overview(struct db *db, const struct utm_q *q, PGresult **res)
 {
@@ -320,7 +328,7 @@ utm_overview(struct db *db, const struct utm_q *q, PGresult **res)
 	enum err rc;
 
 	all.limit = 0;
-	*res = run(db, SQL_OVERVIEW, &all, 1, &rc);
+	*res = run_first(db, SQL_OVERVIEW, &all, 1, &rc);
 	return rc;
 }
 
@@ -329,7 +337,7 @@ utm_top_sources(struct db *db, const struct utm_q *q, PGresult **res)
 {
 	enum err rc;
 
-	*res = run(db, SQL_SOURCES, q, 1, &rc);
+	*res = run_first(db, SQL_SOURCES, q, 1, &rc);
 	return rc;
 }
 
@@ -338,7 +346,7 @@ utm_top_campaigns(struct db *db, const struct utm_q *q, PGresult **res)
 {
 	enum err rc;
 
-	*res = run(db, SQL_CAMPAIGNS, q, 1, &rc);
+	*res = run_first(db, SQL_CAMPAIGNS, q, 1, &rc);
 	return rc;
 }
 
@@ -347,7 +355,7 @@ utm_daily(struct db *db, const struct utm_q *q, PGresult **res)
 {
 	enum err rc;
 
-	*res = run(db, SQL_DAILY, q, 1, &rc);
+	*res = run_first(db, SQL_DAILY, q, 1, &rc);
 	return rc;
 }
 
@@ -361,7 +369,7 @@ totals_rows(struct db *db, const char *tsql, const char *rsql,
 
 	all.limit = 0;
 	*rows = NULL;
-	if ((*totals = run(db, tsql, &all, exact, &rc)) == NULL)
+	if ((*totals = run_first(db, tsql, &all, exact, &rc)) == NULL)
 		return rc;
 	if ((*rows = run(db, rsql, q, exact, &rc)) == NULL) {
 		PQclear(*totals);
