@@ -305,6 +305,8 @@ out:
 	return res;
 }
 
+static enum err send_begin(struct db *db);
+
 /*
  * Runs sql with PQexecParams, or with PQexec (the simple protocol, which
  * takes several statements in one round trip, no parameters) when n is
@@ -318,6 +320,15 @@ run(struct db *db, const char *sql, int n, const char *const *params,
 	ExecStatusType st;
 	int attempt, late;
 
+	/* The pending BEGIN and SET go in the same round trip. */
+	if (db->begin_ms > 0 && n >= 0) {
+		struct db_stmt one = { sql, n, params };
+
+		*rc = db_pipeline(db, &one, 1, &res);
+		return res;
+	}
+	if (db->begin_ms > 0 && (*rc = send_begin(db)) != ERR_OK)
+		return NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((*rc = db_connect(db)) != ERR_OK)
 			return NULL;
@@ -420,17 +431,29 @@ db_pipeline_commit(struct db *db, const struct db_stmt *s, size_t n,
 	for (i = 0; i < n; i++)
 		res[i] = r[i];
 	/* Committed, or rolled back by the server after an error. */
-	if (rc == ERR_OK || PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+	if (rc == ERR_OK || db->conn == NULL ||
+	    PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
 		db->intx = 0;
 		db->timed = 0;
 	}
 	return rc;
 }
 
-enum err
-db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
+/* How much longer than the server's statement_timeout the client waits. */
+#define WAIT_MARGIN_MS 300
+/* How long a BEGIN may wait for a pooler's server connection. */
+#define BEGIN_WAIT_MS 500
+
+/*
+ * Sends the n statements in pipeline mode and reads their results; the
+ * first result must come within first_ms when that is > 0 (a BEGIN that
+ * a pooler holds for want of a server connection).
+ */
+static enum err
+pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res,
+    int first_ms)
 {
-	struct timespec end = { 0, 0 };
+	struct timespec end = { 0, 0 }, first_end, *wait;
 	ExecStatusType st;
 	PGresult *r;
 	enum err rc = ERR_OK, first = ERR_OK;
@@ -446,6 +469,9 @@ db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
 		if (PQsetnonblocking(db->conn, 1) != 0)
 			return ERR_DB;
 	}
+	first_end = end;
+	if (ms > 0 && first_ms > 0 && first_ms < ms)
+		deadline(&first_end, first_ms);
 	if (PQenterPipelineMode(db->conn) != 1) {
 		log_warnx("%s: could not enter pipeline mode: %s", db->name,
 		    PQerrorMessage(db->conn));
@@ -466,7 +492,8 @@ db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
 	}
 	/* Each statement: its result, then NULL; then the sync's result. */
 	for (i = 0; i < n; i++) {
-		if (ms > 0 && await(db, &end) != 0)
+		wait = i == 0 ? &first_end : &end;
+		if (ms > 0 && await(db, wait) != 0)
 			goto late;
 		if ((r = PQgetResult(db->conn)) == NULL) {
 			first = ERR_DB;
@@ -525,56 +552,90 @@ late:
 	return ERR_TIMEOUT;
 }
 
-/* How much longer than the server's statement_timeout the client waits. */
-#define WAIT_MARGIN_MS 300
-/* How long a BEGIN may wait for a pooler's server connection. */
-#define BEGIN_WAIT_MS 500
+/* The statement that sets the pending transaction's timeout. */
+static void
+begin_set(const struct db *db, char *sql, size_t len)
+{
+	snprintf(sql, len, "SET LOCAL statement_timeout = %d", db->begin_ms);
+}
+
+enum err
+db_pipeline(struct db *db, const struct db_stmt *s, size_t n, PGresult **res)
+{
+	struct db_stmt all[DB_PIPELINE_MAX + 3];
+	PGresult *r[DB_PIPELINE_MAX + 3];
+	char set[64];
+	enum err rc;
+	size_t i;
+
+	if (db->begin_ms <= 0)
+		return pipeline(db, s, n, res, 0);
+	/* The pending BEGIN and SET LOCAL lead the first round trip. */
+	if (n > DB_PIPELINE_MAX + 1)
+		return ERR_INPUT;
+	begin_set(db, set, sizeof(set));
+	all[0] = (struct db_stmt){ "BEGIN", 0, NULL };
+	all[1] = (struct db_stmt){ set, 0, NULL };
+	memcpy(all + 2, s, n * sizeof(*s));
+	db->begin_ms = 0;
+	rc = pipeline(db, all, n + 2, r, BEGIN_WAIT_MS);
+	/* A fresh connection starts outside: BEGIN may have run, end it. */
+	db->intx = db->conn != NULL;
+	PQclear(r[0]);
+	PQclear(r[1]);
+	for (i = 0; i < n; i++)
+		res[i] = r[i + 2];
+	return rc;
+}
+
+/* Sends a pending BEGIN and SET on their own (a simple-protocol query). */
+static enum err
+send_begin(struct db *db)
+{
+	char sql[96], set[64];
+	struct timespec until = db->until;
+	PGresult *res;
+	enum err rc;
+
+	begin_set(db, set, sizeof(set));
+	snprintf(sql, sizeof(sql), "BEGIN; %s", set);
+	db->begin_ms = 0;
+	if (left(&until) > BEGIN_WAIT_MS)
+		deadline(&db->until, BEGIN_WAIT_MS);
+	res = run(db, sql, -1, NULL, &rc);
+	PQclear(res);
+	db->until = until;
+	db->intx = db->conn != NULL;
+	return rc;
+}
 
 enum err
 db_begin_timeout(struct db *db, int ms, enum db_wait wait)
 {
-	struct timespec start;
-	char sql[96];
-	PGresult *res;
-	enum err rc;
-
-	/* One round trip; SET LOCAL ends with the transaction (poolers). */
-	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %d",
-	    ms);
 	/*
 	 * A BEGIN is answered at once by a healthy server; a pooler that
 	 * holds it has no server for us. The whole transaction then has the
 	 * server's statement timeout and a margin: the server's timeout
 	 * fires first, ours when nothing answers.
 	 */
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	deadline(&db->until,
-	    ms + WAIT_MARGIN_MS < BEGIN_WAIT_MS ? ms + WAIT_MARGIN_MS
-	                                        : BEGIN_WAIT_MS);
+	deadline(&db->until, ms + WAIT_MARGIN_MS);
 	db->timed = (int)wait;
 	db->each_ms = ms + WAIT_MARGIN_MS;
-	res = run(db, sql, -1, NULL, &rc);
-	PQclear(res);
-	db->until = start;
-	db->until.tv_sec += (ms + WAIT_MARGIN_MS) / 1000;
-	db->until.tv_nsec += (long)((ms + WAIT_MARGIN_MS) % 1000) * 1000000L;
-	if (db->until.tv_nsec >= 1000000000L) {
-		db->until.tv_sec++;
-		db->until.tv_nsec -= 1000000000L;
-	}
-	/* BEGIN may have run without the SET: end it either way. */
-	db->intx = db->conn != NULL;
-	if (rc != ERR_OK)
-		db_rollback(db);
-	return rc;
+	db->begin_ms = ms > 0 ? ms : 1;
+	db->intx = 1;
+	return ERR_OK;
 }
 
 enum err
 db_commit(struct db *db)
 {
-	enum err rc;
+	enum err rc = ERR_OK;
 
-	rc = db_run(db, "COMMIT", 0, NULL);
+	/* Nothing was sent: nothing to commit. */
+	if (db->begin_ms > 0)
+		db->begin_ms = 0;
+	else
+		rc = db_run(db, "COMMIT", 0, NULL);
 	db->intx = 0;
 	db->timed = 0;
 	return rc;
@@ -586,7 +647,10 @@ db_rollback(struct db *db)
 	PGresult *res;
 
 	db->timed = 0;
-	if (!db->intx || db->conn == NULL)
+	db->begin_ms = 0;
+	if (db->conn == NULL)
+		db->intx = 0;
+	if (!db->intx)
 		return;
 	db->intx = 0;
 	res = PQexec(db->conn, "ROLLBACK");

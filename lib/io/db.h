@@ -33,6 +33,12 @@ struct db {
 	int timed;   /* 0, or the enum db_wait of the transaction */
 	int each_ms; /* DB_WAIT_EACH: each round trip's limit */
 	/*
+	 * > 0: a db_begin_timeout() transaction whose BEGIN and SET LOCAL
+	 * statement_timeout = begin_ms have not been sent yet; they go with
+	 * its first round trip.
+	 */
+	int begin_ms;
+	/*
 	 * > 0: the same limit for every other round trip (the webhook
 	 * programs set it: an attribution lookup must not outlast amoCRM's
 	 * 2 s either). 0: wait as long as the server takes.
@@ -124,11 +130,14 @@ enum db_wait {
 /*
  * Begins a transaction whose statements each time out after ms
  * milliseconds (SET LOCAL: it ends with the transaction, so a pooler's
- * next client never inherits it), in one round trip. The client also
- * keeps the time (how: wait), since a pooler may hold a statement the
- * server never started: an answer that does not come in time is
- * ERR_TIMEOUT and the connection is dropped. The BEGIN itself may wait
- * at most half a second for a pooler's server connection.
+ * next client never inherits it). Nothing is sent now: BEGIN and the SET
+ * go with the transaction's first statements, in their round trip, and
+ * a transaction that sent nothing commits without a round trip. The
+ * client also keeps the time (how: wait), since a pooler may hold a
+ * statement the server never started: an answer that does not come in
+ * time is ERR_TIMEOUT and the connection is dropped. The BEGIN's answer
+ * may take at most half a second (a pooler's server connection).
+ * Returns ERR_OK; errors show with the first statement.
  */
 enum err db_begin_timeout(struct db *db, int ms, enum db_wait wait);
 enum err db_commit(struct db *db);

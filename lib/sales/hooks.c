@@ -23,6 +23,8 @@ hooks_funnel_sale(struct sales_ctx *s, struct hook_def *def)
 		def->steps[1].db = &app->traffic;
 		def->steps[1].store = track_store;
 		def->nsteps = 2;
+		def->retarget.db = &app->landing;
+		def->retarget.store = landing_retarget;
 	}
 	return 0;
 }

@@ -183,6 +183,7 @@ step(struct sales_ctx *s, const struct hook_step *st, int first, int live,
 				    sizeof(res->sale_id));
 				memcpy(res->targetologist, mine.targetologist,
 				    sizeof(res->targetologist));
+				res->rules_moved |= mine.rules_moved;
 			}
 			return ERR_OK;
 		}
@@ -258,6 +259,15 @@ hook_process(struct sales_ctx *s, const struct hook_def *def,
 	for (i = 0, rc = ERR_OK; i < def->nsteps && rc == ERR_OK; i++)
 		rc = step(s, &def->steps[i], i == 0, (flags & HOOK_LIVE) != 0,
 		    &ev, m, res);
+	if (rc == ERR_OK && res->rules_moved && def->retarget.store != NULL) {
+		enum err trc;
+
+		if ((trc = def->retarget.store(s, def->retarget.db, &ev, m,
+		         res)) != ERR_OK)
+			log_warnx("%s: could not give the new team to the "
+			          "earlier rows: %s",
+			    m->endpoint, err_str(trc));
+	}
 	amo_event_free(&ev);
 	if (rc == ERR_OK) {
 		res->status = 200;

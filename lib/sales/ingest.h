@@ -31,6 +31,11 @@ struct hook_result {
 	char targetologist[80];
 	int flat;
 	int bulk; /* more lead events than AMOSYNC_BULK_LEADS: spool it */
+	/*
+	 * A store found the attribution rules changed since the process
+	 * cached them (it reloaded them and attributed its sales again).
+	 */
+	int rules_moved;
 };
 
 /*
@@ -69,6 +74,13 @@ struct hook_def {
 	struct hook_step steps[HOOK_MAXSTEPS];
 	size_t nsteps;
 	hook_parse parse;
+	/*
+	 * When a later step found the rules moved (rules_moved): gives what
+	 * an earlier step stored with the old rules the new team, in its own
+	 * statement after the steps. Optional; a failure is only logged (the
+	 * sale's enrichment corrects it too).
+	 */
+	struct hook_step retarget;
 };
 
 /* hook_process() flags. */

@@ -67,20 +67,31 @@ enum store_col {
 
 /*
  * Returns the team a lead's UTM tags attribute it to (R10), or NULL for
- * none ("Unknown"). NULL too when the traffic database cannot be read: a
- * sale is never lost over its attribution, which an explicit
- * re-attribution can fill in later. Borrowed from app->rules until the
+ * none ("Unknown"). The process's cached rules decide without a round
+ * trip; the traffic step of the same request checks their version in its
+ * insert and reloads them when they moved, and the sale's enrichment
+ * gives this row the traffic database's team. Without a cached set the
+ * rules are read first. NULL too when the traffic database cannot be
+ * read: a sale is never lost over its attribution, which an explicit
+ * re-attribution can fill in later. Borrowed from the cache until the
  * next attribution.
  */
 static const char *
 targetologist(struct sales_ctx *s, const struct amo_lead *l)
 {
+	const struct attr_set *set;
 	struct attr_result ar;
+	struct attr_utm utm;
 	enum err rc;
 
 	if (!s->app->has_traffic)
 		return NULL;
-	rc = sales_attribute(s, &s->app->traffic, l, &ar);
+	if ((set = rules_cached(&s->rules)) != NULL) {
+		sales_lead_utm(&utm, l);
+		rc = attr_match(set, &utm, &ar);
+	} else {
+		rc = sales_attribute(s, &s->app->traffic, l, &ar);
+	}
 	if (rc != ERR_OK) {
 		log_warnx("could not attribute deal %lld, storing no "
 		          "targetologist: %s",
@@ -175,6 +186,47 @@ landing_store_funnel(struct sales_ctx *s, struct db *db,
 		} else {
 			res->duplicates++;
 		}
+	}
+	return ERR_OK;
+}
+
+#define SQL_RETARGET(table)                                                    \
+	"UPDATE " table " SET targetologist = $2 WHERE deal_id = $1::bigint"   \
+	" AND targetologist IS DISTINCT FROM $2 RETURNING 1"
+
+static const char SQL_RETARGET[] =
+    "WITH e AS (" SQL_RETARGET("express_course_sales") "),"
+    " m AS (" SQL_RETARGET("main_product_sales") ")"
+    " SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM m)";
+
+enum err
+landing_retarget(struct sales_ctx *s, struct db *db,
+    const struct amo_event *ev, const struct spool_meta *m,
+    struct hook_result *res)
+{
+	const char *v[2];
+	char id[32];
+	PGresult *r;
+	enum err rc;
+	size_t i;
+
+	(void)m;
+	(void)res;
+	for (i = 0; i < ev->nleads; i++) {
+		const struct amo_lead *l = &ev->leads[i];
+
+		if (l->status_id != AMO_STATUS_WON)
+			continue;
+		snprintf(id, sizeof(id), "%lld", l->id);
+		v[0] = id;
+		v[1] = targetologist(s, l);
+		if ((r = db_exec(db, SQL_RETARGET, 2, v, &rc)) == NULL)
+			return rc;
+		if (strcmp(db_val(r, 0, 0), "0") != 0)
+			log_info("deal %s in the landing sales has the new "
+			         "rules' team now",
+			    id);
+		PQclear(r);
 	}
 	return ERR_OK;
 }

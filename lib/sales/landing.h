@@ -32,6 +32,14 @@ enum err landing_store_funnel(struct sales_ctx *s, struct db *db,
  * UTM tags (utm_source, _medium, _campaign, _content, _term; NULL: none)
  * and the team they give; "unverified" only marks the row.
  */
+/*
+ * hook_store for hook_def.retarget: gives each won lead's landing row the
+ * team the (just reloaded) rules attribute it to, when it has another.
+ */
+enum err landing_retarget(struct sales_ctx *s, struct db *db,
+    const struct amo_event *ev, const struct spool_meta *m,
+    struct hook_result *res);
+
 enum err landing_correct(struct db *db, long long deal_id,
     const char *verification, const char *amount, const char *const utm[5],
     const char *team);

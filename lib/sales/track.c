@@ -17,11 +17,17 @@ static const char SQL_EVENT[] =
     " ON CONFLICT DO NOTHING";
 
 /*
+ * The sale, and its "enrich" job when the row is new, in one statement.
  * The amount is the lead's price when it has one, else the pipeline's
  * list price; the product is the pipeline's unless the caller named one.
+ * The team was chosen with the process's cached rules of version $19:
+ * when the rules moved since, nothing is inserted and the statement says
+ * the version it saw, so the caller reloads them and tries again (the
+ * check is folded into the insert: no round trip of its own).
  */
 static const char SQL_SALE[] =
-    "INSERT INTO all_sales_tracking (lead_id, lead_name, sale_amount,"
+    "WITH v AS (SELECT version FROM attribution_version),"
+    " s AS (INSERT INTO all_sales_tracking (lead_id, lead_name, sale_amount,"
     " product_name, utm_source, utm_medium, utm_campaign, utm_content,"
     " utm_term, targetologist, attribution_confidence, pipeline_id,"
     " status_id, sale_date, raw_webhook_data, contact_name, contact_phone,"
@@ -34,11 +40,15 @@ static const char SQL_SALE[] =
     "  $15::jsonb, $16, $17, $18"
     " FROM (SELECT 1) one LEFT JOIN pipelines p"
     "  ON p.pipeline_id = nullif($12, '')::bigint"
-    " ON CONFLICT (lead_id) DO NOTHING"
-    " RETURNING id, (SELECT version FROM attribution_version)";
+    " WHERE (SELECT version FROM v) = $19::bigint"
+    " ON CONFLICT (lead_id) DO NOTHING RETURNING id),"
+    " j AS (INSERT INTO outbox_jobs (kind, payload, dedup_key)"
+    " SELECT 'enrich', $20::jsonb, $21 FROM s"
+    " ON CONFLICT (dedup_key) DO NOTHING RETURNING id)"
+    " SELECT (SELECT id FROM s), (SELECT version FROM v), (SELECT id FROM j)";
 
 /* The columns SQL_SALE returns. */
-enum sale_col { SC_ID, SC_VERSION, SC__MAX };
+enum sale_col { SC_ID, SC_VERSION, SC_JOB, SC__MAX };
 
 /* Returns the first value of the lead's field with this code, or NULL. */
 static const char *
@@ -83,158 +93,198 @@ event(struct event *e, const struct amo_lead *l, time_t now)
 	return (struct db_stmt){ SQL_EVENT, 8, e->v };
 }
 
-static const char SQL_ATTRIBUTE[] =
-    "UPDATE all_sales_tracking SET targetologist = $2,"
-    " attribution_confidence = $3 WHERE lead_id = $1";
+/* The parameters of SQL_SALE for one won lead, with their buffers. */
+struct sale {
+	const struct amo_lead *l;
+	char id[32], pipe[32], st[32], at[32], version[32];
+	char payload[64], key[64];
+	char team[256]; /* a copy: a reload of the rules frees theirs */
+	char *raw;
+	const char *v[21];
+};
 
 /*
- * The rules changed between the cached set and the sale's insert: loads
- * them and stores the team they give, if it is another one.
+ * Fills sa for the won lead l, attributed with the cached rules (loaded
+ * first when there are none), and returns the statement that stores it.
  */
 static enum err
-reattribute(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
-    struct hook_result *res)
+sale(struct sales_ctx *s, struct db *db, struct sale *sa,
+    const struct amo_lead *l, const struct amo_event *ev, time_t now,
+    struct db_stmt *stmt)
 {
+	const struct attr_set *set;
 	struct attr_result ar;
-	const char *v[3];
-	char id[32];
+	struct attr_utm utm;
 	enum err rc;
 
-	if ((rc = sales_attribute(s, db, l, &ar)) != ERR_OK)
+	if ((set = rules_cached(&s->rules)) == NULL &&
+	    (rc = rules_get(&s->rules, db, &set)) != ERR_OK)
 		return rc;
-	if (strcmp(ar.team_name != NULL ? ar.team_name : "",
-	        res->targetologist) == 0)
-		return ERR_OK;
-	snprintf(id, sizeof(id), "%lld", l->id);
-	v[0] = id;
-	v[1] = ar.team_name;
-	v[2] = attr_conf_name(ar.conf);
-	if ((rc = db_run(db, SQL_ATTRIBUTE, 3, v)) != ERR_OK)
+	sales_lead_utm(&utm, l);
+	if ((rc = attr_match(set, &utm, &ar)) != ERR_OK)
 		return rc;
-	snprintf(res->targetologist, sizeof(res->targetologist), "%s",
+	free(sa->raw);
+	if ((sa->raw = amo_lead_json(l, ev)) == NULL)
+		return ERR_NOMEM;
+	sa->l = l;
+	snprintf(sa->team, sizeof(sa->team), "%s",
 	    ar.team_name != NULL ? ar.team_name : "");
+	snprintf(sa->id, sizeof(sa->id), "%lld", l->id);
+	snprintf(sa->pipe, sizeof(sa->pipe), "%lld", l->pipeline_id);
+	snprintf(sa->st, sizeof(sa->st), "%lld", l->status_id);
+	snprintf(sa->at, sizeof(sa->at), "%lld",
+	    l->updated_at > 0 ? l->updated_at : (long long)now);
+	snprintf(sa->version, sizeof(sa->version), "%lld", s->rules.version);
+	snprintf(sa->payload, sizeof(sa->payload), "{\"lead_id\":%lld}",
+	    l->id);
+	snprintf(sa->key, sizeof(sa->key), "enrich:%lld", l->id);
+	sa->v[0] = sa->id;
+	sa->v[1] = l->name;
+	sa->v[2] = l->price;
+	sa->v[3] = bycode(l, "PRODUCT_NAME");
+	sa->v[4] = l->utm[AMO_UTM_SOURCE];
+	sa->v[5] = l->utm[AMO_UTM_MEDIUM];
+	sa->v[6] = l->utm[AMO_UTM_CAMPAIGN];
+	sa->v[7] = l->utm[AMO_UTM_CONTENT];
+	sa->v[8] = l->utm[AMO_UTM_TERM];
+	sa->v[9] = ar.team_name != NULL ? sa->team : NULL;
+	sa->v[10] = attr_conf_name(ar.conf);
+	sa->v[11] = l->pipeline_id > 0 ? sa->pipe : NULL;
+	sa->v[12] = sa->st;
+	sa->v[13] = sa->at;
+	sa->v[14] = sa->raw;
+	sa->v[15] = bycode(l, "CONTACT_NAME");
+	sa->v[16] = bycode(l, "PHONE");
+	sa->v[17] = bycode(l, "EMAIL");
+	sa->v[18] = sa->version;
+	sa->v[19] = sa->payload;
+	sa->v[20] = sa->key;
+	*stmt = (struct db_stmt){ SQL_SALE, 21, sa->v };
 	return ERR_OK;
 }
 
 /*
- * Stores the lead event ev_stmt and the sale, in one round trip; on a new
- * sale row enqueues its enrichment.
+ * Reads SQL_SALE's answer for sa: *moved is set when the rules changed
+ * since they were cached (nothing was stored; the caller tries again).
+ */
+static void
+sale_done(struct sales_ctx *s, const struct sale *sa, PGresult *r,
+    struct hook_result *res, int *moved)
+{
+	const char *id = db_val(r, 0, SC_ID);
+
+	*moved = 0;
+	if (id == NULL) {
+		if (strtoll(db_val(r, 0, SC_VERSION), NULL, 10) !=
+		    s->rules.version)
+			*moved = 1;
+		else
+			res->duplicates++;
+		return;
+	}
+	snprintf(res->sale_id, sizeof(res->sale_id), "%s", id);
+	snprintf(res->targetologist, sizeof(res->targetologist), "%.*s",
+	    (int)sizeof(res->targetologist) - 1, sa->team);
+	res->saved++;
+	log_info("tracked sale of lead %lld (job %s)", sa->l->id,
+	    db_val(r, 0, SC_JOB) != NULL ? db_val(r, 0, SC_JOB) : "-");
+}
+
+/* Leads whose statements share one round trip. */
+#define TRACK_BATCH (DB_PIPELINE_MAX / 2)
+
+/* How many times the rules may move under one lead before giving up. */
+#define TRACK_TRIES 3
+
+/*
+ * Stores the leads [0, n) of batch: their events and, for the won ones,
+ * their sales, in one round trip. A sale whose rules moved meanwhile is
+ * attributed again with the reloaded rules and stored in a round trip of
+ * its own.
  */
 static enum err
-sale(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
-    const struct amo_event *ev, time_t now, const struct db_stmt *ev_stmt,
+track_batch(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
+    const struct amo_lead *const *batch, size_t n, time_t now,
     struct hook_result *res)
 {
-	struct db_stmt both[2];
-	PGresult *r[2];
-	char id[32], pipe[32], st[32], at[32], payload[64], key[64];
-	const char *v[18];
+	struct db_stmt st[DB_PIPELINE_MAX];
+	struct event e[TRACK_BATCH];
+	struct sale sa[TRACK_BATCH];
+	PGresult *r[DB_PIPELINE_MAX];
+	size_t i, k = 0, at[TRACK_BATCH];
 	const struct attr_set *set;
-	struct attr_result ar;
-	struct attr_utm utm;
-	const char *team;
-	char *raw;
-	PGresult *pr;
-	long long job;
-	enum err rc;
-	int moved;
+	enum err rc = ERR_OK;
+	int moved, tries;
 
-	/*
-	 * With the cached rules, no round trip: the insert reads the rules'
-	 * version in its own snapshot, and a sale attributed with rules that
-	 * changed meanwhile is attributed again below. A rule change is
-	 * seen by the next sale.
-	 */
-	if ((set = rules_cached(&s->rules)) != NULL) {
-		sales_lead_utm(&utm, l);
-		rc = attr_match(set, &utm, &ar);
-	} else {
-		rc = sales_attribute(s, db, l, &ar);
+	memset(sa, 0, sizeof(sa));
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < n && rc == ERR_OK; i++) {
+		st[k++] = event(&e[i], batch[i], now);
+		at[i] = 0;
+		if (batch[i]->status_id == AMO_STATUS_WON) {
+			at[i] = k;
+			rc = sale(s, db, &sa[i], batch[i], ev, now, &st[k++]);
+		}
 	}
-	if (rc != ERR_OK)
-		return rc;
-	team = ar.team_name;
-	if ((raw = amo_lead_json(l, ev)) == NULL)
-		return ERR_NOMEM;
-	snprintf(id, sizeof(id), "%lld", l->id);
-	snprintf(pipe, sizeof(pipe), "%lld", l->pipeline_id);
-	snprintf(st, sizeof(st), "%lld", l->status_id);
-	snprintf(at, sizeof(at), "%lld",
-	    l->updated_at > 0 ? l->updated_at : (long long)now);
-	v[0] = id;
-	v[1] = l->name;
-	v[2] = l->price;
-	v[3] = bycode(l, "PRODUCT_NAME");
-	v[4] = l->utm[AMO_UTM_SOURCE];
-	v[5] = l->utm[AMO_UTM_MEDIUM];
-	v[6] = l->utm[AMO_UTM_CAMPAIGN];
-	v[7] = l->utm[AMO_UTM_CONTENT];
-	v[8] = l->utm[AMO_UTM_TERM];
-	v[9] = team;
-	v[10] = attr_conf_name(ar.conf);
-	v[11] = l->pipeline_id > 0 ? pipe : NULL;
-	v[12] = st;
-	v[13] = at;
-	v[14] = raw;
-	v[15] = bycode(l, "CONTACT_NAME");
-	v[16] = bycode(l, "PHONE");
-	v[17] = bycode(l, "EMAIL");
-	both[0] = *ev_stmt;
-	both[1] = (struct db_stmt){ SQL_SALE, 18, v };
-	rc = db_pipeline(db, both, 2, r);
-	free(raw);
-	PQclear(r[0]);
-	if ((pr = r[1]) == NULL)
-		return rc;
-	if (PQntuples(pr) == 0) {
-		PQclear(pr);
-		res->duplicates++;
-		return ERR_OK;
+	if (rc == ERR_OK)
+		rc = db_pipeline(db, st, k, r);
+	for (i = 0; i < n && rc == ERR_OK; i++) {
+		if (at[i] == 0) {
+			res->ignored++;
+			continue;
+		}
+		sale_done(s, &sa[i], r[at[i]], res, &moved);
+		for (tries = 0; moved && rc == ERR_OK; tries++) {
+			PGresult *again;
+
+			if (tries == TRACK_TRIES) {
+				rc = ERR_DB;
+				break;
+			}
+			log_info("attribution rules changed: attributing lead "
+			         "%lld again",
+			    batch[i]->id);
+			res->rules_moved = 1;
+			if ((rc = rules_get(&s->rules, db, &set)) != ERR_OK ||
+			    (rc = sale(s, db, &sa[i], batch[i], ev, now,
+			         &st[0])) != ERR_OK)
+				break;
+			if ((again = db_exec(db, st[0].sql, st[0].n, st[0].v,
+			         &rc)) != NULL)
+				sale_done(s, &sa[i], again, res, &moved);
+			PQclear(again);
+		}
 	}
-	snprintf(res->sale_id, sizeof(res->sale_id), "%s",
-	    db_val(pr, 0, SC_ID));
-	snprintf(res->targetologist, sizeof(res->targetologist), "%s",
-	    team != NULL ? team : "");
-	moved = strtoll(db_val(pr, 0, SC_VERSION), NULL, 10) !=
-	    s->rules.version;
-	PQclear(pr);
-	if (moved && (rc = reattribute(s, db, l, res)) != ERR_OK)
-		return rc;
-	res->saved++;
-	snprintf(payload, sizeof(payload), "{\"lead_id\":%lld}", l->id);
-	snprintf(key, sizeof(key), "enrich:%lld", l->id);
-	if ((rc = outbox_enqueue(db, "enrich", payload, key, &job)) != ERR_OK)
-		return rc;
-	log_info("tracked sale of lead %lld (job %lld)", l->id, job);
-	return ERR_OK;
+	for (i = 0; i < k; i++)
+		PQclear(r[i]);
+	for (i = 0; i < n; i++)
+		free(sa[i].raw);
+	return rc;
 }
 
 enum err
 track_store(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
     const struct spool_meta *m, struct hook_result *res)
 {
+	const struct amo_lead *batch[TRACK_BATCH];
 	time_t now = time(NULL);
-	struct db_stmt st;
-	struct event e;
-	enum err rc;
-	size_t i;
+	enum err rc = ERR_OK;
+	size_t i, n = 0;
 
 	(void)m;
-	for (i = 0; i < ev->nleads; i++) {
-		const struct amo_lead *l = &ev->leads[i];
-
-		st = event(&e, l, now);
-		if (l->status_id != AMO_STATUS_WON) {
-			if ((rc = db_run(db, st.sql, st.n, st.v)) != ERR_OK)
-				return rc;
-			res->ignored++;
-			continue;
+	for (i = 0; i < ev->nleads && rc == ERR_OK; i++) {
+		batch[n++] = &ev->leads[i];
+		if (n == TRACK_BATCH || i + 1 == ev->nleads) {
+			rc = track_batch(s, db, ev, batch, n, now, res);
+			n = 0;
 		}
-		if ((rc = sale(s, db, l, ev, now, &st, res)) != ERR_OK)
-			return rc;
 	}
-	return ERR_OK;
+	return rc;
 }
+
+static const char SQL_ATTRIBUTE[] =
+    "UPDATE all_sales_tracking SET targetologist = $2,"
+    " attribution_confidence = $3 WHERE lead_id = $1";
 
 /* The sale as stored, locked until the caller's transaction ends. */
 static const char SQL_STORED[] =

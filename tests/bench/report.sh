@@ -41,8 +41,7 @@ traffic() { sql traffic "$1"; }
 END=2026-12-30
 t0=$(date +%s)
 stack_psql "$STACK" traffic -q <<SQL
-ALTER TABLE all_sales_tracking DISABLE TRIGGER all_sales_tracking_stats_ins_del;
-ALTER TABLE all_sales_tracking DISABLE TRIGGER all_sales_tracking_utm_ins;
+ALTER TABLE all_sales_tracking DISABLE TRIGGER all_sales_tracking_pending;
 INSERT INTO all_sales_tracking (lead_id, lead_name, sale_amount, product_name,
 	utm_source, utm_medium, utm_campaign, targetologist, pipeline_id, status_id,
 	sale_date)
@@ -56,8 +55,7 @@ SELECT 'b' || i, 'Сделка ' || i,
 	'10350882', '142',
 	timestamptz '2024-12-31 00:00+05' + (i::double precision / $BENCH_SALES) * interval '730 days'
 FROM generate_series(1, $BENCH_SALES) i;
-ALTER TABLE all_sales_tracking ENABLE TRIGGER all_sales_tracking_stats_ins_del;
-ALTER TABLE all_sales_tracking ENABLE TRIGGER all_sales_tracking_utm_ins;
+ALTER TABLE all_sales_tracking ENABLE TRIGGER all_sales_tracking_pending;
 SELECT traffic_sales_stats_rebuild() \\g /dev/null
 SELECT utm_sales_stats_rebuild() \\g /dev/null
 INSERT INTO lead_events (lead_id, action, pipeline_id, old_pipeline_id,

@@ -73,7 +73,7 @@ integ_up() {
 	fi
 	echo "AMOSYNC_WEBHOOK_SECRETS=$HOOK_TOKEN" >>"$STACK/amosync.env"
 	[ -z "${INTEG_ENV:-}" ] || printf '%s\n' "$INTEG_ENV" >>"$STACK/amosync.env"
-	STACK_WORKERS=${INTEG_WORKERS:-0} AMOSYNC_PG_FSYNC=off stack_up "$STACK" "$top_builddir" "$PORT" \
+	STACK_WORKERS=${INTEG_WORKERS:-0} AMOSYNC_PG_FSYNC=${INTEG_PG_FSYNC:-off} stack_up "$STACK" "$top_builddir" "$PORT" \
 		>"$STACK/up.log" 2>&1 || {
 		echo "Bail out! stack did not start: $(tail -n 3 "$STACK/up.log")"
 		exit 1
