@@ -168,15 +168,16 @@ sale(struct sales_ctx *s, struct db *db, struct sale *sa,
  * since they were cached (nothing was stored; the caller tries again).
  */
 static void
-sale_done(struct sales_ctx *s, const struct sale *sa, PGresult *r,
+sale_done(const struct sale *sa, PGresult *r,
     struct hook_result *res, int *moved)
 {
 	const char *id = db_val(r, 0, SC_ID);
 
 	*moved = 0;
 	if (id == NULL) {
-		if (strtoll(db_val(r, 0, SC_VERSION), NULL, 10) !=
-		    s->rules.version)
+		/* Against the version it was sent with: an earlier lead of
+		 * the batch may have reloaded the rules already. */
+		if (strcmp(db_val(r, 0, SC_VERSION), sa->version) != 0)
 			*moved = 1;
 		else
 			res->duplicates++;
@@ -233,7 +234,7 @@ track_batch(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
 			res->ignored++;
 			continue;
 		}
-		sale_done(s, &sa[i], r[at[i]], res, &moved);
+		sale_done(&sa[i], r[at[i]], res, &moved);
 		for (tries = 0; moved && rc == ERR_OK; tries++) {
 			PGresult *again;
 
@@ -251,7 +252,7 @@ track_batch(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
 				break;
 			if ((again = db_exec(db, st[0].sql, st[0].n, st[0].v,
 			         &rc)) != NULL)
-				sale_done(s, &sa[i], again, res, &moved);
+				sale_done(&sa[i], again, res, &moved);
 			PQclear(again);
 		}
 	}
