@@ -11,13 +11,13 @@
  */
 #define STATEMENT_TIMEOUT_MS 1500
 
+/*
+ * The raw request as answered: amosync_record_request(), in each
+ * database's webhook-functions migration (044 traffic, 041 landing).
+ */
 static const char SQL_RECORD[] =
-    "INSERT INTO webhook_requests (endpoint, request_id, amocrm_request_id,"
-    " remote_addr, user_agent, content_type, body_size, raw_body,"
-    " http_status, outcome, error, leads_processed, leads_saved)"
-    " VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), NULLIF($4, ''),"
-    " NULLIF($5, ''), NULLIF($6, ''), $7::bigint, $8::bytea, $9::int, $10,"
-    " $11, $12::int, $13::int)";
+    "SELECT amosync_record_request($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+    " $11, $12, $13)";
 
 /* Returns the body as a bytea hex literal ("\x..."), caller frees. */
 static char *

@@ -12,51 +12,16 @@ const char *const landing_tables[LANDING__MAX] = {
 };
 
 /*
- * One statement, one round trip: the pipeline's target table is looked
- * up and the sale inserted into it (table names cannot be parameters, so
- * each table has its own INSERT, guarded by the looked-up target). A row
- * that exists without a team takes the team known now: stored while the
- * traffic database was down, its deal comes back on replay. Columns:
+ * One call, one round trip: amosync_landing_store()
+ * (sql/landing/041-webhook-functions.sql, whose plans the server keeps)
+ * looks the pipeline's target table up and inserts the sale into it. A
+ * row that exists without a team takes the team known now: stored while
+ * the traffic database was down, its deal comes back on replay. Columns:
  * enum store_col.
  */
-#define SQL_INSERT_INTO(table)                                                 \
-	" " table "_ins AS (INSERT INTO " table " (deal_id, pipeline_id,"      \
-	" status_id, amount, utm_source, utm_medium, utm_campaign,"            \
-	" utm_content, utm_term, targetologist, sale_date, raw_data)"          \
-	" SELECT $1::bigint, $2::bigint, $3::bigint,"                          \
-	" CASE WHEN $4::numeric > 0 THEN $4::numeric ELSE p.default_amount"    \
-	" END, $5, $6, $7, $8, $9, $10,"                                       \
-	" to_timestamp($11::bigint) AT TIME ZONE $12, $13::jsonb"              \
-	" FROM p WHERE p.target_table = '" table "'"                           \
-	" ON CONFLICT (deal_id) DO UPDATE"                                     \
-	" SET targetologist = EXCLUDED.targetologist"                          \
-	" WHERE " table ".targetologist IS NULL"                               \
-	" AND EXCLUDED.targetologist IS NOT NULL"                              \
-	" RETURNING xmax = 0 AS new)"
-
 static const char SQL_STORE[] =
-    "WITH p AS (SELECT target_table, default_amount FROM pipelines"
-    " WHERE pipeline_id = $2::bigint AND active)," SQL_INSERT_INTO(
-        "express_course_sales") "," SQL_INSERT_INTO("main_product_"
-                                                    "sales") " SELECT "
-                                                             "(SELECT "
-                                                             "target_"
-                                                             "table "
-                                                             "FROM p),"
-                                                             " coalesce"
-                                                             "((SELECT "
-                                                             "new FROM "
-                                                             "express_"
-                                                             "course_"
-                                                             "sales_"
-                                                             "ins),"
-                                                             "  "
-                                                             "(SELECT "
-                                                             "new FROM "
-                                                             "main_"
-                                                             "product_"
-                                                             "sales_"
-                                                             "ins))";
+    "SELECT * FROM amosync_landing_store($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+    " $10, $11, $12, $13)";
 
 /* The columns of SQL_STORE. */
 enum store_col {

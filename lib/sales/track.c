@@ -9,43 +9,22 @@
 #include "io/outbox.h"
 #include "sales/track.h"
 
+/* One lead event; sql/traffic/044-webhook-functions.sql. */
 static const char SQL_EVENT[] =
-    "INSERT INTO lead_events (lead_id, action, pipeline_id, old_pipeline_id,"
-    " status_id, old_status_id, lead_updated_at, event_at)"
-    " VALUES ($1::bigint, $2, $3::bigint, $4::bigint, $5::bigint,"
-    " $6::bigint, $7::bigint, to_timestamp($8::bigint))"
-    " ON CONFLICT DO NOTHING";
+    "SELECT amosync_lead_event($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /*
- * The sale, and its "enrich" job when the row is new, in one statement.
- * The amount is the lead's price when it has one, else the pipeline's
- * list price; the product is the pipeline's unless the caller named one.
- * The team was chosen with the process's cached rules of version $19:
- * when the rules moved since, nothing is inserted and the statement says
- * the version it saw, so the caller reloads them and tries again (the
- * check is folded into the insert: no round trip of its own).
+ * The sale, and its "enrich" job when the row is new, in one call of
+ * amosync_track_sale() (sql/traffic/044-webhook-functions.sql, whose
+ * plans the server keeps). The team was chosen with the process's cached
+ * rules of version $19: when the rules moved since, nothing is inserted
+ * and the call says the version it saw, so the caller reloads them and
+ * tries again (the check is folded into the insert: no round trip of
+ * its own).
  */
 static const char SQL_SALE[] =
-    "WITH v AS (SELECT version FROM attribution_version),"
-    " s AS (INSERT INTO all_sales_tracking (lead_id, lead_name, sale_amount,"
-    " product_name, utm_source, utm_medium, utm_campaign, utm_content,"
-    " utm_term, targetologist, attribution_confidence, pipeline_id,"
-    " status_id, sale_date, raw_webhook_data, contact_name, contact_phone,"
-    " contact_email)"
-    " SELECT $1, $2,"
-    "  CASE WHEN $3::numeric > 0 THEN $3::numeric"
-    "   ELSE coalesce(p.default_amount, 0) END,"
-    "  coalesce($4, p.product_name, 'Pipeline ' || $12),"
-    "  $5, $6, $7, $8, $9, $10, $11, $12, $13, to_timestamp($14::bigint),"
-    "  $15::jsonb, $16, $17, $18"
-    " FROM (SELECT 1) one LEFT JOIN pipelines p"
-    "  ON p.pipeline_id = nullif($12, '')::bigint"
-    " WHERE (SELECT version FROM v) = $19::bigint"
-    " ON CONFLICT (lead_id) DO NOTHING RETURNING id),"
-    " j AS (INSERT INTO outbox_jobs (kind, payload, dedup_key)"
-    " SELECT 'enrich', $20::jsonb, $21 FROM s"
-    " ON CONFLICT (dedup_key) DO NOTHING RETURNING id)"
-    " SELECT (SELECT id FROM s), (SELECT version FROM v), (SELECT id FROM j)";
+    "SELECT * FROM amosync_track_sale($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+    " $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
 
 /* The columns SQL_SALE returns. */
 enum sale_col { SC_ID, SC_VERSION, SC_JOB, SC__MAX };
