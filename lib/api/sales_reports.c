@@ -133,4 +133,5 @@ const struct prog api_sales_reports = {
 	.needs = APP_TRAFFIC,
 	.routes = tables,
 	.nroutes = 1,
+	.traffic_tx_sql = REPORT_TX_SQL,
 };

@@ -11,6 +11,7 @@
 #include "api/programs.h"
 #include "api/traffic.h"
 #include "base/log.h"
+#include "report/out.h"
 
 static const struct route_table *const tables[] = {
 	&traffic_teams_routes,
@@ -95,4 +96,5 @@ const struct prog api_traffic = {
 	.routes = tables,
 	.nroutes = sizeof(tables) / sizeof(tables[0]),
 	.done = done,
+	.traffic_tx_sql = REPORT_TX_SQL,
 };

@@ -362,4 +362,5 @@ const struct prog api_utm_analytics = {
 	.needs = APP_TRAFFIC,
 	.routes = tables,
 	.nroutes = 1,
+	.traffic_tx_sql = REPORT_TX_SQL,
 };

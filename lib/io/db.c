@@ -306,6 +306,50 @@ out:
 }
 
 static enum err send_begin(struct db *db);
+static enum err pipeline(struct db *db, const struct db_stmt *s, size_t n,
+    PGresult **res, int first_ms);
+
+/*
+ * Runs one statement as BEGIN, db->tx_sql, the statement, COMMIT, in one
+ * round trip; a lost connection is retried once, as run() does.
+ */
+static PGresult *
+run_local(struct db *db, const char *sql, int n, const char *const *params,
+    enum err *rc)
+{
+	struct db_stmt all[4] = {
+		{ "BEGIN", 0, NULL },
+		{ db->tx_sql, 0, NULL },
+		{ sql, n, params },
+		{ "COMMIT", 0, NULL },
+	};
+	PGresult *r[4], *res;
+	int attempt, i;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		*rc = pipeline(db, all, 4, r, 0);
+		res = r[2];
+		for (i = 0; i < 4; i++)
+			if (i != 2)
+				PQclear(r[i]);
+		if (*rc == ERR_OK)
+			return res;
+		PQclear(res);
+		/* The error left the transaction open (the COMMIT skipped). */
+		if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK) {
+			if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+				PQclear(PQexec(db->conn, "ROLLBACK"));
+			break;
+		}
+		if (*rc != ERR_DB || db->conn == NULL)
+			break;
+		log_warnx("%s connection lost, reconnecting: %s", db->name,
+		    PQerrorMessage(db->conn));
+		PQfinish(db->conn);
+		db->conn = NULL;
+	}
+	return NULL;
+}
 
 /*
  * Runs sql with PQexecParams, or with PQexec (the simple protocol, which
@@ -329,6 +373,8 @@ run(struct db *db, const char *sql, int n, const char *const *params,
 	}
 	if (db->begin_ms > 0 && (*rc = send_begin(db)) != ERR_OK)
 		return NULL;
+	if (db->tx_sql != NULL && !db->intx && n >= 0)
+		return run_local(db, sql, n, params, rc);
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((*rc = db_connect(db)) != ERR_OK)
 			return NULL;

@@ -44,6 +44,13 @@ struct db {
 	 * 2 s either). 0: wait as long as the server takes.
 	 */
 	int max_wait_ms;
+	/*
+	 * NULL, or a SET LOCAL that every statement run outside a
+	 * transaction gets: it is sent as BEGIN, this, the statement and
+	 * COMMIT, in one round trip (a pooler's next client never inherits
+	 * it). The report programs turn JIT off this way.
+	 */
+	const char *tx_sql;
 };
 
 /* Copies conninfo; does not connect. Empty conninfo gives ERR_CONFIG. */

@@ -199,6 +199,7 @@ prog_main(int argc, char *argv[], const struct prog *p)
 	procs = app.procs >= 0 ? app.procs : (int)cfg_int(&app.cfg, CFG_PROCS);
 	if (app_need(&app, p->needs) != ERR_OK)
 		goto out;
+	app.traffic.tx_sql = p->traffic_tx_sql;
 	app_probe(&app);
 	own = (s.fd = inherited()) < 0;
 	if (own &&

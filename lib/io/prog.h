@@ -23,6 +23,11 @@ struct prog {
 	web_handler handler;     /* when routes is NULL */
 	void (*done)(void *ctx); /* after each request, e.g. end transactions */
 	void (*idle)(void *ctx); /* at start and after each request */
+	/*
+	 * NULL, or a SET LOCAL for every statement the program runs on the
+	 * traffic database outside a transaction (struct db's tx_sql).
+	 */
+	const char *traffic_tx_sql;
 };
 
 /*

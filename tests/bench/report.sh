@@ -45,7 +45,7 @@ ALTER TABLE all_sales_tracking DISABLE TRIGGER all_sales_tracking_pending;
 INSERT INTO all_sales_tracking (lead_id, lead_name, sale_amount, product_name,
 	utm_source, utm_medium, utm_campaign, targetologist, pipeline_id, status_id,
 	sale_date)
-SELECT 'b' || i, 'Сделка ' || i,
+SELECT i::text, 'Сделка ' || i,
 	CASE WHEN i % 10 = 0 THEN 490000 ELSE 5000 + i % 1000 END,
 	CASE WHEN i % 10 = 0 THEN 'Flagship Course' ELSE 'Express Course' END,
 	(ARRAY['fb_kenesary', 'facebook', 'instagram', 'google', NULL, 'fb_muha', 'tiktok'])[1 + i % 7],
@@ -147,6 +147,7 @@ for days in 30 365; do
 		"/api/traffic/dynamics?$q&granularity=week&group=targetologist" \
 		"/api/traffic/dynamics?$q&granularity=day&group=utm_source" \
 		"/api/traffic/funnel?$q&pipeline_id=10350882" \
+		"/api/traffic/funnel?$q&pipeline_id=10350882&targetologist=Muha" \
 		"/api/traffic/roi?$q" \
 		"/api/traffic/ad-spend?$q"; do
 		label=${path%%\?*}
