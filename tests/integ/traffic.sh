@@ -146,6 +146,17 @@ is "$(traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id::bigint BET
 is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id BETWEEN 8131 AND 8142 AND targetologist = 'Nomad'")" 12 "stale cache: the landing rows agree"
 req DELETE "$API/rules/$BLIZZARD"
 is "$STATUS" 200 "stale cache: the rule removed again"
+# A delivery of several leads right after a change: the first lead finds
+# the rules moved and reloads them; the others were sent with the old
+# version too and are attributed again, not taken for duplicates.
+leads=""
+for i in 1 2 3 4 5 6; do
+	leads="$leads${leads:+,}{\"id\":$((8150 + i)),\"status_id\":142,\"pipeline_id\":10350882,\"fields\":[[434729,\"utm_campaign\",\"blizzard_$i\"]]}"
+done
+post /api/amocrm/funnel-sale $FORM "$(body "{\"leads\":[$leads]}")"
+is "$STATUS/$(jget "$BODY" leads_saved)" "200/6" "stale cache, six leads in one delivery: all six saved"
+is "$(traffic "SELECT count(*), count(targetologist) FROM all_sales_tracking WHERE lead_id::bigint BETWEEN 8151 AND 8156")" "6|0" "stale cache, six leads: all tracked, none with the removed rule's team"
+is "$(landing "SELECT count(*), count(targetologist) FROM express_course_sales WHERE deal_id BETWEEN 8151 AND 8156")" "6|0" "stale cache, six leads: the landing rows agree"
 
 # --- validation: 400 with field and reason -------------------------------------
 check400() { # DESCRIPTION FIELD
