@@ -155,6 +155,7 @@ landing_store_funnel(struct sales_ctx *s, struct db *db,
 	return ERR_OK;
 }
 
+/* clang-format off */
 #define SQL_RETARGET(table)                                                    \
 	"UPDATE " table " SET targetologist = $2 WHERE deal_id = $1::bigint"   \
 	" AND targetologist IS DISTINCT FROM $2 RETURNING 1"
@@ -163,11 +164,11 @@ static const char SQL_RETARGET[] =
     "WITH e AS (" SQL_RETARGET("express_course_sales") "),"
     " m AS (" SQL_RETARGET("main_product_sales") ")"
     " SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM m)";
+/* clang-format on */
 
 enum err
-landing_retarget(struct sales_ctx *s, struct db *db,
-    const struct amo_event *ev, const struct spool_meta *m,
-    struct hook_result *res)
+landing_retarget(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
+    const struct spool_meta *m, struct hook_result *res)
 {
 	const char *v[2];
 	char id[32];

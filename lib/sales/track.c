@@ -114,8 +114,7 @@ sale(struct sales_ctx *s, struct db *db, struct sale *sa,
 	snprintf(sa->at, sizeof(sa->at), "%lld",
 	    l->updated_at > 0 ? l->updated_at : (long long)now);
 	snprintf(sa->version, sizeof(sa->version), "%lld", s->rules.version);
-	snprintf(sa->payload, sizeof(sa->payload), "{\"lead_id\":%lld}",
-	    l->id);
+	snprintf(sa->payload, sizeof(sa->payload), "{\"lead_id\":%lld}", l->id);
 	snprintf(sa->key, sizeof(sa->key), "enrich:%lld", l->id);
 	sa->v[0] = sa->id;
 	sa->v[1] = l->name;
@@ -147,15 +146,17 @@ sale(struct sales_ctx *s, struct db *db, struct sale *sa,
  * since they were cached (nothing was stored; the caller tries again).
  */
 static void
-sale_done(const struct sale *sa, PGresult *r,
-    struct hook_result *res, int *moved)
+sale_done(const struct sale *sa, PGresult *r, struct hook_result *res,
+    int *moved)
 {
 	const char *id = db_val(r, 0, SC_ID);
 
 	*moved = 0;
 	if (id == NULL) {
-		/* Against the version it was sent with: an earlier lead of
-		 * the batch may have reloaded the rules already. */
+		/*
+		 * Against the version it was sent with: an earlier lead of
+		 * the batch may have reloaded the rules already.
+		 */
 		if (strcmp(db_val(r, 0, SC_VERSION), sa->version) != 0)
 			*moved = 1;
 		else
