@@ -9,14 +9,6 @@
 #include "io/route.h"
 
 /*
- * What every report statement runs with (prog.traffic_tx_sql): no JIT. A
- * report over a year is planned at a cost above jit_above_cost, and
- * compiling its expressions took ~30 ms of a ~90 ms answer, more than JIT
- * ever gives back on queries of this size.
- */
-#define REPORT_TX_SQL "SET LOCAL jit = off"
-
-/*
  * How every report answers: its rows are described once by a table of
  * columns (JSON key = CSV header, result column, kind) and written either
  * as a JSON array of objects inside the router's answer, or, with
@@ -38,6 +30,14 @@ struct report_col {
 };
 
 #define REPORT_COLS(a) (a), (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * What every report statement runs with (prog.traffic_tx_sql): no JIT. A
+ * report over a year is planned at a cost above jit_above_cost, and
+ * compiling its expressions took ~30 ms of a ~90 ms answer, more than JIT
+ * ever gives back on queries of this size.
+ */
+#define REPORT_TX_SQL "SET LOCAL jit = off"
 
 /* Reads ?format=json|csv into *csv (0 or 1). */
 enum err report_format(struct route_req *r, int *csv);

@@ -45,3 +45,16 @@ sales_attribute(struct sales_ctx *s, struct db *db, const struct amo_lead *l,
 	sales_lead_utm(&utm, l);
 	return rules_match(&s->rules, db, &utm, res);
 }
+
+enum err
+sales_attribute_cached(struct sales_ctx *s, struct db *db,
+    const struct amo_lead *l, struct attr_result *res)
+{
+	const struct attr_set *set;
+	struct attr_utm utm;
+
+	if ((set = rules_cached(&s->rules)) == NULL)
+		return sales_attribute(s, db, l, res);
+	sales_lead_utm(&utm, l);
+	return attr_match(set, &utm, res);
+}

@@ -44,4 +44,14 @@ void sales_lead_utm(struct attr_utm *utm, const struct amo_lead *l);
 enum err sales_attribute(struct sales_ctx *s, struct db *db,
     const struct amo_lead *l, struct attr_result *res);
 
+/*
+ * sales_attribute() with the process's cached rules as they stand, no
+ * round trip; the rules are read from db only when none are cached. For
+ * callers whose insert checks the rules' version (sales/track.c), or that
+ * such a caller follows (sales/landing.c). res is valid until the rules
+ * are next read.
+ */
+enum err sales_attribute_cached(struct sales_ctx *s, struct db *db,
+    const struct amo_lead *l, struct attr_result *res);
+
 #endif

@@ -44,20 +44,13 @@ enum store_col {
 static const char *
 targetologist(struct sales_ctx *s, const struct amo_lead *l)
 {
-	const struct attr_set *set;
 	struct attr_result ar;
-	struct attr_utm utm;
 	enum err rc;
 
 	if (!s->app->has_traffic)
 		return NULL;
-	if ((set = rules_cached(&s->rules)) != NULL) {
-		sales_lead_utm(&utm, l);
-		rc = attr_match(set, &utm, &ar);
-	} else {
-		rc = sales_attribute(s, &s->app->traffic, l, &ar);
-	}
-	if (rc != ERR_OK) {
+	if ((rc = sales_attribute_cached(s, &s->app->traffic, l, &ar)) !=
+	    ERR_OK) {
 		log_warnx("could not attribute deal %lld, storing no "
 		          "targetologist: %s",
 		    l->id, err_str(rc));

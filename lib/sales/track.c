@@ -91,16 +91,10 @@ sale(struct sales_ctx *s, struct db *db, struct sale *sa,
     const struct amo_lead *l, const struct amo_event *ev, time_t now,
     struct db_stmt *stmt)
 {
-	const struct attr_set *set;
 	struct attr_result ar;
-	struct attr_utm utm;
 	enum err rc;
 
-	if ((set = rules_cached(&s->rules)) == NULL &&
-	    (rc = rules_get(&s->rules, db, &set)) != ERR_OK)
-		return rc;
-	sales_lead_utm(&utm, l);
-	if ((rc = attr_match(set, &utm, &ar)) != ERR_OK)
+	if ((rc = sales_attribute_cached(s, db, l, &ar)) != ERR_OK)
 		return rc;
 	free(sa->raw);
 	if ((sa->raw = amo_lead_json(l, ev)) == NULL)
