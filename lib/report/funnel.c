@@ -26,17 +26,17 @@ const int FUNNEL_TOTAL_LOST = FN_TOTAL_LOST;
  * ord: the pipeline's stage ids in order, so a status's rank is its
  * array_position (NULL: not a stage). fast: no team and the days of
  * funnel_day_* are those of $4 (sql/traffic/009-funnel-leads.sql);
- * tfast: the same days, with a team. ev: the events of the period to
- * read one by one with their ranks: every one (neither; index
- * lead_events_funnel_idx, 006-funnel.sql), or only those of the leads
- * with events outside the period too (fast, tfast:
- * funnel_leads_days_idx). lead: each such lead's furthest rank, won,
- * lost; entered: when it first entered a rank; steps: the gap from
- * entering rank k-1 to entering rank k. lc and gp add the leads whose
- * every event is in the period: summed per day by the triggers (fast),
- * or, for a team, tl: those leads' own answers in funnel_leads
- * (funnel_leads_first_day_idx, 046-funnel-team.sql). A team's leads are
- * those with a sale of that team (TEAM_OF). furthest:
+ * tfast: the same days, with a team (funnel_team_day_*,
+ * 047-funnel-team-days.sql). ev: the events of the period to read one by
+ * one with their ranks: every one (neither; index lead_events_funnel_idx,
+ * 006-funnel.sql), or only those of the leads with events outside the
+ * period too (fast, tfast: funnel_leads_days_idx). lead: each such lead's
+ * furthest rank, won, lost; entered: when it first entered a rank;
+ * steps: the gap from entering rank k-1 to entering rank k. lc and gp add
+ * the leads whose every event is in the period, summed per day by the
+ * triggers, of every team (fast) or of team $5 (tfast). A team's leads
+ * are those whose sale is of that team (TEAM_OF over the events,
+ * funnel_leads.team once the pending leads are applied). furthest:
  * leads per furthest rank, so "reached rank k" is the sum over ranks >=
  * k; gaps: the median gap per rank, percentile_cont(0.5) over the
  * counted gaps (lo, hi: the values at the middle positions).
@@ -44,7 +44,11 @@ const int FUNNEL_TOTAL_LOST = FN_TOTAL_LOST;
 /* clang-format off */
 #define FAST "(SELECT f FROM fast)"
 #define TFAST "(SELECT f FROM tfast)"
-/* Leads with a sale of team $5 (any lead when $5 is NULL). */
+/* The rows of funnel_*day_* of leads whose every event is in the days. */
+#define DAYS \
+	" AND pipeline_id = $1::bigint AND first_day >= $2::date" \
+	" AND first_day <= $3::date AND last_day <= $3::date"
+/* Leads whose sale is of team $5 (any lead when $5 is NULL). */
 #define TEAM_OF(lead) \
 	" ($5::text IS NULL OR EXISTS (SELECT 1 FROM all_sales_tracking s" \
 	"  WHERE s.lead_id = " lead "::text" \
@@ -70,27 +74,22 @@ static const char SQL_FUNNEL[] =
     "  array_position((SELECT a FROM ord), e.old_status_id)"
     "  FROM funnel_leads fl JOIN lead_events e ON e.lead_id = fl.lead_id"
     "  AND e.pipeline_id = fl.pipeline_id WHERE (" FAST " OR " TFAST ")"
-    "  AND fl.pipeline_id = $1::bigint AND" TEAM_OF("fl.lead_id")
+    "  AND fl.pipeline_id = $1::bigint AND ($5::text IS NULL OR fl.team = $5)"
     "  AND (daterange(fl.first_day, fl.last_day, '[]') @>"
     "   daterange($2::date - 1, $2::date, '[]')"
     "   OR daterange(fl.first_day, fl.last_day, '[]') @>"
     "   daterange($3::date, $3::date + 1, '[]'))"
     "  AND e.event_at >= " REPORT_DAY_FROM("$2", "$4")
     "  AND e.event_at < " REPORT_DAY_TO("$3", "$4") "),"
-    " tl AS MATERIALIZED (SELECT fl.rk, fl.won, fl.lost, fl.gap_rk, fl.gap_s"
-    "  FROM funnel_leads fl WHERE " TFAST " AND fl.pipeline_id = $1::bigint"
-    "  AND fl.first_at IS NOT NULL AND fl.first_day >= $2::date"
-    "  AND fl.first_day <= $3::date AND fl.last_day <= $3::date"
-    "  AND" TEAM_OF("fl.lead_id") "),"
     " lead AS (SELECT lead_id,"
     "  max(greatest(coalesce(rk, 0), coalesce(ork, 0))) AS rk,"
     "  bool_or(status_id = 142) AS won, bool_or(status_id = 143) AS lost"
     "  FROM ev GROUP BY lead_id),"
     " lc AS (SELECT rk, won, lost, count(*) AS n FROM lead GROUP BY 1, 2, 3"
     "  UNION ALL SELECT rk, won, lost, sum(n) FROM funnel_day_leads"
-    "  WHERE " FAST " AND pipeline_id = $1::bigint AND first_day >= $2::date"
-    "  AND first_day <= $3::date AND last_day <= $3::date GROUP BY 1, 2, 3"
-    "  UNION ALL SELECT rk, won, lost, count(*) FROM tl GROUP BY 1, 2, 3),"
+    "  WHERE " FAST DAYS " GROUP BY 1, 2, 3"
+    "  UNION ALL SELECT rk, won, lost, sum(n) FROM funnel_team_day_leads"
+    "  WHERE " TFAST " AND team = $5" DAYS " GROUP BY 1, 2, 3),"
     " furthest AS (SELECT rk, sum(n) AS n,"
     "  coalesce(sum(n) FILTER (WHERE won), 0) AS won,"
     "  coalesce(sum(n) FILTER (WHERE lost), 0) AS lost FROM lc GROUP BY rk),"
@@ -101,10 +100,9 @@ static const char SQL_FUNNEL[] =
     " gp AS (SELECT rk, gap, sum(n) AS n FROM (SELECT rk,"
     "  extract(epoch FROM gap)::double precision AS gap, 1 AS n FROM steps"
     "  WHERE prk = rk - 1 AND gap >= interval '0' UNION ALL SELECT rk, gap,"
-    "  n FROM funnel_day_gaps WHERE " FAST " AND pipeline_id = $1::bigint"
-    "  AND first_day >= $2::date AND first_day <= $3::date"
-    "  AND last_day <= $3::date UNION ALL SELECT g.rk, g.gap, 1"
-    "  FROM tl, unnest(tl.gap_rk, tl.gap_s) AS g (rk, gap))"
+    "  n FROM funnel_day_gaps WHERE " FAST DAYS
+    "  UNION ALL SELECT rk, gap, n FROM funnel_team_day_gaps"
+    "  WHERE " TFAST " AND team = $5" DAYS ")"
     " g GROUP BY 1, 2 HAVING sum(n) > 0),"
     " gc AS (SELECT rk, gap, sum(n) OVER (PARTITION BY rk ORDER BY gap) AS cum,"
     "  0.5 * (sum(n) OVER (PARTITION BY rk) - 1) AS pos FROM gp),"
@@ -132,6 +130,7 @@ static const char SQL_FUNNEL[] =
     " WINDOW w AS (ORDER BY per.rk) ORDER BY per.rk";
 #undef FAST
 #undef TFAST
+#undef DAYS
 #undef TEAM_OF
 /* clang-format on */
 
