@@ -13,4 +13,11 @@
  */
 enum err stats_catch_up(struct db *db);
 
+/*
+ * stats_catch_up(), in the same round trip telling whether the tables'
+ * days are those of time zone tz (report_settings.timezone): *days_ok 1,
+ * else 0 and a report reads the sales instead.
+ */
+enum err stats_fresh(struct db *db, const char *tz, int *days_ok);
+
 #endif

@@ -19,22 +19,24 @@
 	" WHERE" REPORT_COUNTED " sale_date >= " REPORT_DAY_FROM("$1", "$3") \
 	" AND sale_date < " REPORT_DAY_TO("$2", "$3") FILTERS
 #define FILTERS \
+	SOURCE_CAMPAIGN \
+	" AND ($6::text IS NULL OR utm_medium = $6)" \
+	" AND ($7::text IS NULL OR coalesce(targetologist, 'Unknown') = $7)"
+#define SOURCE_CAMPAIGN \
 	" AND ($4::text IS NULL OR CASE WHEN $4 = 'No UTM Source'" \
 	"  THEN nullif(utm_source, '') IS NULL ELSE utm_source = $4 END)" \
 	" AND ($5::text IS NULL OR utm_campaign ILIKE '%' ||" \
 	"  replace(replace(replace($5, '\\', '\\\\'), '%', '\\%')," \
 	"  '_', '\\_') || '%')" \
-	" AND ($6::text IS NULL OR utm_medium = $6)" \
-	" AND ($7::text IS NULL OR coalesce(targetologist, 'Unknown') = $7)" \
 	" AND ($9::text IS NULL OR utm_campaign = $9)"
 /*
  * The period's sales as groups: day, utm_*, targetologist, n sales,
  * revenue, first_at and last_at their first and last sale. From
  * utm_sales_stats (sql/traffic/010-utm-stats.sql) when its days are
  * those of $3: its months wholly in the period and its days of the rest,
- * summed per source, medium, campaign and team (GROUPS, day NULL) or
- * per day too (DAY_GROUPS); else from the sales, one group each. The
- * report filters and sums them (sum(n), not count(*)).
+ * summed per source, medium, campaign and team (GROUPS, day NULL); else
+ * from the sales, one group each. The report filters and sums them
+ * (sum(n), not count(*)).
  */
 #define STATS_GROUPS(cols, months, per) \
 	" (SELECT " cols " FROM utm_sales_stats WHERE " REPORT_STATS_OK("$3") \
@@ -57,11 +59,6 @@
 	"  OR period = 'day' AND d >= $1::date AND d <= $2::date" \
 	"  AND NOT (d >= " MONTH_FROM " AND d < " MONTH_TO "))", \
 	" GROUP BY utm_source, utm_medium, utm_campaign, team")
-/* A day's row is one group already. */
-#define DAY_GROUPS STATS_GROUPS( \
-	"d AS day, utm_source, utm_medium, utm_campaign," \
-	" team AS targetologist, n, revenue, first_at, last_at", \
-	" AND period = 'day' AND d >= $1::date AND d <= $2::date", "")
 /* clang-format on */
 #define NO_UTM                                                                 \
 	" AND nullif(utm_source, '') IS NULL"                                  \
@@ -233,14 +230,32 @@ static const char SQL_WITHOUT_ROWS[] = SALE_ROWS WHERE NO_UTM SALE_ORDER LIMIT;
 static const char SQL_SEARCH_TOTALS[] = TOTALS LIMIT;
 static const char SQL_SEARCH_ROWS[] = SALE_ROWS WHERE SALE_ORDER LIMIT;
 
-/* The columns of SQL_DAILY. */
+/*
+ * The columns of SQL_DAILY_DAYS and SQL_DAILY_SALES: per day, source and
+ * campaign, newest day first, then by revenue. SQL_DAILY_DAYS reads them
+ * from utm_day_campaign_stats (sql/traffic/048-utm-daily.sql) in its
+ * indexes' order, when its days are those of $3 (it has no medium or
+ * team: $6 and $7 must be NULL); SQL_DAILY_SALES groups the sales.
+ * Revenue without trailing zeros: a sum kept by adding and taking away
+ * keeps the largest scale it ever had.
+ */
 enum dl_col { DL_DATE, DL_SOURCE, DL_CAMPAIGN, DL_SALES, DL_REVENUE, DL__MAX };
 
 /* clang-format off */
-static const char SQL_DAILY[] =
-    "SELECT to_char(day, 'YYYY-MM-DD'), utm_source, utm_campaign, sum(n),"
-    " sum(revenue) FROM" DAY_GROUPS
-    " GROUP BY day, 2, 3 ORDER BY day DESC, 5 DESC, 2, 3" LIMIT;
+static const char SQL_DAILY_DAYS[] =
+    "SELECT to_char(d, 'YYYY-MM-DD'), utm_source, utm_campaign, n,"
+    " trim_scale(revenue) FROM utm_day_campaign_stats"
+    " WHERE $3::text IS NOT NULL"
+    " AND $6::text IS NULL AND $7::text IS NULL" /* referenced */
+    " AND d >= coalesce($1::date, '-infinity') "
+    " AND d <= coalesce($2::date, 'infinity')" SOURCE_CAMPAIGN
+    " ORDER BY d DESC, revenue DESC, utm_source, utm_campaign" LIMIT;
+static const char SQL_DAILY_SALES[] =
+    "SELECT to_char(d, 'YYYY-MM-DD'), utm_source, utm_campaign, count(*),"
+    " trim_scale(sum(sale_amount)) FROM (SELECT (sale_date AT TIME ZONE"
+    " $3)::date AS d, utm_source, utm_campaign, sale_amount"
+    " FROM all_sales_tracking" WHERE ") g"
+    " GROUP BY d, 2, 3 ORDER BY d DESC, 5 DESC, 2, 3" LIMIT;
 /* clang-format on */
 
 const struct report_col utm_daily_cols[] = {
@@ -354,8 +369,12 @@ enum err
 utm_daily(struct db *db, const struct utm_q *q, PGresult **res)
 {
 	enum err rc;
+	int days_ok;
 
-	*res = run_first(db, SQL_DAILY, q, 1, &rc);
+	*res = NULL;
+	if ((rc = stats_fresh(db, q->tz, &days_ok)) != ERR_OK)
+		return rc;
+	*res = run(db, days_ok ? SQL_DAILY_DAYS : SQL_DAILY_SALES, q, 1, &rc);
 	return rc;
 }
 

@@ -571,6 +571,16 @@ ustate() { traffic "SELECT count(*) || ' ' || md5(string_agg(format('%s|%s|%L|%L
 	utm_campaign, team)) FROM utm_sales_stats"; }
 traffic "SELECT sales_stats_pending_apply()" >/dev/null
 incr=$(ustate)
+# utm_day_campaign_stats (048-utm-daily.sql, kept by triggers on
+# utm_sales_stats): its day rows summed over medium and team.
+# (Revenue compared as a number: a sum kept by adding and taking away
+# keeps the largest scale it had.)
+dstate() { traffic "SELECT count(*) || ' ' || md5(string_agg(format('%s|%L|%L|%s|%s', d, utm_source, utm_campaign, n,
+	trim_scale(revenue)), ',' ORDER BY d, utm_source, utm_campaign)) FROM $1"; }
+is "$(dstate utm_day_campaign_stats)" "$(dstate "(SELECT d, utm_source, utm_campaign, sum(n) AS n, sum(revenue) AS revenue
+	FROM utm_sales_stats WHERE period = 'day' GROUP BY 1, 2, 3) g")" \
+	"utm_day_campaign_stats: equal to the days of utm_sales_stats after the same workload"
+is "$(traffic "SELECT count(*) FROM utm_day_campaign_stats WHERE n <= 0")" 0 "utm_day_campaign_stats: no empty rows left behind"
 traffic "SELECT utm_sales_stats_rebuild()" >/dev/null
 is "$incr" "$(ustate)" "utm_sales_stats: equal to a rebuild after the same workload (first and last sales too)"
 is "$(traffic "SELECT count(*) FROM utm_sales_stats WHERE n <= 0")" 0 "utm_sales_stats: no empty rows left behind"
