@@ -27,7 +27,6 @@
 #include "landing/push.h"
 #include "landing/sync.h"
 #include "report/funnel.h"
-#include "report/stats.h"
 #include "sales/alerts.h"
 #include "sales/health.h"
 #include "sales/hooks.h"
@@ -347,12 +346,13 @@ main(int argc, char *argv[])
 	while (!stopping) {
 		if (time(NULL) >= next_replay) {
 			replay(&s);
-			/* The funnel's sums, out of the webhooks' transactions. */
+			/*
+			 * The sales statistics and the funnel's sums, out of
+			 * the webhooks' transactions.
+			 */
 			if (funnel_catch_up(&app.traffic) != ERR_OK)
-				log_warnx("could not bring the funnel up to date");
-			if (stats_catch_up(&app.traffic) != ERR_OK)
 				log_warnx("could not bring the sales statistics"
-				    " up to date");
+				    " and the funnel up to date");
 			next_replay = time(NULL) + SPOOL_INTERVAL;
 		}
 		if (time(NULL) >= next_beat) {

@@ -1,4 +1,5 @@
 #include "report/funnel.h"
+#include "report/stats.h"
 
 /* The columns of SQL_FUNNEL: the stage, then the period's totals. */
 enum fn_col {
@@ -152,6 +153,10 @@ static const char SQL_PENDING[] = "SELECT funnel_pending_apply()";
 enum err
 funnel_catch_up(struct db *db)
 {
+	enum err rc;
+
+	if ((rc = stats_catch_up(db)) != ERR_OK)
+		return rc;
 	return db_run(db, SQL_PENDING, 0, NULL);
 }
 
@@ -163,7 +168,7 @@ funnel(struct db *db, const struct funnel_q *q, PGresult **stages)
 	enum err rc;
 
 	*stages = NULL;
-	/* Lead events since the last catch-up first: the sums are exact. */
+	/* Events and sales since the last catch-up first: the sums are exact. */
 	if ((rc = funnel_catch_up(db)) != ERR_OK)
 		return rc;
 	*stages = db_exec(db, SQL_FUNNEL, 5, v, &rc);

@@ -40,9 +40,12 @@ extern const size_t funnel_ncols;
 enum err funnel(struct db *db, const struct funnel_q *q, PGresult **stages);
 
 /*
- * Brings funnel_day_* up to date with the lead events since the last
- * call (sql/traffic/011-funnel-pending.sql): funnel() does it before it
- * reads, and the worker every few seconds so that little is left.
+ * Brings funnel_day_* and funnel_team_day_* up to date with the lead
+ * events and the sales since the last call: the sales statistics first
+ * (stats_catch_up(), which marks the new sales' leads, 047), then the
+ * marked leads (sql/traffic/011-funnel-pending.sql). funnel() does it
+ * before it reads, and the worker every few seconds so that little is
+ * left.
  */
 enum err funnel_catch_up(struct db *db);
 

@@ -11,8 +11,9 @@
 -- funnel_team_day_gaps sum the answers per team as funnel_day_* do for
 -- all leads. A sale that is added, deleted, re-attributed or moved to
 -- another lead marks its lead pending (funnel_pending, 011), as a new
--- event does; the report applies what is pending before it reads, so the
--- team sums equal the sales of that moment.
+-- event does (a new sale when the sales statistics take it, off the
+-- webhook's path); the report applies what is pending before it reads,
+-- so the team sums equal the sales of that moment.
 ALTER TABLE funnel_leads ADD COLUMN IF NOT EXISTS team text;
 -- The leads of a sale (the triggers below).
 CREATE INDEX IF NOT EXISTS funnel_leads_lead_idx ON funnel_leads (lead_id);
@@ -106,16 +107,20 @@ LANGUAGE sql AS $$
 	ON CONFLICT DO NOTHING
 $$;
 
--- 043's trigger on a sale's INSERT, marking its lead too: one trigger
--- call per statement on the webhook's path.
-CREATE OR REPLACE FUNCTION all_sales_tracking_pending() RETURNS trigger
+-- A new sale marks its lead when the sales statistics take it
+-- (sales_stats_pending_apply() deletes it from sales_stats_pending, 043),
+-- out of the webhook's transaction; the funnel report applies the
+-- pending sales before the pending leads (lib/report/funnel.c).
+CREATE OR REPLACE FUNCTION sales_stats_pending_funnel() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO sales_stats_pending (sale_id)
-	SELECT id FROM new_sales ON CONFLICT DO NOTHING;
-	PERFORM funnel_mark_sale_leads(array_agg(lead_id)) FROM new_sales;
+	PERFORM funnel_mark_sale_leads(array_agg(s.lead_id))
+	FROM done JOIN all_sales_tracking s ON s.id = done.sale_id;
 	RETURN NULL;
 END $$;
+CREATE OR REPLACE TRIGGER sales_stats_pending_funnel
+	AFTER DELETE ON sales_stats_pending REFERENCING OLD TABLE AS done
+	FOR EACH STATEMENT EXECUTE FUNCTION sales_stats_pending_funnel();
 
 -- A deleted sale, or one whose team or lead changed.
 CREATE OR REPLACE FUNCTION all_sales_tracking_funnel() RETURNS trigger

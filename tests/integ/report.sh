@@ -458,8 +458,11 @@ lb=$(fpick Arystan); fteam "$lb" none
 traffic "DELETE FROM all_sales_tracking WHERE lead_id = '$lb'" >/dev/null
 lc=$(fpick unsold); fteam "$lc" null
 traffic "INSERT INTO all_sales_tracking (lead_id, sale_amount, sale_date) VALUES ('$lc', 5000, '2024-01-01T00:00:00Z')" >/dev/null
+is "$(traffic "SELECT count(*) FROM funnel_pending WHERE lead_id IN ($la, $lb, $lc)")" 2 \
+	"funnel: a re-attributed and a deleted sale mark their lead at once"
+traffic "SELECT sales_stats_pending_apply()" >/dev/null
 is "$(traffic "SELECT count(*) FROM funnel_pending WHERE lead_id IN ($la, $lb, $lc)")" 3 \
-	"funnel: a re-attributed, a deleted and a new sale each mark their lead"
+	"funnel: a new sale marks its lead when the sales statistics take it"
 funnel_is 2025-11-01 2025-11-30 Arystan "November, Arystan after one lead re-attributed and one sale deleted"
 funnel_is 2025-11-01 2025-11-30 Kenesary "November, Kenesary with the re-attributed lead"
 funnel_is 2025-11-01 2025-11-30 Unknown "November, Unknown with the new sale without a team"
