@@ -1,11 +1,24 @@
 /*
- * amosync-migrate: applies the numbered SQL migrations of a database
- * (sql/<name>/NNN-*.sql) in order, each in its own transaction, and records
- * them in amosync_migrations. Safe to run twice and from two hosts at once
- * (a transaction-scoped advisory lock serialises runs).
+ * amosync-migrate: brings a database's schema up to the tree's, in the
+ * SQL's two floors (docs/sql.md):
+ * 1. the numbered migrations (sql/<name>/NNN-*.sql: tables, indexes,
+ *    constraints, data changes) in order, each in its own transaction,
+ *    recorded in amosync_migrations with a checksum. A released migration
+ *    is never edited: when an applied file's checksum differs from the
+ *    recorded one (and is not one of the file's own "-- amosync-migrate:
+ *    was <checksum>" lines), nothing is applied and the file is named.
+ * 2. the repeatable files (sql/<name>/functions/<family>.sql: every
+ *    function and trigger, once) on every run, all in one transaction,
+ *    their checksums recorded in amosync_functions; then the rebuilds
+ *    that numbered migrations asked for (amosync_rebuilds), with the
+ *    functions of this tree.
+ * Safe to run twice and from two hosts at once (a transaction-scoped
+ * advisory lock serialises runs).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +45,43 @@ static const enum cfg_key target_urls[TARGET__MAX] = {
 	CFG_LANDING_DATABASE_URL, /* TARGET_LANDING */
 };
 
+static const char SQL_QUIET[] = "SET LOCAL client_min_messages = warning";
 static const char SQL_TABLE[] =
     "CREATE TABLE IF NOT EXISTS amosync_migrations ("
     " version text PRIMARY KEY,"
     " checksum text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
+    " applied_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE IF NOT EXISTS amosync_functions ("
+    " file text PRIMARY KEY,"
+    " checksum text NOT NULL,"
+    " applied_at timestamptz NOT NULL DEFAULT now());"
+    "CREATE TABLE IF NOT EXISTS amosync_rebuilds ("
+    " id bigserial,"
+    " call text PRIMARY KEY)";
 static const char SQL_LOCK[] =
     "SELECT pg_advisory_xact_lock(hashtext('amosync-migrate'))";
 static const char SQL_APPLIED[] =
     "SELECT checksum FROM amosync_migrations WHERE version = $1";
 static const char SQL_RECORD[] =
     "INSERT INTO amosync_migrations (version, checksum) VALUES ($1, $2)";
+static const char SQL_RESUM[] =
+    "UPDATE amosync_migrations SET checksum = $2 WHERE version = $1";
+static const char SQL_FUNCTIONS_APPLIED[] =
+    "SELECT checksum FROM amosync_functions WHERE file = $1";
+static const char SQL_FUNCTIONS_RECORD[] =
+    "INSERT INTO amosync_functions (file, checksum) VALUES ($1, $2) "
+    "ON CONFLICT (file) DO UPDATE SET checksum = EXCLUDED.checksum,"
+    " applied_at = now()";
+static const char SQL_REBUILDS[] =
+    "SELECT call FROM amosync_rebuilds ORDER BY id";
+static const char SQL_REBUILT[] = "DELETE FROM amosync_rebuilds WHERE call = $1";
+
+/* What a rebuild request may name: a function of no arguments. */
+#define REBUILD_CALL "^[a-z_][a-z0-9_]*\\(\\)$"
+/* How an edited migration names the checksums it had. */
+#define WAS_LINE "-- amosync-migrate: was "
+#define FUNCTIONS_DIR "functions"
+
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -65,8 +104,12 @@ help(void)
 	       "traffic|landing ...\n\n"
 	       "Applies the numbered migrations of each database named, "
 	       "each in its own\n"
-	       "transaction, recorded in amosync_migrations; safe to run "
-	       "again.\n\n"
+	       "transaction, recorded in amosync_migrations, then its "
+	       "functions and triggers\n"
+	       "(sql/<db>/functions/*.sql) in one transaction; safe to run "
+	       "again. Refuses to\n"
+	       "run, naming the file, when an applied migration was "
+	       "edited.\n\n"
 	       "  -f envfile  read KEY=VALUE lines (TRAFFIC_DATABASE_URL, "
 	       "LANDING_DATABASE_URL)\n"
 	       "  -d sqldir   the migrations (default %s)\n"
@@ -90,12 +133,42 @@ checksum(const char *s, size_t n, char out[17])
 }
 
 static int
+issql(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 4 && strcmp(name + n - 4, ".sql") == 0;
+}
+
+static int
 ismigration(const struct dirent *d)
 {
-	size_t n = strlen(d->d_name);
+	return d->d_name[0] >= '0' && d->d_name[0] <= '9' && issql(d->d_name);
+}
 
-	return d->d_name[0] >= '0' && d->d_name[0] <= '9' && n > 4 &&
-	    strcmp(d->d_name + n - 4, ".sql") == 0;
+static int
+isrepeatable(const struct dirent *d)
+{
+	return issql(d->d_name);
+}
+
+/*
+ * Returns 1 if the migration's text names sum as one of its earlier
+ * checksums (a "-- amosync-migrate: was <sum>" line), else 0.
+ */
+static int
+was(const char *sql, const char *sum)
+{
+	const char *p = sql;
+	size_t n = strlen(WAS_LINE);
+
+	while ((p = strstr(p, WAS_LINE)) != NULL) {
+		p += n;
+		if (strncmp(p, sum, 16) == 0 &&
+		    (p[16] == '\n' || p[16] == '\r' || p[16] == '\0'))
+			return 1;
+	}
+	return 0;
 }
 
 /* Reads a whole file into b. */
@@ -122,11 +195,53 @@ slurp(const char *path, struct buf *b)
 }
 
 /*
- * Applies one migration unless it is recorded. Returns ERR_OK and sets
+ * Checks an applied migration against its record. Returns ERR_OK when
+ * the file is new, unchanged, or names the recorded checksum as an
+ * earlier one of its own (then *resum is 1: the record takes the file's
+ * checksum); ERR_CONFLICT, having named the file, when it was edited.
+ */
+static enum err
+verify(struct db *db, const char *dir, const char *file, int *resum)
+{
+	char path[8192], sum[17];
+	const char *v[1] = { file };
+	struct buf sql;
+	PGresult *res = NULL;
+	enum err rc;
+
+	*resum = 0;
+	buf_init(&sql);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((rc = slurp(path, &sql)) != ERR_OK)
+		goto out;
+	checksum(sql.data, sql.len, sum);
+	if ((res = db_exec(db, SQL_APPLIED, 1, v, &rc)) == NULL)
+		goto out;
+	if (PQntuples(res) == 0 || strcmp(db_val(res, 0, 0), sum) == 0)
+		goto out;
+	if (was(sql.data, db_val(res, 0, 0))) {
+		*resum = 1;
+		goto out;
+	}
+	log_warnx("%s: %s changed since it was applied (checksum %s, "
+		  "recorded %s): a released migration is never edited; undo "
+		  "the edit and put the change in a new migration",
+	    db->name, file, sum, db_val(res, 0, 0));
+	rc = ERR_CONFLICT;
+out:
+	PQclear(res);
+	buf_free(&sql);
+	return rc;
+}
+
+/*
+ * Applies one migration unless it is recorded; with resum, records the
+ * file's checksum for an earlier version's. Returns ERR_OK and sets
  * *applied to 1 when it ran now.
  */
 static enum err
-apply(struct db *db, const char *dir, const char *file, int *applied)
+apply(struct db *db, const char *dir, const char *file, int resum,
+    int *applied)
 {
 	char path[8192], sum[17];
 	const char *v[2];
@@ -140,18 +255,23 @@ apply(struct db *db, const char *dir, const char *file, int *applied)
 	if ((rc = slurp(path, &sql)) != ERR_OK)
 		goto out;
 	checksum(sql.data, sql.len, sum);
-	if ((rc = db_begin(db)) != ERR_OK)
-		goto out;
-	if ((rc = db_run(db, SQL_LOCK, 0, NULL)) != ERR_OK)
+	if ((rc = db_begin(db)) != ERR_OK ||
+	    (rc = db_run(db, SQL_QUIET, 0, NULL)) != ERR_OK ||
+	    (rc = db_run(db, SQL_LOCK, 0, NULL)) != ERR_OK)
 		goto out;
 	v[0] = file;
 	v[1] = sum;
 	if ((res = db_exec(db, SQL_APPLIED, 1, v, &rc)) == NULL)
 		goto out;
 	if (PQntuples(res) > 0) {
-		if (strcmp(db_val(res, 0, 0), sum) != 0)
-			log_warnx("%s: %s changed since it was applied",
+		if (resum && strcmp(db_val(res, 0, 0), sum) != 0) {
+			if ((rc = db_run(db, SQL_RESUM, 2, v)) != ERR_OK ||
+			    (rc = db_commit(db)) != ERR_OK)
+				goto out;
+			log_info("%s: %s: recorded the checksum of its "
+				 "edited version",
 			    db->name, file);
+		}
 		db_rollback(db);
 		goto out;
 	}
@@ -170,14 +290,122 @@ out:
 	return rc;
 }
 
+/*
+ * Runs the rebuilds that numbered migrations asked for, in the order
+ * asked, inside the caller's transaction.
+ */
+static enum err
+rebuild(struct db *db)
+{
+	char sql[256];
+	const char *v[1];
+	PGresult *res;
+	regex_t re;
+	enum err rc = ERR_OK;
+	int i;
+
+	if ((res = db_exec(db, SQL_REBUILDS, 0, NULL, &rc)) == NULL)
+		return rc;
+	if (regcomp(&re, REBUILD_CALL, REG_EXTENDED | REG_NOSUB) != 0) {
+		PQclear(res);
+		return ERR_NOMEM;
+	}
+	for (i = 0; i < PQntuples(res) && rc == ERR_OK; i++) {
+		v[0] = db_val(res, i, 0);
+		if (regexec(&re, v[0], 0, NULL, 0) != 0 ||
+		    strlen(v[0]) + 8 > sizeof(sql)) {
+			log_warnx("%s: refusing the rebuild call %s", db->name,
+			    v[0]);
+			rc = ERR_INPUT;
+			break;
+		}
+		snprintf(sql, sizeof(sql), "SELECT %s", v[0]);
+		if ((rc = db_run(db, sql, 0, NULL)) == ERR_OK)
+			rc = db_run(db, SQL_REBUILT, 1, v);
+		if (rc == ERR_OK)
+			log_info("%s: ran %s", db->name, v[0]);
+	}
+	regfree(&re);
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * Applies every repeatable file of dir (functions and triggers), then
+ * the rebuilds asked for, in one transaction, and records each file's
+ * checksum. Sets *changed to the number of files new or edited since
+ * the last run.
+ */
+static enum err
+functions(struct db *db, const char *dir, int *count, int *changed)
+{
+	struct dirent **list = NULL;
+	char path[8192], sum[17];
+	const char *v[2];
+	struct buf sql;
+	PGresult *res;
+	enum err rc;
+	int i, n;
+
+	*count = *changed = 0;
+	buf_init(&sql);
+	if ((n = scandir(dir, &list, isrepeatable, alphasort)) < 0) {
+		if (errno == ENOENT)
+			return ERR_OK; /* a tree from before the SQL floors */
+		log_warn("could not list %s", dir);
+		return ERR_IO;
+	}
+	if ((rc = db_begin(db)) != ERR_OK ||
+	    (rc = db_run(db, SQL_QUIET, 0, NULL)) != ERR_OK ||
+	    (rc = db_run(db, SQL_LOCK, 0, NULL)) != ERR_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+		buf_reset(&sql);
+		if ((rc = slurp(path, &sql)) != ERR_OK)
+			goto out;
+		checksum(sql.data, sql.len, sum);
+		snprintf(path, sizeof(path), "%s/%s", FUNCTIONS_DIR,
+		    list[i]->d_name);
+		v[0] = path;
+		v[1] = sum;
+		if ((res = db_exec(db, SQL_FUNCTIONS_APPLIED, 1, v, &rc)) ==
+		    NULL)
+			goto out;
+		if (PQntuples(res) == 0 || strcmp(db_val(res, 0, 0), sum) != 0)
+			(*changed)++;
+		PQclear(res);
+		if ((rc = db_script(db, sql.data)) != ERR_OK) {
+			log_warnx("%s: could not apply %s", db->name, path);
+			goto out;
+		}
+		if ((rc = db_run(db, SQL_FUNCTIONS_RECORD, 2, v)) != ERR_OK)
+			goto out;
+		(*count)++;
+	}
+	if ((rc = rebuild(db)) != ERR_OK)
+		goto out;
+	rc = db_commit(db);
+out:
+	if (rc != ERR_OK)
+		*count = *changed = 0;
+	db_rollback(db);
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	buf_free(&sql);
+	return rc;
+}
+
 static enum err
 migrate(struct cfg *c, enum target t, const char *sqldir)
 {
 	struct dirent **list = NULL;
-	char dir[4096];
+	char dir[4096], fdir[4200];
 	struct db db;
 	enum err rc;
-	int i, n = 0, applied, count = 0;
+	int *resum = NULL;
+	int i, n = 0, applied, count = 0, bad = 0, nfn, changed;
 
 	if ((rc = db_init(&db, target_names[t], cfg_str(c, target_urls[t]))) !=
 	    ERR_OK) {
@@ -185,21 +413,42 @@ migrate(struct cfg *c, enum target t, const char *sqldir)
 		return rc;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", sqldir, target_names[t]);
+	snprintf(fdir, sizeof(fdir), "%s/%s", dir, FUNCTIONS_DIR);
 	if ((n = scandir(dir, &list, ismigration, alphasort)) < 0) {
 		log_warn("could not list %s", dir);
 		rc = ERR_IO;
 		goto out;
 	}
+	if (n > 0 && (resum = calloc((size_t)n, sizeof(*resum))) == NULL) {
+		rc = ERR_NOMEM;
+		goto out;
+	}
 	/* Two first runs at once must not race on CREATE TABLE. */
 	if ((rc = db_begin(&db)) != ERR_OK ||
+	    (rc = db_run(&db, SQL_QUIET, 0, NULL)) != ERR_OK ||
 	    (rc = db_run(&db, SQL_LOCK, 0, NULL)) != ERR_OK ||
-	    (rc = db_run(&db, SQL_TABLE, 0, NULL)) != ERR_OK ||
+	    (rc = db_script(&db, SQL_TABLE)) != ERR_OK ||
 	    (rc = db_commit(&db)) != ERR_OK) {
 		db_rollback(&db);
 		goto out;
 	}
+	/* An edited migration stops the run before anything is applied. */
 	for (i = 0; i < n; i++) {
-		if ((rc = apply(&db, dir, list[i]->d_name, &applied)) != ERR_OK)
+		rc = verify(&db, dir, list[i]->d_name, &resum[i]);
+		if (rc == ERR_CONFLICT)
+			bad++;
+		else if (rc != ERR_OK)
+			goto out;
+	}
+	if (bad > 0) {
+		log_warnx("%s: %d edited migration(s); nothing applied",
+		    target_names[t], bad);
+		rc = ERR_CONFLICT;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((rc = apply(&db, dir, list[i]->d_name, resum[i],
+			 &applied)) != ERR_OK)
 			goto out;
 		if (applied) {
 			log_info("%s: applied %s", target_names[t],
@@ -209,10 +458,18 @@ migrate(struct cfg *c, enum target t, const char *sqldir)
 	}
 	log_info("%s: %d applied, %d already there", target_names[t], count,
 	    n - count);
+	if ((rc = functions(&db, fdir, &nfn, &changed)) != ERR_OK) {
+		log_warnx("%s: could not apply the functions of %s",
+		    target_names[t], fdir);
+		goto out;
+	}
+	log_info("%s: %d function files applied, %d changed",
+	    target_names[t], nfn, changed);
 out:
 	for (i = 0; i < n; i++)
 		free(list[i]);
 	free(list);
+	free(resum);
 	db_free(&db);
 	return rc;
 }

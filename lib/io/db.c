@@ -727,8 +727,10 @@ db_script(struct db *db, const char *sql)
 	if ((rc = db_connect(db)) != ERR_OK)
 		return rc;
 	res = PQexec(db->conn, sql);
+	/* A script of comments only is an empty query, not an error. */
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+	    PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_EMPTY_QUERY) {
 		rc = classify(res);
 		log_warnx("%s script failed: %s", db->name,
 		    PQerrorMessage(db->conn));

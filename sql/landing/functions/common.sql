@@ -1,0 +1,21 @@
+-- Functions and triggers every table of the landing database shares:
+-- updated_at kept by the database.
+
+CREATE OR REPLACE FUNCTION amosync_set_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	NEW.updated_at = now();
+	RETURN NEW;
+END $$;
+
+CREATE OR REPLACE TRIGGER landing_leads_updated_at BEFORE UPDATE ON landing_leads
+	FOR EACH ROW EXECUTE FUNCTION amosync_set_updated_at();
+
+CREATE OR REPLACE TRIGGER pipelines_updated_at BEFORE UPDATE ON pipelines
+	FOR EACH ROW EXECUTE FUNCTION amosync_set_updated_at();
+
+CREATE OR REPLACE TRIGGER express_course_sales_updated_at BEFORE UPDATE ON express_course_sales
+	FOR EACH ROW EXECUTE FUNCTION amosync_set_updated_at();
+
+CREATE OR REPLACE TRIGGER main_product_sales_updated_at BEFORE UPDATE ON main_product_sales
+	FOR EACH ROW EXECUTE FUNCTION amosync_set_updated_at();

@@ -1,0 +1,324 @@
+-- The funnel report's sums (lib/report/funnel.c): funnel_leads (each
+-- lead's answer: its first and last day, rank reached, won, lost, team),
+-- funnel_day_leads and funnel_day_gaps (every lead), funnel_team_day_*
+-- (per team). A new lead event marks its lead pending (funnel_pending);
+-- so does a sale added (when the sales statistics take it), deleted,
+-- re-attributed or moved to another lead. funnel_pending_apply() takes
+-- the pending leads and recomputes them, called before each funnel report
+-- and by the worker. A change of funnel_stages or of the report time zone
+-- rebuilds everything.
+
+-- Adds (sign 1) or takes away (sign -1) the answers of the leads (p[i],
+-- l[i]) as funnel_leads holds them.
+CREATE OR REPLACE FUNCTION funnel_all_apply(p bigint[], l bigint[],
+	sign integer) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO funnel_day_leads AS d (pipeline_id, first_day, last_day,
+		rk, won, lost, n)
+	SELECT f.pipeline_id, f.first_day, f.last_day, f.rk, f.won, f.lost,
+		sign * count(*)
+	FROM funnel_leads f JOIN unnest(p, l) AS k(p, l)
+		ON f.pipeline_id = k.p AND f.lead_id = k.l
+	WHERE f.first_at IS NOT NULL
+	GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+	ON CONFLICT (pipeline_id, first_day, last_day, rk, won, lost)
+	DO UPDATE SET n = d.n + EXCLUDED.n;
+	INSERT INTO funnel_day_gaps AS d (pipeline_id, first_day, last_day,
+		rk, gap, n)
+	SELECT f.pipeline_id, f.first_day, f.last_day, g.rk, g.gap,
+		sign * count(*)
+	FROM funnel_leads f JOIN unnest(p, l) AS k(p, l)
+		ON f.pipeline_id = k.p AND f.lead_id = k.l,
+		unnest(f.gap_rk, f.gap_s) AS g(rk, gap)
+	WHERE f.first_at IS NOT NULL
+	GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+	ON CONFLICT (pipeline_id, first_day, last_day, rk, gap)
+	DO UPDATE SET n = d.n + EXCLUDED.n;
+	IF sign < 0 THEN
+		DELETE FROM funnel_day_leads WHERE n = 0;
+		DELETE FROM funnel_day_gaps WHERE n = 0;
+	END IF;
+END $$;
+
+-- Recomputes the leads (p[i], l[i]) from all their events: the same
+-- rules as the report's SQL (lib/report/funnel.c), over every event.
+CREATE OR REPLACE FUNCTION funnel_leads_refresh(p bigint[], l bigint[])
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	tz text := (SELECT timezone FROM report_settings);
+BEGIN
+	-- One row per lead, locked: two writers of a lead take turns, the
+	-- second reading the first's events.
+	INSERT INTO funnel_leads (pipeline_id, lead_id)
+	SELECT DISTINCT k.p, k.l FROM unnest(p, l) AS k(p, l) ORDER BY 1, 2
+	ON CONFLICT DO NOTHING;
+	PERFORM 1 FROM funnel_leads f JOIN unnest(p, l) AS k(p, l)
+		ON f.pipeline_id = k.p AND f.lead_id = k.l
+	ORDER BY f.pipeline_id, f.lead_id FOR UPDATE OF f;
+	PERFORM funnel_leads_apply(p, l, -1);
+	UPDATE funnel_leads f SET first_at = NULL FROM unnest(p, l) AS k(p, l)
+	WHERE f.pipeline_id = k.p AND f.lead_id = k.l;
+	WITH k AS (SELECT DISTINCT k.p, k.l FROM unnest(p, l) AS k(p, l)),
+	st AS (SELECT pipeline_id, status_id,
+		row_number() OVER (PARTITION BY pipeline_id ORDER BY position) AS rk
+		FROM funnel_stages),
+	ev AS MATERIALIZED (SELECT e.pipeline_id, e.lead_id, e.status_id,
+		e.event_at, s1.rk, s2.rk AS ork
+		FROM k JOIN lead_events e ON e.lead_id = k.l AND e.pipeline_id = k.p
+		LEFT JOIN st s1 ON s1.pipeline_id = e.pipeline_id
+			AND s1.status_id = e.status_id
+		LEFT JOIN st s2 ON s2.pipeline_id = e.pipeline_id
+			AND s2.status_id = e.old_status_id),
+	lead AS (SELECT pipeline_id, lead_id, min(event_at) AS first_at,
+		max(event_at) AS last_at,
+		max(greatest(coalesce(rk, 0), coalesce(ork, 0)))::integer AS rk,
+		bool_or(status_id = 142) AS won, bool_or(status_id = 143) AS lost
+		FROM ev GROUP BY 1, 2),
+	entered AS (SELECT pipeline_id, lead_id, rk, min(event_at) AS t
+		FROM ev WHERE rk IS NOT NULL GROUP BY 1, 2, 3),
+	steps AS (SELECT pipeline_id, lead_id, rk, t - lag(t) OVER w AS gap,
+		lag(rk) OVER w AS prk FROM entered
+		WINDOW w AS (PARTITION BY pipeline_id, lead_id ORDER BY rk)),
+	gaps AS (SELECT pipeline_id, lead_id, array_agg(rk::integer ORDER BY rk) AS rk,
+		array_agg(extract(epoch FROM gap)::double precision ORDER BY rk) AS s
+		FROM steps WHERE prk = rk - 1 AND gap >= interval '0'
+		GROUP BY 1, 2)
+	UPDATE funnel_leads f SET first_at = lead.first_at,
+		last_at = lead.last_at,
+		first_day = (lead.first_at AT TIME ZONE tz)::date,
+		last_day = (lead.last_at AT TIME ZONE tz)::date,
+		rk = lead.rk, won = lead.won, lost = lead.lost,
+		gap_rk = coalesce(gaps.rk, '{}'), gap_s = coalesce(gaps.s, '{}')
+	FROM lead LEFT JOIN gaps ON gaps.pipeline_id = lead.pipeline_id
+		AND gaps.lead_id = lead.lead_id
+	WHERE f.pipeline_id = lead.pipeline_id AND f.lead_id = lead.lead_id;
+	-- A lead without events any more (deleted) leaves no row.
+	DELETE FROM funnel_leads f USING unnest(p, l) AS k(p, l)
+	WHERE f.pipeline_id = k.p AND f.lead_id = k.l AND f.first_at IS NULL;
+	PERFORM funnel_leads_apply(p, l, 1);
+END $$;
+
+CREATE OR REPLACE FUNCTION lead_events_funnel_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM funnel_day_leads;
+	DELETE FROM funnel_day_gaps;
+	DELETE FROM funnel_leads;
+	RETURN NULL;
+END $$;
+
+-- Recomputes everything, in the caller's transaction. Safe at any time.
+CREATE OR REPLACE FUNCTION funnel_all_rebuild() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	n bigint;
+BEGIN
+	LOCK TABLE lead_events IN SHARE MODE;
+	DELETE FROM funnel_day_leads;
+	DELETE FROM funnel_day_gaps;
+	DELETE FROM funnel_leads;
+	PERFORM funnel_leads_refresh(array_agg(k.pipeline_id), array_agg(k.lead_id))
+	FROM (SELECT DISTINCT pipeline_id, lead_id FROM lead_events) k;
+	SELECT count(*) INTO n FROM funnel_leads;
+	RETURN n;
+END $$;
+
+CREATE OR REPLACE FUNCTION funnel_leads_rebuild_trigger() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM funnel_leads_rebuild();
+	RETURN NULL;
+END $$;
+
+-- Applies the pending leads, each once even when two callers race (the
+-- DELETE takes them); returns how many.
+CREATE OR REPLACE FUNCTION funnel_pending_apply() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	p bigint[];
+	l bigint[];
+BEGIN
+	WITH d AS (DELETE FROM funnel_pending RETURNING pipeline_id, lead_id)
+	SELECT array_agg(pipeline_id ORDER BY pipeline_id, lead_id),
+	       array_agg(lead_id ORDER BY pipeline_id, lead_id)
+	INTO p, l FROM d;
+	IF p IS NULL THEN
+		RETURN 0;
+	END IF;
+	PERFORM funnel_leads_refresh(p, l);
+	RETURN array_length(p, 1);
+END $$;
+
+CREATE OR REPLACE FUNCTION lead_events_funnel() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO funnel_pending (pipeline_id, lead_id)
+		SELECT DISTINCT pipeline_id, lead_id FROM new_events
+		ON CONFLICT DO NOTHING;
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM funnel_leads_refresh(array_agg(k.pipeline_id), array_agg(k.lead_id))
+		FROM (SELECT DISTINCT pipeline_id, lead_id FROM old_events) k;
+	ELSE
+		PERFORM funnel_leads_refresh(array_agg(k.pipeline_id), array_agg(k.lead_id))
+		FROM (SELECT pipeline_id, lead_id FROM old_events
+			UNION SELECT pipeline_id, lead_id FROM new_events) k;
+	END IF;
+	RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION funnel_leads_apply(p bigint[], l bigint[], sign integer)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF sign > 0 THEN
+		UPDATE funnel_leads f SET team = t.team
+		FROM unnest(p, l) AS k(p, l) LEFT JOIN LATERAL (
+			SELECT coalesce(s.targetologist, 'Unknown') AS team
+			FROM all_sales_tracking s WHERE s.lead_id = k.l::text) t ON true
+		WHERE f.pipeline_id = k.p AND f.lead_id = k.l
+			AND f.team IS DISTINCT FROM t.team;
+	END IF;
+	PERFORM funnel_all_apply(p, l, sign);
+	INSERT INTO funnel_team_day_leads AS d (pipeline_id, team, first_day,
+		last_day, rk, won, lost, n)
+	SELECT f.pipeline_id, f.team, f.first_day, f.last_day, f.rk, f.won,
+		f.lost, sign * count(*)
+	FROM funnel_leads f JOIN unnest(p, l) AS k(p, l)
+		ON f.pipeline_id = k.p AND f.lead_id = k.l
+	WHERE f.first_at IS NOT NULL AND f.team IS NOT NULL
+	GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
+	ON CONFLICT (pipeline_id, team, first_day, last_day, rk, won, lost)
+	DO UPDATE SET n = d.n + EXCLUDED.n;
+	INSERT INTO funnel_team_day_gaps AS d (pipeline_id, team, first_day,
+		last_day, rk, gap, n)
+	SELECT f.pipeline_id, f.team, f.first_day, f.last_day, g.rk, g.gap,
+		sign * count(*)
+	FROM funnel_leads f JOIN unnest(p, l) AS k(p, l)
+		ON f.pipeline_id = k.p AND f.lead_id = k.l,
+		unnest(f.gap_rk, f.gap_s) AS g(rk, gap)
+	WHERE f.first_at IS NOT NULL AND f.team IS NOT NULL
+	GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+	ON CONFLICT (pipeline_id, team, first_day, last_day, rk, gap)
+	DO UPDATE SET n = d.n + EXCLUDED.n;
+	IF sign < 0 THEN
+		DELETE FROM funnel_team_day_leads WHERE n = 0;
+		DELETE FROM funnel_team_day_gaps WHERE n = 0;
+	END IF;
+END $$;
+
+-- Marks pending the leads of the sales with these lead ids (a lead id
+-- that is not a lead's number has no lead).
+CREATE OR REPLACE FUNCTION funnel_mark_sale_leads(ids text[]) RETURNS void
+LANGUAGE sql AS $$
+	INSERT INTO funnel_pending (pipeline_id, lead_id)
+	SELECT f.pipeline_id, f.lead_id FROM funnel_leads f
+	JOIN (SELECT DISTINCT CASE WHEN i ~ '^[1-9][0-9]{0,17}$'
+		THEN i::bigint END AS l FROM unnest(ids) AS i) k ON f.lead_id = k.l
+	ORDER BY 1, 2
+	ON CONFLICT DO NOTHING
+$$;
+
+-- A new sale marks its lead when the sales statistics take it
+-- (sales_stats_pending_apply() deletes it from sales_stats_pending, 043),
+-- out of the webhook's transaction; the funnel report applies the
+-- pending sales before the pending leads (lib/report/funnel.c).
+CREATE OR REPLACE FUNCTION sales_stats_pending_funnel() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM funnel_mark_sale_leads(array_agg(s.lead_id))
+	FROM done JOIN all_sales_tracking s ON s.id = done.sale_id;
+	RETURN NULL;
+END $$;
+
+-- A deleted sale, or one whose team or lead changed.
+CREATE OR REPLACE FUNCTION all_sales_tracking_funnel() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		PERFORM funnel_mark_sale_leads(ARRAY[OLD.lead_id]);
+	ELSE
+		PERFORM funnel_mark_sale_leads(ARRAY[OLD.lead_id, NEW.lead_id]);
+	END IF;
+	RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION all_sales_tracking_funnel_truncate()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO funnel_pending (pipeline_id, lead_id)
+	SELECT pipeline_id, lead_id FROM funnel_leads WHERE team IS NOT NULL
+	ON CONFLICT DO NOTHING;
+	RETURN NULL;
+END $$;
+
+-- Emptying lead_events empties the team sums too (009's trigger, the
+-- rest).
+CREATE OR REPLACE FUNCTION lead_events_funnel_team_truncate()
+RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM funnel_team_day_leads;
+	DELETE FROM funnel_team_day_gaps;
+	RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION funnel_leads_rebuild() RETURNS bigint
+LANGUAGE plpgsql AS $$
+BEGIN
+	LOCK TABLE lead_events IN SHARE MODE;
+	DELETE FROM funnel_team_day_leads;
+	DELETE FROM funnel_team_day_gaps;
+	RETURN funnel_all_rebuild();
+END $$;
+
+CREATE OR REPLACE TRIGGER lead_events_funnel
+	AFTER INSERT ON lead_events REFERENCING NEW TABLE AS new_events
+	FOR EACH STATEMENT EXECUTE FUNCTION lead_events_funnel();
+
+CREATE OR REPLACE TRIGGER lead_events_funnel_del
+	AFTER DELETE ON lead_events REFERENCING OLD TABLE AS old_events
+	FOR EACH STATEMENT EXECUTE FUNCTION lead_events_funnel();
+
+CREATE OR REPLACE TRIGGER lead_events_funnel_upd
+	AFTER UPDATE ON lead_events
+	REFERENCING OLD TABLE AS old_events NEW TABLE AS new_events
+	FOR EACH STATEMENT EXECUTE FUNCTION lead_events_funnel();
+
+CREATE OR REPLACE TRIGGER lead_events_funnel_truncate
+	AFTER TRUNCATE ON lead_events
+	FOR EACH STATEMENT EXECUTE FUNCTION lead_events_funnel_truncate();
+
+CREATE OR REPLACE TRIGGER funnel_stages_funnel_leads
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON funnel_stages
+	FOR EACH STATEMENT EXECUTE FUNCTION funnel_leads_rebuild_trigger();
+
+CREATE OR REPLACE TRIGGER report_settings_funnel_leads
+	AFTER UPDATE OF timezone ON report_settings
+	FOR EACH STATEMENT EXECUTE FUNCTION funnel_leads_rebuild_trigger();
+
+CREATE OR REPLACE TRIGGER sales_stats_pending_funnel
+	AFTER DELETE ON sales_stats_pending REFERENCING OLD TABLE AS done
+	FOR EACH STATEMENT EXECUTE FUNCTION sales_stats_pending_funnel();
+
+CREATE OR REPLACE TRIGGER all_sales_tracking_funnel_del
+	AFTER DELETE ON all_sales_tracking
+	FOR EACH ROW EXECUTE FUNCTION all_sales_tracking_funnel();
+
+CREATE OR REPLACE TRIGGER all_sales_tracking_funnel_upd
+	AFTER UPDATE OF lead_id, targetologist ON all_sales_tracking
+	FOR EACH ROW
+	WHEN (OLD.lead_id IS DISTINCT FROM NEW.lead_id
+		OR OLD.targetologist IS DISTINCT FROM NEW.targetologist)
+	EXECUTE FUNCTION all_sales_tracking_funnel();
+
+CREATE OR REPLACE TRIGGER all_sales_tracking_funnel_truncate
+	AFTER TRUNCATE ON all_sales_tracking
+	FOR EACH STATEMENT EXECUTE FUNCTION all_sales_tracking_funnel_truncate();
+
+CREATE OR REPLACE TRIGGER lead_events_funnel_team_truncate
+	AFTER TRUNCATE ON lead_events
+	FOR EACH STATEMENT EXECUTE FUNCTION lead_events_funnel_team_truncate();
