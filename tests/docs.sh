@@ -42,7 +42,7 @@ result $? "README.md is a front page: $lines lines (at most 250)"
 # Links: the README links each page of docs/, docs/api.md each page of
 # docs/api/; every relative link resolves. One line per file checked;
 # python3 prints the plan.
-python3 - "$top_srcdir" "$n" <<'PY'
+if ! python3 - "$top_srcdir" "$n" <<'PY'
 import os, re, sys
 
 top, n = sys.argv[1], int(sys.argv[2])
@@ -110,5 +110,7 @@ for page in pages[1:]:
 print("1..%d" % n)
 sys.exit(fail)
 PY
-[ $? -eq 0 ] || fail=1
+then
+	fail=1
+fi
 exit $fail
