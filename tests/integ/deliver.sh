@@ -140,7 +140,7 @@ is "$(traffic "SELECT state || ':' || attempts FROM outbox_jobs WHERE dedup_key 
 
 # A worker SIGKILLed while Telegram takes its message: the other worker
 # takes the job over once the 15 s lease runs out (not 300 s), and sends
-# it again: the one case a message is doubled (README, the window).
+# it again: the one case a message is doubled (docs/worker.md, the window).
 amolead 9400008 5000 142 10350882 fb_kenesary killed_mid_send 'Killed Mid Send'
 tg_ctl POST /__control/fail '{"method":"sendMessage","delay_ms":3000,"count":1}' >/dev/null
 post /api/amocrm/sales-webhook $FORM "$(won 9400008 5000 fb_kenesary killed_mid_send)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The production install, step by step as README's "Production" section
+# The production install, step by step as docs/install.md's "Production" section
 # says, on a scratch copy of this machine: make install into a scratch
 # root mounted at the prefix, users and directories from sysusers.d and
 # tmpfiles.d, the env file, --check, migrations, each unit's ExecStart run
@@ -78,7 +78,7 @@ sed -i '1i host all all 127.0.0.1/32 scram-sha-256' "$STACK/pgdata/pg_hba.conf"
 stack_as_pg "$(stack_pgbin)/pg_ctl" -D "$STACK/pgdata" reload >/dev/null
 stack_mocks_up "$STACK"
 
-# --- README, Production (make install), step 1: install -------------------
+# --- docs/install.md, With make install, step 1: install ----------------
 make -s -C "$top_builddir" install DESTDIR="$ROOT" >"$STACK/log/install.log" 2>&1
 ok $? "make install DESTDIR=scratch root"
 mount --bind "$ROOT/usr/local" /usr/local
