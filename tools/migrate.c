@@ -331,23 +331,22 @@ rebuild(struct db *db)
 }
 
 /*
- * Applies every repeatable file of dir (functions and triggers), then
- * the rebuilds asked for, in one transaction, and records each file's
- * checksum. Sets *changed to the number of files new or edited since
- * the last run.
+ * Applies the repeatable files of one folder, recording each as
+ * <name>/<file> (name: "common/functions" or "functions"); counts them
+ * into *count and the new or edited ones into *changed.
  */
 static enum err
-functions(struct db *db, const char *dir, int *count, int *changed)
+repeatables(struct db *db, const char *dir, const char *name, int *count,
+    int *changed)
 {
 	struct dirent **list = NULL;
 	char path[8192], sum[17];
 	const char *v[2];
 	struct buf sql;
 	PGresult *res;
-	enum err rc;
+	enum err rc = ERR_OK;
 	int i, n;
 
-	*count = *changed = 0;
 	buf_init(&sql);
 	if ((n = scandir(dir, &list, isrepeatable, alphasort)) < 0) {
 		if (errno == ENOENT)
@@ -355,18 +354,13 @@ functions(struct db *db, const char *dir, int *count, int *changed)
 		log_warn("could not list %s", dir);
 		return ERR_IO;
 	}
-	if ((rc = db_begin(db)) != ERR_OK ||
-	    (rc = db_run(db, SQL_QUIET, 0, NULL)) != ERR_OK ||
-	    (rc = db_run(db, SQL_LOCK, 0, NULL)) != ERR_OK)
-		goto out;
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
 		buf_reset(&sql);
 		if ((rc = slurp(path, &sql)) != ERR_OK)
 			goto out;
 		checksum(sql.data, sql.len, sum);
-		snprintf(path, sizeof(path), "%s/%s", FUNCTIONS_DIR,
-		    list[i]->d_name);
+		snprintf(path, sizeof(path), "%s/%s", name, list[i]->d_name);
 		v[0] = path;
 		v[1] = sum;
 		if ((res = db_exec(db, SQL_FUNCTIONS_APPLIED, 1, v, &rc)) ==
@@ -383,13 +377,7 @@ functions(struct db *db, const char *dir, int *count, int *changed)
 			goto out;
 		(*count)++;
 	}
-	if ((rc = rebuild(db)) != ERR_OK)
-		goto out;
-	rc = db_commit(db);
 out:
-	if (rc != ERR_OK)
-		*count = *changed = 0;
-	db_rollback(db);
 	for (i = 0; i < n; i++)
 		free(list[i]);
 	free(list);
@@ -397,11 +385,42 @@ out:
 	return rc;
 }
 
+/*
+ * Applies every repeatable file, those every database shares
+ * (<sqldir>/common/functions) first, then the database's own
+ * (<sqldir>/<db>/functions), then the rebuilds asked for, all in one
+ * transaction. Sets *count to the files applied and *changed to those
+ * new or edited since the last run.
+ */
+static enum err
+functions(struct db *db, const char *sqldir, const char *dbdir, int *count,
+    int *changed)
+{
+	char common[4200], own[4200];
+	enum err rc;
+
+	*count = *changed = 0;
+	snprintf(common, sizeof(common), "%s/common/%s", sqldir, FUNCTIONS_DIR);
+	snprintf(own, sizeof(own), "%s/%s", dbdir, FUNCTIONS_DIR);
+	if ((rc = db_begin(db)) != ERR_OK ||
+	    (rc = db_run(db, SQL_QUIET, 0, NULL)) != ERR_OK ||
+	    (rc = db_run(db, SQL_LOCK, 0, NULL)) != ERR_OK ||
+	    (rc = repeatables(db, common, "common/" FUNCTIONS_DIR, count,
+		 changed)) != ERR_OK ||
+	    (rc = repeatables(db, own, FUNCTIONS_DIR, count, changed)) !=
+		ERR_OK ||
+	    (rc = rebuild(db)) != ERR_OK ||
+	    (rc = db_commit(db)) != ERR_OK)
+		*count = *changed = 0;
+	db_rollback(db);
+	return rc;
+}
+
 static enum err
 migrate(struct cfg *c, enum target t, const char *sqldir)
 {
 	struct dirent **list = NULL;
-	char dir[4096], fdir[4200];
+	char dir[4096];
 	struct db db;
 	enum err rc;
 	int *resum = NULL;
@@ -413,7 +432,6 @@ migrate(struct cfg *c, enum target t, const char *sqldir)
 		return rc;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", sqldir, target_names[t]);
-	snprintf(fdir, sizeof(fdir), "%s/%s", dir, FUNCTIONS_DIR);
 	if ((n = scandir(dir, &list, ismigration, alphasort)) < 0) {
 		log_warn("could not list %s", dir);
 		rc = ERR_IO;
@@ -458,9 +476,9 @@ migrate(struct cfg *c, enum target t, const char *sqldir)
 	}
 	log_info("%s: %d applied, %d already there", target_names[t], count,
 	    n - count);
-	if ((rc = functions(&db, fdir, &nfn, &changed)) != ERR_OK) {
+	if ((rc = functions(&db, sqldir, dir, &nfn, &changed)) != ERR_OK) {
 		log_warnx("%s: could not apply the functions of %s",
-		    target_names[t], fdir);
+		    target_names[t], dir);
 		goto out;
 	}
 	log_info("%s: %d function files applied, %d changed",

@@ -6,10 +6,9 @@
 #include "base/log.h"
 #include "io/outbox.h"
 
+/* sql/traffic/functions/outbox.sql: the one writer of new jobs. */
 static const char SQL_ENQUEUE[] =
-    "INSERT INTO outbox_jobs (kind, payload, dedup_key)"
-    " VALUES ($1, $2::jsonb, $3)"
-    " ON CONFLICT (dedup_key) DO NOTHING RETURNING id";
+    "SELECT outbox_enqueue($1, $2::jsonb, $3)";
 
 /*
  * The next due job: pending and due, or running with an expired lease (its
@@ -102,7 +101,7 @@ outbox_enqueue(struct db *db, const char *kind, const char *payload,
 	*id = 0;
 	if ((res = db_exec(db, SQL_ENQUEUE, 3, v, &rc)) == NULL)
 		return rc;
-	if (PQntuples(res) > 0)
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
 		*id = strtoll(db_val(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return ERR_OK;

@@ -35,7 +35,7 @@ schema() { stack_psql "$STACK" "$1" -tA -f "$top_srcdir/tests/integ/schema.sql";
 newdb() { stack_psql "$STACK" postgres -qc "SET client_min_messages = warning" -qc "DROP DATABASE IF EXISTS $1" -qc "CREATE DATABASE $1"; }
 
 is "$(sql traffic "SELECT count(*) FROM amosync_functions")" \
-	"$(ls "$top_srcdir"/sql/traffic/functions/*.sql | wc -l)" "traffic: every function file recorded"
+	"$(ls "$top_srcdir"/sql/traffic/functions/*.sql "$top_srcdir"/sql/common/functions/*.sql | wc -l)" "traffic: every function file recorded (its own and the common ones)"
 like "$(cat "$STACK/log/migrate2.log")" "traffic: [0-9]+ function files applied" "second run applies the function files again"
 n=$(grep -lE '^CREATE (OR REPLACE )?(TRIGGER|VIEW)' "$top_srcdir"/sql/*/[0-9]*.sql | tr '\n' ' ')
 is "$n" "" "numbered migrations define no trigger or view"
@@ -47,7 +47,7 @@ for f in $(grep -ohE '^CREATE (OR REPLACE )?FUNCTION [a-z0-9_]+' "$top_srcdir"/s
 		n="$n $f"
 done
 is "$n" "" "numbered migrations define no function but those an index is built on"
-dup=$(cat "$top_srcdir"/sql/traffic/functions/*.sql | grep -oE '^CREATE OR REPLACE (FUNCTION|TRIGGER) [a-z0-9_]+' | sort | uniq -d)
+dup=$(cat "$top_srcdir"/sql/traffic/functions/*.sql "$top_srcdir"/sql/common/functions/*.sql | grep -oE '^CREATE OR REPLACE (FUNCTION|TRIGGER) [a-z0-9_]+' | sort | uniq -d)
 is "$dup" "" "traffic: each function and trigger defined once"
 
 # Two paths to one schema: a database migrated by the tree of this

@@ -17,14 +17,14 @@ CREATE OR REPLACE FUNCTION amosync_landing_store(p_deal bigint,
 	OUT o_target text, OUT o_new boolean)
 LANGUAGE plpgsql AS $$
 BEGIN
-	WITH p AS (SELECT pl.target_table, pl.default_amount FROM pipelines pl
+	WITH p AS (SELECT pl.target_table FROM pipelines pl
 		WHERE pl.pipeline_id = p_pipeline AND pl.active),
 	e AS (INSERT INTO express_course_sales (deal_id, pipeline_id,
 		status_id, amount, utm_source, utm_medium, utm_campaign,
 		utm_content, utm_term, targetologist, sale_date, raw_data)
 	SELECT p_deal, p_pipeline, p_status,
-		CASE WHEN p_price::numeric > 0 THEN p_price::numeric
-		ELSE p.default_amount END, p_source, p_medium, p_campaign,
+		pipeline_amount(p_price, p_pipeline), p_source, p_medium,
+		p_campaign,
 		p_content, p_term, p_team, to_timestamp(p_at) AT TIME ZONE p_tz,
 		p_raw
 	FROM p WHERE p.target_table = 'express_course_sales'
@@ -36,8 +36,8 @@ BEGIN
 		status_id, amount, utm_source, utm_medium, utm_campaign,
 		utm_content, utm_term, targetologist, sale_date, raw_data)
 	SELECT p_deal, p_pipeline, p_status,
-		CASE WHEN p_price::numeric > 0 THEN p_price::numeric
-		ELSE p.default_amount END, p_source, p_medium, p_campaign,
+		pipeline_amount(p_price, p_pipeline), p_source, p_medium,
+		p_campaign,
 		p_content, p_term, p_team, to_timestamp(p_at) AT TIME ZONE p_tz,
 		p_raw
 	FROM p WHERE p.target_table = 'main_product_sales'

@@ -20,7 +20,7 @@ END $$;
 -- was chosen with the caller's cached rules of version p_version: when
 -- the rules moved since, nothing is inserted and the version seen is
 -- returned, so the caller reloads them and tries again. The amount is
--- the lead's price when it has one, else the pipeline's list price; the
+-- pipeline_amount() (sql/common/functions/pipelines.sql); the
 -- product is the pipeline's unless the caller named one. sale_id NULL
 -- and version = p_version: the sale was there already.
 CREATE OR REPLACE FUNCTION amosync_track_sale(p_lead text, p_name text,
@@ -39,8 +39,7 @@ BEGIN
 		status_id, sale_date, raw_webhook_data, contact_name,
 		contact_phone, contact_email)
 	SELECT p_lead, p_name,
-		CASE WHEN p_price::numeric > 0 THEN p_price::numeric
-		ELSE coalesce(p.default_amount, 0) END,
+		coalesce(pipeline_amount(p_price, p.pipeline_id), 0),
 		coalesce(p_product, p.product_name, 'Pipeline ' || p_pipeline),
 		p_source, p_medium, p_campaign, p_content, p_term, p_team,
 		p_confidence, p_pipeline, p_status, to_timestamp(p_at), p_raw,
@@ -48,13 +47,12 @@ BEGIN
 	FROM (SELECT 1) one LEFT JOIN pipelines p
 		ON p.pipeline_id = nullif(p_pipeline, '')::bigint
 	WHERE (SELECT v.version FROM v) = p_version
-	ON CONFLICT (lead_id) DO NOTHING RETURNING id),
-	j AS (INSERT INTO outbox_jobs (kind, payload, dedup_key)
-	SELECT 'enrich', p_payload, p_key FROM s
-	ON CONFLICT (dedup_key) DO NOTHING RETURNING id)
-	SELECT (SELECT s.id FROM s), (SELECT v.version FROM v),
-		(SELECT j.id FROM j)
-	INTO o_sale_id, o_version, o_job_id;
+	ON CONFLICT (lead_id) DO NOTHING RETURNING id)
+	SELECT (SELECT s.id FROM s), (SELECT v.version FROM v)
+	INTO o_sale_id, o_version;
+	IF o_sale_id IS NOT NULL THEN
+		o_job_id := outbox_enqueue('enrich', p_payload, p_key);
+	END IF;
 END $$;
 
 -- The raw request, as answered (webhook_requests); '' is NULL.
