@@ -1,12 +1,5 @@
--- Functions and triggers every table of the landing database shares:
--- updated_at kept by the database.
-
-CREATE OR REPLACE FUNCTION amosync_set_updated_at() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-	NEW.updated_at = now();
-	RETURN NEW;
-END $$;
+-- updated_at kept by the database, for every table of the landing database
+-- that has one (the function: sql/common/functions/common.sql).
 
 CREATE OR REPLACE TRIGGER landing_leads_updated_at BEFORE UPDATE ON landing_leads
 	FOR EACH ROW EXECUTE FUNCTION amosync_set_updated_at();

@@ -54,21 +54,3 @@ BEGIN
 		o_job_id := outbox_enqueue('enrich', p_payload, p_key);
 	END IF;
 END $$;
-
--- The raw request, as answered (webhook_requests); '' is NULL.
-CREATE OR REPLACE FUNCTION amosync_record_request(p_endpoint text,
-	p_request_id text, p_amocrm_request_id text, p_remote_addr text,
-	p_user_agent text, p_content_type text, p_body_size bigint,
-	p_raw_body bytea, p_http_status integer, p_outcome text, p_error text,
-	p_processed integer, p_saved integer) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-	INSERT INTO webhook_requests (endpoint, request_id, amocrm_request_id,
-		remote_addr, user_agent, content_type, body_size, raw_body,
-		http_status, outcome, error, leads_processed, leads_saved)
-	VALUES (p_endpoint, nullif(p_request_id, ''),
-		nullif(p_amocrm_request_id, ''), nullif(p_remote_addr, ''),
-		nullif(p_user_agent, ''), nullif(p_content_type, ''), p_body_size,
-		p_raw_body, p_http_status, p_outcome, p_error, p_processed,
-		p_saved);
-END $$;
