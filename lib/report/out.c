@@ -23,8 +23,9 @@ value(struct jw *w, const PGresult *res, int row, const struct report_col *c)
 	}
 }
 
-void
-report_json_row(struct jw *w, const char *key, const PGresult *res, int row,
+/* Writes one row of res as object key. */
+static void
+json_row(struct jw *w, const char *key, const PGresult *res, int row,
     const struct report_col *cols, size_t ncols)
 {
 	size_t i;
@@ -43,7 +44,7 @@ report_json(struct jw *w, const char *key, const PGresult *res,
 
 	jw_arr(w, key);
 	for (i = 0; i < PQntuples(res); i++)
-		report_json_row(w, NULL, res, i, cols, ncols);
+		json_row(w, NULL, res, i, cols, ncols);
 	jw_arr_end(w);
 }
 
@@ -86,7 +87,7 @@ report_rows(const struct report_out *o, const char *key, const PGresult *res,
 		nrows = PQntuples(res);
 	jw_arr(o->w, key);
 	for (i = 0; i < nrows; i++)
-		report_json_row(o->w, NULL, res, i, cols, ncols);
+		json_row(o->w, NULL, res, i, cols, ncols);
 	jw_arr_end(o->w);
 	return ERR_OK;
 }

@@ -32,8 +32,6 @@ struct report_col {
 	enum report_kind kind;
 };
 
-#define REPORT_COLS(a) (a), (sizeof(a) / sizeof((a)[0]))
-
 /*
  * What every report statement runs with (prog.traffic_tx_sql): no JIT. A
  * report over a year is planned at a cost above jit_above_cost, and
@@ -55,10 +53,6 @@ struct report_out {
 /* Writes the rows of res as array key of objects. */
 void report_json(struct jw *w, const char *key, const PGresult *res,
     const struct report_col *cols, size_t ncols);
-
-/* Writes one row of res as object key. */
-void report_json_row(struct jw *w, const char *key, const PGresult *res,
-    int row, const struct report_col *cols, size_t ncols);
 
 /*
  * Writes the first nrows rows of res (all when nrows is negative) as a

@@ -25,7 +25,7 @@ struct sales_history_q {
 	long long limit;
 };
 
-/* The columns of the rows (report_json/report_csv). */
+/* The columns of the rows: JSON keys and CSV headers. */
 extern const struct report_col sales_history_cols[];
 extern const size_t sales_history_ncols;
 
