@@ -19,10 +19,10 @@
 #include <string.h>
 
 #include "api/programs.h"
+#include "api/report_http.h"
 #include "landing/leads.h"
 #include "landing/push.h"
 #include "landing/sync.h"
-#include "report/out.h"
 
 #define PAGE_MAX 500
 #define CSV_MAX 100000 /* leads of a CSV export */
@@ -45,7 +45,7 @@ list(struct route_req *r)
 	int is_csv;
 
 	memset(&f, 0, sizeof(f));
-	if ((rc = report_format(r, &is_csv)) != ERR_OK)
+	if ((rc = report_http_format(r, &is_csv)) != ERR_OK)
 		return rc;
 	f.limit = is_csv ? CSV_MAX : 50;
 	f.tz = cfg_str(&app->cfg, CFG_TIMEZONE);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "api/programs.h"
-#include "report/out.h"
+#include "api/report_http.h"
 #include "report/sales_history.h"
 #include "report/sales_stats.h"
 
@@ -40,18 +40,19 @@ history(struct route_req *r)
 {
 	struct app *app = r->ctx;
 	struct sales_history_q q;
-	PGresult *stats, *rows;
-	int csv, i, n, page;
+	struct report_out out;
+	struct buf b;
 	enum err rc;
+	int csv;
 
 	memset(&q, 0, sizeof(q));
-	if ((rc = report_format(r, &csv)) != ERR_OK)
+	if ((rc = report_http_format(r, &csv)) != ERR_OK)
 		return rc;
 	q.limit = csv ? CSV_MAX : PAGE_DEFAULT;
 	q.tz = tz(r);
 	if ((rc = route_query_str(r, "targetologist", TEAM_MAX_CHARS,
 	         &q.targetologist)) != ERR_OK ||
-	    (rc = report_range(r, &q.start, &q.end)) != ERR_OK ||
+	    (rc = report_http_range(r, &q.start, &q.end)) != ERR_OK ||
 	    (rc = route_query_int(r, "limit", 1, csv ? CSV_MAX : PAGE_MAX,
 	         &q.limit)) != ERR_OK ||
 	    (rc = route_query_str(r, "cursor", 64, &q.cursor)) != ERR_OK ||
@@ -61,32 +62,8 @@ history(struct route_req *r)
 	if (q.cursor != NULL && !sales_history_cursor_ok(q.cursor))
 		return route_fail(r, ERR_VALIDATION, "cursor",
 		    "must be the next_cursor of a previous page");
-	if ((rc = sales_history(&app->traffic, &q, &stats, &rows)) != ERR_OK)
-		return rc;
-	n = PQntuples(rows);
-	page = n > q.limit ? (int)q.limit : n;
-	if (csv) {
-		rc = report_csv(r, rows, page, sales_history_cols,
-		    sales_history_ncols);
-	} else {
-		jw_obj(&r->w, "stats");
-		jw_numstr(&r->w, "total_sales",
-		    db_val(stats, 0, SH_STAT_TOTAL));
-		jw_numstr(&r->w, "total_revenue",
-		    db_val(stats, 0, SH_STAT_REVENUE));
-		jw_numstr(&r->w, "avg_sale", db_val(stats, 0, SH_STAT_AVG));
-		jw_obj_end(&r->w);
-		jw_arr(&r->w, "sales");
-		for (i = 0; i < page; i++)
-			report_json_row(&r->w, NULL, rows, i,
-			    sales_history_cols, sales_history_ncols);
-		jw_arr_end(&r->w);
-		jw_str(&r->w, "next_cursor",
-		    n > page ? db_val(rows, page - 1, SH_CURSOR) : NULL);
-	}
-	PQclear(stats);
-	PQclear(rows);
-	return rc;
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out, sales_history(&app->traffic, &q, &out));
 }
 
 /* Per targetologist, most sales first; "Unknown" for sales without one. */
@@ -95,29 +72,23 @@ stats(struct route_req *r)
 {
 	struct app *app = r->ctx;
 	const char *start, *end;
-	PGresult *res;
+	struct report_out out;
+	struct buf b;
 	enum err rc;
 	int csv;
 
-	if ((rc = report_format(r, &csv)) != ERR_OK ||
-	    (rc = report_range(r, &start, &end)) != ERR_OK)
+	if ((rc = report_http_format(r, &csv)) != ERR_OK ||
+	    (rc = report_http_range(r, &start, &end)) != ERR_OK)
 		return rc;
-	if ((rc = sales_stats(&app->traffic, start, end, tz(r), &res)) !=
-	    ERR_OK)
-		return rc;
-	if (csv) {
-		rc = report_csv(r, res, -1, sales_stats_cols,
-		    sales_stats_ncols);
-	} else {
+	if (!csv) {
 		jw_obj(&r->w, "period");
 		jw_str(&r->w, "start", start);
 		jw_str(&r->w, "end", end);
 		jw_obj_end(&r->w);
-		report_json(&r->w, "stats", res, sales_stats_cols,
-		    sales_stats_ncols);
 	}
-	PQclear(res);
-	return rc;
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out,
+	    sales_stats(&app->traffic, start, end, tz(r), &out));
 }
 
 static const struct route routes[] = {

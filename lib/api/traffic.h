@@ -1,7 +1,6 @@
 #ifndef AMOSYNC_API_TRAFFIC_H
 #define AMOSYNC_API_TRAFFIC_H
 
-#include "base/jw.h"
 #include "io/db.h"
 #include "io/route.h"
 #include "sales/ctx.h"
@@ -54,12 +53,5 @@ int traffic_is_uuid(const char *s);
 
 /* A rule id: a positive bigint without leading zeros. */
 int traffic_is_ruleid(const char *s);
-
-/* Writes row of a rule query (RULE_COLS of traffic_rules.c) as key. */
-void traffic_rule_json(struct jw *w, const char *key, const PGresult *res,
-    int row);
-
-/* Lists the rules of team id as "rules" (traffic_rules.c). */
-enum err traffic_rules_of(struct route_req *r, const char *id);
 
 #endif

@@ -1,9 +1,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/report_http.h"
 #include "api/traffic.h"
 #include "report/dynamics.h"
-#include "report/out.h"
 
 /*
  * /api/traffic/dynamics: sales per day, week or month per group
@@ -38,16 +38,17 @@ dynamics_get(struct route_req *r)
 	static const char *const groups[] = { "targetologist", "product",
 		"utm_source", NULL };
 	struct dynamics_q q;
-	PGresult *buckets, *rows;
+	struct report_out out;
+	struct buf b;
 	enum err rc;
-	int csv, i;
+	int csv;
 
 	memset(&q, 0, sizeof(q));
-	if ((rc = report_format(r, &csv)) != ERR_OK ||
+	if ((rc = report_http_format(r, &csv)) != ERR_OK ||
 	    (rc = route_query_enum(r, "granularity", grans, &q.granularity)) !=
 	        ERR_OK ||
 	    (rc = route_query_enum(r, "group", groups, &q.group)) != ERR_OK ||
-	    (rc = report_range_req(r, &q.start, &q.end)) != ERR_OK)
+	    (rc = report_http_range_req(r, &q.start, &q.end)) != ERR_OK)
 		return rc;
 	if (q.granularity == NULL)
 		q.granularity = "day";
@@ -58,27 +59,16 @@ dynamics_get(struct route_req *r)
 		return route_fail(r, ERR_VALIDATION, "end",
 		    "the range must be at most 3660 days");
 	q.tz = cfg_str(&tctx(r)->app->cfg, CFG_TIMEZONE);
-	if ((rc = dynamics(tdb(r), &q, &buckets, &rows)) != ERR_OK)
-		return rc;
-	if (csv) {
-		rc = report_csv(r, rows, -1, dynamics_cols, dynamics_ncols);
-	} else {
+	if (!csv) {
 		jw_str(&r->w, "granularity", q.granularity);
 		jw_str(&r->w, "group", q.group);
 		jw_obj(&r->w, "period");
 		jw_str(&r->w, "start", q.start);
 		jw_str(&r->w, "end", q.end);
 		jw_obj_end(&r->w);
-		jw_arr(&r->w, "buckets");
-		for (i = 0; i < PQntuples(buckets); i++)
-			jw_str(&r->w, NULL, db_val(buckets, i, 0));
-		jw_arr_end(&r->w);
-		report_json(&r->w, "dynamics", rows, dynamics_cols,
-		    dynamics_ncols);
 	}
-	PQclear(buckets);
-	PQclear(rows);
-	return rc;
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out, dynamics(tdb(r), &q, &out));
 }
 
 static const struct route routes[] = {

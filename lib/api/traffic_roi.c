@@ -4,11 +4,11 @@
 #include <strings.h>
 
 #include "api/admin.h"
+#include "api/report_http.h"
 #include "api/traffic.h"
 #include "base/csv.h"
 #include "base/money.h"
 #include "report/ad_spend.h"
-#include "report/out.h"
 #include "report/roi.h"
 
 /*
@@ -348,27 +348,23 @@ static enum err
 spend_get(struct route_req *r)
 {
 	const char *start, *end, *team;
+	struct report_out out;
+	struct buf b;
 	long long n;
-	PGresult *res;
 	enum err rc;
 	int csv;
 
-	if ((rc = report_format(r, &csv)) != ERR_OK)
+	if ((rc = report_http_format(r, &csv)) != ERR_OK)
 		return rc;
 	n = csv ? CSV_MAX : 100;
-	if ((rc = report_range(r, &start, &end)) != ERR_OK ||
+	if ((rc = report_http_range(r, &start, &end)) != ERR_OK ||
 	    (rc = route_query_str(r, "team", MAX_NAME, &team)) != ERR_OK ||
 	    (rc = route_query_int(r, "limit", 1, csv ? CSV_MAX : LIST_MAX,
-	         &n)) != ERR_OK ||
-	    (rc = ad_spend_list(tdb(r), start, end, team, n, &res)) != ERR_OK)
+	         &n)) != ERR_OK)
 		return rc;
-	if (csv)
-		rc = report_csv(r, res, -1, ad_spend_cols, ad_spend_ncols);
-	else
-		report_json(&r->w, "ad_spend", res, ad_spend_cols,
-		    ad_spend_ncols);
-	PQclear(res);
-	return rc;
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out,
+	    ad_spend_list(tdb(r), start, end, team, n, &out));
 }
 
 /* GET /api/traffic/roi?start=&end=&format= */
@@ -376,27 +372,25 @@ static enum err
 roi_get(struct route_req *r)
 {
 	const char *start, *end;
-	PGresult *res;
+	struct report_out out;
+	struct buf b;
 	enum err rc;
 	int csv;
 
-	if ((rc = report_format(r, &csv)) != ERR_OK ||
-	    (rc = report_range_req(r, &start, &end)) != ERR_OK ||
-	    (rc = roi(tdb(r), start, end,
-	         cfg_str(&tctx(r)->app->cfg, CFG_TIMEZONE), &res)) != ERR_OK)
+	if ((rc = report_http_format(r, &csv)) != ERR_OK ||
+	    (rc = report_http_range_req(r, &start, &end)) != ERR_OK)
 		return rc;
-	if (csv) {
-		rc = report_csv(r, res, -1, roi_cols, roi_ncols);
-	} else {
+	if (!csv) {
 		jw_obj(&r->w, "period");
 		jw_str(&r->w, "start", start);
 		jw_str(&r->w, "end", end);
 		jw_obj_end(&r->w);
 		jw_str(&r->w, "currency", "KZT");
-		report_json(&r->w, "teams", res, roi_cols, roi_ncols);
 	}
-	PQclear(res);
-	return rc;
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out,
+	    roi(tdb(r), start, end, cfg_str(&tctx(r)->app->cfg, CFG_TIMEZONE),
+	        &out));
 }
 
 static const struct route routes[] = {

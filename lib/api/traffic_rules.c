@@ -12,135 +12,30 @@
 #include "base/jw.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "teams/rule.h"
 
 /*
  * /api/traffic/teams/{id}/rules and /api/traffic/rules/{id}: the
- * attribution rules of a team (attribution_rules; this file is its only
- * writer). Every change is audited in its transaction.
+ * attribution rules of a team. This file reads and checks the bodies;
+ * teams/rule stores them (the only writer of attribution_rules), each
+ * change audited in its transaction.
  */
 
-#define TS(c) ADMIN_TS(c)
-
-/* clang-format off */
-/* The columns of a rule answer, in enum rres order. */
-#define RULE_COLS                                                          \
-	"r.id::text, r.team_id::text, t.name, r.pattern, r.kind,"          \
-	" array_to_string(r.fields, ','), r.priority, r.enabled,"          \
-	" r.position, " TS("r.created_at") ", " TS("r.updated_at")
-/* clang-format on */
-
-enum rres {
-	RR_ID,
-	RR_TEAM_ID,
-	RR_TEAM_NAME,
-	RR_PATTERN,
-	RR_KIND,
-	RR_FIELDS,
-	RR_PRIORITY,
-	RR_ENABLED,
-	RR_POSITION,
-	RR_CREATED,
-	RR_UPDATED,
-	RR_JSON, /* to_jsonb(r), where a query asks for it */
-	RR__MAX
-};
-
-/* clang-format off */
-static const char SQL_RULES_OF[] =
-    "SELECT " RULE_COLS " FROM attribution_rules r"
-    " JOIN traffic_teams t ON t.id = r.team_id"
-    " WHERE r.team_id = $1::uuid ORDER BY r.position, r.id";
-static const char SQL_RULE[] =
-    "SELECT " RULE_COLS " FROM attribution_rules r"
-    " JOIN traffic_teams t ON t.id = r.team_id WHERE r.id = $1::bigint";
-static const char SQL_RULE_LOCK[] =
-    "SELECT " RULE_COLS ", to_jsonb(r) FROM attribution_rules r"
-    " JOIN traffic_teams t ON t.id = r.team_id WHERE r.id = $1::bigint"
-    " FOR UPDATE OF r";
-static const char SQL_TEAM_FOUND[] =
-    "SELECT 1 FROM traffic_teams WHERE id = $1::uuid";
-static const char SQL_TEAM_EXISTS[] =
-    "SELECT 1 FROM traffic_teams WHERE id = $1::uuid FOR UPDATE";
-static const char SQL_RULE_INSERT[] =
-    "WITH r AS (INSERT INTO attribution_rules (team_id, pattern, kind,"
-    " fields, priority, enabled, position)"
-    " VALUES ($1::uuid, $2, $3, $4::text[], $5::integer, $6::boolean,"
-    " (SELECT COALESCE(max(position), 0) + 1 FROM attribution_rules"
-    "  WHERE team_id = $1::uuid)) RETURNING *)"
-    " SELECT " RULE_COLS ", to_jsonb(r) FROM r"
-    " JOIN traffic_teams t ON t.id = r.team_id";
-static const char SQL_RULE_UPDATE[] =
-    "WITH r AS (UPDATE attribution_rules AS x SET"
-    " pattern = CASE WHEN $2::boolean THEN $3 ELSE x.pattern END,"
-    " kind = CASE WHEN $4::boolean THEN $5 ELSE x.kind END,"
-    " fields = CASE WHEN $6::boolean THEN $7::text[] ELSE x.fields END,"
-    " priority = CASE WHEN $8::boolean THEN $9::integer"
-    "  ELSE x.priority END,"
-    " enabled = CASE WHEN $10::boolean THEN $11::boolean"
-    "  ELSE x.enabled END"
-    " WHERE x.id = $1::bigint RETURNING *)"
-    " SELECT " RULE_COLS ", to_jsonb(r) FROM r"
-    " JOIN traffic_teams t ON t.id = r.team_id";
-static const char SQL_RULE_DELETE[] =
-    "DELETE FROM attribution_rules WHERE id = $1::bigint";
-static const char SQL_RULE_IDS[] =
-    "SELECT id::text FROM attribution_rules WHERE team_id = $1::uuid"
-    " ORDER BY position, id FOR UPDATE";
-static const char SQL_RULE_REORDER[] =
-    "UPDATE attribution_rules AS r SET position = x.ord"
-    " FROM unnest($2::bigint[]) WITH ORDINALITY AS x (id, ord)"
-    " WHERE r.id = x.id AND r.team_id = $1::uuid";
-/* clang-format on */
-
-/* The writable columns of a rule, in the order of SQL_RULE_UPDATE. */
-enum rcol { RC_PATTERN, RC_KIND, RC_FIELDS, RC_PRIORITY, RC_ENABLED, RC__MAX };
-
-static const char *const rule_keys[RC__MAX + 1] = {
-	"pattern",  /* RC_PATTERN */
-	"kind",     /* RC_KIND */
-	"fields",   /* RC_FIELDS */
-	"priority", /* RC_PRIORITY */
-	"enabled",  /* RC_ENABLED */
+/* The members of a rule body, in enum rule_col order. */
+static const char *const rule_keys[RULE__MAX + 1] = {
+	"pattern",  /* RULE_PATTERN */
+	"kind",     /* RULE_KIND */
+	"fields",   /* RULE_FIELDS */
+	"priority", /* RULE_PRIORITY */
+	"enabled",  /* RULE_ENABLED */
 	NULL,
 };
 
 struct rule_in {
-	int set[RC__MAX];
-	const char *val[RC__MAX];
+	struct rule_set s;
 	char fields[64]; /* a text[] literal of field names */
 	char priority[24];
 };
-
-void
-traffic_rule_json(struct jw *w, const char *key, const PGresult *res, int row)
-{
-	const char *f = db_val(res, row, RR_FIELDS), *comma;
-	char *norm = NULL;
-
-	jw_obj(w, key);
-	jw_numstr(w, "id", db_val(res, row, RR_ID));
-	jw_str(w, "team_id", db_val(res, row, RR_TEAM_ID));
-	jw_str(w, "team_name", db_val(res, row, RR_TEAM_NAME));
-	jw_str(w, "pattern", db_val(res, row, RR_PATTERN));
-	/* What the engine compares; shows what "on+ai" or "%D0%97" become. */
-	if (attr_norm(db_val(res, row, RR_PATTERN), &norm) == ERR_OK)
-		jw_str(w, "normalized", norm);
-	free(norm);
-	jw_str(w, "kind", db_val(res, row, RR_KIND));
-	jw_arr(w, "fields");
-	while (f != NULL && *f != '\0') {
-		comma = strchr(f, ',');
-		jw_strn(w, NULL, f, comma ? (size_t)(comma - f) : strlen(f));
-		f = comma ? comma + 1 : NULL;
-	}
-	jw_arr_end(w);
-	jw_int(w, "priority", admin_num(db_val(res, row, RR_PRIORITY)));
-	jw_bool(w, "enabled", admin_istrue(db_val(res, row, RR_ENABLED)));
-	jw_int(w, "position", admin_num(db_val(res, row, RR_POSITION)));
-	jw_str(w, "created_at", db_val(res, row, RR_CREATED));
-	jw_str(w, "updated_at", db_val(res, row, RR_UPDATED));
-	jw_obj_end(w);
-}
 
 static enum err
 rule_pattern(struct route_req *r, struct rule_in *ri, int create)
@@ -163,8 +58,8 @@ rule_pattern(struct route_req *r, struct rule_in *ri, int create)
 	                : ERR_OK;
 	free(n);
 	if (rc == ERR_OK) {
-		ri->set[RC_PATTERN] = 1;
-		ri->val[RC_PATTERN] = s;
+		ri->s.set[RULE_PATTERN] = 1;
+		ri->s.val[RULE_PATTERN] = s;
 	}
 	return rc;
 }
@@ -183,8 +78,8 @@ rule_kind(struct route_req *r, struct rule_in *ri)
 	if (*s == '\0' || attr_kind_parse(s, &kind) != ERR_OK)
 		return route_fail(r, ERR_VALIDATION, "kind",
 		    "must be exact, prefix, token or contains");
-	ri->set[RC_KIND] = 1;
-	ri->val[RC_KIND] = attr_kind_name(kind);
+	ri->s.set[RULE_KIND] = 1;
+	ri->s.val[RULE_KIND] = attr_kind_name(kind);
 	return ERR_OK;
 }
 
@@ -228,8 +123,8 @@ rule_fields(struct route_req *r, struct rule_in *ri)
 	buf_addc(&b, '}');
 	if ((rc = buf_err(&b)) == ERR_OK) {
 		snprintf(ri->fields, sizeof(ri->fields), "%s", buf_str(&b));
-		ri->set[RC_FIELDS] = 1;
-		ri->val[RC_FIELDS] = ri->fields;
+		ri->s.set[RULE_FIELDS] = 1;
+		ri->s.val[RULE_FIELDS] = ri->fields;
 	}
 	buf_free(&b);
 	return rc;
@@ -259,30 +154,30 @@ rule_read(struct route_req *r, struct rule_in *ri, int create)
 		return rc;
 	if (jread_has(&r->in, "priority") == JREAD_SET) {
 		snprintf(ri->priority, sizeof(ri->priority), "%lld", prio);
-		ri->set[RC_PRIORITY] = 1;
-		ri->val[RC_PRIORITY] = ri->priority;
+		ri->s.set[RULE_PRIORITY] = 1;
+		ri->s.val[RULE_PRIORITY] = ri->priority;
 	}
 	if ((rc = admin_notnull(r, "enabled", "true or false")) != ERR_OK ||
 	    (rc = jread_bool(&r->in, "enabled", &enabled)) != ERR_OK)
 		return rc;
 	if (jread_has(&r->in, "enabled") == JREAD_SET) {
-		ri->set[RC_ENABLED] = 1;
-		ri->val[RC_ENABLED] = enabled ? "true" : "false";
+		ri->s.set[RULE_ENABLED] = 1;
+		ri->s.val[RULE_ENABLED] = enabled ? "true" : "false";
 	}
 	if (create) {
-		if (!ri->set[RC_KIND])
-			ri->val[RC_KIND] = attr_kind_name(ATTR_KIND_TOKEN);
-		if (!ri->set[RC_FIELDS])
-			ri->val[RC_FIELDS] =
+		if (!ri->s.set[RULE_KIND])
+			ri->s.val[RULE_KIND] = attr_kind_name(ATTR_KIND_TOKEN);
+		if (!ri->s.set[RULE_FIELDS])
+			ri->s.val[RULE_FIELDS] =
 			    "{source,medium,campaign,content,term}";
-		if (!ri->set[RC_PRIORITY])
-			ri->val[RC_PRIORITY] = "0";
-		if (!ri->set[RC_ENABLED])
-			ri->val[RC_ENABLED] = "true";
+		if (!ri->s.set[RULE_PRIORITY])
+			ri->s.val[RULE_PRIORITY] = "0";
+		if (!ri->s.set[RULE_ENABLED])
+			ri->s.val[RULE_ENABLED] = "true";
 		return ERR_OK;
 	}
-	for (i = 0; i < RC__MAX; i++)
-		n += ri->set[i];
+	for (i = 0; i < RULE__MAX; i++)
+		n += ri->s.set[i];
 	if (n == 0)
 		return route_fail(r, ERR_VALIDATION, "", "no fields to update");
 	return ERR_OK;
@@ -290,188 +185,91 @@ rule_read(struct route_req *r, struct rule_in *ri, int create)
 
 /* Answers a unique violation on a rule write. */
 static enum err
-rule_taken(struct route_req *r)
+rule_taken(struct route_req *r, enum err rc)
 {
+	if (rc != ERR_CONFLICT)
+		return rc;
 	route_errorf(r, "the team already has this rule");
 	return route_fail(r, ERR_CONFLICT, "pattern",
 	    "the team already has a rule of this kind with this pattern "
 	    "(patterns ignore case)");
 }
 
-enum err
-traffic_rules_of(struct route_req *r, const char *id)
+static const char *
+actor(const struct route_req *r)
 {
-	const char *v[1] = { id };
-	PGresult *res;
-	enum err rc;
-	int i;
-
-	if ((res = db_exec(tdb(r), SQL_RULES_OF, 1, v, &rc)) == NULL)
-		return rc;
-	jw_arr(&r->w, "rules");
-	for (i = 0; i < PQntuples(res); i++)
-		traffic_rule_json(&r->w, NULL, res, i);
-	jw_arr_end(&r->w);
-	PQclear(res);
-	return ERR_OK;
+	return admin_actor(r, tctx(r)->app);
 }
 
 static enum err
 rule_list(struct route_req *r)
 {
-	const char *v[1] = { r->arg[0] };
-	PGresult *res;
-	enum err rc;
-
 	if (!traffic_is_uuid(r->arg[0]))
 		return ERR_NOTFOUND;
-	if ((res = db_exec(tdb(r), SQL_TEAM_FOUND, 1, v, &rc)) == NULL)
-		return rc;
-	rc = PQntuples(res) == 1 ? ERR_OK : ERR_NOTFOUND;
-	PQclear(res);
-	if (rc != ERR_OK)
-		return rc;
-	jw_str(&r->w, "team_id", r->arg[0]);
-	return traffic_rules_of(r, r->arg[0]);
+	return teams_rule_list(tdb(r), r->arg[0], &r->w);
 }
 
 static enum err
 rule_create(struct route_req *r)
 {
-	const char *v[1 + RC__MAX];
-	/* Locks the team, so positions are handed out one at a time. */
-	struct admin_change c = { .action = "create",
-		.entity = "rule",
-		.lock = { SQL_TEAM_EXISTS, 1, v },
-		.before_col = -1,
-		.write = { SQL_RULE_INSERT, 1 + RC__MAX, v },
-		.id_col = RR_ID,
-		.after_col = RR_JSON,
-		.conflict = rule_taken };
 	struct rule_in ri;
-	PGresult *res;
 	enum err rc;
-	int i;
 
 	if (!traffic_is_uuid(r->arg[0]))
 		return ERR_NOTFOUND;
 	if ((rc = rule_read(r, &ri, 1)) != ERR_OK)
 		return rc;
-	v[0] = r->arg[0];
-	for (i = 0; i < RC__MAX; i++)
-		v[1 + i] = ri.val[i];
-	if ((rc = admin_change(r, tctx(r)->app, &c, &res)) == ERR_OK) {
-		traffic_rule_json(&r->w, "rule", res, 0);
+	rc = teams_rule_create(tdb(r), actor(r), r->arg[0], &ri.s, &r->w);
+	if (rc == ERR_OK)
 		r->status = 201;
-		PQclear(res);
-	}
-	return rc;
+	return rule_taken(r, rc);
 }
 
 static enum err
 rule_get(struct route_req *r)
 {
-	const char *v[1] = { r->arg[0] };
-	PGresult *res;
-	enum err rc;
-
 	if (!traffic_is_ruleid(r->arg[0]))
 		return ERR_NOTFOUND;
-	if ((res = db_exec(tdb(r), SQL_RULE, 1, v, &rc)) == NULL)
-		return rc;
-	if (PQntuples(res) == 1)
-		traffic_rule_json(&r->w, "rule", res, 0);
-	else
-		rc = ERR_NOTFOUND;
-	PQclear(res);
-	return rc;
+	return teams_rule_get(tdb(r), r->arg[0], &r->w);
 }
 
 static enum err
 rule_update(struct route_req *r)
 {
-	const char *v[1 + 2 * RC__MAX];
-	struct admin_change c = { .action = "update",
-		.entity = "rule",
-		.id = r->arg[0],
-		.lock = { SQL_RULE_LOCK, 1, v },
-		.before_col = RR_JSON,
-		.write = { SQL_RULE_UPDATE, 1 + 2 * RC__MAX, v },
-		.id_col = RR_ID,
-		.after_col = RR_JSON,
-		.conflict = rule_taken };
 	struct rule_in ri;
-	PGresult *res;
 	enum err rc;
-	int i;
 
 	if (!traffic_is_ruleid(r->arg[0]))
 		return ERR_NOTFOUND;
 	if ((rc = rule_read(r, &ri, 0)) != ERR_OK)
 		return rc;
-	v[0] = r->arg[0];
-	for (i = 0; i < RC__MAX; i++) {
-		v[1 + 2 * i] = ri.set[i] ? "true" : "false";
-		v[2 + 2 * i] = ri.val[i];
-	}
-	if ((rc = admin_change(r, tctx(r)->app, &c, &res)) == ERR_OK) {
-		traffic_rule_json(&r->w, "rule", res, 0);
-		PQclear(res);
-	}
-	return rc;
+	return rule_taken(r,
+	    teams_rule_update(tdb(r), actor(r), r->arg[0], &ri.s, &r->w));
 }
 
 static enum err
 rule_delete(struct route_req *r)
 {
-	const char *v[1] = { r->arg[0] };
-	struct admin_change c = { .action = "delete",
-		.entity = "rule",
-		.id = r->arg[0],
-		.lock = { SQL_RULE_LOCK, 1, v },
-		.before_col = RR_JSON,
-		.write = { SQL_RULE_DELETE, 1, v },
-		.id_col = RR_ID,
-		.after_col = -1 };
-	PGresult *res;
-	enum err rc;
-
 	if (!traffic_is_ruleid(r->arg[0]))
 		return ERR_NOTFOUND;
-	if ((rc = admin_change(r, tctx(r)->app, &c, &res)) == ERR_OK) {
-		traffic_rule_json(&r->w, "rule", res, 0);
-		PQclear(res);
-	}
-	return rc;
-}
-
-/* Returns the index of id among the n rows of res (column 0), or -1. */
-static int
-row_of(const PGresult *res, const char *id)
-{
-	int i;
-
-	for (i = 0; i < PQntuples(res); i++)
-		if (strcmp(db_val(res, i, 0), id) == 0)
-			return i;
-	return -1;
+	return teams_rule_delete(tdb(r), actor(r), r->arg[0], &r->w);
 }
 
 /*
- * Checks that ids (the body's "ids") name each rule of the team (rows of
- * cur) exactly once, and builds the bigint[] literal and the audit JSON.
+ * Reads the body's "ids" into *ids (the caller frees it): *ntotal ids
+ * given, *nids of them read; when one could not be, the error that says
+ * why is returned in *bad_id and *nids stops before it.
  */
 static enum err
-reorder_read(struct route_req *r, const PGresult *cur, struct buf *arr,
-    struct buf *before, struct buf *after)
+reorder_read(struct route_req *r, long long **ids, size_t *nids, size_t *ntotal,
+    enum err *bad_id)
 {
-	char why[160], id[32];
-	long long x;
 	size_t i, n;
-	int k, *seen;
-	struct jw wb, wa;
 	enum err rc;
 
+	*ids = NULL;
+	*nids = *ntotal = 0;
+	*bad_id = ERR_OK;
 	if ((rc = jread_only(&r->in, (const char *const[]){ "ids", NULL })) !=
 	        ERR_OK ||
 	    (rc = jread_arr(&r->in, "ids", MAX_RULES, &n)) != ERR_OK)
@@ -480,103 +278,42 @@ reorder_read(struct route_req *r, const PGresult *cur, struct buf *arr,
 		return route_fail(r, ERR_VALIDATION, "ids",
 		    "is required: the ids of the team's rules in the new "
 		    "order");
-	if (n != (size_t)PQntuples(cur)) {
-		snprintf(why, sizeof(why),
-		    "must list each of the team's %d "
-		    "rules exactly once (got %zu ids)",
-		    PQntuples(cur), n);
-		return route_fail(r, ERR_VALIDATION, "ids", why);
-	}
-	if ((seen = calloc(n + 1, sizeof(*seen))) == NULL)
+	if ((*ids = calloc(n + 1, sizeof(**ids))) == NULL)
 		return ERR_NOMEM;
-	jw_init(&wb, before);
-	jw_init(&wa, after);
-	jw_obj(&wb, NULL);
-	jw_arr(&wb, "ids");
-	jw_obj(&wa, NULL);
-	jw_arr(&wa, "ids");
-	buf_addc(arr, '{');
+	*ntotal = n;
 	for (i = 0; i < n; i++) {
-		if ((rc = jread_elem_int(&r->in, "ids", i, 1, INT64_MAX - 1,
-		         &x)) != ERR_OK)
-			goto out;
-		snprintf(id, sizeof(id), "%lld", x);
-		if ((k = row_of(cur, id)) < 0 || seen[k]) {
-			snprintf(why, sizeof(why), "%s is %s", id,
-			    k < 0 ? "not a rule of this team" : "listed twice");
-			rc = route_fail(r, ERR_VALIDATION, "ids", why);
-			goto out;
-		}
-		seen[k] = 1;
-		buf_printf(arr, "%s%s", i > 0 ? "," : "", id);
-		jw_int(&wa, NULL, x);
+		if ((*bad_id = jread_elem_int(&r->in, "ids", i, 1,
+		         INT64_MAX - 1, &(*ids)[i])) != ERR_OK)
+			break;
+		(*nids)++;
 	}
-	buf_addc(arr, '}');
-	for (k = 0; k < PQntuples(cur); k++)
-		jw_numstr(&wb, NULL, db_val(cur, k, 0));
-	jw_arr_end(&wb);
-	jw_obj_end(&wb);
-	jw_arr_end(&wa);
-	jw_obj_end(&wa);
-	rc = ERR_OK;
-	if (buf_err(arr) != ERR_OK || buf_err(before) != ERR_OK ||
-	    buf_err(after) != ERR_OK)
-		rc = ERR_NOMEM;
-out:
-	free(seen);
-	return rc;
+	return ERR_OK;
 }
 
 /* Sets the positions of a team's rules to the order of the body's ids. */
 static enum err
 rule_reorder(struct route_req *r)
 {
-	struct buf arr, before, after;
-	PGresult *cur = NULL, *res = NULL;
-	const char *v[2];
-	enum err rc;
-	int i;
+	struct rule_bad bad;
+	size_t nids, ntotal;
+	long long *ids;
+	enum err rc, bad_id;
 
 	if (!traffic_is_uuid(r->arg[0]))
 		return ERR_NOTFOUND;
-	buf_init(&arr);
-	buf_init(&before);
-	buf_init(&after);
-	v[0] = r->arg[0];
-	if ((rc = db_begin(tdb(r))) != ERR_OK)
-		goto out;
-	if ((res = db_exec(tdb(r), SQL_TEAM_EXISTS, 1, v, &rc)) == NULL)
-		goto out;
-	rc = PQntuples(res) == 1 ? ERR_OK : ERR_NOTFOUND;
-	PQclear(res);
-	res = NULL;
-	if (rc != ERR_OK)
-		goto out;
-	if ((cur = db_exec(tdb(r), SQL_RULE_IDS, 1, v, &rc)) == NULL)
-		goto out;
-	if ((rc = reorder_read(r, cur, &arr, &before, &after)) != ERR_OK)
-		goto out;
-	v[1] = buf_str(&arr);
-	if ((rc = db_run(tdb(r), SQL_RULE_REORDER, 2, v)) != ERR_OK ||
-	    (rc = admin_audit(r, tctx(r)->app, "reorder", "team", r->arg[0],
-	         buf_str(&before), buf_str(&after))) != ERR_OK)
-		goto out;
-	if ((res = db_exec(tdb(r), SQL_RULES_OF, 1, v, &rc)) == NULL)
-		goto out;
-	if ((rc = admin_finish(tdb(r), ERR_OK)) != ERR_OK)
-		goto out;
-	jw_str(&r->w, "team_id", r->arg[0]);
-	jw_arr(&r->w, "rules");
-	for (i = 0; i < PQntuples(res); i++)
-		traffic_rule_json(&r->w, NULL, res, i);
-	jw_arr_end(&r->w);
-out:
-	db_rollback(tdb(r));
-	PQclear(cur);
-	PQclear(res);
-	buf_free(&arr);
-	buf_free(&before);
-	buf_free(&after);
+	if ((rc = reorder_read(r, &ids, &nids, &ntotal, &bad_id)) != ERR_OK) {
+		/* No such team comes first, as it did inside the lock. */
+		if (teams_team_exists(tdb(r), r->arg[0]) == ERR_NOTFOUND)
+			rc = ERR_NOTFOUND;
+		return rc;
+	}
+	rc = teams_rule_reorder(tdb(r), actor(r), r->arg[0], ids, nids, ntotal,
+	    &r->w, &bad);
+	free(ids);
+	if (rc == ERR_VALIDATION)
+		return bad.field[0] == '\0'
+		    ? bad_id
+		    : route_fail(r, ERR_VALIDATION, bad.field, bad.reason);
 	return rc;
 }
 

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "api/programs.h"
+#include "api/report_http.h"
 #include "base/text.h"
-#include "report/out.h"
 #include "report/utm.h"
 
 #define DAYS_MAX 3660
@@ -51,8 +51,8 @@ common(struct route_req *r, struct utm_q *q, long long def, int *csv)
 	memset(q, 0, sizeof(*q));
 	q->tz = tz(r);
 	q->limit = def;
-	if ((rc = report_format(r, csv)) != ERR_OK ||
-	    (rc = report_range(r, &q->start, &q->end)) != ERR_OK)
+	if ((rc = report_http_format(r, csv)) != ERR_OK ||
+	    (rc = report_http_range(r, &q->start, &q->end)) != ERR_OK)
 		return rc;
 	if (def > 0 &&
 	    (rc = route_query_int(r, "limit", 1, *csv ? CSV_MAX : LIST_MAX,
@@ -98,26 +98,16 @@ period_json(struct route_req *r, const struct utm_q *q, long long ndays)
 	jw_obj_end(&r->w);
 }
 
-/* The rows of one kind of an overview, as {key, [source,] sales, revenue}. */
-static void
-overview_list(struct route_req *r, const PGresult *res, const char *kind,
-    const char *list, const char *key, int col)
+/* Runs report f over q and answers it through r. */
+static enum err
+answer(struct route_req *r, int csv, const struct utm_q *q,
+    enum err (*f)(struct db *, const struct utm_q *, const struct report_out *))
 {
-	int i;
+	struct report_out out;
+	struct buf b;
 
-	jw_arr(&r->w, list);
-	for (i = 0; i < PQntuples(res); i++) {
-		if (strcmp(db_val(res, i, UO_KIND), kind) != 0)
-			continue;
-		jw_obj(&r->w, NULL);
-		jw_str(&r->w, key, db_val(res, i, col));
-		if (col == UO_CAMPAIGN)
-			jw_str(&r->w, "source", db_val(res, i, UO_SOURCE));
-		jw_numstr(&r->w, "sales", db_val(res, i, UO_SALES));
-		jw_numstr(&r->w, "revenue", db_val(res, i, UO_REVENUE));
-		jw_obj_end(&r->w);
-	}
-	jw_arr_end(&r->w);
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out, f(db(r), q, &out));
 }
 
 static enum err
@@ -126,128 +116,53 @@ overview(struct route_req *r)
 	char from[11], to[11];
 	struct utm_q q;
 	long long ndays;
-	PGresult *res;
-	const char *cov;
 	enum err rc;
-	int csv, t;
+	int csv;
 
 	if ((rc = common(r, &q, 0, &csv)) != ERR_OK ||
-	    (rc = period(r, &q, from, to, &ndays)) != ERR_OK ||
-	    (rc = utm_overview(db(r), &q, &res)) != ERR_OK)
+	    (rc = period(r, &q, from, to, &ndays)) != ERR_OK)
 		return rc;
-	if (csv) {
-		/* Every group but the total. */
-		rc = report_csv(r, res, PQntuples(res) - 1, utm_overview_cols,
-		    utm_overview_ncols);
-		PQclear(res);
-		return rc;
-	}
-	t = PQntuples(res) - 1; /* "total" sorts last */
-	period_json(r, &q, ndays);
-	jw_obj(&r->w, "summary");
-	jw_numstr(&r->w, "total_sales", db_val(res, t, UO_SALES));
-	jw_numstr(&r->w, "total_revenue", db_val(res, t, UO_REVENUE));
-	jw_numstr(&r->w, "avg_sale", db_val(res, t, UO_AVG));
-	jw_numstr(&r->w, "sales_without_utm", db_val(res, t, UO_WITHOUT));
-	/* The original's quirk, kept: a string with 2 decimals, or 0. */
-	if ((cov = db_val(res, t, UO_COVERAGE)) != NULL)
-		jw_str(&r->w, "utm_coverage", cov);
-	else
-		jw_int(&r->w, "utm_coverage", 0);
-	jw_obj_end(&r->w);
-	overview_list(r, res, "source", "by_source", "source", UO_SOURCE);
-	overview_list(r, res, "campaign", "by_campaign", "campaign",
-	    UO_CAMPAIGN);
-	overview_list(r, res, "medium", "by_medium", "medium", UO_MEDIUM);
-	overview_list(r, res, "targetologist", "by_targetologist",
-	    "targetologist", UO_TEAM);
-	PQclear(res);
-	return ERR_OK;
-}
-
-/* Answers rows as list (JSON) or CSV. */
-static enum err
-rows_out(struct route_req *r, int csv, PGresult *res, const char *list,
-    const struct report_col *cols, size_t ncols)
-{
-	enum err rc = ERR_OK;
-
-	if (csv)
-		rc = report_csv(r, res, -1, cols, ncols);
-	else
-		report_json(&r->w, list, res, cols, ncols);
-	PQclear(res);
-	return rc;
+	if (!csv)
+		period_json(r, &q, ndays);
+	return answer(r, csv, &q, utm_overview);
 }
 
 static enum err
 top_sources(struct route_req *r)
 {
 	struct utm_q q;
-	PGresult *res;
 	enum err rc;
 	int csv;
 
-	if ((rc = common(r, &q, 10, &csv)) != ERR_OK ||
-	    (rc = utm_top_sources(db(r), &q, &res)) != ERR_OK)
+	if ((rc = common(r, &q, 10, &csv)) != ERR_OK)
 		return rc;
-	return rows_out(r, csv, res, "sources", utm_sources_cols,
-	    utm_sources_ncols);
+	return answer(r, csv, &q, utm_top_sources);
 }
 
 static enum err
 top_campaigns(struct route_req *r)
 {
 	struct utm_q q;
-	PGresult *res;
 	enum err rc;
 	int csv;
 
 	if ((rc = common(r, &q, 10, &csv)) != ERR_OK ||
 	    (rc = route_query_str(r, "source", VALUE_CHARS, &q.source)) !=
-	        ERR_OK ||
-	    (rc = utm_top_campaigns(db(r), &q, &res)) != ERR_OK)
+	        ERR_OK)
 		return rc;
-	return rows_out(r, csv, res, "campaigns", utm_campaigns_cols,
-	    utm_campaigns_ncols);
-}
-
-/* Totals and rows of a list of sales: {count, [totals,] sales}. */
-static enum err
-sales_out(struct route_req *r, int csv, PGresult *totals, PGresult *rows,
-    int with_totals)
-{
-	enum err rc = ERR_OK;
-
-	if (csv) {
-		rc = report_csv(r, rows, -1, utm_sale_cols, utm_sale_ncols);
-	} else {
-		jw_numstr(&r->w, "count", db_val(totals, 0, US_COUNT));
-		if (with_totals) {
-			jw_numstr(&r->w, "total_revenue",
-			    db_val(totals, 0, US_REVENUE));
-			jw_numstr(&r->w, "avg_sale", db_val(totals, 0, US_AVG));
-		}
-		report_json(&r->w, "sales", rows, utm_sale_cols,
-		    utm_sale_ncols);
-	}
-	PQclear(totals);
-	PQclear(rows);
-	return rc;
+	return answer(r, csv, &q, utm_top_campaigns);
 }
 
 static enum err
 without_utm(struct route_req *r)
 {
-	PGresult *totals, *rows;
 	struct utm_q q;
 	enum err rc;
 	int csv;
 
-	if ((rc = common(r, &q, 50, &csv)) != ERR_OK ||
-	    (rc = utm_without(db(r), &q, &totals, &rows)) != ERR_OK)
+	if ((rc = common(r, &q, 50, &csv)) != ERR_OK)
 		return rc;
-	return sales_out(r, csv, totals, rows, 0);
+	return answer(r, csv, &q, utm_without);
 }
 
 static enum err
@@ -256,7 +171,6 @@ daily_stats(struct route_req *r)
 	char from[11], to[11];
 	struct utm_q q;
 	long long ndays;
-	PGresult *res;
 	enum err rc;
 	int csv;
 
@@ -265,19 +179,16 @@ daily_stats(struct route_req *r)
 	        ERR_OK ||
 	    (rc = route_query_str(r, "campaign", VALUE_CHARS, &q.campaign)) !=
 	        ERR_OK ||
-	    (rc = period(r, &q, from, to, &ndays)) != ERR_OK ||
-	    (rc = utm_daily(db(r), &q, &res)) != ERR_OK)
+	    (rc = period(r, &q, from, to, &ndays)) != ERR_OK)
 		return rc;
 	if (!csv)
 		period_json(r, &q, ndays);
-	return rows_out(r, csv, res, "daily_stats", utm_daily_cols,
-	    utm_daily_ncols);
+	return answer(r, csv, &q, utm_daily);
 }
 
 static enum err
 search(struct route_req *r)
 {
-	PGresult *totals, *rows;
 	struct utm_q q;
 	enum err rc;
 	int csv;
@@ -290,16 +201,14 @@ search(struct route_req *r)
 	    (rc = route_query_str(r, "utm_medium", VALUE_CHARS, &q.medium)) !=
 	        ERR_OK ||
 	    (rc = route_query_str(r, "targetologist", VALUE_CHARS,
-	         &q.targetologist)) != ERR_OK ||
-	    (rc = utm_search(db(r), &q, &totals, &rows)) != ERR_OK)
+	         &q.targetologist)) != ERR_OK)
 		return rc;
-	return sales_out(r, csv, totals, rows, 1);
+	return answer(r, csv, &q, utm_search);
 }
 
 static enum err
 source_details(struct route_req *r)
 {
-	PGresult *totals, *campaigns, *recent;
 	char from[11], to[11];
 	struct utm_q q;
 	long long ndays;
@@ -315,32 +224,11 @@ source_details(struct route_req *r)
 		return rc;
 	q.source = r->arg[0];
 	q.limit = RECENT;
-	if ((rc = utm_source_details(db(r), &q, &totals, &campaigns,
-	         &recent)) != ERR_OK)
-		return rc;
-	if (csv) {
-		rc = report_csv(r, campaigns, -1, utm_source_campaign_cols,
-		    utm_source_campaign_ncols);
-	} else {
+	if (!csv) {
 		jw_str(&r->w, "source", q.source);
 		period_json(r, &q, ndays);
-		jw_obj(&r->w, "summary");
-		jw_numstr(&r->w, "total_sales", db_val(totals, 0, US_COUNT));
-		jw_numstr(&r->w, "total_revenue",
-		    db_val(totals, 0, US_REVENUE));
-		jw_numstr(&r->w, "avg_sale", db_val(totals, 0, US_AVG));
-		jw_str(&r->w, "first_sale", db_val(totals, 0, US_FIRST));
-		jw_str(&r->w, "last_sale", db_val(totals, 0, US_LAST));
-		jw_obj_end(&r->w);
-		report_json(&r->w, "campaigns", campaigns,
-		    utm_source_campaign_cols, utm_source_campaign_ncols);
-		report_json(&r->w, "recent_sales", recent, utm_sale_cols,
-		    utm_sale_ncols);
 	}
-	PQclear(totals);
-	PQclear(campaigns);
-	PQclear(recent);
-	return rc;
+	return answer(r, csv, &q, utm_source_details);
 }
 
 static const struct route routes[] = {

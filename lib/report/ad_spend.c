@@ -145,13 +145,18 @@ out:
 
 enum err
 ad_spend_list(struct db *db, const char *start, const char *end,
-    const char *team, long long limit, PGresult **res)
+    const char *team, long long limit, const struct report_out *out)
 {
 	char lim[24];
 	const char *v[4] = { start, end, team, lim };
+	PGresult *res;
 	enum err rc;
 
 	snprintf(lim, sizeof(lim), "%lld", limit);
-	*res = db_exec(db, SQL_LIST, 4, v, &rc);
+	if ((res = db_exec(db, SQL_LIST, 4, v, &rc)) == NULL)
+		return rc;
+	rc = report_rows(out, "ad_spend", res, -1, ad_spend_cols,
+	    ad_spend_ncols);
+	PQclear(res);
 	return rc;
 }

@@ -36,11 +36,14 @@ struct ad_spend_bad {
 enum err ad_spend_store(struct db *db, const char *rows, const char *actor,
     long long *inserted, long long *updated, struct ad_spend_bad *bad);
 
-/* The rows of [start, end] (NULL: unbounded) of team (NULL: all). */
+/*
+ * Writes the first limit rows of [start, end] (NULL: unbounded) of team
+ * (NULL: all) through out (JSON: "ad_spend").
+ */
 extern const struct report_col ad_spend_cols[];
 extern const size_t ad_spend_ncols;
 enum err ad_spend_list(struct db *db, const char *start, const char *end,
-    const char *team, long long limit, PGresult **res);
+    const char *team, long long limit, const struct report_out *out);
 
 /*
  * Checks a USD to KZT rate: 1 to 8 digits, optionally a point and 1 to

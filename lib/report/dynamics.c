@@ -58,8 +58,12 @@ const struct report_col dynamics_cols[] = {
 };
 const size_t dynamics_ncols = sizeof(dynamics_cols) / sizeof(dynamics_cols[0]);
 
-enum err
-dynamics(struct db *db, const struct dynamics_q *q, PGresult **buckets,
+/*
+ * Runs the statements: *buckets the first day of every bucket, *rows the
+ * rows of dynamics_cols. The caller PQclear()s both; both NULL on error.
+ */
+static enum err
+query(struct db *db, const struct dynamics_q *q, PGresult **buckets,
     PGresult **rows)
 {
 	const char *v[5] = { q->start, q->end, q->tz, q->group,
@@ -76,5 +80,28 @@ dynamics(struct db *db, const struct dynamics_q *q, PGresult **buckets,
 		PQclear(*buckets);
 		*buckets = NULL;
 	}
+	return rc;
+}
+
+enum err
+dynamics(struct db *db, const struct dynamics_q *q,
+    const struct report_out *out)
+{
+	PGresult *buckets, *rows;
+	enum err rc;
+	int i;
+
+	if ((rc = query(db, q, &buckets, &rows)) != ERR_OK)
+		return rc;
+	if (out->csv == NULL) {
+		jw_arr(out->w, "buckets");
+		for (i = 0; i < PQntuples(buckets); i++)
+			jw_str(out->w, NULL, db_val(buckets, i, 0));
+		jw_arr_end(out->w);
+	}
+	rc = report_rows(out, "dynamics", rows, -1, dynamics_cols,
+	    dynamics_ncols);
+	PQclear(buckets);
+	PQclear(rows);
 	return rc;
 }

@@ -27,11 +27,11 @@ extern const struct report_col dynamics_cols[];
 extern const size_t dynamics_ncols;
 
 /*
- * Runs the report: *buckets holds the first day of every bucket in
- * order (one column), *rows the rows of dynamics_cols, by bucket then
- * group. The caller PQclear()s both; both NULL on error.
+ * Runs the report and writes it through out: JSON the first day of every
+ * bucket in order ("buckets") and the rows of dynamics_cols, by bucket
+ * then group ("dynamics"); CSV: the rows.
  */
-enum err dynamics(struct db *db, const struct dynamics_q *q, PGresult **buckets,
-    PGresult **rows);
+enum err dynamics(struct db *db, const struct dynamics_q *q,
+    const struct report_out *out);
 
 #endif

@@ -18,10 +18,6 @@ enum fn_col {
 	FN__MAX
 };
 
-const int FUNNEL_TOTAL_LEADS = FN_TOTAL_LEADS;
-const int FUNNEL_TOTAL_WON = FN_TOTAL_WON;
-const int FUNNEL_TOTAL_LOST = FN_TOTAL_LOST;
-
 /*
  * $1 pipeline, $2 and $3 the days, $4 the time zone, $5 the team.
  * ord: the pipeline's stage ids in order, so a status's rank is its
@@ -161,16 +157,29 @@ funnel_catch_up(struct db *db)
 }
 
 enum err
-funnel(struct db *db, const struct funnel_q *q, PGresult **stages)
+funnel(struct db *db, const struct funnel_q *q, const struct report_out *out)
 {
 	const char *v[5] = { q->pipeline_id, q->start, q->end, q->tz,
 		q->targetologist };
+	PGresult *stages;
 	enum err rc;
 
-	*stages = NULL;
 	/* Events and sales since the last catch-up first: the sums are exact. */
-	if ((rc = funnel_catch_up(db)) != ERR_OK)
+	if ((rc = funnel_catch_up(db)) != ERR_OK ||
+	    (stages = db_exec(db, SQL_FUNNEL, 5, v, &rc)) == NULL)
 		return rc;
-	*stages = db_exec(db, SQL_FUNNEL, 5, v, &rc);
+	if (PQntuples(stages) == 0) {
+		rc = ERR_NOTFOUND;
+	} else if (out->csv != NULL) {
+		rc = report_csv(out->csv, stages, -1, funnel_cols,
+		    funnel_ncols);
+	} else {
+		jw_numstr(out->w, "leads", db_val(stages, 0, FN_TOTAL_LEADS));
+		jw_numstr(out->w, "won", db_val(stages, 0, FN_TOTAL_WON));
+		jw_numstr(out->w, "lost", db_val(stages, 0, FN_TOTAL_LOST));
+		report_json(out->w, "stages", stages, funnel_cols,
+		    funnel_ncols);
+	}
+	PQclear(stages);
 	return rc;
 }

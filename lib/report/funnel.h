@@ -32,12 +32,13 @@ extern const struct report_col funnel_cols[];
 extern const size_t funnel_ncols;
 
 /*
- * Runs the report into *stages: the rows of funnel_cols in stage order
- * (none: the pipeline has no stages), each also holding the period's
- * totals in columns FUNNEL_TOTAL_*: distinct leads with an event in the
- * period, won, lost. The caller PQclear()s it; NULL on error.
+ * Runs the report and writes it through out: JSON the period's distinct
+ * leads with an event ("leads"), "won", "lost", and the rows of
+ * funnel_cols in stage order as "stages"; CSV: the stages.
+ * ERR_NOTFOUND: the pipeline has no stages (nothing written).
  */
-enum err funnel(struct db *db, const struct funnel_q *q, PGresult **stages);
+enum err funnel(struct db *db, const struct funnel_q *q,
+    const struct report_out *out);
 
 /*
  * Brings funnel_day_* and funnel_team_day_* up to date with the lead
@@ -48,7 +49,5 @@ enum err funnel(struct db *db, const struct funnel_q *q, PGresult **stages);
  * left.
  */
 enum err funnel_catch_up(struct db *db);
-
-extern const int FUNNEL_TOTAL_LEADS, FUNNEL_TOTAL_WON, FUNNEL_TOTAL_LOST;
 
 #endif

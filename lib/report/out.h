@@ -3,17 +3,20 @@
 
 #include <stddef.h>
 
+#include "base/buf.h"
 #include "base/csv.h"
 #include "base/jw.h"
 #include "io/db.h"
-#include "io/route.h"
 
 /*
  * How every report answers: its rows are described once by a table of
- * columns (JSON key = CSV header, result column, kind) and written either
- * as a JSON array of objects inside the router's answer, or, with
- * ?format=csv, as a CSV document of those rows alone (base/csv: header
- * row, RFC 4180, UTF-8 with BOM, text/csv; charset=utf-8). The date range
+ * columns (JSON key = CSV header, result column, kind) and written
+ * through a struct report_out, either as JSON members (arrays of objects)
+ * into the caller's JSON writer, or as a CSV document of those rows alone
+ * (base/csv: header row, RFC 4180, UTF-8 with BOM) into the caller's
+ * buffer. The report floor knows neither HTTP nor the request: api/
+ * (api/report_http) reads ?format=, ?start=, ?end= and sends the CSV
+ * document as text/csv; charset=utf-8. The date range
  * of every report is calendar days of AMOSYNC_TIMEZONE, start and end
  * inclusive (REPORT_DAY_* below, in SQL).
  */
@@ -29,8 +32,6 @@ struct report_col {
 	enum report_kind kind;
 };
 
-#define REPORT_COLS(a) (a), (sizeof(a) / sizeof((a)[0]))
-
 /*
  * What every report statement runs with (prog.traffic_tx_sql): no JIT. A
  * report over a year is planned at a cost above jit_above_cost, and
@@ -39,35 +40,34 @@ struct report_col {
  */
 #define REPORT_TX_SQL "SET LOCAL jit = off"
 
-/* Reads ?format=json|csv into *csv (0 or 1). */
-enum err report_format(struct route_req *r, int *csv);
-
 /*
- * Reads ?start= and ?end= (YYYY-MM-DD, each may be absent: NULL); end
- * before start is a 400 on end.
+ * Where a report writes: JSON members into w, or, when csv is not NULL,
+ * its rows alone as a CSV document into csv (w unused). Both belong to
+ * the caller.
  */
-enum err report_range(struct route_req *r, const char **start,
-    const char **end);
-
-/* Like report_range(), but both are required. */
-enum err report_range_req(struct route_req *r, const char **start,
-    const char **end);
+struct report_out {
+	struct jw *w;
+	struct buf *csv;
+};
 
 /* Writes the rows of res as array key of objects. */
 void report_json(struct jw *w, const char *key, const PGresult *res,
     const struct report_col *cols, size_t ncols);
 
-/* Writes one row of res as object key. */
-void report_json_row(struct jw *w, const char *key, const PGresult *res,
-    int row, const struct report_col *cols, size_t ncols);
+/*
+ * Writes the first nrows rows of res (all when nrows is negative) as a
+ * CSV document into b. ERR_NOMEM if it could not be built.
+ */
+enum err report_csv(struct buf *b, const PGresult *res, int nrows,
+    const struct report_col *cols, size_t ncols);
 
 /*
- * Answers the request with the first nrows rows of res (all when nrows
- * is negative) as a CSV document (status 200). ERR_NOMEM if it could not
- * be built (nothing was sent).
+ * Writes the first nrows rows of res (all when negative) through o: as
+ * array key (JSON) or as the CSV document.
  */
-enum err report_csv(struct route_req *r, const PGresult *res, int nrows,
-    const struct report_col *cols, size_t ncols);
+enum err report_rows(const struct report_out *o, const char *key,
+    const PGresult *res, int nrows, const struct report_col *cols,
+    size_t ncols);
 
 /*
  * The bounds of a day range in SQL: sale_date >= REPORT_DAY_FROM("$1",

@@ -56,14 +56,16 @@ const size_t roi_ncols = sizeof(roi_cols) / sizeof(roi_cols[0]);
 
 enum err
 roi(struct db *db, const char *start, const char *end, const char *tz,
-    PGresult **res)
+    const struct report_out *out)
 {
 	const char *v[3] = { start, end, tz };
+	PGresult *res;
 	enum err rc;
 
-	*res = NULL;
-	if ((rc = stats_catch_up(db)) != ERR_OK)
+	if ((rc = stats_catch_up(db)) != ERR_OK ||
+	    (res = db_exec(db, SQL_ROI, 3, v, &rc)) == NULL)
 		return rc;
-	*res = db_exec(db, SQL_ROI, 3, v, &rc);
+	rc = report_rows(out, "teams", res, -1, roi_cols, roi_ncols);
+	PQclear(res);
 	return rc;
 }

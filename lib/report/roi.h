@@ -18,8 +18,8 @@
 extern const struct report_col roi_cols[];
 extern const size_t roi_ncols;
 
-/* Runs the report into *res (caller PQclear()s it; NULL on error). */
+/* Runs the report and writes its rows through out (JSON: "teams"). */
 enum err roi(struct db *db, const char *start, const char *end, const char *tz,
-    PGresult **res);
+    const struct report_out *out);
 
 #endif

@@ -71,8 +71,6 @@ enum sh_col {
 	SH__MAX
 };
 
-const int SH_CURSOR = SH_CUR;
-
 /*
  * Newest first; the cursor ($5 microseconds since the epoch, $6 the id)
  * is the last row of the previous page. $7 is the page size plus one.
@@ -149,8 +147,15 @@ sales_history_cursor_ok(const char *s)
 	return 1;
 }
 
-enum err
-sales_history(struct db *db, const struct sales_history_q *q, PGresult **stats,
+/* The columns of SQL_STATS. */
+enum { SH_STAT_TOTAL, SH_STAT_REVENUE, SH_STAT_AVG };
+
+/*
+ * Runs the report: *stats one row (SH_STAT_*), *rows up to limit + 1
+ * rows. The caller PQclear()s both; both NULL on error.
+ */
+static enum err
+query(struct db *db, const struct sales_history_q *q, PGresult **stats,
     PGresult **rows)
 {
 	char us[24] = "", id[40] = "", lim[24];
@@ -182,5 +187,38 @@ sales_history(struct db *db, const struct sales_history_q *q, PGresult **stats,
 		PQclear(*stats);
 		*stats = NULL;
 	}
+	return rc;
+}
+
+enum err
+sales_history(struct db *db, const struct sales_history_q *q,
+    const struct report_out *out)
+{
+	PGresult *stats, *rows;
+	enum err rc;
+	int n, page;
+
+	if ((rc = query(db, q, &stats, &rows)) != ERR_OK)
+		return rc;
+	n = PQntuples(rows);
+	page = n > q->limit ? (int)q->limit : n;
+	if (out->csv != NULL) {
+		rc = report_csv(out->csv, rows, page, sales_history_cols,
+		    sales_history_ncols);
+	} else {
+		jw_obj(out->w, "stats");
+		jw_numstr(out->w, "total_sales",
+		    db_val(stats, 0, SH_STAT_TOTAL));
+		jw_numstr(out->w, "total_revenue",
+		    db_val(stats, 0, SH_STAT_REVENUE));
+		jw_numstr(out->w, "avg_sale", db_val(stats, 0, SH_STAT_AVG));
+		jw_obj_end(out->w);
+		report_rows(out, "sales", rows, page, sales_history_cols,
+		    sales_history_ncols);
+		jw_str(out->w, "next_cursor",
+		    n > page ? db_val(rows, page - 1, SH_CUR) : NULL);
+	}
+	PQclear(stats);
+	PQclear(rows);
 	return rc;
 }

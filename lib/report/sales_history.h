@@ -25,7 +25,7 @@ struct sales_history_q {
 	long long limit;
 };
 
-/* The columns of the rows (report_json/report_csv). */
+/* The columns of the rows: JSON keys and CSV headers. */
 extern const struct report_col sales_history_cols[];
 extern const size_t sales_history_ncols;
 
@@ -33,16 +33,12 @@ extern const size_t sales_history_ncols;
 int sales_history_cursor_ok(const char *s);
 
 /*
- * Runs the report: *stats is one row (total_sales, total_revenue,
- * avg_sale: SH_STAT_*), *rows up to limit + 1 rows (one more than the
- * page: then there is a next page, whose cursor is
- * column SH_CURSOR of row limit - 1). The caller PQclear()s both; both
- * NULL on error.
+ * Runs the report and writes it through out: JSON "stats" {total_sales,
+ * total_revenue, avg_sale} over the whole filtered period, "sales" (a
+ * page of at most limit rows) and "next_cursor" (null on the last page);
+ * CSV: the page's rows.
  */
 enum err sales_history(struct db *db, const struct sales_history_q *q,
-    PGresult **stats, PGresult **rows);
-
-enum { SH_STAT_TOTAL, SH_STAT_REVENUE, SH_STAT_AVG };
-extern const int SH_CURSOR;
+    const struct report_out *out);
 
 #endif

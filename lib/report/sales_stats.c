@@ -35,14 +35,17 @@ const size_t sales_stats_ncols = sizeof(sales_stats_cols) /
 
 enum err
 sales_stats(struct db *db, const char *start, const char *end, const char *tz,
-    PGresult **res)
+    const struct report_out *out)
 {
 	const char *v[3] = { start, end, tz };
+	PGresult *res;
 	enum err rc;
 
-	*res = NULL;
-	if ((rc = stats_catch_up(db)) != ERR_OK)
+	if ((rc = stats_catch_up(db)) != ERR_OK ||
+	    (res = db_exec(db, SQL_STATS, 3, v, &rc)) == NULL)
 		return rc;
-	*res = db_exec(db, SQL_STATS, 3, v, &rc);
+	rc = report_rows(out, "stats", res, -1, sales_stats_cols,
+	    sales_stats_ncols);
+	PQclear(res);
 	return rc;
 }

@@ -16,8 +16,8 @@
 extern const struct report_col sales_stats_cols[];
 extern const size_t sales_stats_ncols;
 
-/* Runs the report into *res (caller PQclear()s it; NULL on error). */
+/* Runs the report and writes its rows through out (JSON: "stats"). */
 enum err sales_stats(struct db *db, const char *start, const char *end,
-    const char *tz, PGresult **res);
+    const char *tz, const struct report_out *out);
 
 #endif

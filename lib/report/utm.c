@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/utm.h"
 #include "report/stats.h"
+#include "report/utm.h"
 
 /*
  * Every statement takes the same parameters, all of them referenced
@@ -336,45 +336,116 @@ run_first(struct db *db, const char *sql, const struct utm_q *q, int exact,
 	return run(db, sql, q, exact, rc);
 }
 
+/* The rows of one kind of an overview, as {key, [source,] sales, revenue}. */
+static void
+overview_list(struct jw *w, const PGresult *res, const char *kind,
+    const char *list, const char *key, int col)
+{
+	int i;
+
+	jw_arr(w, list);
+	for (i = 0; i < PQntuples(res); i++) {
+		if (strcmp(db_val(res, i, UO_KIND), kind) != 0)
+			continue;
+		jw_obj(w, NULL);
+		jw_str(w, key, db_val(res, i, col));
+		if (col == UO_CAMPAIGN)
+			jw_str(w, "source", db_val(res, i, UO_SOURCE));
+		jw_numstr(w, "sales", db_val(res, i, UO_SALES));
+		jw_numstr(w, "revenue", db_val(res, i, UO_REVENUE));
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 enum err
-utm_overview(struct db *db, const struct utm_q *q, PGresult **res)
+utm_overview(struct db *db, const struct utm_q *q, const struct report_out *out)
 {
 	struct utm_q all = *q;
+	struct jw *w = out->w;
+	const char *cov;
+	PGresult *res;
 	enum err rc;
+	int t;
 
 	all.limit = 0;
-	*res = run_first(db, SQL_OVERVIEW, &all, 1, &rc);
-	return rc;
+	if ((res = run_first(db, SQL_OVERVIEW, &all, 1, &rc)) == NULL)
+		return rc;
+	t = PQntuples(res) - 1; /* "total" sorts last */
+	if (out->csv != NULL) {
+		/* Every group but the total. */
+		rc = report_csv(out->csv, res, t, utm_overview_cols,
+		    utm_overview_ncols);
+		PQclear(res);
+		return rc;
+	}
+	jw_obj(w, "summary");
+	jw_numstr(w, "total_sales", db_val(res, t, UO_SALES));
+	jw_numstr(w, "total_revenue", db_val(res, t, UO_REVENUE));
+	jw_numstr(w, "avg_sale", db_val(res, t, UO_AVG));
+	jw_numstr(w, "sales_without_utm", db_val(res, t, UO_WITHOUT));
+	/* The original's quirk, kept: a string with 2 decimals, or 0. */
+	if ((cov = db_val(res, t, UO_COVERAGE)) != NULL)
+		jw_str(w, "utm_coverage", cov);
+	else
+		jw_int(w, "utm_coverage", 0);
+	jw_obj_end(w);
+	overview_list(w, res, "source", "by_source", "source", UO_SOURCE);
+	overview_list(w, res, "campaign", "by_campaign", "campaign",
+	    UO_CAMPAIGN);
+	overview_list(w, res, "medium", "by_medium", "medium", UO_MEDIUM);
+	overview_list(w, res, "targetologist", "by_targetologist",
+	    "targetologist", UO_TEAM);
+	PQclear(res);
+	return ERR_OK;
 }
 
-enum err
-utm_top_sources(struct db *db, const struct utm_q *q, PGresult **res)
+/* Runs sql as a report's first statement and writes its rows as list. */
+static enum err
+rows_out(struct db *db, const char *sql, const struct utm_q *q,
+    const struct report_out *out, const char *list,
+    const struct report_col *cols, size_t ncols)
 {
+	PGresult *res;
 	enum err rc;
 
-	*res = run_first(db, SQL_SOURCES, q, 1, &rc);
+	if ((res = run_first(db, sql, q, 1, &rc)) == NULL)
+		return rc;
+	rc = report_rows(out, list, res, -1, cols, ncols);
+	PQclear(res);
 	return rc;
 }
 
 enum err
-utm_top_campaigns(struct db *db, const struct utm_q *q, PGresult **res)
+utm_top_sources(struct db *db, const struct utm_q *q,
+    const struct report_out *out)
 {
-	enum err rc;
-
-	*res = run_first(db, SQL_CAMPAIGNS, q, 1, &rc);
-	return rc;
+	return rows_out(db, SQL_SOURCES, q, out, "sources", utm_sources_cols,
+	    utm_sources_ncols);
 }
 
 enum err
-utm_daily(struct db *db, const struct utm_q *q, PGresult **res)
+utm_top_campaigns(struct db *db, const struct utm_q *q,
+    const struct report_out *out)
 {
+	return rows_out(db, SQL_CAMPAIGNS, q, out, "campaigns",
+	    utm_campaigns_cols, utm_campaigns_ncols);
+}
+
+enum err
+utm_daily(struct db *db, const struct utm_q *q, const struct report_out *out)
+{
+	PGresult *res;
 	enum err rc;
 	int days_ok;
 
-	*res = NULL;
-	if ((rc = stats_fresh(db, q->tz, &days_ok)) != ERR_OK)
+	if ((rc = stats_fresh(db, q->tz, &days_ok)) != ERR_OK ||
+	    (res = run(db, days_ok ? SQL_DAILY_DAYS : SQL_DAILY_SALES, q, 1,
+	         &rc)) == NULL)
 		return rc;
-	*res = run(db, days_ok ? SQL_DAILY_DAYS : SQL_DAILY_SALES, q, 1, &rc);
+	rc = report_rows(out, "daily_stats", res, -1, utm_daily_cols,
+	    utm_daily_ncols);
+	PQclear(res);
 	return rc;
 }
 
@@ -397,39 +468,92 @@ totals_rows(struct db *db, const char *tsql, const char *rsql,
 	return rc;
 }
 
-enum err
-utm_without(struct db *db, const struct utm_q *q, PGresult **totals,
-    PGresult **rows)
+/* Writes a list of sales: {count, [total_revenue, avg_sale,] sales}. */
+static enum err
+sales_out(const struct report_out *out, PGresult *totals, PGresult *rows,
+    int with_totals)
 {
-	return totals_rows(db, SQL_WITHOUT_TOTALS, SQL_WITHOUT_ROWS, q, 1,
-	    totals, rows);
+	enum err rc = ERR_OK;
+
+	if (out->csv != NULL) {
+		rc = report_csv(out->csv, rows, -1, utm_sale_cols,
+		    utm_sale_ncols);
+	} else {
+		jw_numstr(out->w, "count", db_val(totals, 0, US_COUNT));
+		if (with_totals) {
+			jw_numstr(out->w, "total_revenue",
+			    db_val(totals, 0, US_REVENUE));
+			jw_numstr(out->w, "avg_sale",
+			    db_val(totals, 0, US_AVG));
+		}
+		report_json(out->w, "sales", rows, utm_sale_cols,
+		    utm_sale_ncols);
+	}
+	PQclear(totals);
+	PQclear(rows);
+	return rc;
 }
 
 enum err
-utm_search(struct db *db, const struct utm_q *q, PGresult **totals,
-    PGresult **rows)
+utm_without(struct db *db, const struct utm_q *q, const struct report_out *out)
 {
-	return totals_rows(db, SQL_SEARCH_TOTALS, SQL_SEARCH_ROWS, q, 0, totals,
-	    rows);
+	PGresult *totals, *rows;
+	enum err rc;
+
+	if ((rc = totals_rows(db, SQL_WITHOUT_TOTALS, SQL_WITHOUT_ROWS, q, 1,
+	         &totals, &rows)) != ERR_OK)
+		return rc;
+	return sales_out(out, totals, rows, 0);
 }
 
 enum err
-utm_source_details(struct db *db, const struct utm_q *q, PGresult **totals,
-    PGresult **campaigns, PGresult **recent)
+utm_search(struct db *db, const struct utm_q *q, const struct report_out *out)
 {
+	PGresult *totals, *rows;
+	enum err rc;
+
+	if ((rc = totals_rows(db, SQL_SEARCH_TOTALS, SQL_SEARCH_ROWS, q, 0,
+	         &totals, &rows)) != ERR_OK)
+		return rc;
+	return sales_out(out, totals, rows, 1);
+}
+
+enum err
+utm_source_details(struct db *db, const struct utm_q *q,
+    const struct report_out *out)
+{
+	PGresult *totals, *campaigns, *recent;
 	struct utm_q all = *q;
+	struct jw *w = out->w;
 	enum err rc;
 
 	all.limit = 0;
-	*campaigns = NULL;
 	if ((rc = totals_rows(db, SQL_SEARCH_TOTALS, SQL_SEARCH_ROWS, q, 1,
-	         totals, recent)) != ERR_OK)
+	         &totals, &recent)) != ERR_OK)
 		return rc;
-	if ((*campaigns = run(db, SQL_SOURCE_CAMPAIGNS, &all, 1, &rc)) ==
-	    NULL) {
-		PQclear(*totals);
-		PQclear(*recent);
-		*totals = *recent = NULL;
+	if ((campaigns = run(db, SQL_SOURCE_CAMPAIGNS, &all, 1, &rc)) == NULL) {
+		PQclear(totals);
+		PQclear(recent);
+		return rc;
 	}
+	if (out->csv != NULL) {
+		rc = report_csv(out->csv, campaigns, -1,
+		    utm_source_campaign_cols, utm_source_campaign_ncols);
+	} else {
+		jw_obj(w, "summary");
+		jw_numstr(w, "total_sales", db_val(totals, 0, US_COUNT));
+		jw_numstr(w, "total_revenue", db_val(totals, 0, US_REVENUE));
+		jw_numstr(w, "avg_sale", db_val(totals, 0, US_AVG));
+		jw_str(w, "first_sale", db_val(totals, 0, US_FIRST));
+		jw_str(w, "last_sale", db_val(totals, 0, US_LAST));
+		jw_obj_end(w);
+		report_json(w, "campaigns", campaigns, utm_source_campaign_cols,
+		    utm_source_campaign_ncols);
+		report_json(w, "recent_sales", recent, utm_sale_cols,
+		    utm_sale_ncols);
+	}
+	PQclear(totals);
+	PQclear(campaigns);
+	PQclear(recent);
 	return rc;
 }

@@ -16,7 +16,9 @@
  * did.
  *
  * A period is [start, end] in days of time zone tz; utm_period() turns
- * the request's start, end and days into two dates.
+ * the request's start, end and days into two dates. Every report writes
+ * through a struct report_out: its JSON members as named below, or the
+ * CSV of its rows.
  */
 struct utm_q {
 	const char *start, *end; /* days; NULL: unbounded */
@@ -34,9 +36,11 @@ enum err utm_period(struct db *db, const char *start, const char *end,
     long long days, const char *tz, char *from, char *to, long long *ndays);
 
 /*
- * overview: one row per group, column UO_KIND saying which: "total"
- * (exactly one row), "source", "campaign" (with its source), "medium",
- * "targetologist", each by revenue, most first.
+ * overview: "summary" {total_sales, total_revenue, avg_sale,
+ * sales_without_utm, utm_coverage} and the groups "by_source",
+ * "by_campaign" (with its source), "by_medium", "by_targetologist", each
+ * by revenue, most first. The statement has one row per group, column
+ * UO_KIND saying which ("total": exactly one row, last).
  */
 enum {
 	UO_KIND,
@@ -51,22 +55,27 @@ enum {
 	UO_COVERAGE,
 	UO__MAX
 };
-enum err utm_overview(struct db *db, const struct utm_q *q, PGresult **res);
+enum err utm_overview(struct db *db, const struct utm_q *q,
+    const struct report_out *out);
 
 /* The CSV of an overview: kind, name, source, sales, revenue. */
 extern const struct report_col utm_overview_cols[];
 extern const size_t utm_overview_ncols;
 
-/* top-sources: by revenue, limit rows; sales without a source left out. */
+/*
+ * top-sources ("sources"): by revenue, limit rows; sales without a
+ * source left out.
+ */
 extern const struct report_col utm_sources_cols[];
 extern const size_t utm_sources_ncols;
-enum err utm_top_sources(struct db *db, const struct utm_q *q, PGresult **res);
+enum err utm_top_sources(struct db *db, const struct utm_q *q,
+    const struct report_out *out);
 
-/* top-campaigns (optionally of q->source): by revenue, limit rows. */
+/* top-campaigns ("campaigns", optionally of q->source): by revenue. */
 extern const struct report_col utm_campaigns_cols[];
 extern const size_t utm_campaigns_ncols;
 enum err utm_top_campaigns(struct db *db, const struct utm_q *q,
-    PGresult **res);
+    const struct report_out *out);
 
 /* A sale in a list (without-utm, search, recent sales). */
 extern const struct report_col utm_sale_cols[];
@@ -76,33 +85,37 @@ extern const size_t utm_sale_ncols;
 enum { US_COUNT, US_REVENUE, US_AVG, US_FIRST, US_LAST, US__MAX };
 
 /*
- * without-utm: *totals the count of every such sale of the period,
- * *rows the newest limit of them.
+ * without-utm: "count" of every such sale of the period, "sales" the
+ * newest limit of them.
  */
-enum err utm_without(struct db *db, const struct utm_q *q, PGresult **totals,
-    PGresult **rows);
+enum err utm_without(struct db *db, const struct utm_q *q,
+    const struct report_out *out);
 
-/* daily-stats: per day, source and campaign (filters exact), newest first. */
+/*
+ * daily-stats ("daily_stats"): per day, source and campaign (filters
+ * exact), newest first.
+ */
 extern const struct report_col utm_daily_cols[];
 extern const size_t utm_daily_ncols;
-enum err utm_daily(struct db *db, const struct utm_q *q, PGresult **res);
+enum err utm_daily(struct db *db, const struct utm_q *q,
+    const struct report_out *out);
 
 /*
  * search: exact source, medium and team, campaign containing q->campaign
- * (case-insensitive, % and _ taken literally); *totals over every match,
- * *rows the newest limit.
+ * (case-insensitive, % and _ taken literally); "count", "total_revenue"
+ * and "avg_sale" over every match, "sales" the newest limit.
  */
-enum err utm_search(struct db *db, const struct utm_q *q, PGresult **totals,
-    PGresult **rows);
+enum err utm_search(struct db *db, const struct utm_q *q,
+    const struct report_out *out);
 
 /*
- * source-details of q->source ("No UTM Source" is no source): *totals
- * with first and last sale, *campaigns by revenue, *recent the newest
- * limit sales.
+ * source-details of q->source ("No UTM Source" is no source): "summary"
+ * with first and last sale, "campaigns" by revenue (the CSV), and
+ * "recent_sales" the newest limit sales.
  */
 extern const struct report_col utm_source_campaign_cols[];
 extern const size_t utm_source_campaign_ncols;
 enum err utm_source_details(struct db *db, const struct utm_q *q,
-    PGresult **totals, PGresult **campaigns, PGresult **recent);
+    const struct report_out *out);
 
 #endif

@@ -5,8 +5,12 @@ Each folder of lib/ stands on a floor (docs/architecture.md). A file may
 include its own folder's headers and those of folders on lower floors,
 never a sibling on its own floor and never anything above. Includes
 inside one folder must not form a cycle. cgi-bin/ programs include only
-lib/api and lib/io. Prints TAP; exits 1 on the first broken rule found
-in each file.
+lib/api and lib/io. The api/ boundary is closed both ways: no lib/api/*.c
+calls libpq (PQ*: the use cases below it own the SQL and hand back
+typed values or write through a writer), and no file below api/
+includes io/route.h or io/web.h (HTTP is api/'s), but the HTTP layer of
+io/ that defines them (io/web, io/route, io/prog). Prints TAP; exits 1
+on the first broken rule found in each file.
 """
 import os
 import re
@@ -16,13 +20,21 @@ FLOORS = {
     "base": 1,
     "io": 2,
     "amocrm": 3, "telegram": 3, "attr": 3,
-    "sales": 4, "landing": 4, "report": 4,
+    "sales": 4, "landing": 4, "report": 4, "teams": 4,
     "api": 5,
 }
 # Programs: what each may include.
 PROGRAMS = {"cgi-bin": {"api", "io"}, "tools": set(FLOORS)}
 
 INC = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+# A call of libpq: PQexec(, PQntuples (, PQclear(...
+PQ_CALL = re.compile(r"\bPQ[a-zA-Z]+\s*\(")
+# The HTTP headers of io/, and the io/ modules that are the HTTP layer
+# itself (they define or serve them); every other file below api/ must
+# not include them.
+HTTP_HEADERS = {"io/route.h", "io/web.h"}
+HTTP_LAYER = {"io/web.c", "io/web.h", "io/route.c", "io/route.h",
+              "io/prog.c", "io/prog.h"}
 
 top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(__file__), "..", "..")
 lib = os.path.join(top, "lib")
@@ -72,6 +84,29 @@ for d in folders:
             elif to == d:
                 graph.setdefault(rel, []).append(inc)
         check(not bad, "lib/%s includes only lower floors" % rel, "; ".join(bad))
+
+# No libpq call in api/: handlers parse, call a use case, write JSON.
+adir = os.path.join(lib, "api")
+for name in sorted(os.listdir(adir)):
+    if not name.endswith(".c"):
+        continue
+    with open(os.path.join(adir, name), encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    calls = sorted(set(m.group(0).rstrip("( \t") for m in PQ_CALL.finditer(text)))
+    check(not calls, "lib/api/%s calls no PQ* function" % name,
+          "%s: move the SQL into a use case below api/" % ", ".join(calls))
+
+# No HTTP below api/: floors 1-4 never include io/route.h or io/web.h.
+for d in folders:
+    if FLOORS.get(d, 99) >= FLOORS["api"]:
+        continue
+    for name in sorted(os.listdir(os.path.join(lib, d))):
+        rel = "%s/%s" % (d, name)
+        if not name.endswith((".c", ".h")) or rel in HTTP_LAYER:
+            continue
+        bad = sorted(set(includes(os.path.join(lib, rel))) & HTTP_HEADERS)
+        check(not bad, "lib/%s knows no HTTP" % rel,
+              "%s: only api/ speaks HTTP" % ", ".join(bad))
 
 for prog, allowed in PROGRAMS.items():
     pdir = os.path.join(top, prog)
