@@ -3,10 +3,11 @@
 // for a delivery and nothing else: express.urlencoded({ extended: true })
 // parses the body (qs), the deal id is leads[status][0][id], one
 // INSERT ... ON CONFLICT stores it, a JSON answer goes back. Node's
-// cluster runs the workers (8, like AMOSYNC_PROCS=8 and the C peer's
-// -n 8), each with its own pg.Pool. Bench only: tests/bench/http.sh
-// installs express and pg (tests/bench/express-peer.package.json) into
-// the build directory and passes them in NODE_PATH.
+// cluster runs the workers (one per CPU unless told: the original ran
+// one process under PM2), each with its own pg.Pool. Bench only:
+// tests/bench/http.sh installs express and pg (pinned by
+// tests/bench/express-peer.package-lock.json) into the build directory
+// and passes them in NODE_PATH.
 //
 // usage: node express-peer.js socket [workers]
 // PostgreSQL from the libpq variables (PGHOST, PGDATABASE, PGUSER).
@@ -19,7 +20,7 @@ const SQL = 'INSERT INTO bench_express (deal_id, body) VALUES ($1::bigint, $2)' 
 	' ON CONFLICT (deal_id) DO NOTHING';
 
 const sock = process.argv[2];
-const workers = Number(process.argv[3] || 8);
+const workers = Number(process.argv[3] || require('node:os').availableParallelism());
 if (!sock || !(workers >= 1)) {
 	console.error('usage: node express-peer.js socket [workers]');
 	process.exit(2);
@@ -56,7 +57,7 @@ if (cluster.isPrimary) {
 } else {
 	const express = require('express');
 	const { Pool } = require('pg');
-	// 4 connections a worker: 32 in all, the largest c of the run.
+	// 4 connections a worker: 8 on 2 CPUs, as many as the C peer's.
 	const pool = new Pool({ max: 4 });
 	const app = express();
 
