@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# make bench-http: webhook throughput through nginx, next to a baseline
+# make bench-http: webhook throughput through nginx, next to two baselines
 # measured in the same run. A real stack (tests/integ/lib.sh: PostgreSQL,
-# nginx, the FastCGI programs with AMOSYNC_PROCS=8) and tests/bench/baseline
-# (8 processes, one INSERT ... ON CONFLICT per request) behind the same
-# nginx. wrk posts a realistic amoCRM delivery (~2.4 KB, UTM custom fields
-# by id, a new deal id per request) at c=8 and c=32, interleaving the
-# three targets, and the script prints rps, p50, p99, errors, requests
-# answered 2xx and rows stored, and the ratios to the baseline. Figures,
-# not a test: nothing here asserts a speed. Take them from a plain
-# ./configure build; the loader runs on the same machine.
+# nginx, the FastCGI programs with AMOSYNC_PROCS=8), tests/bench/baseline
+# (a C FastCGI peer: 8 processes, one INSERT ... ON CONFLICT per request)
+# and tests/bench/express-peer.js (the original system's stack: Express
+# and node-postgres, a cluster worker per CPU, one INSERT ... ON CONFLICT
+# per request) behind the same nginx. wrk posts a realistic amoCRM delivery
+# (~2.4 KB, UTM custom fields by id, a new deal id per request) at c=8 and
+# c=32, interleaving the four targets, and the script prints rps, p50,
+# p99, errors, requests answered 2xx and rows stored, and the ratios to
+# the C peer (base) and to Express (expr). Figures, not a test: nothing
+# here asserts a speed. Take them from a plain ./configure build; the
+# loader runs on the same machine. Express and pg come from npm, pinned
+# by tests/bench/express-peer.package-lock.json, installed once into
+# $top_builddir/tests/bench/express-peer (node and npm from apt when
+# missing).
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_CONNS=${BENCH_CONNS:-"8 32"}
+# The Express peer's cluster: one worker per CPU, node's own rule and its
+# best here. Node does not block on the database as a FastCGI process
+# does: on 2 CPUs, 8 workers (the C programs' 8) answer a third of what 1
+# or 2 do, and the yardstick would flatter amosync.
+BENCH_EXPRESS_WORKERS=${BENCH_EXPRESS_WORKERS:-$(nproc)}
 # One client address far above nginx's webhook rate limit: a burst wrk
 # never runs out of, so the figures are the programs', not limit_req's.
 INTEG_ENV="AMOSYNC_PROCS=8
@@ -18,11 +29,27 @@ AMOSYNC_WEBHOOK_BURST=1000000"
 
 . "$top_srcdir/tests/integ/lib.sh"
 command -v wrk >/dev/null || STACK_PACKAGES=wrk stack_deps
+{ command -v node && command -v npm; } >/dev/null || STACK_PACKAGES="nodejs npm" stack_deps
+
+# Express and pg for the Express peer, into the build directory (never the
+# tree, never at run time of amosync): npm ci again when the lock changed.
+EXPRESS_DIR=$top_builddir/tests/bench/express-peer
+if ! cmp -s "$top_srcdir/tests/bench/express-peer.package-lock.json" \
+	"$EXPRESS_DIR/package-lock.json" || [ ! -d "$EXPRESS_DIR/node_modules" ]; then
+	mkdir -p "$EXPRESS_DIR"
+	cp "$top_srcdir/tests/bench/express-peer.package.json" "$EXPRESS_DIR/package.json"
+	cp "$top_srcdir/tests/bench/express-peer.package-lock.json" "$EXPRESS_DIR/package-lock.json"
+	(cd "$EXPRESS_DIR" && npm ci --no-audit --no-fund --loglevel=error >&2) || {
+		echo "could not install express and pg with npm"
+		exit 1
+	}
+fi
 integ_up
 
 bench_down() {
 	local status=$?
 	[ -n "${BASELINE_PID:-}" ] && kill "$BASELINE_PID" 2>/dev/null && wait "$BASELINE_PID"
+	[ -n "${EXPRESS_PID:-}" ] && kill "$EXPRESS_PID" 2>/dev/null && wait "$EXPRESS_PID"
 	stack_down "$STACK"
 	if [ "$status" -eq 0 ]; then rm -rf "$STACK"; else echo "stack kept in $STACK"; fi
 	exit "$status"
@@ -44,6 +71,33 @@ cat >>"$STACK/nginx/amosync-locations.conf" <<CONF
 location = /bench/baseline {
 	include $STACK/nginx/amosync-fastcgi.conf;
 	fastcgi_pass unix:$STACK/run/baseline.sock;
+}
+CONF
+
+# The Express peer, on the landing database too, proxied over a unix
+# socket with keep-alive connections (what suits it best).
+sql landing "CREATE TABLE IF NOT EXISTS bench_express (deal_id bigint PRIMARY KEY, body text)" >/dev/null
+NODE_ENV=production NODE_PATH=$EXPRESS_DIR/node_modules \
+	PGHOST=$STACK/pgsock PGDATABASE=landing PGUSER=amosync \
+	node "$top_srcdir/tests/bench/express-peer.js" "$STACK/run/express.sock" \
+	"$BENCH_EXPRESS_WORKERS" \
+	>>"$STACK/log/express.log" 2>&1 &
+EXPRESS_PID=$!
+wait_for 10 grep -q 'workers on' "$STACK/log/express.log" || {
+	echo "express peer did not start: $(tail -n 3 "$STACK/log/express.log")"
+	exit 1
+}
+cat >>"$STACK/nginx/amosync-http.conf" <<CONF
+upstream bench_express {
+	server unix:$STACK/run/express.sock;
+	keepalive 32;
+}
+CONF
+cat >>"$STACK/nginx/amosync-locations.conf" <<CONF
+location = /bench/express {
+	proxy_pass http://bench_express;
+	proxy_http_version 1.1;
+	proxy_set_header Connection "";
 }
 CONF
 nginx -p "$STACK/nginx" -c "$STACK/nginx/nginx.conf" -s reload
@@ -95,10 +149,19 @@ ms() {
 		else print v }'
 }
 
+# V8 compiles Express's hot paths as they run: 2 s of the same load,
+# not counted (deal ids below the first run's), before the table.
+wrk -t2 -c8 -d2s -s "$STACK/bench.lua" "$URL/bench/express" -- "$STACK/body.txt" 0 >/dev/null 2>&1
+
 declare -A RPS P99
 run=0
-printf '%-14s %4s %9s %8s %8s %7s %9s %9s %8s %8s\n' target c 'req/s' 'p50 ms' \
-	'p99 ms' errors 'answered' 'rows' 'rps/base' 'p99/base'
+printf '%-14s %4s %9s %8s %8s %7s %9s %9s %8s %8s %8s %8s\n' target c 'req/s' \
+	'p50 ms' 'p99 ms' errors 'answered' 'rows' 'rps/base' 'p99/base' \
+	'rps/expr' 'p99/expr'
+# ratio A B: A / B to two decimals, or - while B is not measured yet.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
+}
 # bench TARGET PATH C DB TABLE COLUMN
 bench() {
 	local name=$1 path=$2 c=$3 db=$4 table=$5 col=$6 out base lo hi
@@ -119,16 +182,24 @@ bench() {
 	rows=$(sql "$db" "SELECT count(*) FROM $table WHERE $col BETWEEN $lo AND $hi")
 	RPS[$name/$c]=$rps
 	P99[$name/$c]=$p99
-	printf '%-14s %4s %9.0f %8.2f %8.2f %7d %9d %9d %8s %8s\n' "$name" "$c" \
+	printf '%-14s %4s %9.0f %8.2f %8.2f %7d %9d %9d %8s %8s %8s %8s\n' "$name" "$c" \
 		"$rps" "$p50" "$p99" $(( ${non2xx:-0} + ${sock:-0} )) "$answered" "$rows" \
-		"$(awk -v a="$rps" -v b="${RPS[baseline/$c]}" 'BEGIN { printf "%.2f", a / b }')" \
-		"$(awk -v a="$p99" -v b="${P99[baseline/$c]}" 'BEGIN { printf "%.2f", a / b }')"
+		"$(ratio "$rps" "${RPS[baseline/$c]}")" "$(ratio "$p99" "${P99[baseline/$c]}")" \
+		"$(ratio "$rps" "${RPS[express/$c]:-}")" "$(ratio "$p99" "${P99[express/$c]:-}")"
 }
 for c in $BENCH_CONNS; do
 	bench baseline /bench/baseline "$c" landing bench_baseline deal_id
+	bench express /bench/express "$c" landing bench_express deal_id
 	bench funnel-sale "/api/amocrm/funnel-sale$HOOK_Q" "$c" landing express_course_sales deal_id
 	bench sales-webhook "/api/amocrm/sales-webhook$HOOK_Q" "$c" traffic all_sales_tracking "lead_id::bigint"
 done
 echo "(wrk -t2 keep-alive through nginx on 127.0.0.1, ${BENCH_SECONDS}s each;" \
 	"PostgreSQL fsync=off; loader on the same host; rows may exceed" \
 	"answered by the requests in flight when wrk stops, at most c)"
+echo "baseline: tests/bench/baseline.c, C FastCGI, 8 processes, one INSERT per request"
+echo "express: tests/bench/express-peer.js, node $(node --version)," \
+	"express $(NODE_PATH=$EXPRESS_DIR/node_modules node -p 'require("express/package.json").version')," \
+	"pg $(NODE_PATH=$EXPRESS_DIR/node_modules node -p 'require("pg/package.json").version')," \
+	"$BENCH_EXPRESS_WORKERS cluster workers (BENCH_EXPRESS_WORKERS), urlencoded extended, one INSERT per request, proxy_pass with keep-alive"
+echo "funnel-sale, sales-webhook: amosync, AMOSYNC_PROCS=8, worker not running"
+echo "base = the C peer (baseline), expr = Express (- on the baseline row, measured before it)"
