@@ -4,7 +4,7 @@
 
 #include "base/log.h"
 #include "base/text.h"
-#include "sales/alerts.h"
+#include "health/alerts.h"
 
 static const char SQL_CLAIM[] =
     "INSERT INTO alert_schedule (name, next_at, claimed_by, claimed_at)"
@@ -128,7 +128,9 @@ one(struct alerts *a, enum health_alert k, const struct health_report *r)
 			return 0;
 		if (PQntuples(res) == 1) {
 			snprintf(text, sizeof(text),
-			    "🟠 amosync, всё ещё не в порядке (с %s): "
+			    "🟠 amosync, всё ещё не в порядке "
+			    "(с "
+			    "%s): "
 			    "%s",
 			    db_val(res, 0, 0), r->msg[k]);
 			sent = send(a, text);
