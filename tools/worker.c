@@ -33,6 +33,7 @@
 #include "sales/ingest.h"
 #include "sales/jobs.h"
 #include "sales/sweep.h"
+#include "telegram/texts.h"
 
 /* Seconds between the worker's looks into the spool directory. */
 #define SPOOL_INTERVAL 10
@@ -210,18 +211,15 @@ static void
 sweep(struct sales_ctx *s, struct jobs *j, struct alerts *al, const char *me)
 {
 	struct sweep_result res;
-	char text[512];
+	struct buf text = { 0 };
 
 	if (!j->has_amo || sweep_tick(s, &j->amo, me, &res) != ERR_OK ||
 	    res.recovered == 0)
 		return;
-	snprintf(text, sizeof(text),
-	    "🧹 Сверка с amoCRM нашла %d продаж без вебхука и сохранила "
-	    "их "
-	    "(сделки %s) / the sweep recovered %d sales whose webhook never "
-	    "came: check the webhooks",
-	    res.recovered, res.recovered_ids, res.recovered);
-	alerts_event(al, text);
+	texts_sweep(&text, res.recovered, res.recovered_ids);
+	if (buf_err(&text) == ERR_OK)
+		alerts_event(al, buf_str(&text));
+	buf_free(&text);
 }
 
 /*
