@@ -87,9 +87,9 @@ run_ops(void)
 	buf_reset(&b);
 	texts_alert_reminder(&b, "2026-01-02 03:04:05 UTC", "a <b> & c");
 	is_str(buf_str(&b),
-	    "🟠 amosync, всё ещё не в порядке (с 2026-01-02 03:04:05 "
-	    "UTC): "
-	    "a <b> & c",
+	    "🟠 amosync, всё ещё "
+	    "не в порядке "
+	    "(с 2026-01-02 03:04:05 UTC): a <b> & c",
 	    "alert: reminder");
 	buf_reset(&b);
 	texts_alert_recovered(&b, "125", "spool");
@@ -99,8 +99,10 @@ run_ops(void)
 	buf_reset(&b);
 	texts_sweep(&b, 2, "9400001, 9400002");
 	is_str(buf_str(&b),
-	    "🧹 Сверка с amoCRM нашла 2 продаж без вебхука и сохранила "
-	    "их "
+	    "🧹 Сверка с amoCRM "
+	    "нашла 2 продаж "
+	    "без вебхука и "
+	    "сохранила их "
 	    "(сделки 9400001, 9400002) / the sweep recovered 2 sales whose "
 	    "webhook never came: check the webhooks",
 	    "sweep: recovered sales");
