@@ -1,11 +1,12 @@
 /*
  * The checks of what runs here and in the databases (spool, outbox,
  * webhooks, landing sync, workers) and the clients they share with the
- * checks of the services outside (health/remote.c). Some read tables
- * other modules write, with their own SQL: outbox_jobs (io/outbox),
- * webhook_requests (sales/ingest), sync_runs (landing/sync) and
- * amosync_migrations (tools/migrate); those writers are on this floor or
- * have no read of the kind, and a check only counts.
+ * checks of the services outside (health/remote.c). Some checks read
+ * tables other modules write, with SQL of their own, because the writer
+ * has no such read or cannot be called from here: outbox_jobs (io/outbox
+ * has no counts), webhook_requests (sales/ingest, a sibling on this
+ * floor), sync_runs (landing/sync, a sibling), amosync_migrations
+ * (tools/migrate, a program). They only read and count.
  */
 #include <dirent.h>
 #include <stdio.h>

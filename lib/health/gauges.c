@@ -1,8 +1,9 @@
 /*
- * The gauges of GET /metrics. Each reads its table with its own SQL:
- * outbox_jobs (io/outbox has no count by kind and state), sweep_state
- * (sales/sweep) and sync_runs (landing/sync) are written on this floor
- * or below it without a read of this kind.
+ * The gauges of GET /metrics. The heartbeats come from their writer
+ * (health/beat); the other tables are read with SQL of their own, because
+ * the writer has no such read or cannot be called from here: outbox_jobs
+ * (io/outbox has no count by kind and state), sweep_state (sales/sweep, a
+ * sibling on this floor), sync_runs (landing/sync, a sibling).
  */
 #include <stdlib.h>
 #include <string.h>
