@@ -4,7 +4,7 @@
  * AMOSYNC_SYNC_INTERVAL seconds. Any number may run on any number of
  * hosts; each claims one job at a time with a lease, and one of them
  * claims each scheduled slot. It also beats (worker_heartbeats), runs the
- * health alerts (sales/alerts) and the reconciliation sweep (sales/sweep),
+ * health alerts (health/alerts) and the reconciliation sweep (sales/sweep),
  * each once per interval across all workers. SIGTERM or SIGINT finishes
  * the current job and exits. A job's lease (AMOSYNC_OUTBOX_CLAIM_TIMEOUT,
  * 15 s) is renewed by a heartbeat while the job runs, so a job of a killed
@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "health/alerts.h"
+#include "health/beat.h"
 #include "io/app.h"
 #include "io/metrics.h"
 #include "io/outbox.h"
@@ -27,12 +29,11 @@
 #include "landing/push.h"
 #include "landing/sync.h"
 #include "report/funnel.h"
-#include "sales/alerts.h"
-#include "sales/health.h"
 #include "sales/hooks.h"
 #include "sales/ingest.h"
 #include "sales/jobs.h"
 #include "sales/sweep.h"
+#include "telegram/texts.h"
 
 /* Seconds between the worker's looks into the spool directory. */
 #define SPOOL_INTERVAL 10
@@ -210,17 +211,15 @@ static void
 sweep(struct sales_ctx *s, struct jobs *j, struct alerts *al, const char *me)
 {
 	struct sweep_result res;
-	char text[512];
+	struct buf text = { 0 };
 
 	if (!j->has_amo || sweep_tick(s, &j->amo, me, &res) != ERR_OK ||
 	    res.recovered == 0)
 		return;
-	snprintf(text, sizeof(text),
-	    "🧹 Сверка с amoCRM нашла %d продаж без вебхука и сохранила их "
-	    "(сделки %s) / the sweep recovered %d sales whose webhook never "
-	    "came: check the webhooks",
-	    res.recovered, res.recovered_ids, res.recovered);
-	alerts_event(al, text);
+	texts_sweep(&text, res.recovered, res.recovered_ids);
+	if (buf_err(&text) == ERR_OK)
+		alerts_event(al, buf_str(&text));
+	buf_free(&text);
 }
 
 /*
@@ -352,12 +351,12 @@ main(int argc, char *argv[])
 			 */
 			if (funnel_catch_up(&app.traffic) != ERR_OK)
 				log_warnx("could not bring the sales statistics"
-				    " and the funnel up to date");
+				          " and the funnel up to date");
 			next_replay = time(NULL) + SPOOL_INTERVAL;
 		}
 		if (time(NULL) >= next_beat) {
-			if (health_beat(&app.traffic, me, host, (int)getpid()) !=
-			    ERR_OK)
+			if (health_beat(&app.traffic, me, host,
+			        (int)getpid()) != ERR_OK)
 				log_warnx("could not record the heartbeat");
 			next_beat = time(NULL) + BEAT_INTERVAL;
 		}

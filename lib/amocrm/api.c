@@ -11,13 +11,12 @@
 #include <json-c/json.h>
 
 #include "amocrm/api.h"
+#include "amocrm/api_int.h"
 #include "base/jw.h"
 #include "base/log.h"
 
 /* How many bytes of a server's "detail" go into a reason. */
 #define DETAIL_MAX 160
-/* Pages a list may walk beyond what its limit needs: a safety net only. */
-#define EXTRA_PAGES 2
 
 static const char msg_401[] = "amoCRM rejected the access token (expired or "
                               "revoked long-lived token)";
@@ -29,15 +28,16 @@ static const char msg_403[] =
     "this server's address, or the API was banned after repeated "
     "rate-limit violations (contact amoCRM support)";
 
-static void
-status_clear(struct amocrm_status *st)
+void
+amo_status_clear(struct amocrm_status *st)
 {
 	if (st != NULL)
 		memset(st, 0, sizeof(*st));
 }
 
-static void __attribute__((format(printf, 3, 4)))
-status_set(struct amocrm_status *st, const char *token, const char *fmt, ...)
+void
+amo_status_set(struct amocrm_status *st, const char *token, const char *fmt,
+    ...)
 {
 	struct amocrm_status dummy;
 	va_list ap;
@@ -99,10 +99,10 @@ amocrm_init(struct amocrm *a, struct http *h, const struct cfg *c,
 	if (st == NULL)
 		st = &dummy;
 	memset(a, 0, sizeof(*a));
-	status_clear(st);
+	amo_status_clear(st);
 	a->http = h;
 	if (*tok == '\0') {
-		status_set(st, NULL,
+		amo_status_set(st, NULL,
 		    "AMOCRM_ACCESS_TOKEN is not set: generate "
 		    "a long-lived token in the amoCRM private integration "
 		    "(Keys and scopes)");
@@ -110,7 +110,7 @@ amocrm_init(struct amocrm *a, struct http *h, const struct cfg *c,
 	}
 	for (i = 0; tok[i] != '\0'; i++)
 		if ((unsigned char)tok[i] <= ' ' || tok[i] == 0x7f) {
-			status_set(st, NULL,
+			amo_status_set(st, NULL,
 			    "AMOCRM_ACCESS_TOKEN contains "
 			    "spaces or control characters");
 			goto out;
@@ -118,7 +118,7 @@ amocrm_init(struct amocrm *a, struct http *h, const struct cfg *c,
 	if (*base != '\0') {
 		if (strncmp(base, "https://", 8) != 0 &&
 		    strncmp(base, "http://", 7) != 0) {
-			status_set(st, NULL,
+			amo_status_set(st, NULL,
 			    "AMOCRM_BASE_URL must start with "
 			    "https:// or http://");
 			goto out;
@@ -130,7 +130,7 @@ amocrm_init(struct amocrm *a, struct http *h, const struct cfg *c,
 			    dom[i] != '.')
 				break;
 		if (i == 0 || dom[i] != '\0') {
-			status_set(st, NULL,
+			amo_status_set(st, NULL,
 			    "AMOCRM_DOMAIN must be the "
 			    "account subdomain (or a host name)");
 			goto out;
@@ -158,7 +158,7 @@ amocrm_init(struct amocrm *a, struct http *h, const struct cfg *c,
 	rc = ERR_OK;
 out:
 	if (rc == ERR_NOMEM)
-		status_set(st, NULL, "out of memory");
+		amo_status_set(st, NULL, "out of memory");
 	if (rc == ERR_CONFIG)
 		log_warnx("could not set up the amoCRM client: %s", st->reason);
 	buf_free(&b);
@@ -189,8 +189,8 @@ sleep_s(long s)
 		ts = rem;
 }
 
-static long long
-jint(struct json_object *o, const char *key)
+long long
+amo_jint(struct json_object *o, const char *key)
 {
 	struct json_object *v = http_jget(o, key);
 
@@ -207,8 +207,8 @@ jint(struct json_object *o, const char *key)
 }
 
 /* Returns a copy of a string or number member; NULL if absent or null. */
-static char *
-jstr(struct json_object *o, const char *key, enum err *rc)
+char *
+amo_jstr(struct json_object *o, const char *key, enum err *rc)
 {
 	struct json_object *v = http_jget(o, key);
 
@@ -218,8 +218,8 @@ jstr(struct json_object *o, const char *key, enum err *rc)
 	return dupstr(json_object_get_string(v), rc);
 }
 
-static struct json_object *
-jarr(struct json_object *o, const char *key)
+struct json_object *
+amo_jarr(struct json_object *o, const char *key)
 {
 	struct json_object *v = http_jget(o, key);
 
@@ -227,8 +227,8 @@ jarr(struct json_object *o, const char *key)
 }
 
 /* Writes the problem+json title and detail of an error body into out. */
-static void
-problem(const struct http_resp *r, char *out, size_t outsz)
+void
+amo_problem(const struct http_resp *r, char *out, size_t outsz)
 {
 	struct json_object *o;
 	const char *title, *detail;
@@ -249,15 +249,15 @@ problem(const struct http_resp *r, char *out, size_t outsz)
 }
 
 /* Seconds the server asks us to wait: body retry_after, else the header. */
-static long
-retry_after(const struct http_resp *r)
+long
+amo_retry_after(const struct http_resp *r)
 {
 	struct json_object *o;
 	long s = -1;
 
 	if ((o = http_json(r)) != NULL) {
 		if (http_jget(o, "retry_after") != NULL)
-			s = (long)jint(o, "retry_after");
+			s = (long)amo_jint(o, "retry_after");
 		json_object_put(o);
 	}
 	if (s <= 0)
@@ -271,8 +271,8 @@ retry_after(const struct http_resp *r)
  * or NULL for 204; otherwise the error, with st filled and one warning
  * logged. 429s are retried as a->retries allows.
  */
-static enum err
-call(struct amocrm *a, const char *url, const char *body, long timeout,
+enum err
+amo_call(struct amocrm *a, const char *url, const char *body, long timeout,
     const char *what, struct json_object **root, struct amocrm_status *st)
 {
 	const char *hdrs[3] = { a->auth, "Accept: application/json", NULL };
@@ -287,7 +287,7 @@ call(struct amocrm *a, const char *url, const char *body, long timeout,
 	*root = NULL;
 	if (st == NULL)
 		st = &dummy;
-	status_clear(st);
+	amo_status_clear(st);
 	http_resp_init(&r);
 	o.headers = hdrs;
 	o.timeout = timeout;
@@ -301,7 +301,7 @@ call(struct amocrm *a, const char *url, const char *body, long timeout,
 		if (a->tick != NULL)
 			a->tick(a->tick_arg);
 		if (rc != ERR_OK) {
-			status_set(st, a->token, "%s: %s",
+			amo_status_set(st, a->token, "%s: %s",
 			    rc == ERR_TIMEOUT ? "amoCRM did not answer in time"
 			                      : "amoCRM could not be reached",
 			    r.err);
@@ -310,12 +310,12 @@ call(struct amocrm *a, const char *url, const char *body, long timeout,
 		st->http_status = r.status;
 		if (r.status != 429)
 			break;
-		ra = retry_after(&r);
+		ra = amo_retry_after(&r);
 		wait = ra > 0 ? ra : (1L << (attempt < 6 ? attempt : 6));
 		if (attempt >= a->retries || wait > a->retry_max_wait) {
 			st->retry_after = wait;
 			rc = ERR_RATE;
-			status_set(st, a->token,
+			amo_status_set(st, a->token,
 			    "amoCRM rate limit hit (429 Too "
 			    "Many Requests); retry after %ld s",
 			    wait);
@@ -328,14 +328,14 @@ call(struct amocrm *a, const char *url, const char *body, long timeout,
 
 	detail[0] = '\0';
 	if (r.status >= 400)
-		problem(&r, detail, sizeof(detail));
+		amo_problem(&r, detail, sizeof(detail));
 	switch (r.status) {
 	case 200:
 	case 201:
 		*root = body != NULL ? http_json_any(&r) : http_json(&r);
 		if (*root == NULL) {
 			rc = ERR_HTTP;
-			status_set(st, a->token,
+			amo_status_set(st, a->token,
 			    "amoCRM returned malformed JSON "
 			    "(%zu bytes)",
 			    r.body.len);
@@ -345,37 +345,37 @@ call(struct amocrm *a, const char *url, const char *body, long timeout,
 		break;
 	case 401:
 		rc = ERR_AUTH;
-		status_set(st, a->token, "%s%s", msg_401, detail);
+		amo_status_set(st, a->token, "%s%s", msg_401, detail);
 		break;
 	case 402:
 		rc = ERR_PERM;
-		status_set(st, a->token, "%s%s", msg_402, detail);
+		amo_status_set(st, a->token, "%s%s", msg_402, detail);
 		break;
 	case 403:
 		rc = ERR_PERM;
-		status_set(st, a->token, "%s%s", msg_403, detail);
+		amo_status_set(st, a->token, "%s%s", msg_403, detail);
 		break;
 	case 404:
 		rc = ERR_NOTFOUND;
-		status_set(st, a->token, "amoCRM has no %s (404)%s", what,
+		amo_status_set(st, a->token, "amoCRM has no %s (404)%s", what,
 		    detail);
 		break;
 	default:
 		if (r.status >= 500) {
 			rc = ERR_HTTP;
-			status_set(st, a->token,
+			amo_status_set(st, a->token,
 			    "amoCRM server error (HTTP "
 			    "%ld)%s",
 			    r.status, detail);
 		} else if (r.status >= 400) {
 			rc = ERR_PERM;
-			status_set(st, a->token,
+			amo_status_set(st, a->token,
 			    "amoCRM refused the request "
 			    "(HTTP %ld)%s",
 			    r.status, detail);
 		} else {
 			rc = ERR_HTTP;
-			status_set(st, a->token,
+			amo_status_set(st, a->token,
 			    "amoCRM gave an unexpected "
 			    "answer (HTTP %ld)",
 			    r.status);
@@ -401,23 +401,23 @@ amocrm_account_check(struct amocrm *a, struct amocrm_account *acct,
 	buf_printf(&url, "%s/api/v4/account", a->base);
 	if (buf_err(&url) != ERR_OK)
 		goto out;
-	rc = call(a, buf_str(&url), NULL, a->health_timeout, "the account",
+	rc = amo_call(a, buf_str(&url), NULL, a->health_timeout, "the account",
 	    &root, st);
 	if (rc != ERR_OK)
 		goto out;
-	if (root == NULL || jint(root, "id") == 0) {
+	if (root == NULL || amo_jint(root, "id") == 0) {
 		rc = ERR_HTTP;
-		status_set(st, a->token, "amoCRM returned no account");
+		amo_status_set(st, a->token, "amoCRM returned no account");
 		goto out;
 	}
 	if (acct != NULL) {
-		acct->id = jint(root, "id");
-		acct->name = jstr(root, "name", &rc);
-		acct->subdomain = jstr(root, "subdomain", &rc);
+		acct->id = amo_jint(root, "id");
+		acct->name = amo_jstr(root, "name", &rc);
+		acct->subdomain = amo_jstr(root, "subdomain", &rc);
 	}
 out:
 	if (rc == ERR_NOMEM)
-		status_set(st, NULL, "out of memory");
+		amo_status_set(st, NULL, "out of memory");
 	if (rc != ERR_OK)
 		amocrm_account_free(acct);
 	json_object_put(root);
@@ -435,8 +435,8 @@ amocrm_account_free(struct amocrm_account *acct)
 	memset(acct, 0, sizeof(*acct));
 }
 
-static void
-strv_free(char **v, size_t n)
+void
+amo_strv_free(char **v, size_t n)
 {
 	size_t i;
 
@@ -446,10 +446,10 @@ strv_free(char **v, size_t n)
 }
 
 /* Appends the non-null values[k].value of field f to *v (count *n). */
-static enum err
-values_add(struct json_object *f, char ***v, size_t *n)
+enum err
+amo_values_add(struct json_object *f, char ***v, size_t *n)
 {
-	struct json_object *vals = jarr(f, "values"), *val;
+	struct json_object *vals = amo_jarr(f, "values"), *val;
 	size_t i, len;
 	const char *s;
 	char **nv;
@@ -471,204 +471,14 @@ values_add(struct json_object *f, char ***v, size_t *n)
 	return ERR_OK;
 }
 
-/* Fills l from one lead object of the API. On error l is partly filled. */
-static enum err
-lead_from_json(struct amocrm_lead *l, struct json_object *o)
-{
-	struct json_object *cf, *cs, *f, *ct;
-	enum err rc = ERR_OK;
-	size_t i, n;
-
-	l->id = jint(o, "id");
-	l->name = jstr(o, "name", &rc);
-	l->price = jint(o, "price");
-	l->pipeline_id = jint(o, "pipeline_id");
-	l->status_id = jint(o, "status_id");
-	l->created_at = jint(o, "created_at");
-	l->updated_at = jint(o, "updated_at");
-	if (rc != ERR_OK)
-		return rc;
-	/* custom_fields_values is null, not [], when the lead has none. */
-	if ((cf = jarr(o, "custom_fields_values")) != NULL &&
-	    (n = json_object_array_length(cf)) > 0) {
-		if ((l->fields = calloc(n, sizeof(*l->fields))) == NULL)
-			return ERR_NOMEM;
-		for (i = 0; i < n; i++) {
-			struct amo_field *fl = &l->fields[l->nfields++];
-
-			f = json_object_array_get_idx(cf, i);
-			fl->id = jint(f, "field_id");
-			fl->code = jstr(f, "field_code", &rc);
-			fl->name = jstr(f, "field_name", &rc);
-			if (rc != ERR_OK ||
-			    (rc = values_add(f, &fl->values, &fl->nvalues)) !=
-			        ERR_OK)
-				return rc;
-		}
-	}
-	if ((cs = jarr(http_jget(o, "_embedded"), "contacts")) != NULL &&
-	    (n = json_object_array_length(cs)) > 0) {
-		if ((l->contact_ids = calloc(n, sizeof(long long))) == NULL)
-			return ERR_NOMEM;
-		for (i = 0; i < n; i++) {
-			ct = json_object_array_get_idx(cs, i);
-			if (jint(ct, "id") == 0)
-				continue;
-			l->contact_ids[l->ncontacts++] = jint(ct, "id");
-			if (json_object_get_boolean(http_jget(ct, "is_main")) &&
-			    l->contact_id == 0)
-				l->contact_id = jint(ct, "id");
-		}
-		if (l->contact_id == 0 && l->ncontacts > 0)
-			l->contact_id = l->contact_ids[0];
-	}
-	return ERR_OK;
-}
-
-enum err
-amocrm_lead_get(struct amocrm *a, long long id, struct amocrm_lead *l,
-    struct amocrm_status *st)
-{
-	struct json_object *root = NULL;
-	struct buf url = { 0 }, what = { 0 };
-	enum err rc = ERR_NOMEM;
-
-	memset(l, 0, sizeof(*l));
-	buf_printf(&url, "%s/api/v4/leads/%lld?with=contacts", a->base, id);
-	buf_printf(&what, "lead %lld", id);
-	if (buf_err(&url) != ERR_OK || buf_err(&what) != ERR_OK)
-		goto out;
-	rc = call(a, buf_str(&url), NULL, a->sync_timeout, buf_str(&what),
-	    &root, st);
-	if (rc != ERR_OK)
-		goto out;
-	if (root == NULL) {
-		rc = ERR_NOTFOUND;
-		status_set(st, NULL, "amoCRM has no lead %lld (204)", id);
-		goto out;
-	}
-	if ((rc = lead_from_json(l, root)) != ERR_OK)
-		goto out;
-	if (l->id != id) {
-		rc = ERR_HTTP;
-		status_set(st, NULL, "amoCRM answered lead %lld with lead %lld",
-		    id, l->id);
-		log_warnx("could not get lead %lld: %s", id,
-		    st != NULL ? st->reason : "wrong lead");
-	}
-out:
-	if (rc == ERR_NOMEM)
-		status_set(st, NULL, "out of memory");
-	if (rc != ERR_OK)
-		amocrm_lead_free(l);
-	json_object_put(root);
-	buf_free(&url);
-	buf_free(&what);
-	return rc;
-}
-
-void
-amocrm_lead_free(struct amocrm_lead *l)
-{
-	if (l == NULL)
-		return;
-	free(l->name);
-	amo_fields_free(l->fields, l->nfields);
-	free(l->contact_ids);
-	memset(l, 0, sizeof(*l));
-}
-
-/* Fills c from one contact object. On error c is partly filled. */
-static enum err
-contact_from_json(struct amocrm_contact *c, struct json_object *o)
-{
-	struct json_object *cf, *f;
-	enum err rc = ERR_OK;
-	const char *code;
-	size_t i, n;
-
-	c->id = jint(o, "id");
-	if ((c->name = jstr(o, "name", &rc)) == NULL && rc != ERR_OK)
-		return rc;
-	cf = jarr(o, "custom_fields_values");
-	n = cf != NULL ? json_object_array_length(cf) : 0;
-	for (i = 0; i < n; i++) {
-		f = json_object_array_get_idx(cf, i);
-		if ((code = json_object_get_string(
-		         http_jget(f, "field_code"))) == NULL)
-			continue;
-		if (strcmp(code, "PHONE") == 0)
-			rc = values_add(f, &c->phones, &c->nphones);
-		else if (strcmp(code, "EMAIL") == 0)
-			rc = values_add(f, &c->emails, &c->nemails);
-		if (rc != ERR_OK)
-			return rc;
-	}
-	return ERR_OK;
-}
-
-enum err
-amocrm_contact_get(struct amocrm *a, long long id, struct amocrm_contact *c,
-    struct amocrm_status *st)
-{
-	struct json_object *root = NULL;
-	struct buf url = { 0 }, what = { 0 };
-	enum err rc = ERR_NOMEM;
-
-	memset(c, 0, sizeof(*c));
-	buf_printf(&url, "%s/api/v4/contacts/%lld", a->base, id);
-	buf_printf(&what, "contact %lld", id);
-	if (buf_err(&url) != ERR_OK || buf_err(&what) != ERR_OK)
-		goto out;
-	rc = call(a, buf_str(&url), NULL, a->sync_timeout, buf_str(&what),
-	    &root, st);
-	if (rc != ERR_OK)
-		goto out;
-	if (root == NULL) {
-		rc = ERR_NOTFOUND;
-		status_set(st, NULL, "amoCRM has no contact %lld (204)", id);
-		goto out;
-	}
-	if ((rc = contact_from_json(c, root)) != ERR_OK)
-		goto out;
-	if (c->id != id) {
-		rc = ERR_HTTP;
-		status_set(st, NULL,
-		    "amoCRM answered contact %lld with "
-		    "contact %lld",
-		    id, c->id);
-		log_warnx("could not get contact %lld: wrong contact", id);
-	}
-out:
-	if (rc == ERR_NOMEM)
-		status_set(st, NULL, "out of memory");
-	if (rc != ERR_OK)
-		amocrm_contact_free(c);
-	json_object_put(root);
-	buf_free(&url);
-	buf_free(&what);
-	return rc;
-}
-
-void
-amocrm_contact_free(struct amocrm_contact *c)
-{
-	if (c == NULL)
-		return;
-	free(c->name);
-	strv_free(c->phones, c->nphones);
-	strv_free(c->emails, c->nemails);
-	memset(c, 0, sizeof(*c));
-}
-
 /*
  * Turns a _links.next.href into the URL to fetch. The path and query are
  * kept but the origin is always our base: the bearer token must not go
  * to a host the answer names. Returns ERR_OK or ERR_HTTP (not a leads
  * link), ERR_NOMEM.
  */
-static enum err
-next_url(struct amocrm *a, const char *href, const char *prefix,
+enum err
+amo_next_url(struct amocrm *a, const char *href, const char *prefix,
     struct buf *url)
 {
 	const char *path = href;
@@ -685,604 +495,6 @@ next_url(struct amocrm *a, const char *href, const char *prefix,
 	buf_adds(url, a->base);
 	buf_adds(url, path);
 	return buf_err(url);
-}
-
-static int
-have_lead(const struct amocrm_leads *ls, long long id)
-{
-	size_t i;
-
-	for (i = 0; i < ls->n; i++)
-		if (ls->v[i].id == id)
-			return 1;
-	return 0;
-}
-
-/*
- * Adds the leads of one page to ls, up to limit in all; a lead already
- * held (pages shift when leads are added meanwhile) is skipped. Returns
- * ERR_OK or ERR_NOMEM; *got is how many leads the page had.
- */
-static enum err
-page_add(struct amocrm_leads *ls, struct json_object *root, size_t limit,
-    size_t *got)
-{
-	struct json_object *arr = jarr(http_jget(root, "_embedded"), "leads");
-	struct amocrm_lead *nv, l;
-	size_t i, n;
-	enum err rc;
-
-	n = arr != NULL ? json_object_array_length(arr) : 0;
-	*got = n;
-	if (n == 0)
-		return ERR_OK;
-	if ((nv = reallocarray(ls->v, ls->n + n, sizeof(*nv))) == NULL)
-		return ERR_NOMEM;
-	ls->v = nv;
-	for (i = 0; i < n && ls->n < limit; i++) {
-		memset(&l, 0, sizeof(l));
-		rc = lead_from_json(&l, json_object_array_get_idx(arr, i));
-		if (rc != ERR_OK) {
-			amocrm_lead_free(&l);
-			return rc;
-		}
-		if (l.id == 0 || have_lead(ls, l.id)) {
-			amocrm_lead_free(&l);
-			continue;
-		}
-		ls->v[ls->n++] = l;
-	}
-	return ERR_OK;
-}
-
-/*
- * Walks the pages of a leads list from url (page 1) into out, following
- * _links.next, until limit leads, no next link, an empty page or
- * maxpages. out is empty on error.
- */
-static enum err
-leads_walk(struct amocrm *a, struct buf *url, size_t limit, size_t maxpages,
-    long long pipeline_id, struct amocrm_leads *out, struct amocrm_status *st)
-{
-	struct json_object *root = NULL, *next;
-	struct buf what = { 0 };
-	const char *href;
-	size_t got;
-	enum err rc = ERR_NOMEM;
-
-	while (out->n < limit) {
-		if (out->pages >= maxpages) {
-			log_warnx("amoCRM leads list of pipeline %lld: stopped "
-			          "after %zu pages",
-			    pipeline_id, out->pages);
-			break;
-		}
-		buf_reset(&what);
-		buf_printf(&what, "leads page %zu", out->pages + 1);
-		if (buf_err(&what) != ERR_OK) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-		rc = call(a, buf_str(url), NULL, a->sync_timeout,
-		    buf_str(&what), &root, st);
-		if (rc != ERR_OK)
-			goto out;
-		/* 204: no (more) leads. */
-		if (root == NULL)
-			break;
-		out->pages++;
-		if ((rc = page_add(out, root, limit, &got)) != ERR_OK)
-			goto out;
-		next = http_jget(http_jget(http_jget(root, "_links"), "next"),
-		    "href");
-		if (got == 0 || next == NULL ||
-		    (href = json_object_get_string(next)) == NULL)
-			break;
-		if ((rc = next_url(a, href, "/api/v4/leads?", url)) != ERR_OK) {
-			if (rc == ERR_HTTP) {
-				status_set(st, NULL,
-				    "amoCRM gave an unexpected "
-				    "next page link");
-				log_warnx("could not list leads: %s",
-				    st != NULL ? st->reason : "bad next link");
-			}
-			goto out;
-		}
-		json_object_put(root);
-		root = NULL;
-	}
-	rc = ERR_OK;
-out:
-	if (rc == ERR_NOMEM)
-		status_set(st, NULL, "out of memory");
-	if (rc != ERR_OK)
-		amocrm_leads_free(out);
-	json_object_put(root);
-	buf_free(&what);
-	return rc;
-}
-
-enum err
-amocrm_leads_list(struct amocrm *a, long long pipeline_id, size_t limit,
-    struct amocrm_leads *out, struct amocrm_status *st)
-{
-	struct buf url = { 0 };
-	size_t per, maxpages;
-	enum err rc = ERR_NOMEM;
-
-	memset(out, 0, sizeof(*out));
-	status_clear(st);
-	if (limit == 0)
-		return ERR_OK;
-	per = a->page_size > 0 && a->page_size <= AMOCRM_PAGE_MAX
-	    ? (size_t)a->page_size
-	    : AMOCRM_PAGE_MAX;
-	if (per > limit)
-		per = limit;
-	maxpages = (limit + per - 1) / per + EXTRA_PAGES;
-	buf_printf(&url,
-	    "%s/api/v4/leads?with=contacts&limit=%zu&page=1&"
-	    "order%%5Bcreated_at%%5D=desc",
-	    a->base, per);
-	if (pipeline_id != 0)
-		buf_printf(&url, "&filter%%5Bpipeline_id%%5D=%lld",
-		    pipeline_id);
-	if (buf_err(&url) != ERR_OK)
-		status_set(st, NULL, "out of memory");
-	else
-		rc = leads_walk(a, &url, limit, maxpages, pipeline_id, out, st);
-	buf_free(&url);
-	return rc;
-}
-
-enum err
-amocrm_leads_since(struct amocrm *a, long long pipeline_id, long long from,
-    size_t limit, struct amocrm_leads *out, struct amocrm_status *st)
-{
-	struct buf url = { 0 };
-	size_t per;
-	enum err rc = ERR_NOMEM;
-
-	memset(out, 0, sizeof(*out));
-	status_clear(st);
-	if (limit == 0)
-		return ERR_OK;
-	per = a->page_size > 0 && a->page_size <= AMOCRM_PAGE_MAX
-	    ? (size_t)a->page_size
-	    : AMOCRM_PAGE_MAX;
-	buf_printf(&url,
-	    "%s/api/v4/leads?with=contacts&limit=%zu&page=1&"
-	    "order%%5Bupdated_at%%5D=asc&filter%%5Bupdated_at%%5D%%5Bfrom%%5D="
-	    "%lld",
-	    a->base, per, from);
-	if (pipeline_id != 0)
-		buf_printf(&url, "&filter%%5Bpipeline_id%%5D=%lld",
-		    pipeline_id);
-	if (buf_err(&url) != ERR_OK)
-		status_set(st, NULL, "out of memory");
-	else
-		rc = leads_walk(a, &url, limit,
-		    (limit + per - 1) / per + EXTRA_PAGES, pipeline_id, out,
-		    st);
-	buf_free(&url);
-	return rc;
-}
-
-void
-amocrm_leads_free(struct amocrm_leads *ls)
-{
-	size_t i;
-
-	if (ls == NULL)
-		return;
-	for (i = 0; i < ls->n; i++)
-		amocrm_lead_free(&ls->v[i]);
-	free(ls->v);
-	memset(ls, 0, sizeof(*ls));
-}
-
-const char *
-amocrm_lead_field(const struct amocrm_lead *l, long long id, const char *name)
-{
-	return amo_field_value(l->fields, l->nfields, id, name);
-}
-
-/* Adds the contacts of one list page to out; a contact held is skipped. */
-static enum err
-contacts_page_add(struct amocrm_contacts *out, struct json_object *root)
-{
-	struct json_object *arr = jarr(http_jget(root, "_embedded"),
-	    "contacts");
-	struct amocrm_contact *nv, c;
-	size_t i, k, n;
-	enum err rc;
-
-	n = arr != NULL ? json_object_array_length(arr) : 0;
-	if (n == 0)
-		return ERR_OK;
-	if ((nv = reallocarray(out->v, out->n + n, sizeof(*nv))) == NULL)
-		return ERR_NOMEM;
-	out->v = nv;
-	for (i = 0; i < n; i++) {
-		memset(&c, 0, sizeof(c));
-		rc = contact_from_json(&c, json_object_array_get_idx(arr, i));
-		if (rc != ERR_OK) {
-			amocrm_contact_free(&c);
-			return rc;
-		}
-		for (k = 0; k < out->n && out->v[k].id != c.id; k++)
-			;
-		if (c.id == 0 || k < out->n) {
-			amocrm_contact_free(&c);
-			continue;
-		}
-		out->v[out->n++] = c;
-	}
-	return ERR_OK;
-}
-
-/*
- * GETs the contacts list at url and every page after it (_links.next)
- * into out. 204 is an empty list. On error out keeps what it had.
- */
-static enum err
-contacts_walk(struct amocrm *a, struct buf *url, struct amocrm_contacts *out,
-    struct amocrm_status *st)
-{
-	struct json_object *root = NULL, *next;
-	const char *href;
-	size_t pages = 0;
-	enum err rc;
-
-	for (;;) {
-		rc = call(a, buf_str(url), NULL, a->sync_timeout,
-		    "a contacts page", &root, st);
-		if (rc != ERR_OK || root == NULL)
-			break;
-		if ((rc = contacts_page_add(out, root)) != ERR_OK)
-			break;
-		next = http_jget(http_jget(http_jget(root, "_links"), "next"),
-		    "href");
-		if (next == NULL ||
-		    (href = json_object_get_string(next)) == NULL)
-			break;
-		if (++pages >= AMOCRM_CONTACT_PAGES) {
-			log_warnx("amoCRM contacts list: stopped after %zu "
-			          "pages",
-			    pages);
-			break;
-		}
-		if ((rc = next_url(a, href, "/api/v4/contacts?", url)) !=
-		    ERR_OK) {
-			if (rc == ERR_HTTP)
-				status_set(st, NULL,
-				    "amoCRM gave an unexpected "
-				    "next page link");
-			break;
-		}
-		json_object_put(root);
-		root = NULL;
-	}
-	json_object_put(root);
-	if (rc == ERR_NOMEM)
-		status_set(st, NULL, "out of memory");
-	return rc;
-}
-
-enum err
-amocrm_contacts_list(struct amocrm *a, const long long *ids, size_t n,
-    struct amocrm_contacts *out, struct amocrm_status *st)
-{
-	struct buf url = { 0 };
-	enum err rc = ERR_OK;
-	size_t i, k;
-
-	memset(out, 0, sizeof(*out));
-	status_clear(st);
-	for (i = 0; i < n && rc == ERR_OK; i += AMOCRM_CONTACT_BATCH) {
-		buf_reset(&url);
-		buf_printf(&url, "%s/api/v4/contacts?limit=%d", a->base,
-		    AMOCRM_PAGE_MAX);
-		for (k = i; k < n && k < i + AMOCRM_CONTACT_BATCH; k++)
-			buf_printf(&url, "&filter%%5Bid%%5D%%5B%%5D=%lld",
-			    ids[k]);
-		if ((rc = buf_err(&url)) != ERR_OK) {
-			status_set(st, NULL, "out of memory");
-			break;
-		}
-		rc = contacts_walk(a, &url, out, st);
-	}
-	if (rc != ERR_OK)
-		amocrm_contacts_free(out);
-	buf_free(&url);
-	return rc;
-}
-
-enum err
-amocrm_contacts_find(struct amocrm *a, const char *query,
-    struct amocrm_contacts *out, struct amocrm_status *st)
-{
-	struct buf url = { 0 };
-	enum err rc;
-
-	memset(out, 0, sizeof(*out));
-	status_clear(st);
-	buf_printf(&url, "%s/api/v4/contacts?limit=50&query=", a->base);
-	http_query_escape(&url, query);
-	if ((rc = buf_err(&url)) != ERR_OK) {
-		status_set(st, NULL, "out of memory");
-		goto out;
-	}
-	rc = contacts_walk(a, &url, out, st);
-out:
-	if (rc != ERR_OK)
-		amocrm_contacts_free(out);
-	buf_free(&url);
-	return rc;
-}
-
-void
-amocrm_contacts_free(struct amocrm_contacts *cs)
-{
-	size_t i;
-
-	if (cs == NULL)
-		return;
-	for (i = 0; i < cs->n; i++)
-		amocrm_contact_free(&cs->v[i]);
-	free(cs->v);
-	memset(cs, 0, sizeof(*cs));
-}
-
-/* Appends one custom field {field_id, values:[{value}]} or by code. */
-static void
-field_write(struct jw *w, long long id, const char *code, const char *value,
-    const char *enum_code)
-{
-	jw_obj(w, NULL);
-	if (code != NULL)
-		jw_str(w, "field_code", code);
-	else
-		jw_int(w, "field_id", id);
-	jw_arr(w, "values");
-	jw_obj(w, NULL);
-	jw_str(w, "value", value);
-	if (enum_code != NULL)
-		jw_str(w, "enum_code", enum_code);
-	jw_obj_end(w);
-	jw_arr_end(w);
-	jw_obj_end(w);
-}
-
-/* The JSON body of POST /api/v4/leads/complex. */
-static void
-complex_body(struct jw *w, const struct amocrm_new_lead *v, size_t n)
-{
-	const struct amocrm_new_lead *l;
-	size_t i, k;
-
-	jw_arr(w, NULL);
-	for (i = 0; i < n; i++) {
-		l = &v[i];
-		jw_obj(w, NULL);
-		jw_str(w, "name", l->name);
-		jw_int(w, "pipeline_id", l->pipeline_id);
-		if (l->status_id != 0)
-			jw_int(w, "status_id", l->status_id);
-		if (l->price > 0)
-			jw_int(w, "price", l->price);
-		jw_str(w, "request_id", l->request_id);
-		jw_arr(w, "custom_fields_values");
-		for (k = 0; k < l->nfields; k++)
-			if (l->field_values[k] != NULL && l->field_ids[k] != 0)
-				field_write(w, l->field_ids[k], NULL,
-				    l->field_values[k], NULL);
-		jw_arr_end(w);
-		jw_obj(w, "_embedded");
-		jw_arr(w, "contacts");
-		jw_obj(w, NULL);
-		if (l->contact_id != 0) {
-			jw_int(w, "id", l->contact_id);
-		} else {
-			jw_str(w, "name", l->contact_name);
-			jw_arr(w, "custom_fields_values");
-			if (l->phone != NULL)
-				field_write(w, 0, "PHONE", l->phone, "MOB");
-			if (l->email != NULL)
-				field_write(w, 0, "EMAIL", l->email, "WORK");
-			jw_arr_end(w);
-		}
-		jw_obj_end(w);
-		jw_arr_end(w);
-		jw_obj_end(w);
-		jw_obj_end(w);
-	}
-	jw_arr_end(w);
-}
-
-enum err
-amocrm_leads_complex(struct amocrm *a, const struct amocrm_new_lead *v,
-    size_t n, struct amocrm_created *out, struct amocrm_status *st)
-{
-	struct json_object *root = NULL, *e, *rid;
-	struct buf url = { 0 }, body = { 0 };
-	const char *s;
-	struct jw w;
-	enum err rc = ERR_NOMEM;
-	size_t i, k, len;
-
-	memset(out, 0, n * sizeof(*out));
-	status_clear(st);
-	if (n == 0)
-		return ERR_OK;
-	if (n > AMOCRM_COMPLEX_MAX) {
-		status_set(st, NULL, "at most %d leads per complex request",
-		    AMOCRM_COMPLEX_MAX);
-		return ERR_INPUT;
-	}
-	buf_printf(&url, "%s/api/v4/leads/complex", a->base);
-	jw_init(&w, &body);
-	complex_body(&w, v, n);
-	if (buf_err(&url) != ERR_OK || buf_err(&body) != ERR_OK)
-		goto out;
-	rc = call(a, buf_str(&url), buf_str(&body), a->sync_timeout,
-	    "a complex lead creation", &root, st);
-	if (rc != ERR_OK)
-		goto out;
-	len = json_object_is_type(root, json_type_array)
-	    ? json_object_array_length(root)
-	    : 0;
-	/* Each answer names its request_id; match on it, else on order. */
-	for (k = 0; k < len; k++) {
-		e = json_object_array_get_idx(root, k);
-		rid = http_jget(e, "request_id");
-		if (json_object_is_type(rid, json_type_array))
-			rid = json_object_array_get_idx(rid, 0);
-		s = rid != NULL ? json_object_get_string(rid) : NULL;
-		for (i = 0; i < n; i++)
-			if (s != NULL ? strcmp(s, v[i].request_id) == 0
-			              : i == k)
-				break;
-		if (i == n || out[i].id != 0)
-			continue;
-		out[i].id = jint(e, "id");
-		out[i].contact_id = jint(e, "contact_id");
-	}
-	for (i = 0; i < n; i++)
-		if (out[i].id == 0) {
-			rc = ERR_HTTP;
-			status_set(st, NULL,
-			    "amoCRM's answer to leads/complex "
-			    "lacks lead %zu of %zu",
-			    i + 1, n);
-			log_warnx("could not create leads: %s",
-			    st != NULL ? st->reason : "short answer");
-			break;
-		}
-out:
-	if (rc == ERR_NOMEM)
-		status_set(st, NULL, "out of memory");
-	json_object_put(root);
-	buf_free(&url);
-	buf_free(&body);
-	return rc;
-}
-
-enum err
-amocrm_webhooks_list(struct amocrm *a, struct amocrm_webhooks *out,
-    struct amocrm_status *st)
-{
-	struct json_object *root = NULL, *arr, *o;
-	struct amocrm_webhook *h;
-	struct buf url = { 0 };
-	enum err rc = ERR_NOMEM;
-	size_t i, n;
-
-	memset(out, 0, sizeof(*out));
-	buf_printf(&url, "%s/api/v4/webhooks", a->base);
-	if (buf_err(&url) != ERR_OK)
-		goto out;
-	rc = call(a, buf_str(&url), NULL, a->health_timeout, "the webhooks",
-	    &root, st);
-	if (rc != ERR_OK || root == NULL)
-		goto out;
-	arr = jarr(http_jget(root, "_embedded"), "webhooks");
-	n = arr != NULL ? json_object_array_length(arr) : 0;
-	if (n > AMOCRM_WEBHOOKS_MAX)
-		n = AMOCRM_WEBHOOKS_MAX;
-	if (n > 0 && (out->v = calloc(n, sizeof(*out->v))) == NULL) {
-		rc = ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		o = json_object_array_get_idx(arr, i);
-		h = &out->v[out->n++];
-		h->id = jint(o, "id");
-		h->destination = jstr(o, "destination", &rc);
-		h->disabled = json_object_get_boolean(http_jget(o, "disabled"));
-		if (rc == ERR_NOMEM)
-			goto out;
-	}
-out:
-	if (rc == ERR_NOMEM)
-		status_set(st, NULL, "out of memory");
-	if (rc != ERR_OK)
-		amocrm_webhooks_free(out);
-	json_object_put(root);
-	buf_free(&url);
-	return rc;
-}
-
-/* Parses body as the JSON object of an answer; NULL if it is none. */
-static struct json_object *
-answer_json(const char *body, size_t n)
-{
-	struct http_resp r;
-	struct json_object *o;
-
-	http_resp_init(&r);
-	buf_add(&r.body, body, n);
-	o = buf_err(&r.body) == ERR_OK ? http_json(&r) : NULL;
-	http_resp_free(&r);
-	return o;
-}
-
-enum err
-amocrm_answer_parse(enum amocrm_answer kind, const char *body, size_t n,
-    struct amocrm_parsed *out)
-{
-	struct http_resp r;
-	struct json_object *o;
-	size_t got;
-	enum err rc = ERR_OK;
-
-	memset(out, 0, sizeof(*out));
-	if (kind == AMOCRM_ANSWER_ERROR) {
-		http_resp_init(&r);
-		buf_add(&r.body, body, n);
-		if ((rc = buf_err(&r.body)) == ERR_OK) {
-			problem(&r, out->problem, sizeof(out->problem));
-			out->retry_after = retry_after(&r);
-		}
-		http_resp_free(&r);
-		return rc;
-	}
-	if ((o = answer_json(body, n)) == NULL)
-		return ERR_HTTP;
-	switch (kind) {
-	case AMOCRM_ANSWER_LEAD:
-		rc = lead_from_json(&out->lead, o);
-		break;
-	case AMOCRM_ANSWER_CONTACT:
-		rc = contact_from_json(&out->contact, o);
-		break;
-	case AMOCRM_ANSWER_LEADS:
-		rc = page_add(&out->leads, o, AMOCRM_PAGE_MAX, &got);
-		break;
-	case AMOCRM_ANSWER_CONTACTS:
-		rc = contacts_page_add(&out->contacts, o);
-		break;
-	default:
-		rc = ERR_INPUT;
-		break;
-	}
-	json_object_put(o);
-	if (rc != ERR_OK)
-		amocrm_parsed_free(out);
-	return rc;
-}
-
-void
-amocrm_webhooks_free(struct amocrm_webhooks *hs)
-{
-	size_t i;
-
-	if (hs == NULL)
-		return;
-	for (i = 0; i < hs->n; i++)
-		free(hs->v[i].destination);
-	free(hs->v);
-	memset(hs, 0, sizeof(*hs));
 }
 
 /* The value of a base64url digit, or -1. */
@@ -1344,16 +556,4 @@ amocrm_token_expiry(const char *token)
 		t = json_object_get_int64(exp);
 	json_object_put(root);
 	return t > 0 ? t : 0;
-}
-
-void
-amocrm_parsed_free(struct amocrm_parsed *p)
-{
-	if (p == NULL)
-		return;
-	amocrm_lead_free(&p->lead);
-	amocrm_contact_free(&p->contact);
-	amocrm_leads_free(&p->leads);
-	amocrm_contacts_free(&p->contacts);
-	memset(p, 0, sizeof(*p));
 }

@@ -1,6 +1,6 @@
 /*
  * The program "integrations": the health of everything a sale passes
- * through (sales/health), for the dashboard's Integrations page, uptime
+ * through (health/checks), for the dashboard's Integrations page, uptime
  * monitors, load balancers and Prometheus.
  *   GET /api/health                      cheap: databases answer; 200/503
  *   GET /api/integrations/amocrm         {service, status, message,
@@ -22,8 +22,10 @@
 #include <string.h>
 
 #include "api/programs.h"
+#include "health/checks.h"
+#include "health/gauges.h"
 #include "io/metrics.h"
-#include "sales/health.h"
+#include "sales/ingest.h"
 
 #define REQUESTS_MAX 500
 
@@ -121,7 +123,16 @@ webhook_requests(struct route_req *r)
 	        ERR_OK ||
 	    (rc = route_query_int(r, "limit", 1, REQUESTS_MAX, &n)) != ERR_OK)
 		return rc;
-	return health_requests(e->app, outcome, (int)n, &r->w);
+	/* Each database's newest first: landing's, then traffic's. */
+	jw_arr(&r->w, "requests");
+	if (e->app->has_landing)
+		rc = hook_requests_list(&e->app->landing, outcome, (int)n,
+		    &r->w);
+	if (rc == ERR_OK && e->app->has_traffic)
+		rc = hook_requests_list(&e->app->traffic, outcome, (int)n,
+		    &r->w);
+	jw_arr_end(&r->w);
+	return rc;
 }
 
 /* The families of the per-host counters (io/metrics). */

@@ -2,7 +2,8 @@
  * The program "test-sale-notification": POST
  * /api/amocrm/test-sale-notification (R18). Queues a test announcement
  * through the outbox, like a real sale's, waits a little for a worker to
- * deliver it and reports the job's outcome.
+ * deliver it and reports the job's outcome. The values a request leaves
+ * out are the test sale of telegram/texts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "base/money.h"
 #include "io/outbox.h"
 #include "io/route.h"
+#include "telegram/texts.h"
 
 #define FIELD_MAX 200 /* characters of a text field */
 
@@ -41,10 +43,12 @@ payload(struct route_req *r, struct buf *b)
 	enum err rc;
 
 	if ((rc = jread_only(&r->in, keys)) != ERR_OK ||
-	    (rc = text(r, "targetologist", "Kenesary", &team)) != ERR_OK ||
-	    (rc = text(r, "contact_name", "Иван Тестовый", &client)) !=
+	    (rc = text(r, "targetologist", texts_test_sale.team, &team)) !=
 	        ERR_OK ||
-	    (rc = text(r, "product_name", "Tripwire", &product)) != ERR_OK ||
+	    (rc = text(r, "contact_name", texts_test_sale.client, &client)) !=
+	        ERR_OK ||
+	    (rc = text(r, "product_name", texts_test_sale.product, &product)) !=
+	        ERR_OK ||
 	    (rc = jread_amount(&r->in, "sale_amount", &amount)) != ERR_OK)
 		return rc;
 	if (amount != NULL && !money_positive(amount)) {
@@ -57,7 +61,8 @@ payload(struct route_req *r, struct buf *b)
 	jw_bool(&w, "test", 1);
 	jw_str(&w, "targetologist", team);
 	jw_str(&w, "contact_name", client);
-	jw_str(&w, "sale_amount", amount != NULL ? amount : "5000");
+	jw_str(&w, "sale_amount",
+	    amount != NULL ? amount : texts_test_sale.amount);
 	jw_str(&w, "product_name", product);
 	jw_obj_end(&w);
 	free(amount);

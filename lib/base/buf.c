@@ -12,6 +12,13 @@ buf_init(struct buf *b)
 }
 
 void
+buf_init_max(struct buf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+}
+
+void
 buf_free(struct buf *b)
 {
 	if (b == NULL)
@@ -25,6 +32,7 @@ buf_reset(struct buf *b)
 {
 	b->len = 0;
 	b->failed = 0;
+	b->toobig = 0;
 	if (b->data != NULL)
 		b->data[0] = '\0';
 }
@@ -38,6 +46,11 @@ grow(struct buf *b, size_t n)
 
 	if (b->failed)
 		return 0;
+	if (b->max > 0 && n > b->max - b->len) {
+		b->failed = 1;
+		b->toobig = 1;
+		return 0;
+	}
 	if (n >= SIZE_MAX / 2 - b->len) {
 		b->failed = 1;
 		return 0;
@@ -111,7 +124,9 @@ buf_printf(struct buf *b, const char *fmt, ...)
 enum err
 buf_err(const struct buf *b)
 {
-	return b->failed ? ERR_NOMEM : ERR_OK;
+	if (!b->failed)
+		return ERR_OK;
+	return b->toobig ? ERR_TOOBIG : ERR_NOMEM;
 }
 
 const char *

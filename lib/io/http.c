@@ -355,11 +355,9 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	struct xfer *x = arg;
 	size_t len = size * n;
 
-	if (len > x->max || x->r->body.len > x->max - len) {
-		x->toobig = 1;
-		return 0;
-	}
 	buf_add(&x->r->body, p, len);
+	if (buf_err(&x->r->body) == ERR_TOOBIG)
+		x->toobig = 1;
 	return buf_err(&x->r->body) == ERR_OK ? len : 0;
 }
 
@@ -499,6 +497,7 @@ perform(struct http *h, const struct http_opts *o, const char *method,
 	x.ticked = now_us(CLOCK_MONOTONIC);
 	x.r = r;
 	x.max = o->max_body > 0 ? o->max_body : HTTP_MAX_BODY_DEFAULT;
+	buf_init_max(&r->body, x.max);
 	x.toobig = 0;
 	http_url_redact(&lurl, url, o->secret);
 

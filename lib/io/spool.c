@@ -140,6 +140,13 @@ spool_parse(char *data, size_t len, struct spool_meta *m)
 	return ERR_OK;
 }
 
+/*
+ * The largest spool file read back: the largest body a program accepts
+ * (AMOSYNC_MAX_BODY may be 1 GiB) and its header lines. No program writes
+ * a larger one; a larger file is not a spool file.
+ */
+#define SPOOL_FILE_MAX ((size_t)1073741824 + 65536)
+
 enum err
 spool_read(const char *path, struct spool_meta *m, char **data)
 {
@@ -151,10 +158,17 @@ spool_read(const char *path, struct spool_meta *m, char **data)
 	*data = NULL;
 	if ((fp = fopen(path, "r")) == NULL)
 		return ERR_IO;
-	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+	buf_init_max(&b, SPOOL_FILE_MAX);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 &&
+	    buf_err(&b) == ERR_OK)
 		buf_add(&b, chunk, n);
 	fclose(fp);
+	if (buf_err(&b) == ERR_TOOBIG) {
+		log_warnx("spool file %s is larger than %zu bytes", path,
+		    (size_t)SPOOL_FILE_MAX);
+		buf_free(&b);
+		return ERR_INPUT;
+	}
 	if (buf_err(&b) != ERR_OK) {
 		buf_free(&b);
 		return ERR_NOMEM;

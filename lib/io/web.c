@@ -87,19 +87,19 @@ readbody(struct web_req *req, FCGX_Request *r, size_t max)
 	struct buf b;
 	int n;
 
-	buf_init(&b);
+	buf_init_max(&b, max);
 	req->content_length = (size_t)strtoull(cl, NULL, 10);
 	if (req->content_length > max) {
 		req->too_big = 1;
 		return ERR_OK;
 	}
 	while ((n = FCGX_GetStr(chunk, sizeof(chunk), r->in)) > 0) {
-		if (b.len + (size_t)n > max) {
+		buf_add(&b, chunk, (size_t)n);
+		if (buf_err(&b) == ERR_TOOBIG) {
 			req->too_big = 1;
 			buf_free(&b);
 			return ERR_OK;
 		}
-		buf_add(&b, chunk, (size_t)n);
 	}
 	if (buf_err(&b) != ERR_OK) {
 		buf_free(&b);

@@ -328,3 +328,93 @@ hook_requests_prune(struct db *db, int days, int limit, long *n)
 	snprintf(l, sizeof(l), "%d", limit);
 	return db_run_count(db, SQL_PRUNE, 2, v, n);
 }
+
+static const char SQL_REQUESTS[] =
+    "SELECT id, received_at, endpoint, outcome, error, body_size,"
+    " substring(raw_body FROM 1 FOR $3::int),"
+    " http_status"
+    " FROM webhook_requests WHERE ($1 = '' OR outcome = $1"
+    "  OR ($1 = 'rejected' AND http_status >= 400))"
+    " ORDER BY received_at DESC, id DESC LIMIT $2::int";
+enum {
+	RQ_ID,
+	RQ_AT,
+	RQ_ENDPOINT,
+	RQ_OUTCOME,
+	RQ_ERROR,
+	RQ_SIZE,
+	RQ_BODY,
+	RQ_STATUS
+};
+
+/* The most body bytes a listed request shows. */
+#define REQUEST_BODY_MAX 16384
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Writes a bytea value (PostgreSQL's hex output, "\x...") as the text
+ * member "body": bytes that are not UTF-8 become U+FFFD (jw), so a body
+ * a client mangled is still shown.
+ */
+static void
+body(struct jw *w, const char *hex)
+{
+	struct buf b;
+	size_t i;
+	int hi, lo;
+
+	if (hex == NULL || strncmp(hex, "\\x", 2) != 0) {
+		jw_null(w, "body");
+		return;
+	}
+	buf_init(&b);
+	for (i = 2; hex[i] != '\0' && hex[i + 1] != '\0'; i += 2) {
+		if ((hi = hexval(hex[i])) < 0 || (lo = hexval(hex[i + 1])) < 0)
+			break;
+		buf_addc(&b, (char)(hi << 4 | lo));
+	}
+	if (buf_err(&b) == ERR_OK)
+		jw_strn(w, "body", b.len > 0 ? buf_str(&b) : "", b.len);
+	else
+		jw_null(w, "body");
+	buf_free(&b);
+}
+
+enum err
+hook_requests_list(struct db *db, const char *outcome, int limit, struct jw *w)
+{
+	char lim[16], max[16];
+	const char *v[3] = { outcome != NULL ? outcome : "", lim, max };
+	PGresult *res;
+	enum err rc;
+	int i;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(max, sizeof(max), "%d", REQUEST_BODY_MAX);
+	if ((res = db_exec(db, SQL_REQUESTS, 3, v, &rc)) == NULL)
+		return rc;
+	for (i = 0; i < PQntuples(res); i++) {
+		jw_obj(w, NULL);
+		jw_numstr(w, "id", db_val(res, i, RQ_ID));
+		jw_str(w, "database", db->name);
+		jw_str(w, "received_at", db_val(res, i, RQ_AT));
+		jw_str(w, "endpoint", db_val(res, i, RQ_ENDPOINT));
+		jw_str(w, "outcome", db_val(res, i, RQ_OUTCOME));
+		jw_numstr(w, "http_status", db_val(res, i, RQ_STATUS));
+		jw_str(w, "error", db_val(res, i, RQ_ERROR));
+		jw_numstr(w, "body_size", db_val(res, i, RQ_SIZE));
+		body(w, db_val(res, i, RQ_BODY));
+		jw_obj_end(w);
+	}
+	PQclear(res);
+	return ERR_OK;
+}

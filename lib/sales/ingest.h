@@ -5,6 +5,7 @@
 
 #include "amocrm/webhook.h"
 #include "base/err.h"
+#include "base/jw.h"
 #include "io/db.h"
 #include "io/spool.h"
 #include "sales/ctx.h"
@@ -118,6 +119,15 @@ size_t hook_keep(const struct sales_ctx *s);
  * stays. *n gets how many. ERR_DB.
  */
 enum err hook_requests_prune(struct db *db, int days, int limit, long *n);
+
+/*
+ * Adds the webhook_requests rows of db to the open array of w, newest
+ * first, at most limit of them: outcome (NULL: any; "rejected": any
+ * status of 400 or more) filters them. Each shows the first 16 KiB of
+ * its raw body as text. ERR_OK or the query's error.
+ */
+enum err hook_requests_list(struct db *db, const char *outcome, int limit,
+    struct jw *w);
 
 /*
  * Replays spooled requests of def->endpoint through hook_process(); a

@@ -7,10 +7,11 @@
 #include "base/form.h"
 #include "base/log.h"
 #include "base/text.h"
-#include "sales/announce.h"
 #include "sales/jobs.h"
 #include "sales/landing.h"
 #include "sales/track.h"
+#include "telegram/post.h"
+#include "telegram/texts.h"
 
 /* The sales to announce: one ($1 a lead id) or a digest's ($3 job ids). */
 #define SQL_SALES_SELECT                                                       \
@@ -109,20 +110,6 @@ static const char SQL_TEAM[] =
 
 /* The columns of SQL_TEAM. */
 enum team_col { TC_EMOJI, TC_CHAT, TC__MAX };
-
-static const char SQL_MOVED[] =
-    "SELECT new_chat_id FROM telegram_chat_moves WHERE old_chat_id = $1";
-
-/*
- * Remembers that a chat became a supergroup; moves that led to the old
- * chat now lead to the new one, so current_chat() needs one lookup.
- */
-static const char SQL_MOVE[] =
-    "WITH m AS (INSERT INTO telegram_chat_moves (old_chat_id, new_chat_id)"
-    " VALUES ($1, $2) ON CONFLICT (old_chat_id) DO UPDATE"
-    " SET new_chat_id = EXCLUDED.new_chat_id, moved_at = now())"
-    " UPDATE telegram_chat_moves SET new_chat_id = $2, moved_at = now()"
-    " WHERE new_chat_id = $1";
 
 enum err
 jobs_init(struct jobs *j, struct sales_ctx *s)
@@ -289,22 +276,6 @@ enrich(struct jobs *j, long long lead_id, struct job_outcome *out)
 	return ERR_OK;
 }
 
-/* Follows a remembered supergroup move of chat; returns a new string. */
-static char *
-current_chat(struct db *db, const char *chat)
-{
-	const char *v[1] = { chat };
-	PGresult *res;
-	enum err rc;
-	char *out;
-
-	res = db_exec(db, SQL_MOVED, 1, v, &rc);
-	out = strdup(
-	    res != NULL && PQntuples(res) > 0 ? db_val(res, 0, 0) : chat);
-	PQclear(res);
-	return out;
-}
-
 /*
  * Takes a slot of chat for job (TELEGRAM_CHAT_RATE_LIMIT a minute, across
  * all workers): *send is the slot's telegram_sends id, or 0 with *wait
@@ -404,8 +375,7 @@ send(struct jobs *j, const char *chat, const char *html, long long job,
 {
 	struct db *db = &j->s->app->traffic;
 	struct tg_result tr;
-	char *to, moved[32], note[64];
-	const char *v[2];
+	char note[64];
 	long long sid;
 	long wait;
 	int held;
@@ -443,19 +413,7 @@ send(struct jobs *j, const char *chat, const char *html, long long job,
 		return outbox_postpone(db, ids, j->me, wait,
 		    "waiting for the chat's rate limit");
 	}
-	if ((to = current_chat(db, chat)) == NULL)
-		return failed(out, ERR_NOMEM, 0, NULL);
-	rc = tg_send_message(&j->tg, to, html, &tr);
-	if (tr.migrated_to != 0) {
-		snprintf(moved, sizeof(moved), "%lld", tr.migrated_to);
-		v[0] = to;
-		v[1] = moved;
-		if (db_run(db, SQL_MOVE, 2, v) != ERR_OK)
-			log_warnx("could not remember chat move to %s", moved);
-		else
-			log_info("chat %s moved to %s", to, moved);
-	}
-	free(to);
+	rc = tg_post(&j->tg, db, chat, html, &tr);
 	if (rc != ERR_OK)
 		return failed(out, rc, tr.retry_after, tr.reason);
 	log_info("announced in Telegram (message %lld, %d sale(s))",
@@ -468,7 +426,7 @@ send(struct jobs *j, const char *chat, const char *html, long long job,
 
 /* Fills a from row i of a SQL_SALE or SQL_DIGEST_SALES result. */
 static void
-sale_of(struct announce *a, const PGresult *res, int i)
+sale_of(struct texts_sale *a, const PGresult *res, int i)
 {
 	memset(a, 0, sizeof(*a));
 	a->team = db_val(res, i, SC_TEAM);
@@ -488,7 +446,7 @@ digest(struct jobs *j, const char *ids, struct buf *html, int *n)
 {
 	const char *v[2] = { ids,
 		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
-	struct announce *a;
+	struct texts_sale *a;
 	PGresult *res;
 	enum err rc;
 	int i;
@@ -504,7 +462,7 @@ digest(struct jobs *j, const char *ids, struct buf *html, int *n)
 	}
 	for (i = 0; i < *n; i++)
 		sale_of(&a[i], res, i);
-	rc = announce_digest(a, (size_t)*n, TG_TEXT_MAX, html);
+	rc = texts_digest(a, (size_t)*n, TG_TEXT_MAX, html);
 	free(a);
 	PQclear(res);
 	return rc;
@@ -578,7 +536,7 @@ announce_sale(struct jobs *j, const struct outbox_job *job, long long lead_id,
     struct job_outcome *out)
 {
 	struct db *db = &j->s->app->traffic;
-	struct announce a;
+	struct texts_sale a;
 	struct buf html, ids;
 	char id[32], *chat = NULL;
 	const char *v[2] = { id,
@@ -624,7 +582,7 @@ announce_sale(struct jobs *j, const struct outbox_job *job, long long lead_id,
 		rc = digest(j, buf_str(&ids), &html, &n);
 	} else {
 		sale_of(&a, res, 0);
-		rc = announce_text(&a, &html);
+		rc = texts_sale(&a, &html);
 	}
 	if (rc != ERR_OK) {
 		failed(out, rc, 0, "could not build the message");
@@ -655,7 +613,7 @@ announce_test(struct jobs *j, const struct outbox_job *job,
 	const char *team = form_get(f, "targetologist");
 	const char *v[2] = { team,
 		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
-	struct announce a;
+	struct texts_sale a;
 	struct buf html;
 	PGresult *res;
 	const char *chat;
@@ -677,7 +635,7 @@ announce_test(struct jobs *j, const struct outbox_job *job,
 	}
 	snprintf(ids, sizeof(ids), "{%lld}", job->id);
 	buf_init(&html);
-	if ((rc = announce_text(&a, &html)) == ERR_OK)
+	if ((rc = texts_sale(&a, &html)) == ERR_OK)
 		rc = send(j, chat, buf_str(&html), job->id, ids, 0, out);
 	buf_free(&html);
 	PQclear(res);

@@ -17,14 +17,14 @@ AMOSYNC_LOG_FORMAT=json
 AMOSYNC_HEARTBEAT_MAX_AGE=5"
 integ_up
 
-# ops [TEXT]: messages in the ops chat (containing TEXT).
+# ops [TEXT] [CHAT]: messages in the ops chat (containing TEXT).
 ops() {
 	tg_ctl GET /__control/messages | python3 -c '
 import json, sys
 print(sum(1 for m in json.load(sys.stdin)
-          if str(m["chat_id"]) == sys.argv[1] and sys.argv[2] in m["text"]))' "$OPS" "${1:-}"
+          if str(m["chat_id"]) == sys.argv[1] and sys.argv[2] in m["text"]))' "${2:-$OPS}" "${1:-}"
 }
-has() { [ "$(ops "$1")" -ge "$2" ]; }
+has() { [ "$(ops "$1" "${3:-$OPS}")" -ge "$2" ]; }
 checks() { sql traffic "SELECT count(*) FROM alert_schedule WHERE claimed_at > now() - interval '2 seconds'"; }
 
 sleep 3
@@ -79,6 +79,24 @@ like "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1])["worker"]; print(
 sql traffic "UPDATE worker_heartbeats SET beat_at = now() - interval '2 days' WHERE beat_at < now() - interval '5 seconds'" >/dev/null
 wait_for 20 has 'восстановлено' 3
 ok $? "the stale worker forgotten: a recovery message"
+# The ops chat becomes a supergroup: Telegram answers every message to
+# the old id with the new one. The alert reaches the new chat, the move is
+# remembered (telegram_chat_moves, through tg_post like a sale's), and the
+# recovery goes straight to the new chat: the move is seen once.
+NEWOPS=-1009990003
+tg_ctl POST /__control/fail "{\"method\": \"sendMessage\", \"chat_id\": \"$OPS\", \"migrate_to_chat_id\": $NEWOPS, \"count\": 100}" >/dev/null
+sql traffic "INSERT INTO outbox_jobs (kind, state, attempts, last_error) VALUES ('announce', 'dead', 8, 'test')" >/dev/null
+wait_for 15 has 'мёртвых' 1 "$NEWOPS"
+ok $? "ops chat moved: the alert reaches the supergroup"
+is "$(sql traffic "SELECT new_chat_id FROM telegram_chat_moves WHERE old_chat_id = '$OPS'")" "$NEWOPS" \
+	"ops chat moved: the move is remembered"
+sql traffic "UPDATE outbox_jobs SET state = 'done' WHERE state = 'dead'" >/dev/null
+wait_for 15 has 'восстановлено' 1 "$NEWOPS"
+ok $? "ops chat moved: the recovery reaches the supergroup"
+is "$(cat "$STACK"/log/worker-*.log | grep -c "moved to $NEWOPS; resending there")" 1 \
+	"ops chat moved: the recovery went straight there (one move seen)"
+is "$(ops '' "$OPS")" 6 "nothing more in the old chat"
+
 # AMOSYNC_LOG_FORMAT=json: every line of the workers' logs is one object
 # with the documented members, and no token is in any log.
 is "$(cat "$STACK"/log/worker-*.log | python3 -c '

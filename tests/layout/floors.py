@@ -20,7 +20,7 @@ FLOORS = {
     "base": 1,
     "io": 2,
     "amocrm": 3, "telegram": 3, "attr": 3,
-    "sales": 4, "landing": 4, "report": 4, "teams": 4,
+    "sales": 4, "landing": 4, "report": 4, "teams": 4, "health": 4,
     "api": 5,
 }
 # Programs: what each may include.

@@ -4,16 +4,26 @@
 #include <string.h>
 
 #include "base/text.h"
-#include "sales/announce.h"
 #include "telegram/api.h"
+#include "telegram/texts.h"
 
-static const char * or (const char *s, const char *def)
+/* s, or def when s is NULL or empty. */
+static const char *
+fallback(const char *s, const char *def)
 {
 	return s != NULL && *s != '\0' ? s : def;
 }
 
+const struct texts_sale texts_test_sale = {
+	.team = "Kenesary",
+	.client = "Иван Тестовый",
+	.amount = "5000",
+	.product = "Tripwire",
+	.test = 1,
+};
+
 void
-announce_amount(struct buf *out, const char *amount)
+texts_amount(struct buf *out, const char *amount)
 {
 	char digits[32];
 	double v = amount != NULL ? strtod(amount, NULL) : 0;
@@ -31,27 +41,27 @@ announce_amount(struct buf *out, const char *amount)
 }
 
 enum err
-announce_text(const struct announce *a, struct buf *out)
+texts_sale(const struct texts_sale *a, struct buf *out)
 {
-	const char *team = or (a->team, "Unknown");
+	const char *team = fallback(a->team, "Unknown");
 
 	buf_adds(out, "\xf0\x9f\x8e\x89 <b>НОВАЯ ПРОДАЖА!</b>");
 	if (a->test)
 		buf_adds(out, " (ТЕСТ)");
 	buf_adds(out, "\n\n");
-	text_html_escape(out, or (a->emoji, "\xf0\x9f\x8e\xaf"));
+	text_html_escape(out, fallback(a->emoji, "\xf0\x9f\x8e\xaf"));
 	buf_adds(out, " <b>Таргетолог:</b> ");
 	text_html_escape(out, team);
 	buf_adds(out, "\n\xf0\x9f\x91\xa4 <b>Клиент:</b> ");
-	text_html_escape(out, or (a->client, "Без имени"));
+	text_html_escape(out, fallback(a->client, "Без имени"));
 	buf_adds(out, "\n\xf0\x9f\x92\xb0 <b>Сумма:</b> ");
-	announce_amount(out, a->amount);
+	texts_amount(out, a->amount);
 	buf_adds(out, "\n\xf0\x9f\x93\xa6 <b>Продукт:</b> ");
-	text_html_escape(out, or (a->product, "—"));
+	text_html_escape(out, fallback(a->product, "—"));
 	if (!a->test) {
 		buf_adds(out,
 		    "\n\xf0\x9f\x8f\xb7\xef\xb8\x8f <b>Кампания:</b> ");
-		text_html_escape(out, or (a->campaign, "—"));
+		text_html_escape(out, fallback(a->campaign, "—"));
 	}
 	buf_adds(out, "\n\n<b>");
 	text_html_escape(out, team);
@@ -86,22 +96,22 @@ field(struct buf *out, const char *s, size_t max)
 
 /* Appends one digest line for sale a. */
 static void
-digest_line(struct buf *out, const struct announce *a)
+digest_line(struct buf *out, const struct texts_sale *a)
 {
 	buf_adds(out, "\n");
-	field(out, or (a->emoji, "\xf0\x9f\x8e\xaf"), 4);
+	field(out, fallback(a->emoji, "\xf0\x9f\x8e\xaf"), 4);
 	buf_adds(out, " <b>");
-	field(out, or (a->team, "Unknown"), ANNOUNCE_DIGEST_FIELD);
+	field(out, fallback(a->team, "Unknown"), TEXTS_DIGEST_FIELD);
 	buf_adds(out, "</b>: ");
-	field(out, or (a->client, "Без имени"), ANNOUNCE_DIGEST_FIELD);
+	field(out, fallback(a->client, "Без имени"), TEXTS_DIGEST_FIELD);
 	buf_adds(out, " \xe2\x80\x94 ");
-	announce_amount(out, a->amount);
+	texts_amount(out, a->amount);
 	buf_adds(out, " \xe2\x80\x94 ");
-	field(out, or (a->product, "\xe2\x80\x94"), ANNOUNCE_DIGEST_FIELD);
+	field(out, fallback(a->product, "\xe2\x80\x94"), TEXTS_DIGEST_FIELD);
 }
 
 enum err
-announce_digest(const struct announce *a, size_t n, size_t max, struct buf *out)
+texts_digest(const struct texts_sale *a, size_t n, size_t max, struct buf *out)
 {
 	struct buf line = { 0 }, tail = { 0 };
 	char total[64];
@@ -118,7 +128,7 @@ announce_digest(const struct announce *a, size_t n, size_t max, struct buf *out)
 	    "\xf0\x9f\x8e\x89 <b>НОВЫЕ ПРОДАЖИ: %zu</b>\n"
 	    "\xf0\x9f\x92\xb0 <b>Итого:</b> ",
 	    n);
-	announce_amount(out, total);
+	texts_amount(out, total);
 	buf_adds(out, "\n");
 	if (buf_err(out) != ERR_OK)
 		return buf_err(out);
@@ -143,4 +153,36 @@ announce_digest(const struct announce *a, size_t n, size_t max, struct buf *out)
 	buf_free(&line);
 	buf_free(&tail);
 	return buf_err(out);
+}
+
+void
+texts_alert_failing(struct buf *out, const char *msg)
+{
+	buf_printf(out, "\xf0\x9f\x94\xb4 amosync: %s", msg);
+}
+
+void
+texts_alert_reminder(struct buf *out, const char *since, const char *msg)
+{
+	buf_printf(out,
+	    "\xf0\x9f\x9f\xa0 amosync, всё ещё не в порядке (с %s): %s", since,
+	    msg);
+}
+
+void
+texts_alert_recovered(struct buf *out, const char *secs, const char *msg)
+{
+	buf_printf(out,
+	    "\xe2\x9c\x85 amosync, восстановлено через %s с / recovered: %s",
+	    secs, msg);
+}
+
+void
+texts_sweep(struct buf *out, int recovered, const char *ids)
+{
+	buf_printf(out,
+	    "\xf0\x9f\xa7\xb9 Сверка с amoCRM нашла %d продаж без вебхука и "
+	    "сохранила их (сделки %s) / the sweep recovered %d sales whose "
+	    "webhook never came: check the webhooks",
+	    recovered, ids, recovered);
 }

@@ -1,13 +1,13 @@
-#ifndef AMOSYNC_SALES_ALERTS_H
-#define AMOSYNC_SALES_ALERTS_H
+#ifndef AMOSYNC_HEALTH_ALERTS_H
+#define AMOSYNC_HEALTH_ALERTS_H
 
+#include "health/checks.h"
 #include "io/app.h"
-#include "sales/health.h"
 
 /*
  * Health alerts to the ops chat (TELEGRAM_ALERT_CHAT_ID), run by the
  * workers. Every AMOSYNC_ALERT_INTERVAL seconds one worker (the one that
- * moves alert_schedule forward) runs the checks of sales/health; a
+ * moves alert_schedule forward) runs the checks of health/checks; a
  * condition that goes from healthy to failing sends one alert, one that
  * comes back sends one "recovered" message, and one that stays failing a
  * reminder every AMOSYNC_ALERT_REMIND seconds. The transitions are

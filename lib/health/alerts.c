@@ -4,7 +4,9 @@
 
 #include "base/log.h"
 #include "base/text.h"
-#include "sales/alerts.h"
+#include "health/alerts.h"
+#include "telegram/post.h"
+#include "telegram/texts.h"
 
 static const char SQL_CLAIM[] =
     "INSERT INTO alert_schedule (name, next_at, claimed_by, claimed_at)"
@@ -83,7 +85,8 @@ send(struct alerts *a, const char *text)
 		buf_free(&html);
 		return 0;
 	}
-	if (tg_send_message(&a->env.tg, a->chat, buf_str(&html), &tr) != ERR_OK)
+	if (tg_post(&a->env.tg, &a->app->traffic, a->chat, buf_str(&html),
+	        &tr) != ERR_OK)
 		log_warnx("could not send an alert: %s", tr.reason);
 	buf_free(&html);
 	log_event("alert", "%s", text);
@@ -99,14 +102,25 @@ alerts_event(struct alerts *a, const char *text)
 		log_event("alert", "%s", text);
 }
 
+/* Sends the text of b, then frees it; returns messages sent. */
+static int
+send_buf(struct alerts *a, struct buf *b)
+{
+	int sent = buf_err(b) == ERR_OK ? send(a, buf_str(b)) : 0;
+
+	buf_free(b);
+	return sent;
+}
+
 /* Runs the transition of one condition; returns messages sent. */
 static int
 one(struct alerts *a, enum health_alert k, const struct health_report *r)
 {
 	struct db *db = &a->app->traffic;
 	const char *key = health_alert_keys[k];
-	char remind[16], text[700];
+	char remind[16];
 	const char *v[3] = { key, r->msg[k], remind };
+	struct buf text = { 0 };
 	PGresult *res;
 	enum err rc;
 	int sent = 0;
@@ -117,9 +131,8 @@ one(struct alerts *a, enum health_alert k, const struct health_report *r)
 		if ((res = db_exec(db, SQL_FAIL, 2, v, &rc)) == NULL)
 			return 0;
 		if (PQntuples(res) == 1) {
-			snprintf(text, sizeof(text), "🔴 amosync: %s",
-			    r->msg[k]);
-			sent = send(a, text);
+			texts_alert_failing(&text, r->msg[k]);
+			sent = send_buf(a, &text);
 		}
 		PQclear(res);
 		if (sent)
@@ -127,11 +140,9 @@ one(struct alerts *a, enum health_alert k, const struct health_report *r)
 		if ((res = db_exec(db, SQL_REMIND, 3, v, &rc)) == NULL)
 			return 0;
 		if (PQntuples(res) == 1) {
-			snprintf(text, sizeof(text),
-			    "🟠 amosync, всё ещё не в порядке (с %s): "
-			    "%s",
-			    db_val(res, 0, 0), r->msg[k]);
-			sent = send(a, text);
+			texts_alert_reminder(&text, db_val(res, 0, 0),
+			    r->msg[k]);
+			sent = send_buf(a, &text);
 		}
 		PQclear(res);
 		return sent;
@@ -139,10 +150,9 @@ one(struct alerts *a, enum health_alert k, const struct health_report *r)
 	if ((res = db_exec(db, SQL_RECOVER, 1, v, &rc)) == NULL)
 		return 0;
 	if (PQntuples(res) == 1) {
-		snprintf(text, sizeof(text),
-		    "✅ amosync, восстановлено через %s с / recovered: %s",
-		    db_val(res, 0, 1), db_val(res, 0, 0));
-		sent = send(a, text);
+		texts_alert_recovered(&text, db_val(res, 0, 1),
+		    db_val(res, 0, 0));
+		sent = send_buf(a, &text);
 	}
 	PQclear(res);
 	return sent;

@@ -1,9 +1,9 @@
-#ifndef AMOSYNC_SALES_HEALTH_H
-#define AMOSYNC_SALES_HEALTH_H
+#ifndef AMOSYNC_HEALTH_CHECKS_H
+#define AMOSYNC_HEALTH_CHECKS_H
 
 #include "amocrm/api.h"
-#include "base/buf.h"
 #include "base/jw.h"
+#include "health/report.h"
 #include "io/app.h"
 #include "io/http.h"
 #include "telegram/api.h"
@@ -18,36 +18,6 @@
  * Russian first, and sets the alert conditions it found in a struct
  * health_report. No check logs or returns a secret.
  */
-
-enum health_status { HEALTH_ONLINE, HEALTH_OFFLINE, HEALTH_ERROR };
-
-/* The conditions the worker alerts on (lib/sales/alerts.c). */
-enum health_alert {
-	HA_AMOCRM,     /* amoCRM unreachable or the token rejected */
-	HA_WEBHOOK,    /* amoCRM disabled one of our webhooks */
-	HA_TOKEN,      /* the token expires in under 14 days */
-	HA_DB_TRAFFIC, /* a database unreachable */
-	HA_DB_LANDING,
-	HA_DB_TRIPWIRE,
-	HA_SPOOL,  /* a spooled webhook older than the limit */
-	HA_DEAD,   /* dead letters in the outbox */
-	HA_WORKER, /* a worker stopped beating */
-	HA__MAX
-};
-
-/* The keys of the alerts in alert_state ("amocrm", "webhook", ...). */
-extern const char *const health_alert_keys[HA__MAX];
-
-/* Days before a token's expiry that the answer warns, and alerts. */
-#define HEALTH_TOKEN_WARN_DAYS 30
-#define HEALTH_TOKEN_ALERT_DAYS 14
-
-struct health_report {
-	int checked[HA__MAX]; /* the condition was looked at */
-	int failing[HA__MAX];
-	char msg[HA__MAX][400]; /* what is wrong, for the alert */
-	int healthy;            /* every check written was online */
-};
 
 /*
  * The clients a process needs for the checks: amoCRM and Telegram when
@@ -67,8 +37,6 @@ struct health_env {
 
 enum err health_env_init(struct health_env *e, struct app *app);
 void health_env_free(struct health_env *e);
-
-void health_report_init(struct health_report *r);
 
 /*
  * The checks. Each writes its object as member key of w (w inside an
@@ -103,25 +71,5 @@ int health_all(struct health_env *e, struct jw *w, struct health_report *r);
  * when all configured ones answer.
  */
 int health_cheap(struct app *app, struct jw *w);
-
-/*
- * The gauges read at scrape time, in the Prometheus text format: outbox
- * jobs by kind and state, dead letters, spool depth and oldest age, sync
- * runs, sweep runs and recoveries, worker heartbeat age.
- */
-void health_gauges(struct app *app, struct buf *b);
-
-/*
- * A worker's heartbeat row (worker_heartbeats): health_beat() upserts it,
- * health_unbeat() deletes it at a clean stop.
- */
-enum err health_beat(struct db *db, const char *holder, const char *host,
-    int pid);
-void health_unbeat(struct db *db, const char *holder);
-
-/* The webhook_requests of both databases, newest first (GET
- * /api/integrations/webhook-requests). outcome may be NULL. */
-enum err health_requests(struct app *app, const char *outcome, int limit,
-    struct jw *w);
 
 #endif

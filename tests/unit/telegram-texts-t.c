@@ -1,12 +1,12 @@
-/* Unit tests for the sale announcement text and amount format. */
+/* Unit tests for the texts sent to Telegram (telegram/texts). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/text.h"
-#include "sales/announce.h"
 #include "tap.h"
 #include "telegram/api.h"
+#include "telegram/texts.h"
 
 /* Is s valid UTF-8 all through? */
 static int
@@ -75,27 +75,82 @@ static const struct amount_case amounts[] = {
 	{ "-5", "0 ₸" },
 };
 
+/* The ops chat's texts, plain (escaped when sent), word for word. */
+static void
+run_ops(void)
+{
+	struct buf b = { 0 };
+
+	texts_alert_failing(&b, "База данных traffic недоступна");
+	is_str(buf_str(&b), "🔴 amosync: База данных traffic недоступна",
+	    "alert: failing");
+	buf_reset(&b);
+	texts_alert_reminder(&b, "2026-01-02 03:04:05 UTC", "a <b> & c");
+	is_str(buf_str(&b),
+	    "🟠 amosync, всё ещё "
+	    "не в порядке "
+	    "(с 2026-01-02 03:04:05 UTC): a <b> & c",
+	    "alert: reminder");
+	buf_reset(&b);
+	texts_alert_recovered(&b, "125", "spool");
+	is_str(buf_str(&b),
+	    "✅ amosync, восстановлено через 125 с / recovered: spool",
+	    "alert: recovered");
+	buf_reset(&b);
+	texts_sweep(&b, 2, "9400001, 9400002");
+	is_str(buf_str(&b),
+	    "🧹 Сверка с amoCRM "
+	    "нашла 2 продаж "
+	    "без вебхука и "
+	    "сохранила их "
+	    "(сделки 9400001, 9400002) / the sweep recovered 2 sales whose "
+	    "webhook never came: check the webhooks",
+	    "sweep: recovered sales");
+	buf_free(&b);
+}
+
+/* The test sale's defaults give the test announcement. */
+static void
+run_test_sale(void)
+{
+	struct buf b = { 0 };
+
+	ok(texts_sale(&texts_test_sale, &b) == ERR_OK, "test sale builds");
+	is_str(buf_str(&b),
+	    "🎉 <b>НОВАЯ ПРОДАЖА!</b> (ТЕСТ)\n\n"
+	    "🎯 <b>Таргетолог:</b> Kenesary\n"
+	    "👤 <b>Клиент:</b> Иван Тестовый\n"
+	    "💰 <b>Сумма:</b> 5,000 ₸\n"
+	    "📦 <b>Продукт:</b> Tripwire\n\n"
+	    "<b>Kenesary, ПОЗДРАВЛЯЕМ! ПО ВАМ СДЕЛАЛИ ПРОДАЖУ!</b> 🔥\n\n"
+	    "<i>Это тестовое уведомление</i>",
+	    "test sale text");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
-	struct announce a = { "Kenesary", "👑", "Иван Иванов", "5000",
+	struct texts_sale a = { "Kenesary", "👑", "Иван Иванов", "5000",
 		"Express Course", "tripwire_test_1", 0 };
-	struct announce evil = { "<b>Team</b>", NULL, "Tom & \"Jerry\" <x>",
+	struct texts_sale evil = { "<b>Team</b>", NULL, "Tom & \"Jerry\" <x>",
 		"490000", "<script>&", "<script>&", 0 };
-	struct announce t = { NULL, NULL, NULL, "5000", "Tripwire", NULL, 1 };
+	struct texts_sale t = { NULL, NULL, NULL, "5000", "Tripwire", NULL, 1 };
 	struct buf b;
 	size_t i;
 
 	plan_lazy();
+	run_ops();
+	run_test_sale();
 	for (i = 0; i < sizeof(amounts) / sizeof(amounts[0]); i++) {
 		buf_init(&b);
-		announce_amount(&b, amounts[i].in);
+		texts_amount(&b, amounts[i].in);
 		is_str(buf_str(&b), amounts[i].want, "amount format");
 		buf_free(&b);
 	}
 
 	buf_init(&b);
-	ok(announce_text(&a, &b) == ERR_OK, "seed message builds");
+	ok(texts_sale(&a, &b) == ERR_OK, "seed message builds");
 	is_str(buf_str(&b),
 	    "🎉 <b>НОВАЯ ПРОДАЖА!</b>\n\n"
 	    "👑 <b>Таргетолог:</b> Kenesary\n"
@@ -108,7 +163,7 @@ main(void)
 	buf_free(&b);
 
 	buf_init(&b);
-	announce_text(&evil, &b);
+	texts_sale(&evil, &b);
 	is_str(buf_str(&b),
 	    "🎉 <b>НОВАЯ ПРОДАЖА!</b>\n\n"
 	    "🎯 <b>Таргетолог:</b> &lt;b&gt;Team&lt;/b&gt;\n"
@@ -122,7 +177,7 @@ main(void)
 	buf_free(&b);
 
 	buf_init(&b);
-	announce_text(&t, &b);
+	texts_sale(&t, &b);
 	is_str(buf_str(&b),
 	    "🎉 <b>НОВАЯ ПРОДАЖА!</b> (ТЕСТ)\n\n"
 	    "🎯 <b>Таргетолог:</b> Unknown\n"
@@ -135,7 +190,7 @@ main(void)
 	buf_free(&b);
 	/* A digest: the count, the total, one line per sale. */
 	{
-		struct announce d[3] = {
+		struct texts_sale d[3] = {
 			{ "Kenesary", "👑", "Иван", "5000", "Express Course",
 			    NULL, 0 },
 			{ "Arystan", "🦁", "Tom & <Jerry>", "490000",
@@ -144,13 +199,14 @@ main(void)
 		};
 
 		buf_init(&b);
-		ok(announce_digest(d, 3, TG_TEXT_MAX, &b) == ERR_OK,
+		ok(texts_digest(d, 3, TG_TEXT_MAX, &b) == ERR_OK,
 		    "digest builds");
 		is_str(buf_str(&b),
 		    "🎉 <b>НОВЫЕ ПРОДАЖИ: 3</b>\n"
 		    "💰 <b>Итого:</b> 496,000 ₸\n"
 		    "\n👑 <b>Kenesary</b>: Иван — 5,000 ₸ — Express Course"
-		    "\n🦁 <b>Arystan</b>: Tom &amp; &lt;Jerry&gt; — 490,000 "
+		    "\n🦁 <b>Arystan</b>: Tom &amp; &lt;Jerry&gt; — "
+		    "490,000 "
 		    "₸ "
 		    "— Flagship"
 		    "\n🎯 <b>Unknown</b>: Без имени — 1,000 ₸ — —",
@@ -164,7 +220,7 @@ main(void)
 	 * tags, and says how many it could not list.
 	 */
 	{
-		struct announce *d = calloc(500, sizeof(*d));
+		struct texts_sale *d = calloc(500, sizeof(*d));
 		char name[600], tail[64];
 		size_t k, shown;
 
@@ -179,7 +235,7 @@ main(void)
 			d[i].product = name;
 		}
 		buf_init(&b);
-		ok(announce_digest(d, 500, TG_TEXT_MAX, &b) == ERR_OK,
+		ok(texts_digest(d, 500, TG_TEXT_MAX, &b) == ERR_OK,
 		    "long digest builds");
 		ok(tg_text_units(buf_str(&b)) <= TG_TEXT_MAX,
 		    "long digest within 4096 UTF-16 units");
@@ -203,7 +259,7 @@ main(void)
 
 		/* A tiny limit still gives a whole, valid message. */
 		buf_init(&b);
-		announce_digest(d, 500, 200, &b);
+		texts_digest(d, 500, 200, &b);
 		ok(tg_text_units(buf_str(&b)) <= 200 && utf8_ok(buf_str(&b)) &&
 		        tags_ok(buf_str(&b)),
 		    "digest at a 200-unit limit: within it, valid");
