@@ -74,14 +74,14 @@ static const char SQL_FUNCTIONS_RECORD[] =
     " applied_at = now()";
 static const char SQL_REBUILDS[] =
     "SELECT call FROM amosync_rebuilds ORDER BY id";
-static const char SQL_REBUILT[] = "DELETE FROM amosync_rebuilds WHERE call = $1";
+static const char SQL_REBUILT[] =
+    "DELETE FROM amosync_rebuilds WHERE call = $1";
 
 /* What a rebuild request may name: a function of no arguments. */
 #define REBUILD_CALL "^[a-z_][a-z0-9_]*\\(\\)$"
 /* How an edited migration names the checksums it had. */
 #define WAS_LINE "-- amosync-migrate: was "
 #define FUNCTIONS_DIR "functions"
-
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -224,8 +224,8 @@ verify(struct db *db, const char *dir, const char *file, int *resum)
 		goto out;
 	}
 	log_warnx("%s: %s changed since it was applied (checksum %s, "
-		  "recorded %s): a released migration is never edited; undo "
-		  "the edit and put the change in a new migration",
+	          "recorded %s): a released migration is never edited; undo "
+	          "the edit and put the change in a new migration",
 	    db->name, file, sum, db_val(res, 0, 0));
 	rc = ERR_CONFLICT;
 out:
@@ -240,8 +240,7 @@ out:
  * *applied to 1 when it ran now.
  */
 static enum err
-apply(struct db *db, const char *dir, const char *file, int resum,
-    int *applied)
+apply(struct db *db, const char *dir, const char *file, int resum, int *applied)
 {
 	char path[8192], sum[17];
 	const char *v[2];
@@ -269,7 +268,7 @@ apply(struct db *db, const char *dir, const char *file, int resum,
 			    (rc = db_commit(db)) != ERR_OK)
 				goto out;
 			log_info("%s: %s: recorded the checksum of its "
-				 "edited version",
+			         "edited version",
 			    db->name, file);
 		}
 		db_rollback(db);
@@ -406,11 +405,10 @@ functions(struct db *db, const char *sqldir, const char *dbdir, int *count,
 	    (rc = db_run(db, SQL_QUIET, 0, NULL)) != ERR_OK ||
 	    (rc = db_run(db, SQL_LOCK, 0, NULL)) != ERR_OK ||
 	    (rc = repeatables(db, common, "common/" FUNCTIONS_DIR, count,
-		 changed)) != ERR_OK ||
+	         changed)) != ERR_OK ||
 	    (rc = repeatables(db, own, FUNCTIONS_DIR, count, changed)) !=
-		ERR_OK ||
-	    (rc = rebuild(db)) != ERR_OK ||
-	    (rc = db_commit(db)) != ERR_OK)
+	        ERR_OK ||
+	    (rc = rebuild(db)) != ERR_OK || (rc = db_commit(db)) != ERR_OK)
 		*count = *changed = 0;
 	db_rollback(db);
 	return rc;
@@ -466,7 +464,7 @@ migrate(struct cfg *c, enum target t, const char *sqldir)
 	}
 	for (i = 0; i < n; i++) {
 		if ((rc = apply(&db, dir, list[i]->d_name, resum[i],
-			 &applied)) != ERR_OK)
+		         &applied)) != ERR_OK)
 			goto out;
 		if (applied) {
 			log_info("%s: applied %s", target_names[t],
@@ -481,8 +479,8 @@ migrate(struct cfg *c, enum target t, const char *sqldir)
 		    target_names[t], dir);
 		goto out;
 	}
-	log_info("%s: %d function files applied, %d changed",
-	    target_names[t], nfn, changed);
+	log_info("%s: %d function files applied, %d changed", target_names[t],
+	    nfn, changed);
 out:
 	for (i = 0; i < n; i++)
 		free(list[i]);
@@ -511,7 +509,8 @@ main(int argc, char *argv[])
 			help();
 			return EXIT_SUCCESS;
 		case 'V':
-			printf("amosync-migrate (amosync) %s\n", PACKAGE_VERSION);
+			printf("amosync-migrate (amosync) %s\n",
+			    PACKAGE_VERSION);
 			return EXIT_SUCCESS;
 		case 'd':
 			sqldir = optarg;

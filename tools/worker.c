@@ -177,7 +177,8 @@ schedule(struct app *app, struct jobs *j, const char *me)
  * which lib/sales may not include, so the worker dispatches it here.
  */
 static enum err
-push(struct app *app, struct jobs *j, struct job_outcome *out)
+push(struct app *app, struct jobs *j, const struct outbox_job *job,
+    struct job_outcome *out)
 {
 	struct landing_push_outcome po;
 	struct landing_push_opts o;
@@ -191,6 +192,7 @@ push(struct app *app, struct jobs *j, struct job_outcome *out)
 		                     : "LANDING_DATABASE_URL");
 		return ERR_CONFIG;
 	}
+	(void)job; /* the payload says nothing: the queue has the leads */
 	memset(&o, 0, sizeof(o));
 	o.pipeline_id = cfg_int(&app->cfg, CFG_AMOCRM_EXPRESS_PIPELINE);
 	o.status_id = cfg_int(&app->cfg, CFG_AMOCRM_PUSH_STATUS);
@@ -205,6 +207,28 @@ push(struct app *app, struct jobs *j, struct job_outcome *out)
 	snprintf(out->error, sizeof(out->error), "%s", po.error);
 	return rc;
 }
+
+/* The sales jobs (sales/jobs.c), in the dispatch table's shape. */
+static enum err
+sales_job(struct app *app, struct jobs *j, const struct outbox_job *job,
+    struct job_outcome *out)
+{
+	(void)app;
+	return jobs_run(j, job, out);
+}
+
+/*
+ * The worker's one dispatch table: what runs a job of each kind
+ * (io/outbox.h's enum outbox_kind). A kind with no row, or one this
+ * build does not know, fails as "unknown job" and is retried (a newer
+ * worker may know it) until it is a dead letter.
+ */
+static enum err (*const job_runs[OUTBOX_KIND__MAX])(struct app *, struct jobs *,
+    const struct outbox_job *, struct job_outcome *) = {
+	[OUTBOX_ENRICH] = sales_job,
+	[OUTBOX_ANNOUNCE] = sales_job,
+	[OUTBOX_LANDING_PUSH] = push,
+};
 
 /* Runs the sweep when due; tells the ops chat what it recovered. */
 static void
@@ -265,10 +289,14 @@ one(struct app *app, struct jobs *j, struct heartbeat *hb, int max)
 	log_reqid(NULL);
 	hb->holding = 1;
 	hb->renewed = time(NULL);
-	if (strcmp(job.kind, LANDING_PUSH_KIND) == 0)
-		rc = push(app, j, &out);
-	else
-		rc = jobs_run(j, &job, &out);
+	if (job.kind < OUTBOX_KIND__MAX && job_runs[job.kind] != NULL) {
+		rc = job_runs[job.kind](app, j, &job, &out);
+	} else {
+		memset(&out, 0, sizeof(out));
+		/* Retried: a newer worker on another host may know it. */
+		snprintf(out.error, sizeof(out.error), "unknown job");
+		rc = ERR_VALIDATION;
+	}
 	hb->holding = 0;
 	if (out.recorded) {
 		/* Sent and recorded, or put back to wait: nothing to add. */

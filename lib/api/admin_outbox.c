@@ -17,17 +17,17 @@
 static enum err
 list(struct route_req *r)
 {
-	static const char *const states[] = { "pending", "running", "done",
-		"dead", NULL };
 	struct app *app = r->ctx;
 	const char *state;
 	long long n = 100;
 	enum err rc;
 
-	if ((rc = route_query_enum(r, "state", states, &state)) != ERR_OK ||
+	if ((rc = route_query_enum(r, "state", outbox_states, &state)) !=
+	        ERR_OK ||
 	    (rc = route_query_int(r, "limit", 1, LIST_MAX, &n)) != ERR_OK)
 		return rc;
-	return outbox_list(&app->traffic, state, (int)n, &r->w);
+	return outbox_list(&app->traffic, outbox_state_parse(state), (int)n,
+	    &r->w);
 }
 
 static enum err
@@ -49,7 +49,7 @@ retry(struct route_req *r)
 		return rc;
 	log_info("job %lld requeued by %s", id, admin_actor(r, app));
 	jw_int(&r->w, "id", id);
-	jw_str(&r->w, "state", "pending");
+	jw_str(&r->w, "state", outbox_states[OUTBOX_PENDING]);
 	return ERR_OK;
 }
 

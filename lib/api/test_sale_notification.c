@@ -75,7 +75,8 @@ notify(struct route_req *r)
 	struct app *app = r->ctx;
 	struct timespec nap = { 0, 200 * 1000000L };
 	struct buf job, out;
-	char *state = NULL, *error = NULL;
+	enum outbox_state state = OUTBOX_STATE__MAX;
+	char *error = NULL;
 	long long id = 0;
 	struct jw w;
 	time_t until;
@@ -84,8 +85,8 @@ notify(struct route_req *r)
 
 	buf_init(&job);
 	if ((rc = payload(r, &job)) == ERR_OK &&
-	    (rc = outbox_enqueue(&app->traffic, "announce", buf_str(&job), NULL,
-	         &id)) != ERR_OK)
+	    (rc = outbox_enqueue(&app->traffic, OUTBOX_ANNOUNCE, buf_str(&job),
+	         NULL, &id)) != ERR_OK)
 		route_errorf(r, "could not queue the notification");
 	buf_free(&job);
 	if (rc != ERR_OK)
@@ -93,22 +94,21 @@ notify(struct route_req *r)
 	/* Wait a little for a worker, so the caller sees the outcome. */
 	until = time(NULL) + cfg_int(&app->cfg, CFG_TEST_NOTIFY_WAIT);
 	do {
-		free(state);
 		free(error);
 		if (outbox_state(&app->traffic, id, &state, &error) != ERR_OK)
 			break;
-		if (strcmp(state, "done") == 0 || strcmp(state, "dead") == 0)
+		if (state == OUTBOX_DONE || state == OUTBOX_DEAD)
 			break;
 		nanosleep(&nap, NULL);
 	} while (time(NULL) < until);
-	done = state != NULL && strcmp(state, "done") == 0;
-	dead = state != NULL && strcmp(state, "dead") == 0;
+	done = state == OUTBOX_DONE;
+	dead = state == OUTBOX_DEAD;
 	buf_init(&out);
 	jw_init(&w, &out);
 	jw_obj(&w, NULL);
 	jw_bool(&w, "success", done);
 	jw_int(&w, "job_id", id);
-	jw_str(&w, "state", state);
+	jw_str(&w, "state", outbox_states[state]);
 	jw_str(&w, "message",
 	    done       ? "Test notification sent"
 	        : dead ? "Test notification failed"
@@ -117,7 +117,6 @@ notify(struct route_req *r)
 	jw_str(&w, "error", error);
 	jw_obj_end(&w);
 	status = dead ? 502 : done ? 200 : 202;
-	free(state);
 	free(error);
 	/* Not the router's shape: success may be false with a job. */
 	web_send(r->req, status, &out);

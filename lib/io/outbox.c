@@ -6,9 +6,50 @@
 #include "base/log.h"
 #include "io/outbox.h"
 
+const char *const outbox_kinds[OUTBOX_KIND__MAX] = {
+	"enrich",       /* OUTBOX_ENRICH */
+	"announce",     /* OUTBOX_ANNOUNCE */
+	"landing_push", /* OUTBOX_LANDING_PUSH */
+};
+
+const char *const outbox_states[OUTBOX_STATE__MAX + 1] = {
+	"pending", /* OUTBOX_PENDING */
+	"running", /* OUTBOX_RUNNING */
+	"done",    /* OUTBOX_DONE */
+	"dead",    /* OUTBOX_DEAD */
+	NULL,
+};
+
+const char *
+outbox_kind_name(enum outbox_kind k)
+{
+	return k >= 0 && k < OUTBOX_KIND__MAX ? outbox_kinds[k] : "unknown";
+}
+
+enum outbox_kind
+outbox_kind_parse(const char *s)
+{
+	int k;
+
+	for (k = 0; k < OUTBOX_KIND__MAX; k++)
+		if (s != NULL && strcmp(s, outbox_kinds[k]) == 0)
+			break;
+	return (enum outbox_kind)k;
+}
+
+enum outbox_state
+outbox_state_parse(const char *s)
+{
+	int k;
+
+	for (k = 0; k < OUTBOX_STATE__MAX; k++)
+		if (s != NULL && strcmp(s, outbox_states[k]) == 0)
+			break;
+	return (enum outbox_state)k;
+}
+
 /* sql/traffic/functions/outbox.sql: the one writer of new jobs. */
-static const char SQL_ENQUEUE[] =
-    "SELECT outbox_enqueue($1, $2::jsonb, $3)";
+static const char SQL_ENQUEUE[] = "SELECT outbox_enqueue($1, $2::jsonb, $3)";
 
 /*
  * The next due job: pending and due, or running with an expired lease (its
@@ -91,10 +132,10 @@ static const char SQL_STATE[] =
     "SELECT state, last_error FROM outbox_jobs WHERE id = $1::bigint";
 
 enum err
-outbox_enqueue(struct db *db, const char *kind, const char *payload,
+outbox_enqueue(struct db *db, enum outbox_kind kind, const char *payload,
     const char *dedup_key, long long *id)
 {
-	const char *v[3] = { kind, payload, dedup_key };
+	const char *v[3] = { outbox_kind_name(kind), payload, dedup_key };
 	PGresult *res;
 	enum err rc;
 
@@ -112,7 +153,6 @@ outbox_job_free(struct outbox_job *job)
 {
 	if (job == NULL)
 		return;
-	free(job->kind);
 	free(job->payload);
 	memset(job, 0, sizeof(*job));
 }
@@ -133,11 +173,11 @@ outbox_claim(struct db *db, const char *worker, int lease,
 		return rc;
 	if (PQntuples(res) == 1) {
 		job->id = strtoll(db_val(res, 0, CC_ID), NULL, 10);
-		job->kind = strdup(db_val(res, 0, CC_KIND));
+		job->kind = outbox_kind_parse(db_val(res, 0, CC_KIND));
 		job->payload = strdup(db_val(res, 0, CC_PAYLOAD));
 		job->attempts = (int)strtol(db_val(res, 0, CC_ATTEMPTS), NULL,
 		    10);
-		if (job->kind == NULL || job->payload == NULL) {
+		if (job->payload == NULL) {
 			outbox_job_free(job);
 			rc = ERR_NOMEM;
 		} else {
@@ -191,10 +231,10 @@ outbox_fail(struct db *db, const struct outbox_job *job, const char *worker,
 	v[3] = *dead ? "true" : "false";
 	if (*dead)
 		log_warnx("job %lld (%s) is dead after %d attempts: %s",
-		    job->id, job->kind, job->attempts, error);
+		    job->id, outbox_kind_name(job->kind), job->attempts, error);
 	else
 		log_info("job %lld (%s) failed, retry in %lds: %s", job->id,
-		    job->kind, delay, error);
+		    outbox_kind_name(job->kind), delay, error);
 	return db_run(db, SQL_FAIL, 5, v);
 }
 
@@ -215,31 +255,33 @@ outbox_requeue(struct db *db, long long id)
 }
 
 enum err
-outbox_list(struct db *db, const char *state, int limit, struct jw *w)
+outbox_list(struct db *db, enum outbox_state state, int limit, struct jw *w)
 {
 	char lim[16];
-	const char *v[2] = { state, lim };
+	const char *v[2] = { outbox_states[state], lim };
 	PGresult *res;
 	enum err rc;
 
 	snprintf(lim, sizeof(lim), "%d", limit);
 	if ((res = db_exec(db, SQL_LIST, 2, v, &rc)) == NULL)
 		return rc;
-	jw_str(w, "state", state);
+	jw_str(w, "state", outbox_states[state]);
 	jw_raw(w, "jobs", db_val(res, 0, 0));
 	PQclear(res);
 	return buf_err(w->out);
 }
 
 enum err
-outbox_state(struct db *db, long long id, char **state, char **error)
+outbox_state(struct db *db, long long id, enum outbox_state *state,
+    char **error)
 {
 	char sid[32];
 	const char *v[1] = { sid };
 	PGresult *res;
 	enum err rc;
 
-	*state = *error = NULL;
+	*state = OUTBOX_STATE__MAX;
+	*error = NULL;
 	snprintf(sid, sizeof(sid), "%lld", id);
 	if ((res = db_exec(db, SQL_STATE, 1, v, &rc)) == NULL)
 		return rc;
@@ -247,11 +289,13 @@ outbox_state(struct db *db, long long id, char **state, char **error)
 		PQclear(res);
 		return ERR_NOTFOUND;
 	}
-	*state = strdup(db_val(res, 0, 0));
-	if (db_val(res, 0, 1) != NULL)
-		*error = strdup(db_val(res, 0, 1));
+	*state = outbox_state_parse(db_val(res, 0, 0));
+	rc = ERR_OK;
+	if (db_val(res, 0, 1) != NULL &&
+	    (*error = strdup(db_val(res, 0, 1))) == NULL)
+		rc = ERR_NOMEM;
 	PQclear(res);
-	return *state != NULL ? ERR_OK : ERR_NOMEM;
+	return rc;
 }
 
 /* Done jobs only: dead letters wait for the operator. */
@@ -293,11 +337,11 @@ outbox_postpone(struct db *db, const char *ids, const char *worker, long secs,
 }
 
 enum err
-outbox_claim_ids(struct db *db, const char *ids, const char *kind,
+outbox_claim_ids(struct db *db, const char *ids, enum outbox_kind kind,
     const char *worker, int lease, PGresult **claimed)
 {
 	char secs[16];
-	const char *v[4] = { ids, worker, secs, kind };
+	const char *v[4] = { ids, worker, secs, outbox_kind_name(kind) };
 	enum err rc;
 
 	snprintf(secs, sizeof(secs), "%d", lease);

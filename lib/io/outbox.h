@@ -15,19 +15,52 @@
  * exponential backoff and jitter, or after the server's retry-after;
  * after max_attempts a job is dead until an admin requeues it.
  */
+
+/*
+ * The kinds of job (outbox_jobs.kind), the queue's one list of them: a
+ * job is enqueued with its kind and the worker dispatches on it
+ * (tools/worker.c, one table). The names are what outbox_jobs holds.
+ */
+enum outbox_kind {
+	OUTBOX_ENRICH,   /* a new sale: contacts, verification (sales/jobs) */
+	OUTBOX_ANNOUNCE, /* a sale's Telegram message (sales/jobs) */
+	OUTBOX_LANDING_PUSH, /* landing leads into amoCRM (landing/push) */
+	OUTBOX_KIND__MAX     /* also: a kind this build does not know */
+};
+
+/* A job's state (outbox_jobs.state, its CHECK constraint). */
+enum outbox_state {
+	OUTBOX_PENDING, /* waiting for its next attempt */
+	OUTBOX_RUNNING, /* claimed by a worker under a lease */
+	OUTBOX_DONE,
+	OUTBOX_DEAD, /* failed for good until an admin requeues it */
+	OUTBOX_STATE__MAX
+};
+
+/* The names, indexed by the enums; outbox_states ends with NULL. */
+extern const char *const outbox_kinds[OUTBOX_KIND__MAX];
+extern const char *const outbox_states[OUTBOX_STATE__MAX + 1];
+
+/* The name of kind k; "unknown" for OUTBOX_KIND__MAX. */
+const char *outbox_kind_name(enum outbox_kind k);
+
+/* The kind or state named s; OUTBOX_KIND__MAX, OUTBOX_STATE__MAX if none. */
+enum outbox_kind outbox_kind_parse(const char *s);
+enum outbox_state outbox_state_parse(const char *s);
+
 struct outbox_job {
 	long long id;
-	char *kind;
-	char *payload; /* JSON text */
-	int attempts;  /* including this one */
+	enum outbox_kind kind; /* OUTBOX_KIND__MAX: not one of ours */
+	char *payload;         /* JSON text */
+	int attempts;          /* including this one */
 };
 
 /*
  * Enqueues a job unless one with the same dedup_key exists (dedup_key may
  * be NULL). *id is the new job's id, or 0 when it was a duplicate.
  */
-enum err outbox_enqueue(struct db *db, const char *kind, const char *payload,
-    const char *dedup_key, long long *id);
+enum err outbox_enqueue(struct db *db, enum outbox_kind kind,
+    const char *payload, const char *dedup_key, long long *id);
 
 /*
  * Claims the next due job for worker for lease seconds. *got is 0 when
@@ -73,7 +106,7 @@ enum err outbox_postpone(struct db *db, const char *ids, const char *worker,
  * no one else is claiming right now, for worker and lease seconds;
  * *claimed holds their ids (column 0), for the caller to PQclear().
  */
-enum err outbox_claim_ids(struct db *db, const char *ids, const char *kind,
+enum err outbox_claim_ids(struct db *db, const char *ids, enum outbox_kind kind,
     const char *worker, int lease, PGresult **claimed);
 
 /*
@@ -88,12 +121,14 @@ enum err outbox_requeue(struct db *db, long long id);
 
 /*
  * Writes the members "state" and "jobs":[...] (at most limit jobs in
- * state, NULL = all, newest first) into the open object of w.
+ * state, OUTBOX_STATE__MAX = all, newest first) into the open object of w.
  */
-enum err outbox_list(struct db *db, const char *state, int limit, struct jw *w);
+enum err outbox_list(struct db *db, enum outbox_state state, int limit,
+    struct jw *w);
 
-/* Reads one job's state and last error (caller frees both). */
-enum err outbox_state(struct db *db, long long id, char **state, char **error);
+/* Reads one job's state and last error (the caller frees error). */
+enum err outbox_state(struct db *db, long long id, enum outbox_state *state,
+    char **error);
 
 /*
  * Deletes jobs done more than days ago, at most limit of them (dead

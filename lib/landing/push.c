@@ -29,8 +29,8 @@ landing_push_queue(struct db *landing, struct db *traffic, const char *id,
 		return rc;
 	n = id == NULL && *queued > 0 ? *queued : 1;
 	for (k = 0; k < n; k += AMOCRM_COMPLEX_MAX) {
-		if ((rc = outbox_enqueue(traffic, LANDING_PUSH_KIND, "{}", NULL,
-		         &jid)) != ERR_OK)
+		if ((rc = outbox_enqueue(traffic, OUTBOX_LANDING_PUSH, "{}",
+		         NULL, &jid)) != ERR_OK)
 			return rc;
 		(*jobs)++;
 	}

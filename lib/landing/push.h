@@ -8,7 +8,7 @@
 /*
  * The push of landing leads into amoCRM (the original landing admin's
  * "Выгрузить в AmoCRM"): a request queues leads (landing/leads) and
- * enqueues outbox jobs of kind LANDING_PUSH_KIND, one per
+ * enqueues outbox jobs of kind OUTBOX_LANDING_PUSH, one per
  * AMOCRM_COMPLEX_MAX leads; the worker runs landing_push_run() for each:
  * it claims up to AMOCRM_COMPLEX_MAX queued leads, looks each one's
  * contact up in amoCRM by phone, then e-mail (GET /api/v4/contacts?query=)
@@ -16,7 +16,6 @@
  * one POST /api/v4/leads/complex in the Express pipeline. Requests go
  * through the client's host-wide rate limit.
  */
-#define LANDING_PUSH_KIND "landing_push"
 
 struct landing_push_opts {
 	long long pipeline_id;

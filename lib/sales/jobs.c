@@ -48,9 +48,10 @@ enum sale_col {
 
 /*
  * The other announcements waiting for chat $1 ($2 the default chat, $3
- * this job, at most $4 of them): their ids as a bigint[] literal and how
- * many; the sales of the chat still being verified (their enrichment
- * pending or running); this job's age in seconds.
+ * this job, at most $4 of them; $5, $6 the kinds enrich and announce):
+ * their ids as a bigint[] literal and how many; the sales of the chat
+ * still being verified (their enrichment pending or running); this job's
+ * age in seconds.
  */
 static const char SQL_WAITING[] =
     "SELECT coalesce('{' || string_agg(x.id::text, ',') || '}', '{}'),"
@@ -58,14 +59,14 @@ static const char SQL_WAITING[] =
     " (SELECT count(*) FROM outbox_jobs j"
     "  JOIN all_sales_tracking s ON s.lead_id = j.payload->>'lead_id'"
     "  LEFT JOIN traffic_teams t ON t.name = s.targetologist"
-    "  WHERE j.kind = 'enrich' AND j.state IN ('pending', 'running')"
+    "  WHERE j.kind = $5 AND j.state IN ('pending', 'running')"
     "  AND " SALE_CHAT " = $1),"
     " (SELECT extract(epoch FROM now() - created_at)::int"
     "  FROM outbox_jobs WHERE id = $3::bigint)"
     " FROM (SELECT j.id FROM outbox_jobs j"
     "  JOIN all_sales_tracking s ON s.lead_id = j.payload->>'lead_id'"
     "  LEFT JOIN traffic_teams t ON t.name = s.targetologist"
-    "  WHERE j.kind = 'announce' AND j.state = 'pending'"
+    "  WHERE j.kind = $6 AND j.state = 'pending'"
     "  AND j.id <> $3::bigint AND s.verification <> 'unverified'"
     "  AND " SALE_CHAT " = $1"
     "  ORDER BY j.id LIMIT $4::int) x";
@@ -176,7 +177,7 @@ jobs_enqueue_announce(struct db *db, long long lead_id)
 
 	snprintf(payload, sizeof(payload), "{\"lead_id\":%lld}", lead_id);
 	snprintf(key, sizeof(key), "announce:%lld", lead_id);
-	return outbox_enqueue(db, "announce", payload, key, &id);
+	return outbox_enqueue(db, OUTBOX_ANNOUNCE, payload, key, &id);
 }
 
 /* Sets the outcome for a failed remote call. */
@@ -483,8 +484,9 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 {
 	struct db *db = &j->s->app->traffic;
 	char id[32], lim[16];
-	const char *v[4] = { chat,
-		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID), id, lim };
+	const char *v[6] = { chat,
+		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID), id, lim,
+		outbox_kinds[OUTBOX_ENRICH], outbox_kinds[OUTBOX_ANNOUNCE] };
 	PGresult *res, *got = NULL;
 	long ann, enr, age;
 	enum err rc;
@@ -495,7 +497,7 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 	buf_printf(ids, "{%lld}", job);
 	snprintf(id, sizeof(id), "%lld", job);
 	snprintf(lim, sizeof(lim), "%d", JOBS_DIGEST_MAX);
-	if ((res = db_exec(db, SQL_WAITING, 4, v, &rc)) == NULL)
+	if ((res = db_exec(db, SQL_WAITING, 6, v, &rc)) == NULL)
 		return rc;
 	ann = strtol(db_val(res, 0, WC_ANNOUNCE), NULL, 10);
 	enr = strtol(db_val(res, 0, WC_ENRICH), NULL, 10);
@@ -511,8 +513,8 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 		PQclear(res);
 		return buf_err(ids);
 	}
-	rc = ann > 0 ? outbox_claim_ids(db, db_val(res, 0, WC_IDS), "announce",
-	                   j->me, j->lease, &got)
+	rc = ann > 0 ? outbox_claim_ids(db, db_val(res, 0, WC_IDS),
+	                   OUTBOX_ANNOUNCE, j->me, j->lease, &got)
 	             : ERR_OK;
 	PQclear(res);
 	if (rc != ERR_OK)
@@ -665,15 +667,23 @@ jobs_run(struct jobs *j, const struct outbox_job *job, struct job_outcome *out)
 		return failed(out, ERR_VALIDATION, 0, "malformed payload");
 	lead = lead_of(&f);
 	test = form_get(&f, "test");
-	if (strcmp(job->kind, "enrich") == 0 && lead > 0)
-		rc = enrich(j, lead, out);
-	else if (strcmp(job->kind, "announce") == 0 && test != NULL &&
-	    strcmp(test, "true") == 0)
-		rc = announce_test(j, job, &f, out);
-	else if (strcmp(job->kind, "announce") == 0 && lead > 0)
-		rc = announce_sale(j, job, lead, out);
-	else
+	switch (job->kind) {
+	case OUTBOX_ENRICH:
+		rc = lead > 0 ? enrich(j, lead, out)
+		              : failed(out, ERR_VALIDATION, 0, "no lead_id");
+		break;
+	case OUTBOX_ANNOUNCE:
+		if (test != NULL && strcmp(test, "true") == 0)
+			rc = announce_test(j, job, &f, out);
+		else if (lead > 0)
+			rc = announce_sale(j, job, lead, out);
+		else
+			rc = failed(out, ERR_VALIDATION, 0, "no lead_id");
+		break;
+	default:
 		rc = failed(out, ERR_VALIDATION, 0, "unknown job");
+		break;
+	}
 	form_free(&f);
 	return rc;
 }
@@ -685,7 +695,7 @@ jobs_dead(struct jobs *j, const struct outbox_job *job)
 	long long lead;
 	enum err rc;
 
-	if (strcmp(job->kind, "enrich") != 0)
+	if (job->kind != OUTBOX_ENRICH)
 		return ERR_OK;
 	if (form_parse_json(&f, job->payload, strlen(job->payload), NULL) !=
 	    ERR_OK)
