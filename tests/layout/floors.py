@@ -157,6 +157,16 @@ check(not cycle, "no include cycle inside a floor", "; ".join(cycle))
 # lists the location.
 conf = open(os.path.join(top, "nginx", "amosync-locations.conf.in")).read()
 arch = open(os.path.join(top, "docs", "architecture.md")).read()
+
+# The floors table of docs/architecture.md says what FLOORS says: each row
+# "| n | `folder/` ... |" names exactly the folders of floor n.
+doc_floors = {}
+for num, folders_cell in re.findall(r"^\|\s*(\d)\s*\|([^|]*)\|", arch, re.M):
+    for d in re.findall(r"`([a-z]+)/`", folders_cell):
+        doc_floors[d] = int(num)
+check(doc_floors == {d: f for d, f in FLOORS.items()},
+      "docs/architecture.md's floors table matches FLOORS",
+      "doc: %s; FLOORS: %s" % (sorted(doc_floors.items()), sorted(FLOORS.items())))
 for loc, body in re.findall(r"^location\s+(?:=\s+)?(\S+)\s*\{(.*?)^\}", conf, re.M | re.S):
     m = re.search(r"fastcgi_pass unix:@SOCKDIR@/([a-z0-9-]+)\.sock;", body)
     if not m:
