@@ -194,6 +194,19 @@ slurp(const char *path, struct buf *b)
 	return buf_err(b);
 }
 
+/* Reads dir/file into sql and its checksum into sum. */
+static enum err
+load(const char *dir, const char *file, struct buf *sql, char sum[17])
+{
+	char path[8192];
+	enum err rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((rc = slurp(path, sql)) == ERR_OK)
+		checksum(sql->data, sql->len, sum);
+	return rc;
+}
+
 /*
  * Checks an applied migration against its record. Returns ERR_OK when
  * the file is new, unchanged, or names the recorded checksum as an
@@ -203,7 +216,7 @@ slurp(const char *path, struct buf *b)
 static enum err
 verify(struct db *db, const char *dir, const char *file, int *resum)
 {
-	char path[8192], sum[17];
+	char sum[17];
 	const char *v[1] = { file };
 	struct buf sql;
 	PGresult *res = NULL;
@@ -211,10 +224,8 @@ verify(struct db *db, const char *dir, const char *file, int *resum)
 
 	*resum = 0;
 	buf_init(&sql);
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((rc = slurp(path, &sql)) != ERR_OK)
+	if ((rc = load(dir, file, &sql, sum)) != ERR_OK)
 		goto out;
-	checksum(sql.data, sql.len, sum);
 	if ((res = db_exec(db, SQL_APPLIED, 1, v, &rc)) == NULL)
 		goto out;
 	if (PQntuples(res) == 0 || strcmp(db_val(res, 0, 0), sum) == 0)
@@ -242,7 +253,7 @@ out:
 static enum err
 apply(struct db *db, const char *dir, const char *file, int resum, int *applied)
 {
-	char path[8192], sum[17];
+	char sum[17];
 	const char *v[2];
 	struct buf sql;
 	PGresult *res = NULL;
@@ -250,10 +261,8 @@ apply(struct db *db, const char *dir, const char *file, int resum, int *applied)
 
 	*applied = 0;
 	buf_init(&sql);
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((rc = slurp(path, &sql)) != ERR_OK)
+	if ((rc = load(dir, file, &sql, sum)) != ERR_OK)
 		goto out;
-	checksum(sql.data, sql.len, sum);
 	if ((rc = db_begin(db)) != ERR_OK ||
 	    (rc = db_run(db, SQL_QUIET, 0, NULL)) != ERR_OK ||
 	    (rc = db_run(db, SQL_LOCK, 0, NULL)) != ERR_OK)
@@ -354,11 +363,9 @@ repeatables(struct db *db, const char *dir, const char *name, int *count,
 		return ERR_IO;
 	}
 	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
 		buf_reset(&sql);
-		if ((rc = slurp(path, &sql)) != ERR_OK)
+		if ((rc = load(dir, list[i]->d_name, &sql, sum)) != ERR_OK)
 			goto out;
-		checksum(sql.data, sql.len, sum);
 		snprintf(path, sizeof(path), "%s/%s", name, list[i]->d_name);
 		v[0] = path;
 		v[1] = sum;

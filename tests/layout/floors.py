@@ -16,6 +16,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, done, top  # noqa: E402
+
 FLOORS = {
     "base": 1,
     "io": 2,
@@ -36,20 +39,7 @@ HTTP_HEADERS = {"io/route.h", "io/web.h"}
 HTTP_LAYER = {"io/web.c", "io/web.h", "io/route.c", "io/route.h",
               "io/prog.c", "io/prog.h"}
 
-top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(__file__), "..", "..")
 lib = os.path.join(top, "lib")
-n = 0
-failed = 0
-
-
-def check(good, what, detail=""):
-    global n, failed
-    n += 1
-    print(("ok" if good else "not ok") + " %d - %s" % (n, what))
-    if not good:
-        failed += 1
-        if detail:
-            print("#   " + detail)
 
 
 def includes(path):
@@ -184,5 +174,4 @@ for loc, body in re.findall(r"^location\s+(?:=\s+)?(\S+)\s*\{(.*?)^\}", conf, re
         bad.append("docs/architecture.md does not list %s" % loc)
     check(not bad, "%s -> %s -> lib/api/%s.c" % (loc, name, ident), "; ".join(bad))
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()

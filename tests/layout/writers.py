@@ -14,23 +14,13 @@ import os
 import re
 import sys
 
-top = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(__file__), "..", "..")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, done, top  # noqa: E402
+
 WRITE = re.compile(r"\b(?:INSERT INTO|UPDATE|DELETE FROM|TRUNCATE(?: TABLE)?)\s+([a-z_][a-z0-9_]*)")
 ROW = re.compile(r"^\|([^|]*`[a-z_0-9]+`[^|]*)\|(.*)\|\s*$")
 # Words after UPDATE/DELETE FROM that are not tables.
 NOT_TABLES = {"set", "of", "only"}
-n = 0
-failed = 0
-
-
-def check(good, what, detail=""):
-    global n, failed
-    n += 1
-    print(("ok" if good else "not ok") + " %d - %s" % (n, what))
-    if not good:
-        failed += 1
-        if detail:
-            print("#   " + detail)
 
 
 def writes(path):
@@ -91,5 +81,4 @@ for t in sorted(rows):
     check(t in written or "migration" in rows[t], "%s: the row's table is written somewhere" % t,
           "no INSERT, UPDATE or DELETE of it in lib/, tools/ or sql/*/functions/")
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()
