@@ -58,8 +58,8 @@ static const char SQL_CLAIM[] =
     "  ORDER BY created_at, id LIMIT $2::int FOR UPDATE SKIP LOCKED)"
     " RETURNING l.id::text, l.name, l.phone, l.email, l.source,"
     " l.utm_source, l.utm_medium, l.utm_campaign, l.utm_content, l.utm_term,"
-    " CASE WHEN l.source = 'expresscourse'"
-    "  THEN pipeline_amount(NULL, $1::bigint)::bigint END";
+    " CASE WHEN l.source = 'expresscourse' THEN (SELECT default_amount::bigint"
+    "  FROM pipelines WHERE pipeline_id = $1::bigint) END";
 
 enum claim_col {
 	CL_ID,

@@ -18,13 +18,13 @@ CREATE OR REPLACE FUNCTION amosync_landing_store(p_deal bigint,
 	OUT o_target text, OUT o_new boolean)
 LANGUAGE plpgsql AS $$
 BEGIN
-	WITH p AS (SELECT pl.target_table FROM pipelines pl
+	WITH p AS (SELECT pl.target_table, pl.default_amount FROM pipelines pl
 		WHERE pl.pipeline_id = p_pipeline AND pl.active),
 	e AS (INSERT INTO express_course_sales (deal_id, pipeline_id,
 		status_id, amount, utm_source, utm_medium, utm_campaign,
 		utm_content, utm_term, targetologist, sale_date, raw_data)
 	SELECT p_deal, p_pipeline, p_status,
-		pipeline_amount(p_price, p_pipeline), p_source, p_medium,
+		pipeline_amount(p_price, p.default_amount), p_source, p_medium,
 		p_campaign,
 		p_content, p_term, p_team, to_timestamp(p_at) AT TIME ZONE p_tz,
 		p_raw
@@ -37,7 +37,7 @@ BEGIN
 		status_id, amount, utm_source, utm_medium, utm_campaign,
 		utm_content, utm_term, targetologist, sale_date, raw_data)
 	SELECT p_deal, p_pipeline, p_status,
-		pipeline_amount(p_price, p_pipeline), p_source, p_medium,
+		pipeline_amount(p_price, p.default_amount), p_source, p_medium,
 		p_campaign,
 		p_content, p_term, p_team, to_timestamp(p_at) AT TIME ZONE p_tz,
 		p_raw

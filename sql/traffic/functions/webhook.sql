@@ -39,7 +39,7 @@ BEGIN
 		status_id, sale_date, raw_webhook_data, contact_name,
 		contact_phone, contact_email)
 	SELECT p_lead, p_name,
-		coalesce(pipeline_amount(p_price, p.pipeline_id), 0),
+		coalesce(pipeline_amount(p_price, p.default_amount), 0),
 		coalesce(p_product, p.product_name, 'Pipeline ' || p_pipeline),
 		p_source, p_medium, p_campaign, p_content, p_term, p_team,
 		p_confidence, p_pipeline, p_status, to_timestamp(p_at), p_raw,
