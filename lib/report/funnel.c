@@ -178,6 +178,9 @@ funnel_catch_up(struct db *db, int batch, long long *sales, long long *leads)
 	*leads = 0;
 	if ((rc = stats_catch_up(db, batch, sales)) != ERR_OK)
 		return rc;
+	/* The sales first: each applied sale marks its lead again. */
+	if (*sales >= batch)
+		return ERR_OK;
 	snprintf(lim, sizeof(lim), "%d", batch);
 	if ((res = db_exec(db, SQL_PENDING, 1, v, &rc)) == NULL)
 		return rc;

@@ -44,9 +44,9 @@ enum err funnel(struct db *db, const struct funnel_q *q,
 /*
  * One batch of the catch-up of funnel_day_* and funnel_team_day_*: at
  * most batch sales of the sales statistics first (stats_catch_up(),
- * which marks the new sales' leads, 047), then at most batch marked
- * leads (sql/traffic/functions/funnel.sql), each in its own
- * transaction; *sales and *leads how many each took. The worker calls it
+ * which marks the new sales' leads, 047), then, once fewer than batch
+ * sales were left, at most batch marked leads
+ * (sql/traffic/functions/funnel.sql), each in its own transaction; *sales and *leads how many each took. The worker calls it
  * until both are 0; several callers may run at once. funnel() only tries
  * a small batch that needs no wait, then answers from the applied sums
  * and says in "pending" how many sales and leads they do not count yet.
