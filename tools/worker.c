@@ -29,6 +29,7 @@
 #include "landing/push.h"
 #include "landing/sync.h"
 #include "report/funnel.h"
+#include "report/stats.h"
 #include "sales/hooks.h"
 #include "sales/ingest.h"
 #include "sales/jobs.h"
@@ -323,6 +324,8 @@ main(int argc, char *argv[])
 	struct heartbeat hb;
 	char me[128], host[64];
 	time_t next_replay, next_schedule, next_beat, next_retention;
+	time_t next_catch_up;
+	long long sales, leads;
 	long poll;
 	int lease, max;
 
@@ -370,17 +373,29 @@ main(int argc, char *argv[])
 	proc_on_stop(onsignal);
 	log_info("worker %s started", me);
 	next_replay = next_schedule = next_beat = next_retention = 0;
+	next_catch_up = 0;
 	while (!stopping) {
 		if (time(NULL) >= next_replay) {
 			replay(&s);
+			next_replay = time(NULL) + SPOOL_INTERVAL;
+			next_catch_up = 0;
+		}
+		if (time(NULL) >= next_catch_up) {
 			/*
 			 * The sales statistics and the funnel's sums, out of
-			 * the webhooks' transactions.
+			 * the webhooks' transactions, a batch at a time (each
+			 * its own transaction): while there was one, the next
+			 * comes at once, after a job; then as the spool.
 			 */
-			if (funnel_catch_up(&app.traffic) != ERR_OK)
+			next_catch_up = next_replay;
+			if (funnel_catch_up(&app.traffic, STATS_BATCH, &sales,
+			        &leads) != ERR_OK) {
 				log_warnx("could not bring the sales statistics"
 				          " and the funnel up to date");
-			next_replay = time(NULL) + SPOOL_INTERVAL;
+				sales = leads = 0;
+			}
+			if (sales > 0 || leads > 0)
+				next_catch_up = 0;
 		}
 		if (time(NULL) >= next_beat) {
 			if (health_beat(&app.traffic, me, host,

@@ -1,5 +1,4 @@
 #include "report/dynamics.h"
-#include "report/stats.h"
 
 /*
  * $1, $2 the days, $3 the time zone, $4 the group, $5 the granularity
@@ -16,8 +15,9 @@ static const char SQL_BUCKETS[] =
 /* clang-format on */
 
 /*
- * Groups by team or source come from traffic_sales_stats when it counts
- * the days of $3; by product, or in another zone, from the sales.
+ * Groups by team or source come from traffic_sales_stats and the pending
+ * sales of the days (REPORT_PENDING_SALES) when it counts the days of $3;
+ * by product, or in another zone, from the sales.
  */
 #define FAST "(" REPORT_STATS_OK("$3") " AND $4::text <> 'product')"
 
@@ -25,16 +25,21 @@ static const char SQL_BUCKETS[] =
 enum dy_col { DY_BUCKET, DY_GROUP, DY_COUNT, DY_REVENUE, DY__MAX };
 
 /* clang-format off */
-static const char SQL_ROWS[] =
-    "WITH s AS ( SELECT (sale_date AT TIME ZONE $3)::date AS d, CASE"
-    " $4::text WHEN 'targetologist' THEN coalesce(targetologist,"
-    " 'Unknown') WHEN 'product' THEN coalesce(nullif(product_name, ''),"
-    " 'Unknown') ELSE coalesce(nullif(utm_source, ''), 'No UTM Source')"
-    " END AS g, sale_amount FROM all_sales_tracking WHERE" REPORT_COUNTED
-    " NOT " FAST
-    " AND sale_date >= " REPORT_DAY_FROM("$1", "$3")
+#define SALE \
+    " SELECT (sale_date AT TIME ZONE $3)::date AS d, CASE" \
+    " $4::text WHEN 'targetologist' THEN coalesce(targetologist," \
+    " 'Unknown') WHEN 'product' THEN coalesce(nullif(product_name, '')," \
+    " 'Unknown') ELSE coalesce(nullif(utm_source, ''), 'No UTM Source')" \
+    " END AS g, sale_amount FROM"
+#define DAYS \
+    " AND sale_date >= " REPORT_DAY_FROM("$1", "$3") \
     " AND sale_date < " REPORT_DAY_TO("$2", "$3")
-    "), agg AS ( SELECT date_trunc($5::text, date::timestamp)::date AS"
+static const char SQL_ROWS[] =
+    "WITH s AS (" SALE " all_sales_tracking WHERE" REPORT_COUNTED
+    " NOT " FAST DAYS " UNION ALL" SALE REPORT_PENDING_SALES REPORT_COUNTED
+    " " FAST DAYS
+    "), agg AS (SELECT b, g, sum(n) AS n, sum(revenue) AS revenue FROM"
+    " (SELECT date_trunc($5::text, date::timestamp)::date AS"
     " b, CASE $4::text WHEN 'targetologist' THEN team_name ELSE"
     " coalesce(utm_source, 'No UTM Source') END AS g, sum(total_sales)"
     " AS n, sum(total_revenue) AS revenue FROM traffic_sales_stats"
@@ -42,12 +47,14 @@ static const char SQL_ROWS[] =
     " AND" REPORT_STATS_DAYS("$1", "$2")
     " GROUP BY 1, 2 UNION ALL SELECT date_trunc($5::text,"
     " d::timestamp)::date AS b, g, count(*) AS n, sum(sale_amount) AS"
-    " revenue FROM s GROUP BY 1, 2), buckets AS (" BUCKETS("$5")
+    " revenue FROM s GROUP BY 1, 2) u GROUP BY 1, 2), buckets AS (" BUCKETS("$5")
     "), groups AS ( SELECT DISTINCT g FROM agg UNION SELECT name FROM"
     " traffic_teams WHERE $4::text = 'targetologist' AND is_active)"
     " SELECT to_char(b.b, 'YYYY-MM-DD'), gr.g, coalesce(agg.n, 0),"
     " coalesce(agg.revenue, 0) FROM buckets b CROSS JOIN groups gr LEFT"
     " JOIN agg ON agg.b = b.b AND agg.g = gr.g ORDER BY b.b, gr.g";
+#undef SALE
+#undef DAYS
 /* clang-format on */
 
 const struct report_col dynamics_cols[] = {
@@ -73,8 +80,7 @@ query(struct db *db, const struct dynamics_q *q, PGresult **buckets,
 
 	*rows = NULL;
 	*buckets = NULL;
-	if ((rc = stats_catch_up(db)) != ERR_OK ||
-	    (*buckets = db_exec(db, SQL_BUCKETS, 3, b, &rc)) == NULL)
+	if ((*buckets = db_exec(db, SQL_BUCKETS, 3, b, &rc)) == NULL)
 		return rc;
 	if ((*rows = db_exec(db, SQL_ROWS, 5, v, &rc)) == NULL) {
 		PQclear(*buckets);

@@ -1,3 +1,7 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/log.h"
 #include "report/funnel.h"
 #include "report/stats.h"
 
@@ -15,6 +19,8 @@ enum fn_col {
 	FN_TOTAL_LEADS,
 	FN_TOTAL_WON,
 	FN_TOTAL_LOST,
+	FN_PENDING_SALES,
+	FN_PENDING_LEADS,
 	FN__MAX
 };
 
@@ -36,7 +42,9 @@ enum fn_col {
  * funnel_leads.team once the pending leads are applied). furthest:
  * leads per furthest rank, so "reached rank k" is the sum over ranks >=
  * k; gaps: the median gap per rank, percentile_cont(0.5) over the
- * counted gaps (lo, hi: the values at the middle positions).
+ * counted gaps (lo, hi: the values at the middle positions). Last, in
+ * the same snapshot, the sales and leads still waiting for their
+ * catch-up: the sums do not count them yet.
  */
 /* clang-format off */
 #define FAST "(SELECT f FROM fast)"
@@ -122,7 +130,9 @@ static const char SQL_FUNNEL[] =
     "  round(g.med::numeric), per.won, per.lost,"
     "  (SELECT coalesce(sum(n), 0) FROM furthest),"
     "  (SELECT coalesce(sum(won), 0) FROM furthest),"
-    "  (SELECT coalesce(sum(lost), 0) FROM furthest)"
+    "  (SELECT coalesce(sum(lost), 0) FROM furthest),"
+    "  (SELECT count(*) FROM sales_stats_pending),"
+    "  (SELECT count(*) FROM funnel_pending)"
     " FROM per LEFT JOIN gaps g ON g.rk = per.rk"
     " WINDOW w AS (ORDER BY per.rk) ORDER BY per.rk";
 #undef FAST
@@ -144,16 +154,39 @@ const struct report_col funnel_cols[] = {
 };
 const size_t funnel_ncols = sizeof(funnel_cols) / sizeof(funnel_cols[0]);
 
-static const char SQL_PENDING[] = "SELECT funnel_pending_apply()";
+static const char SQL_PENDING[] = "SELECT funnel_pending_apply($1)";
+/*
+ * A report's catch-up: one small batch of each, giving up at once on a
+ * lock another session holds (lock_timeout, until the statement's
+ * COMMIT); the claims themselves never wait (SKIP LOCKED).
+ */
+static const char SQL_TRY[] =
+    "SELECT set_config('lock_timeout', '100ms', true),"
+    " sales_stats_pending_apply($1), funnel_pending_apply($1)";
+
+/* The leads a report applies before it reads, at most. */
+#define FUNNEL_TRY_BATCH "200"
 
 enum err
-funnel_catch_up(struct db *db)
+funnel_catch_up(struct db *db, int batch, long long *sales, long long *leads)
 {
+	char lim[16];
+	const char *v[1] = { lim };
+	PGresult *res;
 	enum err rc;
 
-	if ((rc = stats_catch_up(db)) != ERR_OK)
+	*leads = 0;
+	if ((rc = stats_catch_up(db, batch, sales)) != ERR_OK)
 		return rc;
-	return db_run(db, SQL_PENDING, 0, NULL);
+	/* The sales first: each applied sale marks its lead again. */
+	if (*sales >= batch)
+		return ERR_OK;
+	snprintf(lim, sizeof(lim), "%d", batch);
+	if ((res = db_exec(db, SQL_PENDING, 1, v, &rc)) == NULL)
+		return rc;
+	*leads = strtoll(db_val(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return ERR_OK;
 }
 
 enum err
@@ -164,9 +197,18 @@ funnel(struct db *db, const struct funnel_q *q, const struct report_out *out)
 	PGresult *stages;
 	enum err rc;
 
-	/* Events and sales since the last catch-up first: the sums are exact. */
-	if ((rc = funnel_catch_up(db)) != ERR_OK ||
-	    (stages = db_exec(db, SQL_FUNNEL, 5, v, &rc)) == NULL)
+	const char *t[1] = { FUNNEL_TRY_BATCH };
+	PGresult *res;
+
+	/*
+	 * A little of what is pending first, if that needs no wait; the
+	 * report answers anyway, and says what its sums do not count yet.
+	 */
+	if ((res = db_exec(db, SQL_TRY, 1, t, &rc)) == NULL)
+		log_debug("funnel: no catch-up before the report (%s)",
+		    err_name(rc));
+	PQclear(res);
+	if ((stages = db_exec(db, SQL_FUNNEL, 5, v, &rc)) == NULL)
 		return rc;
 	if (PQntuples(stages) == 0) {
 		rc = ERR_NOTFOUND;
@@ -177,6 +219,10 @@ funnel(struct db *db, const struct funnel_q *q, const struct report_out *out)
 		jw_numstr(out->w, "leads", db_val(stages, 0, FN_TOTAL_LEADS));
 		jw_numstr(out->w, "won", db_val(stages, 0, FN_TOTAL_WON));
 		jw_numstr(out->w, "lost", db_val(stages, 0, FN_TOTAL_LOST));
+		jw_obj(out->w, "pending");
+		jw_numstr(out->w, "sales", db_val(stages, 0, FN_PENDING_SALES));
+		jw_numstr(out->w, "leads", db_val(stages, 0, FN_PENDING_LEADS));
+		jw_obj_end(out->w);
 		report_json(out->w, "stages", stages, funnel_cols,
 		    funnel_ncols);
 	}

@@ -33,7 +33,8 @@ extern const size_t funnel_ncols;
 
 /*
  * Runs the report and writes it through out: JSON the period's distinct
- * leads with an event ("leads"), "won", "lost", and the rows of
+ * leads with an event ("leads"), "won", "lost", "pending" ({"sales",
+ * "leads"}: not counted yet, funnel_catch_up()), and the rows of
  * funnel_cols in stage order as "stages"; CSV: the stages.
  * ERR_NOTFOUND: the pipeline has no stages (nothing written).
  */
@@ -41,13 +42,16 @@ enum err funnel(struct db *db, const struct funnel_q *q,
     const struct report_out *out);
 
 /*
- * Brings funnel_day_* and funnel_team_day_* up to date with the lead
- * events and the sales since the last call: the sales statistics first
- * (stats_catch_up(), which marks the new sales' leads, 047), then the
- * marked leads (sql/traffic/011-funnel-pending.sql). funnel() does it
- * before it reads, and the worker every few seconds so that little is
- * left.
+ * One batch of the catch-up of funnel_day_* and funnel_team_day_*: at
+ * most batch sales of the sales statistics first (stats_catch_up(),
+ * which marks the new sales' leads, 047), then, once fewer than batch
+ * sales were left, at most batch marked leads
+ * (sql/traffic/functions/funnel.sql), each in its own transaction; *sales and *leads how many each took. The worker calls it
+ * until both are 0; several callers may run at once. funnel() only tries
+ * a small batch that needs no wait, then answers from the applied sums
+ * and says in "pending" how many sales and leads they do not count yet.
  */
-enum err funnel_catch_up(struct db *db);
+enum err funnel_catch_up(struct db *db, int batch, long long *sales,
+    long long *leads);
 
 #endif

@@ -98,6 +98,19 @@ enum err report_rows(const struct report_out *o, const char *key,
 	" '-infinity'::date) AND date <= coalesce(" to "::date,"               \
 	" 'infinity'::date)"
 
+/*
+ * The sales not yet added to traffic_sales_stats and utm_sales_stats
+ * (sales_stats_pending; sql/traffic/functions/sales_stats.sql), as a FROM
+ * clause whose columns are those of all_sales_tracking. A report that
+ * sums those tables adds, in the same statement, the pending sales of its
+ * period read from here: one snapshot, so each sale is counted once,
+ * whether its catch-up has committed, is running or has not started, and
+ * the report never waits for one (issue 21).
+ */
+#define REPORT_PENDING_SALES                                                   \
+	" all_sales_tracking WHERE id IN (SELECT sale_id FROM"                 \
+	" sales_stats_pending) AND"
+
 /* A timestamp as ISO 8601 UTC in SQL: REPORT_TS("sale_date"). */
 #define REPORT_TS(c)                                                           \
 	"to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"

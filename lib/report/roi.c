@@ -1,5 +1,4 @@
 #include "report/roi.h"
-#include "report/stats.h"
 
 /* The columns of SQL_ROI. */
 enum roi_col {
@@ -14,13 +13,14 @@ enum roi_col {
 };
 
 /*
- * Sales from traffic_sales_stats when it counts the days of $3, else
- * from the sales. Indexes: traffic_sales_stats_date_idx,
+ * Sales from traffic_sales_stats and the pending sales of the days when
+ * it counts the days of $3, else from the sales. Indexes: traffic_sales_stats_date_idx,
  * all_sales_tracking_history_idx, ad_spend_date_idx.
  */
 /* clang-format off */
 static const char SQL_ROI[] =
-    "WITH s AS (SELECT team_name AS t, sum(total_sales) AS n,"
+    "WITH s AS (SELECT t, sum(n) AS n, sum(revenue) AS revenue FROM"
+    " (SELECT team_name AS t, sum(total_sales) AS n,"
     " sum(total_revenue) AS revenue FROM traffic_sales_stats"
     " WHERE " REPORT_STATS_OK("$3") " AND" REPORT_STATS_DAYS("$1", "$2")
     " GROUP BY 1"
@@ -29,7 +29,13 @@ static const char SQL_ROI[] =
     " WHERE" REPORT_COUNTED " NOT " REPORT_STATS_OK("$3")
     " AND sale_date >= " REPORT_DAY_FROM("$1", "$3")
     " AND sale_date < " REPORT_DAY_TO("$2", "$3")
-    " GROUP BY 1), sp AS (SELECT tt.name AS t, sum(a.amount_kzt) AS"
+    " GROUP BY 1"
+    " UNION ALL SELECT coalesce(targetologist, 'Unknown'), count(*),"
+    " sum(sale_amount) FROM" REPORT_PENDING_SALES
+    REPORT_COUNTED " " REPORT_STATS_OK("$3")
+    " AND sale_date >= " REPORT_DAY_FROM("$1", "$3")
+    " AND sale_date < " REPORT_DAY_TO("$2", "$3")
+    " GROUP BY 1) u GROUP BY 1), sp AS (SELECT tt.name AS t, sum(a.amount_kzt) AS"
     " spend FROM ad_spend a JOIN traffic_teams tt ON tt.id = a.team_id"
     " WHERE a.spend_date BETWEEN $1::date AND $2::date GROUP BY 1),"
     " teams AS (SELECT name AS t FROM traffic_teams WHERE is_active"
@@ -62,8 +68,7 @@ roi(struct db *db, const char *start, const char *end, const char *tz,
 	PGresult *res;
 	enum err rc;
 
-	if ((rc = stats_catch_up(db)) != ERR_OK ||
-	    (res = db_exec(db, SQL_ROI, 3, v, &rc)) == NULL)
+	if ((res = db_exec(db, SQL_ROI, 3, v, &rc)) == NULL)
 		return rc;
 	rc = report_rows(out, "teams", res, -1, roi_cols, roi_ncols);
 	PQclear(res);

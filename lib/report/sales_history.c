@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "report/sales_history.h"
-#include "report/stats.h"
 
 /*
  * The filter of both statements: $1 team ("Unknown" is no team), $2 and
@@ -26,8 +25,9 @@
 /* clang-format on */
 
 /*
- * The totals: from traffic_sales_stats when it counts the days of $4,
- * else from the sales.
+ * The totals: from traffic_sales_stats and the pending sales
+ * (REPORT_PENDING_SALES) when it counts the days of $4, else from the
+ * sales.
  */
 /* clang-format off */
 static const char SQL_STATS[] =
@@ -39,6 +39,9 @@ static const char SQL_STATS[] =
     REPORT_STATS_DAYS("$2", "$3")
     " UNION ALL SELECT 1, sale_amount FROM all_sales_tracking" WHERE COUNTED
     " AND NOT " REPORT_STATS_OK("$4")
+    " UNION ALL SELECT 1, sale_amount FROM all_sales_tracking" WHERE COUNTED
+    " AND " REPORT_STATS_OK("$4")
+    " AND id IN (SELECT sale_id FROM sales_stats_pending)"
     ") x";
 /* clang-format on */
 
@@ -180,8 +183,7 @@ query(struct db *db, const struct sales_history_q *q, PGresult **stats,
 	snprintf(lim, sizeof(lim), "%lld", q->limit + 1);
 	v[6] = lim;
 	v[7] = q->verification != NULL ? q->verification : "counted";
-	if ((rc = stats_catch_up(db)) != ERR_OK ||
-	    (*stats = db_exec(db, SQL_STATS, 4, v, &rc)) == NULL)
+	if ((*stats = db_exec(db, SQL_STATS, 4, v, &rc)) == NULL)
 		return rc;
 	if ((*rows = db_exec(db, SQL_ROWS, 8, v, &rc)) == NULL) {
 		PQclear(*stats);

@@ -4,20 +4,26 @@
 #include "base/err.h"
 #include "io/db.h"
 
-/*
- * Adds the sales stored since the last call to traffic_sales_stats and
- * utm_sales_stats (sql/traffic/043-sales-stats-pending.sql): every report
- * that reads them calls it first, so their sums count every sale; the
- * worker calls it every few seconds, so a report seldom finds much. Cheap
- * when nothing is pending.
- */
-enum err stats_catch_up(struct db *db);
+/* The sales or leads one catch-up call takes at most (~0.5 s of work). */
+#define STATS_BATCH 2000
 
 /*
- * stats_catch_up(), in the same round trip telling whether the tables'
- * days are those of time zone tz (report_settings.timezone): *days_ok 1,
- * else 0 and a report reads the sales instead.
+ * Adds at most batch of the sales stored since their last catch-up to
+ * traffic_sales_stats and utm_sales_stats (sql/traffic/functions/
+ * sales_stats.sql: sales_stats_pending_apply()), in its own transaction;
+ * *n how many it took (0: none left that another caller had not taken).
+ * Several callers may run at once, each on its own sales. The worker
+ * calls it until none is left; the reports never do: they add the
+ * pending sales of their period themselves (REPORT_PENDING_SALES).
  */
-enum err stats_fresh(struct db *db, const char *tz, int *days_ok);
+enum err stats_catch_up(struct db *db, int batch, long long *n);
+
+/*
+ * Tells, in one round trip, whether the tables' days are those of time
+ * zone tz (report_settings.timezone): *days_ok 1, else 0 and a report
+ * reads the sales instead; and whether sales are pending: *pending 1 or
+ * 0. Waits for nothing.
+ */
+enum err stats_fresh(struct db *db, const char *tz, int *days_ok, int *pending);
 
 #endif

@@ -34,19 +34,25 @@
  * revenue, first_at and last_at their first and last sale. From
  * utm_sales_stats (sql/traffic/010-utm-stats.sql) when its days are
  * those of $3: its months wholly in the period and its days of the rest,
- * summed per source, medium, campaign and team (GROUPS, day NULL); else
+ * summed per source, medium, campaign and team (GROUPS, day NULL), and
+ * the period's pending sales (REPORT_PENDING_SALES), one group each; else
  * from the sales, one group each. The report filters and sums them
  * (sum(n), not count(*)).
  */
+#define SALE_GROUP \
+	" SELECT (sale_date AT TIME ZONE $3)::date, utm_source," \
+	"  utm_medium, utm_campaign, targetologist, 1, sale_amount, sale_date," \
+	"  sale_date FROM"
+#define SALE_DAYS \
+	"  AND sale_date >= " REPORT_DAY_FROM("$1", "$3") \
+	"  AND sale_date < " REPORT_DAY_TO("$2", "$3")
 #define STATS_GROUPS(cols, months, per) \
 	" (SELECT " cols " FROM utm_sales_stats WHERE " REPORT_STATS_OK("$3") \
 	months per \
-	" UNION ALL SELECT (sale_date AT TIME ZONE $3)::date, utm_source," \
-	"  utm_medium, utm_campaign, targetologist, 1, sale_amount, sale_date," \
-	"  sale_date FROM all_sales_tracking WHERE" REPORT_COUNTED \
-	"  NOT " REPORT_STATS_OK("$3") \
-	"  AND sale_date >= " REPORT_DAY_FROM("$1", "$3") \
-	"  AND sale_date < " REPORT_DAY_TO("$2", "$3") ") g WHERE true" FILTERS
+	" UNION ALL" SALE_GROUP " all_sales_tracking WHERE" REPORT_COUNTED \
+	"  NOT " REPORT_STATS_OK("$3") SALE_DAYS \
+	" UNION ALL" SALE_GROUP REPORT_PENDING_SALES REPORT_COUNTED \
+	" " REPORT_STATS_OK("$3") SALE_DAYS ") g WHERE true" FILTERS
 /* The first of the first month wholly from $1; the first after $2's. */
 #define MONTH_FROM \
 	"(date_trunc('month', ($1::date - 1)::timestamp) + interval '1 month')::date"
@@ -235,7 +241,10 @@ static const char SQL_SEARCH_ROWS[] = SALE_ROWS WHERE SALE_ORDER LIMIT;
  * campaign, newest day first, then by revenue. SQL_DAILY_DAYS reads them
  * from utm_day_campaign_stats (sql/traffic/048-utm-daily.sql) in its
  * indexes' order, when its days are those of $3 (it has no medium or
- * team: $6 and $7 must be NULL); SQL_DAILY_SALES groups the sales.
+ * team: $6 and $7 must be NULL) and no sale is pending; SQL_DAILY_LIVE
+ * adds to those days the pending sales (REPORT_PENDING_SALES), grouped
+ * and sorted (no sale waits for a catch-up: issue 21);
+ * SQL_DAILY_SALES groups the sales.
  * Revenue without trailing zeros: a sum kept by adding and taking away
  * keeps the largest scale it ever had.
  */
@@ -250,6 +259,19 @@ static const char SQL_DAILY_DAYS[] =
     " AND d >= coalesce($1::date, '-infinity') "
     " AND d <= coalesce($2::date, 'infinity')" SOURCE_CAMPAIGN
     " ORDER BY d DESC, revenue DESC, utm_source, utm_campaign" LIMIT;
+static const char SQL_DAILY_LIVE[] =
+    "SELECT to_char(d, 'YYYY-MM-DD'), utm_source, utm_campaign, sum(n),"
+    " trim_scale(sum(revenue)) FROM (SELECT d, utm_source, utm_campaign,"
+    " n, revenue FROM utm_day_campaign_stats"
+    " WHERE $3::text IS NOT NULL"
+    " AND $6::text IS NULL AND $7::text IS NULL" /* referenced */
+    " AND d >= coalesce($1::date, '-infinity') "
+    " AND d <= coalesce($2::date, 'infinity')" SOURCE_CAMPAIGN
+    " UNION ALL SELECT (sale_date AT TIME ZONE $3)::date, utm_source,"
+    " utm_campaign, 1, sale_amount FROM" REPORT_PENDING_SALES REPORT_COUNTED
+    " sale_date >= " REPORT_DAY_FROM("$1", "$3")
+    " AND sale_date < " REPORT_DAY_TO("$2", "$3") SOURCE_CAMPAIGN ") g"
+    " GROUP BY d, 2, 3 ORDER BY d DESC, 5 DESC, 2, 3" LIMIT;
 static const char SQL_DAILY_SALES[] =
     "SELECT to_char(d, 'YYYY-MM-DD'), utm_source, utm_campaign, count(*),"
     " trim_scale(sum(sale_amount)) FROM (SELECT (sale_date AT TIME ZONE"
@@ -326,16 +348,6 @@ run(struct db *db, const char *sql, const struct utm_q *q, int exact,
 	return db_exec(db, sql, NPARAMS, v, rc);
 }
 
-/* run() as a report's first statement: the pending sales applied first. */
-static PGresult *
-run_first(struct db *db, const char *sql, const struct utm_q *q, int exact,
-    enum err *rc)
-{
-	if ((*rc = stats_catch_up(db)) != ERR_OK)
-		return NULL;
-	return run(db, sql, q, exact, rc);
-}
-
 /* The rows of one kind of an overview, as {key, [source,] sales, revenue}. */
 static void
 overview_list(struct jw *w, const PGresult *res, const char *kind,
@@ -369,7 +381,7 @@ utm_overview(struct db *db, const struct utm_q *q, const struct report_out *out)
 	int t;
 
 	all.limit = 0;
-	if ((res = run_first(db, SQL_OVERVIEW, &all, 1, &rc)) == NULL)
+	if ((res = run(db, SQL_OVERVIEW, &all, 1, &rc)) == NULL)
 		return rc;
 	t = PQntuples(res) - 1; /* "total" sorts last */
 	if (out->csv != NULL) {
@@ -400,7 +412,7 @@ utm_overview(struct db *db, const struct utm_q *q, const struct report_out *out)
 	return ERR_OK;
 }
 
-/* Runs sql as a report's first statement and writes its rows as list. */
+/* Runs sql and writes its rows as list. */
 static enum err
 rows_out(struct db *db, const char *sql, const struct utm_q *q,
     const struct report_out *out, const char *list,
@@ -409,7 +421,7 @@ rows_out(struct db *db, const char *sql, const struct utm_q *q,
 	PGresult *res;
 	enum err rc;
 
-	if ((res = run_first(db, sql, q, 1, &rc)) == NULL)
+	if ((res = run(db, sql, q, 1, &rc)) == NULL)
 		return rc;
 	rc = report_rows(out, list, res, -1, cols, ncols);
 	PQclear(res);
@@ -435,13 +447,16 @@ utm_top_campaigns(struct db *db, const struct utm_q *q,
 enum err
 utm_daily(struct db *db, const struct utm_q *q, const struct report_out *out)
 {
+	const char *sql = SQL_DAILY_SALES;
 	PGresult *res;
 	enum err rc;
-	int days_ok;
+	int days_ok, pending;
 
-	if ((rc = stats_fresh(db, q->tz, &days_ok)) != ERR_OK ||
-	    (res = run(db, days_ok ? SQL_DAILY_DAYS : SQL_DAILY_SALES, q, 1,
-	         &rc)) == NULL)
+	if ((rc = stats_fresh(db, q->tz, &days_ok, &pending)) != ERR_OK)
+		return rc;
+	if (days_ok)
+		sql = pending ? SQL_DAILY_LIVE : SQL_DAILY_DAYS;
+	if ((res = run(db, sql, q, 1, &rc)) == NULL)
 		return rc;
 	rc = report_rows(out, "daily_stats", res, -1, utm_daily_cols,
 	    utm_daily_ncols);
@@ -459,7 +474,7 @@ totals_rows(struct db *db, const char *tsql, const char *rsql,
 
 	all.limit = 0;
 	*rows = NULL;
-	if ((*totals = run_first(db, tsql, &all, exact, &rc)) == NULL)
+	if ((*totals = run(db, tsql, &all, exact, &rc)) == NULL)
 		return rc;
 	if ((*rows = run(db, rsql, q, exact, &rc)) == NULL) {
 		PQclear(*totals);

@@ -3,15 +3,46 @@
 --
 -- A new sale only marks itself (all_sales_tracking_pending: a statement
 -- trigger into sales_stats_pending, no shared row in the webhook's
--- transaction); sales_stats_pending_apply() adds the marked sales to
--- traffic_sales_stats and utm_sales_stats (utm_stats.sql), called by each
--- report that reads them (lib/report/stats.c) and by the worker. A
--- correction, re-attribution or deletion of an applied sale is applied at
--- once, by the row triggers below, in its own transaction. Unverified
--- sales are left out ("verification <> 'unverified'" in each function).
--- Races: two applies take turns (pg_advisory_xact_lock(1012)); an apply
--- takes its sales FOR SHARE before reading them; an apply and a UTM
--- recount share the group's lock (utm_sales_stats_lock()).
+-- transaction); sales_stats_pending_apply(lim) adds a batch of at most
+-- lim marked sales to traffic_sales_stats and utm_sales_stats
+-- (utm_stats.sql), called by the worker in a loop until none is left
+-- (tools/worker.c). A report never waits for it: it adds the pending
+-- sales of its period to the applied sums in the same statement (one
+-- snapshot: a sale is either still marked or already added, never both,
+-- never neither; lib/report/out.h REPORT_PENDING_SALES). A correction,
+-- re-attribution or deletion of an applied sale is applied at once, by
+-- the row triggers below, in its own transaction. Unverified sales are
+-- left out ("verification <> 'unverified'" in each function).
+--
+-- Races, and why each is safe:
+-- - Two applies: each claims its batch with FOR UPDATE SKIP LOCKED and
+--   deletes it, so the batches are disjoint and no sale is added twice;
+--   neither waits for the other's claim. Both then write the same tables
+--   in the same order (funnel_pending through the delete's trigger,
+--   traffic_sales_stats, the UTM groups' locks, utm_sales_stats,
+--   utm_day_campaign_stats through its trigger), each table's rows in key
+--   order (INSERT ... ORDER BY ... ON CONFLICT DO UPDATE): one waits at
+--   most for the other's commit on a shared day row, and they cannot
+--   deadlock each other.
+-- - An apply and a correction of one of its sales: the apply takes its
+--   sales FOR SHARE after claiming them and reads them after that. A
+--   correction that came first is read as corrected (its trigger saw the
+--   sale still marked and left it to the apply); one that comes later
+--   waits for the apply's commit and then finds the sale applied, so it
+--   takes the old figures away and adds the new ones itself.
+-- - An apply and a UTM recount (a correction of another sale of the same
+--   group): they share the group's lock (utm_sales_stats_lock(), taken in
+--   key order); the recount counts the sales no longer marked, in a
+--   snapshot taken after the lock, so it counts the apply's sales exactly
+--   when the apply has committed.
+-- - An apply and a correction of another sale of the same day: the
+--   correction's row trigger takes one day row away and adds to another,
+--   not in key order, so the two can deadlock; the apply then retries
+--   its batch (deadlock_detected, a few times) and the correction's
+--   transaction goes through.
+-- - A rebuild: it locks the sales (SHARE) and sales_stats_pending
+--   (EXCLUSIVE), so it waits for the running applies and no new one
+--   starts, then applies every marked sale itself before it recounts.
 --
 -- The triggers of all_sales_tracking, in every family: updated_at
 -- (common.sql); pending, stats_del, stats_upd, stats_truncate (here);
@@ -90,20 +121,18 @@ BEGIN
 	RETURN NULL;
 END $$;
 
--- Adds the pending sales to both tables and unmarks them; returns how
--- many were marked. Safe to call at any time, from any number of
--- sessions.
-CREATE OR REPLACE FUNCTION sales_stats_pending_apply() RETURNS bigint
+-- One batch of sales_stats_pending_apply(), below.
+CREATE OR REPLACE FUNCTION sales_stats_pending_batch(lim integer)
+RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
 	tz text := (SELECT timezone FROM report_settings);
 	ids uuid[];
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM sales_stats_pending) THEN
-		RETURN 0;
-	END IF;
-	PERFORM pg_advisory_xact_lock(1012);
-	WITH d AS (DELETE FROM sales_stats_pending RETURNING sale_id)
+	WITH d AS (DELETE FROM sales_stats_pending WHERE sale_id IN (
+			SELECT sale_id FROM sales_stats_pending ORDER BY sale_id
+			LIMIT lim FOR UPDATE SKIP LOCKED)
+		RETURNING sale_id)
 	SELECT array_agg(sale_id ORDER BY sale_id) INTO ids FROM d;
 	IF ids IS NULL THEN
 		RETURN 0;
@@ -129,7 +158,8 @@ BEGIN
 		FROM all_sales_tracking
 		WHERE id = ANY (ids) AND sale_date IS NOT NULL
 			AND verification <> 'unverified' -- 040:
-		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3) g
+		GROUP BY 1, 2, 3) g
+	ORDER BY g.d, g.team, coalesce(g.src, '')
 	ON CONFLICT (date, period_type, team_name, (coalesce(utm_source, '')))
 	DO UPDATE SET
 		total_sales = s.total_sales + EXCLUDED.total_sales,
@@ -168,6 +198,31 @@ BEGIN
 	RETURN array_length(ids, 1);
 END $$;
 
+-- Adds a batch of at most lim pending sales (NULL: all) to both tables
+-- and unmarks them; returns how many it took (0: none was left that
+-- another apply had not claimed). Linear in the batch; any number of
+-- sessions may run it at once, each on its own batch (the races above).
+CREATE OR REPLACE FUNCTION sales_stats_pending_apply(lim integer DEFAULT 2000)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	tries integer := 0;
+BEGIN
+	LOOP
+		BEGIN
+			RETURN sales_stats_pending_batch(lim);
+		EXCEPTION WHEN deadlock_detected THEN
+			-- With a correction (the races above): the batch
+			-- was rolled back, its claim included; take one
+			-- again.
+			tries := tries + 1;
+			IF tries >= 5 THEN
+				RAISE;
+			END IF;
+		END;
+	END LOOP;
+END $$;
+
 -- TRUNCATE of the sales: nothing left to apply either.
 CREATE OR REPLACE FUNCTION all_sales_tracking_stats_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -197,8 +252,10 @@ BEGIN
 	END IF;
 	tz := (SELECT timezone FROM report_settings);
 	LOCK TABLE all_sales_tracking IN SHARE MODE;
-	-- The UTM table takes its share of the pending sales first.
-	PERFORM sales_stats_pending_apply();
+	-- The UTM table takes its share of the pending sales first, all of
+	-- them: the running applies finish first, no new one starts.
+	LOCK TABLE sales_stats_pending IN EXCLUSIVE MODE;
+	PERFORM sales_stats_pending_apply(NULL);
 	DELETE FROM traffic_sales_stats WHERE period_type = 'daily';
 	INSERT INTO traffic_sales_stats (date, period_type, team_name, team_id,
 		utm_source, utm_medium, total_sales, total_revenue,

@@ -140,8 +140,10 @@ DECLARE
 	total bigint;
 BEGIN
 	LOCK TABLE all_sales_tracking IN SHARE MODE;
-	-- traffic_sales_stats takes its share of the pending sales first.
-	PERFORM sales_stats_pending_apply();
+	-- traffic_sales_stats takes its share of the pending sales first,
+	-- all of them (sales_stats.sql: a rebuild).
+	LOCK TABLE sales_stats_pending IN EXCLUSIVE MODE;
+	PERFORM sales_stats_pending_apply(NULL);
 	DELETE FROM utm_sales_stats;
 	INSERT INTO utm_sales_stats (period, d, utm_source, utm_medium,
 		utm_campaign, team, n, revenue, first_at, last_at)
