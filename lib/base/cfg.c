@@ -377,7 +377,8 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "Telegram messages per minute to one chat, across all "
 	            "workers (Telegram allows about 20 in a group); more "
 	            "sales waiting for one chat go out as one digest" },
-	[CFG_AMOCRM_FLAGSHIP_PIPELINE] = { .name = "AMOCRM_FLAGSHIP_PIPELINE_ID",
+	[CFG_AMOCRM_FLAGSHIP_PIPELINE] = { .name =
+	                                       "AMOCRM_FLAGSHIP_PIPELINE_ID",
 	    .type = CFG_INT,
 	    .def = "10418746",
 	    .min = 0,
@@ -635,7 +636,8 @@ zone(const char *v)
 	if (*v == '\0' || *v == '/' || strstr(v, "..") != NULL)
 		return 0;
 	for (i = 0; v[i] != '\0'; i++)
-		if (!isalnum((unsigned char)v[i]) && strchr("/_+-", v[i]) == NULL)
+		if (!isalnum((unsigned char)v[i]) &&
+		    strchr("/_+-", v[i]) == NULL)
 			return 0;
 	if (dir == NULL || *dir == '\0')
 		dir = "/usr/share/zoneinfo";

@@ -78,7 +78,7 @@ static const char SQL_ENQUEUE[] = "SELECT outbox_enqueue($1, $2::jsonb, $3)";
  * lane's enrich job); the index: sql/traffic/049-outbox-lanes.sql.
  */
 #define SQL_CLAIM_OF(order)                                                    \
-	"UPDATE outbox_jobs SET state = 'running', claimed_by = $1,"          \
+	"UPDATE outbox_jobs SET state = 'running', claimed_by = $1,"           \
 	" claimed_until = now() + make_interval(secs => $2::int),"             \
 	" attempts = attempts + 1"                                             \
 	" WHERE id = (SELECT id FROM outbox_jobs"                              \
@@ -249,8 +249,8 @@ outbox_claim(struct db *db, const char *worker, int lease,
 	*got = 0;
 	for (k = 0; k < OUTBOX_KIND__MAX; k++)
 		want[k] = outbox_kind_lanes[k] == lane;
-	rc = claim(db, SQL_CLAIM, worker, lease, want,
-	    lane == OUTBOX_LANE_BULK, job, got);
+	rc = claim(db, SQL_CLAIM, worker, lease, want, lane == OUTBOX_LANE_BULK,
+	    job, got);
 	if (rc != ERR_OK || *got || lane != OUTBOX_LANE_ANNOUNCE)
 		return rc;
 	feed[OUTBOX_ANNOUNCE_FEED] = 1;

@@ -27,7 +27,8 @@
 static const char SQL_SALE[] = SQL_SALES_SELECT SQL_SALES_FROM
     " WHERE s.lead_id = $1";
 
-static const char SQL_DIGEST_SALES[] = SQL_SALES_SELECT ", j.id" SQL_SALES_FROM
+static const char SQL_DIGEST_SALES[] = SQL_SALES_SELECT
+    ", j.id" SQL_SALES_FROM
     " JOIN outbox_jobs j ON s.lead_id = j.payload->>'lead_id'"
     " WHERE j.id = ANY($1::bigint[])"
     " ORDER BY s.sale_date, s.lead_id";
@@ -386,8 +387,7 @@ record(struct jobs *j, long long send, long long message_id, int sales,
  */
 static enum err
 send(struct jobs *j, const char *chat, const char *html, long long job,
-    const char *ids, int sales, int *sent, long *wait,
-    struct job_outcome *out)
+    const char *ids, int sales, int *sent, long *wait, struct job_outcome *out)
 {
 	struct db *db = &j->s->app->traffic;
 	struct tg_result tr;
@@ -501,7 +501,8 @@ digest(struct jobs *j, const char *chat, const char *ids,
 	for (k = 0; k < nparts && sent && rc == ERR_OK; k++) {
 		buf_reset(&pids);
 		for (i = parts[k].first; i < parts[k].first + parts[k].n; i++)
-			buf_printf(&pids, "%c%s", i == parts[k].first ? '{' : ',',
+			buf_printf(&pids, "%c%s",
+			    i == parts[k].first ? '{' : ',',
 			    db_val(res, (int)i, SC_JOB));
 		buf_adds(&pids, "}");
 		if ((rc = buf_err(&pids)) != ERR_OK) {

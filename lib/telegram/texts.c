@@ -112,8 +112,7 @@ digest_line(struct buf *out, const struct texts_sale *a)
 
 /* Appends the header of part k (from 1) of m of a digest to out. */
 static void
-digest_header(struct buf *out, size_t n, const char *total, size_t k,
-    size_t m)
+digest_header(struct buf *out, size_t n, const char *total, size_t k, size_t m)
 {
 	buf_printf(out, "\xf0\x9f\x8e\x89 <b>НОВЫЕ ПРОДАЖИ: %zu</b>", n);
 	if (m > 1)
