@@ -4,8 +4,8 @@
 #include "report/stats.h"
 
 static const char SQL_CATCH_UP[] = "SELECT sales_stats_pending_apply()";
-static const char SQL_FRESH[] =
-    "SELECT sales_stats_pending_apply()," REPORT_STATS_OK("$1");
+static const char SQL_FRESH[] = "SELECT sales_stats_pending_apply(),"
+				REPORT_STATS_OK("$1");
 
 enum err
 stats_catch_up(struct db *db)
