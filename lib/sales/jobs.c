@@ -65,7 +65,7 @@ enum sale_col {
  * $7, $8 SALE_ALONE's, whose sales are left out):
  * their ids as a bigint[] literal and how many; the sales of the chat
  * still being verified (their enrichment pending or running); this job's
- * age in seconds.
+ * age in seconds; the sales announced in the chat in the last minute.
  */
 static const char SQL_WAITING[] =
     "SELECT coalesce('{' || string_agg(x.id::text, ',') || '}', '{}'),"
@@ -76,7 +76,9 @@ static const char SQL_WAITING[] =
     "  WHERE j.kind = $5 AND j.state IN ('pending', 'running')"
     "  AND " SALE_CHAT " = $1),"
     " (SELECT extract(epoch FROM now() - created_at)::int"
-    "  FROM outbox_jobs WHERE id = $3::bigint)"
+    "  FROM outbox_jobs WHERE id = $3::bigint),"
+    " (SELECT coalesce(sum(sales), 0) FROM telegram_sends"
+    "  WHERE chat_id = $1 AND reserved_at > now() - interval '1 minute')"
     " FROM (SELECT j.id FROM outbox_jobs j"
     "  JOIN all_sales_tracking s ON s.lead_id = j.payload->>'lead_id'"
     "  LEFT JOIN traffic_teams t ON t.name = s.targetologist"
@@ -86,7 +88,7 @@ static const char SQL_WAITING[] =
     "  ORDER BY j.id LIMIT $4::int) x";
 
 /* The columns of SQL_WAITING. */
-enum waiting_col { WC_IDS, WC_ANNOUNCE, WC_ENRICH, WC_AGE, WC__MAX };
+enum waiting_col { WC_IDS, WC_ANNOUNCE, WC_ENRICH, WC_AGE, WC_RECENT, WC__MAX };
 
 /*
  * A slot of chat $1 for job $2 of worker $3 when fewer than $4 messages
@@ -533,8 +535,11 @@ out:
 
 /*
  * What to do with an announcement for chat, given the others waiting.
- * When they and the sales of the chat still being verified are more than
- * the chat may get in a minute, it is a burst: the announcement waits
+ * When they, the sales of the chat still being verified and those the
+ * chat was told of in the last minute are more than the chat may get
+ * messages in a minute, it is a burst (the last minute's count keeps the
+ * tail of a burst whose enrichment outlasts the wait below in a digest,
+ * not one message a sale): the announcement waits
  * (*gather) while sales are still being verified, up to
  * JOBS_DIGEST_GATHER seconds after it was queued; then the waiting ones
  * are claimed into *ids (with this job's id, a bigint[] literal) and
@@ -551,7 +556,7 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 		outbox_kinds[OUTBOX_ENRICH], outbox_kinds[OUTBOX_ANNOUNCE],
 		alone, flagship };
 	PGresult *res, *got = NULL;
-	long ann, enr, age;
+	long ann, enr, age, recent;
 	enum err rc;
 	int i;
 
@@ -568,10 +573,11 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 		return rc;
 	ann = strtol(db_val(res, 0, WC_ANNOUNCE), NULL, 10);
 	enr = strtol(db_val(res, 0, WC_ENRICH), NULL, 10);
+	recent = strtol(db_val(res, 0, WC_RECENT), NULL, 10);
 	age = db_val(res, 0, WC_AGE) != NULL
 	    ? strtol(db_val(res, 0, WC_AGE), NULL, 10)
 	    : 0;
-	if (ann + 1 + enr <= j->chat_rate) {
+	if (ann + 1 + enr + recent <= j->chat_rate) {
 		PQclear(res);
 		return buf_err(ids);
 	}
