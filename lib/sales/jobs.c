@@ -543,7 +543,10 @@ out:
  * (*gather) while sales are still being verified, up to
  * JOBS_DIGEST_GATHER seconds after it was queued; then the waiting ones
  * are claimed into *ids (with this job's id, a bigint[] literal) and
- * *many is set: one digest. Otherwise *ids is this job alone.
+ * *many is set: one digest. While it waits, the waiting ones are claimed
+ * into *ids too, to be put back together in one statement (one turn of
+ * the announce lane for the whole burst, not one per sale). Otherwise
+ * *ids is this job alone.
  */
 static enum err
 waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
@@ -581,11 +584,8 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 		PQclear(res);
 		return buf_err(ids);
 	}
-	if (enr > 0 && age < JOBS_DIGEST_GATHER) {
+	if (enr > 0 && age < JOBS_DIGEST_GATHER)
 		*gather = 1;
-		PQclear(res);
-		return buf_err(ids);
-	}
 	rc = ann > 0 ? outbox_claim_ids(db, db_val(res, 0, WC_IDS),
 	                   OUTBOX_ANNOUNCE, j->me, j->lease, &got)
 	             : ERR_OK;
@@ -596,7 +596,7 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 		ids->len--; /* the closing brace */
 		buf_printf(ids, ",%s}", db_val(got, i, 0));
 	}
-	*many = got != NULL && PQntuples(got) > 0;
+	*many = !*gather && got != NULL && PQntuples(got) > 0;
 	PQclear(got);
 	return buf_err(ids);
 }
