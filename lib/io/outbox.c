@@ -237,24 +237,36 @@ claim(struct db *db, const char *sql, const char *worker, int lease,
 	return rc;
 }
 
+/*
+ * The announce lane's turns in this process: every other one tries the
+ * newest enrich job before the lane's own jobs, so a stream of due
+ * announce jobs (a bulk's, gathering into digests) cannot hold back the
+ * enrichment of a sale that just came in. The worker is one thread.
+ */
+static unsigned int announce_turns;
+
 enum err
 outbox_claim(struct db *db, const char *worker, int lease,
     enum outbox_lane lane, struct outbox_job *job, int *got)
 {
 	int want[OUTBOX_KIND__MAX] = { 0 }, feed[OUTBOX_KIND__MAX] = { 0 };
-	enum err rc;
-	int k;
+	enum err rc = ERR_OK;
+	int k, step, own;
 
 	memset(job, 0, sizeof(*job));
 	*got = 0;
 	for (k = 0; k < OUTBOX_KIND__MAX; k++)
 		want[k] = outbox_kind_lanes[k] == lane;
-	rc = claim(db, SQL_CLAIM, worker, lease, want, lane == OUTBOX_LANE_BULK,
-	    job, got);
-	if (rc != ERR_OK || *got || lane != OUTBOX_LANE_ANNOUNCE)
-		return rc;
+	if (lane != OUTBOX_LANE_ANNOUNCE)
+		return claim(db, SQL_CLAIM, worker, lease, want, 1, job, got);
 	feed[OUTBOX_ANNOUNCE_FEED] = 1;
-	return claim(db, SQL_CLAIM_NEWEST, worker, lease, feed, 0, job, got);
+	own = (int)(announce_turns++ % 2); /* the step of its own jobs */
+	for (step = 0; step < 2 && rc == ERR_OK && !*got; step++)
+		rc = step == own
+		    ? claim(db, SQL_CLAIM, worker, lease, want, 0, job, got)
+		    : claim(db, SQL_CLAIM_NEWEST, worker, lease, feed, 0, job,
+		          got);
+	return rc;
 }
 
 enum err

@@ -38,14 +38,17 @@ enum outbox_kind {
  *
  * An announcement needs its sale's enrichment (the verification against
  * amoCRM) first, and a bulk of 1 100 sales queues 1 100 enrich jobs. So
- * when the announce lane has no job of its own due, it takes the NEWEST
- * due enrich job, while the bulk lane takes enrich jobs oldest first: a
- * sale that just came in (the one someone waits to see announced) is
- * verified next, a bulk's backlog is eaten from both ends, and the oldest
- * job always progresses through the bulk lane, so nothing starves.
+ * the announce lane also takes the NEWEST due enrich job (every other
+ * turn first, else when it has no announce job due), while the bulk lane
+ * takes enrich jobs oldest first: a sale that just came in (the one
+ * someone waits to see announced) is verified within two turns, then
+ * announced, even while the bulk's own announcements keep the lane busy
+ * gathering into digests; a bulk's backlog is eaten from both ends, and
+ * the oldest job always progresses through the bulk lane, so nothing
+ * starves.
  */
 enum outbox_lane {
-	OUTBOX_LANE_ANNOUNCE, /* announce jobs; else the newest enrich job */
+	OUTBOX_LANE_ANNOUNCE, /* announce jobs, and the newest enrich job */
 	OUTBOX_LANE_BULK,     /* enrich (oldest first), landing push */
 	OUTBOX_LANE__MAX
 };
