@@ -131,7 +131,7 @@ is "$STATUS/$(jget "$BODY" leads_saved)" "200/40" "burst: 40 sales stored"
 wait_for 120 named -1003 Burst 40
 sleep 2
 is "$(names -1003 Burst | grep -c '^one Burst 039$')" 1 "burst: the Flagship sale has its own message"
-is "$(names -1003 Burst | grep -c 'Burst 039$')" 1 "burst: the Flagship sale is in no digest"
+is "$(names -1003 Burst | grep -c '^digest Burst 039$')" 0 "burst: the Flagship sale is in no digest"
 is "$(messages | python3 -c 'import json,sys; print([m["text"] for m in json.load(sys.stdin) if "Burst 039" in m["text"]][0].replace("\n", " | "))')" \
 	"🎉 <b>НОВАЯ ПРОДАЖА!</b> |  | 🚀 <b>Таргетолог:</b> Muha | 👤 <b>Клиент:</b> Burst 039 | 💰 <b>Сумма:</b> 490,000 ₸ | 📦 <b>Продукт:</b> Flagship Course | 🏷️ <b>Кампания:</b> lanes |  | <b>Muha, ПОЗДРАВЛЯЕМ! ПО ВАМ СДЕЛАЛИ ПРОДАЖУ!</b> 🔥" \
 	"burst: the Flagship sale's own announcement, with its amount"
