@@ -2,7 +2,8 @@
  * amosync-worker: drains the outbox (enrichment from amoCRM, Telegram
  * announcements) and runs the scheduled landing sync (R14) every
  * AMOSYNC_SYNC_INTERVAL seconds. Any number may run on any number of
- * hosts; each claims one job at a time with a lease, and one of them
+ * hosts; each claims one job at a time with a lease, from the announce
+ * lane before each job of the bulk lane (io/outbox.h), and one of them
  * claims each scheduled slot. It also beats (worker_heartbeats), runs the
  * health alerts (health/alerts) and the reconciliation sweep (sales/sweep),
  * each once per interval across all workers. SIGTERM or SIGINT finishes
@@ -274,9 +275,10 @@ beat(void *arg)
 		log_warnx("could not renew the lease of my job");
 }
 
-/* Claims and runs one job; returns 1 if there was one. */
+/* Claims and runs one job of lane; returns 1 if there was one. */
 static int
-one(struct app *app, struct jobs *j, struct heartbeat *hb, int max)
+one(struct app *app, struct jobs *j, struct heartbeat *hb, int max,
+    enum outbox_lane lane)
 {
 	struct job_outcome out;
 	struct outbox_job job;
@@ -284,7 +286,8 @@ one(struct app *app, struct jobs *j, struct heartbeat *hb, int max)
 	enum err rc;
 	int got, dead;
 
-	if (outbox_claim(&app->traffic, me, hb->lease, &job, &got) != ERR_OK ||
+	if (outbox_claim(&app->traffic, me, hb->lease, lane, &job, &got) !=
+	        ERR_OK ||
 	    !got)
 		return 0;
 	log_reqid(NULL);
@@ -327,7 +330,7 @@ main(int argc, char *argv[])
 	time_t next_catch_up;
 	long long sales, leads;
 	long poll;
-	int lease, max;
+	int lease, max, busy;
 
 	if (app_init(&app, "worker", 0, argc, argv) != ERR_OK)
 		return EXIT_FAILURE;
@@ -419,7 +422,15 @@ main(int argc, char *argv[])
 			if (stopping || db_connect(&app.traffic) != ERR_OK)
 				continue;
 		}
-		if (!one(&app, &j, &hb, max))
+		/*
+		 * The lanes (io/outbox.h): an announce-lane job before each
+		 * bulk job, so an announcement waits for one bulk job at most
+		 * and a stream of announcements still lets bulk work through.
+		 */
+		busy = one(&app, &j, &hb, max, OUTBOX_LANE_ANNOUNCE);
+		if (!stopping)
+			busy |= one(&app, &j, &hb, max, OUTBOX_LANE_BULK);
+		if (!busy)
 			nap(poll);
 	}
 	health_unbeat(&app.traffic, me);

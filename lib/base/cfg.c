@@ -377,6 +377,21 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "Telegram messages per minute to one chat, across all "
 	            "workers (Telegram allows about 20 in a group); more "
 	            "sales waiting for one chat go out as one digest" },
+	[CFG_AMOCRM_FLAGSHIP_PIPELINE] = { .name =
+	                                       "AMOCRM_FLAGSHIP_PIPELINE_ID",
+	    .type = CFG_INT,
+	    .def = "10418746",
+	    .min = 0,
+	    .max = MAX_ID,
+	    .help = "the Flagship pipeline: each of its sales is announced "
+	            "on its own, never in a digest (0: none)" },
+	[CFG_ANNOUNCE_ALONE_AMOUNT] = { .name = "AMOSYNC_ANNOUNCE_ALONE_AMOUNT",
+	    .type = CFG_INT,
+	    .def = "490000",
+	    .min = 0,
+	    .max = 1000000000000LL,
+	    .help = "a sale of at least this many tenge is announced on "
+	            "its own, never in a digest (0: no amount is)" },
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);
@@ -621,7 +636,8 @@ zone(const char *v)
 	if (*v == '\0' || *v == '/' || strstr(v, "..") != NULL)
 		return 0;
 	for (i = 0; v[i] != '\0'; i++)
-		if (!isalnum((unsigned char)v[i]) && strchr("/_+-", v[i]) == NULL)
+		if (!isalnum((unsigned char)v[i]) &&
+		    strchr("/_+-", v[i]) == NULL)
 			return 0;
 	if (dir == NULL || *dir == '\0')
 		dir = "/usr/share/zoneinfo";

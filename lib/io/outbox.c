@@ -20,6 +20,23 @@ const char *const outbox_states[OUTBOX_STATE__MAX + 1] = {
 	NULL,
 };
 
+const char *const outbox_lanes[OUTBOX_LANE__MAX] = {
+	"announce", /* OUTBOX_LANE_ANNOUNCE */
+	"bulk",     /* OUTBOX_LANE_BULK */
+};
+
+const enum outbox_lane outbox_kind_lanes[OUTBOX_KIND__MAX] = {
+	[OUTBOX_ENRICH] = OUTBOX_LANE_BULK, /* its newest: the announce lane */
+	[OUTBOX_ANNOUNCE] = OUTBOX_LANE_ANNOUNCE,
+	[OUTBOX_LANDING_PUSH] = OUTBOX_LANE_BULK,
+};
+
+/*
+ * The kind whose newest due job the announce lane takes when it has none
+ * of its own: the step an announcement waits for.
+ */
+#define OUTBOX_ANNOUNCE_FEED OUTBOX_ENRICH
+
 const char *
 outbox_kind_name(enum outbox_kind k)
 {
@@ -54,17 +71,26 @@ static const char SQL_ENQUEUE[] = "SELECT outbox_enqueue($1, $2::jsonb, $3)";
 /*
  * The next due job: pending and due, or running with an expired lease (its
  * worker died or hung). SKIP LOCKED lets concurrent workers pass over a
- * row another one is claiming right now.
+ * row another one is claiming right now. $3 the kinds to take (a text[]
+ * literal); $4 true: also the kinds this build does not know, those not
+ * in $5 (the bulk lane takes them, to fail and retry them). SQL_CLAIM
+ * takes the oldest due job, SQL_CLAIM_NEWEST the newest (the announce
+ * lane's enrich job); the index: sql/traffic/050-outbox-lanes.sql.
  */
-static const char SQL_CLAIM[] =
-    "UPDATE outbox_jobs SET state = 'running', claimed_by = $1,"
-    " claimed_until = now() + make_interval(secs => $2::int),"
-    " attempts = attempts + 1"
-    " WHERE id = (SELECT id FROM outbox_jobs"
-    "  WHERE (state = 'pending' AND next_attempt_at <= now())"
-    "   OR (state = 'running' AND claimed_until < now())"
-    "  ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-    " RETURNING id, kind, payload::text, attempts";
+#define SQL_CLAIM_OF(order)                                                    \
+	"UPDATE outbox_jobs SET state = 'running', claimed_by = $1,"           \
+	" claimed_until = now() + make_interval(secs => $2::int),"             \
+	" attempts = attempts + 1"                                             \
+	" WHERE id = (SELECT id FROM outbox_jobs"                              \
+	"  WHERE ((state = 'pending' AND next_attempt_at <= now())"            \
+	"   OR (state = 'running' AND claimed_until < now()))"                 \
+	"  AND (kind = ANY($3::text[])"                                        \
+	"   OR ($4::boolean AND kind <> ALL($5::text[])))"                     \
+	"  ORDER BY " order " LIMIT 1 FOR UPDATE SKIP LOCKED)"                 \
+	" RETURNING id, kind, payload::text, attempts"
+
+static const char SQL_CLAIM[] = SQL_CLAIM_OF("next_attempt_at, id");
+static const char SQL_CLAIM_NEWEST[] = SQL_CLAIM_OF("id DESC");
 
 /* The columns SQL_CLAIM returns. */
 enum claim_col { CC_ID, CC_KIND, CC_PAYLOAD, CC_ATTEMPTS, CC__MAX };
@@ -157,19 +183,42 @@ outbox_job_free(struct outbox_job *job)
 	memset(job, 0, sizeof(*job));
 }
 
-enum err
-outbox_claim(struct db *db, const char *worker, int lease,
-    struct outbox_job *job, int *got)
+/* Appends the names of the kinds k with want[k] as a text[] literal. */
+static void
+kinds_of(char *out, size_t size, const int want[OUTBOX_KIND__MAX])
 {
-	char secs[16];
-	const char *v[2] = { worker, secs };
+	size_t len = 0;
+	int k;
+
+	len += (size_t)snprintf(out, size, "{");
+	for (k = 0; k < OUTBOX_KIND__MAX && len < size; k++)
+		if (want[k])
+			len += (size_t)snprintf(out + len, size - len, "%s%s",
+			    len > 1 ? "," : "", outbox_kinds[k]);
+	if (len < size)
+		snprintf(out + len, size - len, "}");
+}
+
+/* Runs one of the claim statements with kinds ($3), into job. */
+static enum err
+claim(struct db *db, const char *sql, const char *worker, int lease,
+    const int want[OUTBOX_KIND__MAX], int unknown, struct outbox_job *job,
+    int *got)
+{
+	int all[OUTBOX_KIND__MAX];
+	char secs[16], kinds[256], known[256];
+	const char *v[5] = { worker, secs, kinds, unknown ? "true" : "false",
+		known };
 	PGresult *res;
 	enum err rc;
+	int k;
 
-	memset(job, 0, sizeof(*job));
-	*got = 0;
+	for (k = 0; k < OUTBOX_KIND__MAX; k++)
+		all[k] = 1;
 	snprintf(secs, sizeof(secs), "%d", lease);
-	if ((res = db_exec(db, SQL_CLAIM, 2, v, &rc)) == NULL)
+	kinds_of(kinds, sizeof(kinds), want);
+	kinds_of(known, sizeof(known), all);
+	if ((res = db_exec(db, sql, 5, v, &rc)) == NULL)
 		return rc;
 	if (PQntuples(res) == 1) {
 		job->id = strtoll(db_val(res, 0, CC_ID), NULL, 10);
@@ -185,6 +234,38 @@ outbox_claim(struct db *db, const char *worker, int lease,
 		}
 	}
 	PQclear(res);
+	return rc;
+}
+
+/*
+ * The announce lane's turns in this process: every other one tries the
+ * newest enrich job before the lane's own jobs, so a stream of due
+ * announce jobs (a bulk's, gathering into digests) cannot hold back the
+ * enrichment of a sale that just came in. The worker is one thread.
+ */
+static unsigned int announce_turns;
+
+enum err
+outbox_claim(struct db *db, const char *worker, int lease,
+    enum outbox_lane lane, struct outbox_job *job, int *got)
+{
+	int want[OUTBOX_KIND__MAX] = { 0 }, feed[OUTBOX_KIND__MAX] = { 0 };
+	enum err rc = ERR_OK;
+	int k, step, own;
+
+	memset(job, 0, sizeof(*job));
+	*got = 0;
+	for (k = 0; k < OUTBOX_KIND__MAX; k++)
+		want[k] = outbox_kind_lanes[k] == lane;
+	if (lane != OUTBOX_LANE_ANNOUNCE)
+		return claim(db, SQL_CLAIM, worker, lease, want, 1, job, got);
+	feed[OUTBOX_ANNOUNCE_FEED] = 1;
+	own = (int)(announce_turns++ % 2); /* the step of its own jobs */
+	for (step = 0; step < 2 && rc == ERR_OK && !*got; step++)
+		rc = step == own
+		    ? claim(db, SQL_CLAIM, worker, lease, want, 0, job, got)
+		    : claim(db, SQL_CLAIM_NEWEST, worker, lease, feed, 0, job,
+		          got);
 	return rc;
 }
 

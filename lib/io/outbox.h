@@ -28,6 +28,31 @@ enum outbox_kind {
 	OUTBOX_KIND__MAX     /* also: a kind this build does not know */
 };
 
+/*
+ * Lanes: announcements never wait behind bulk work. Each kind belongs to
+ * one lane (outbox_kind_lanes[], io/outbox.c); a worker claims from one
+ * lane at a time, and tools/worker.c claims from the announce lane before
+ * each bulk job, so an announcement waits for at most the one bulk job
+ * in progress (an enrichment, or one landing push batch of at most 50
+ * leads).
+ *
+ * An announcement needs its sale's enrichment (the verification against
+ * amoCRM) first, and a bulk of 1 100 sales queues 1 100 enrich jobs. So
+ * the announce lane also takes the NEWEST due enrich job (every other
+ * turn first, else when it has no announce job due), while the bulk lane
+ * takes enrich jobs oldest first: a sale that just came in (the one
+ * someone waits to see announced) is verified within two turns, then
+ * announced, even while the bulk's own announcements keep the lane busy
+ * gathering into digests; a bulk's backlog is eaten from both ends, and
+ * the oldest job always progresses through the bulk lane, so nothing
+ * starves.
+ */
+enum outbox_lane {
+	OUTBOX_LANE_ANNOUNCE, /* announce jobs, and the newest enrich job */
+	OUTBOX_LANE_BULK,     /* enrich (oldest first), landing push */
+	OUTBOX_LANE__MAX
+};
+
 /* A job's state (outbox_jobs.state, its CHECK constraint). */
 enum outbox_state {
 	OUTBOX_PENDING, /* waiting for its next attempt */
@@ -40,6 +65,10 @@ enum outbox_state {
 /* The names, indexed by the enums; outbox_states ends with NULL. */
 extern const char *const outbox_kinds[OUTBOX_KIND__MAX];
 extern const char *const outbox_states[OUTBOX_STATE__MAX + 1];
+extern const char *const outbox_lanes[OUTBOX_LANE__MAX];
+
+/* The lane of each kind. */
+extern const enum outbox_lane outbox_kind_lanes[OUTBOX_KIND__MAX];
 
 /* The name of kind k; "unknown" for OUTBOX_KIND__MAX. */
 const char *outbox_kind_name(enum outbox_kind k);
@@ -63,11 +92,13 @@ enum err outbox_enqueue(struct db *db, enum outbox_kind kind,
     const char *payload, const char *dedup_key, long long *id);
 
 /*
- * Claims the next due job for worker for lease seconds. *got is 0 when
- * there is none. The caller frees job with outbox_job_free().
+ * Claims the next due job of lane for worker for lease seconds (the
+ * order: see the lanes above; a job of a kind this build does not know
+ * is in the bulk lane). *got is 0 when there is none. The caller frees
+ * job with outbox_job_free().
  */
 enum err outbox_claim(struct db *db, const char *worker, int lease,
-    struct outbox_job *job, int *got);
+    enum outbox_lane lane, struct outbox_job *job, int *got);
 void outbox_job_free(struct outbox_job *job);
 
 /* Marks a claimed job done (only if worker still holds it). */

@@ -19,13 +19,16 @@
 	" coalesce(s.contact_name, s.lead_name), s.sale_amount::text,"         \
 	" s.product_name, s.utm_campaign,"                                     \
 	" coalesce(nullif(t.telegram_chat_id, ''), nullif($2, '')),"           \
-	" s.verification"                                                      \
+	" s.verification, s.pipeline_id"
+#define SQL_SALES_FROM                                                         \
 	" FROM all_sales_tracking s"                                           \
 	" LEFT JOIN traffic_teams t ON t.name = s.targetologist"
 
-static const char SQL_SALE[] = SQL_SALES_SELECT " WHERE s.lead_id = $1";
+static const char SQL_SALE[] = SQL_SALES_SELECT SQL_SALES_FROM
+    " WHERE s.lead_id = $1";
 
 static const char SQL_DIGEST_SALES[] = SQL_SALES_SELECT
+    ", j.id" SQL_SALES_FROM
     " JOIN outbox_jobs j ON s.lead_id = j.payload->>'lead_id'"
     " WHERE j.id = ANY($1::bigint[])"
     " ORDER BY s.sale_date, s.lead_id";
@@ -40,18 +43,29 @@ enum sale_col {
 	SC_CAMPAIGN,
 	SC_CHAT,
 	SC_VERIFICATION,
-	SC__MAX
+	SC_PIPELINE,
+	SC__MAX,
+	SC_JOB = SC__MAX /* SQL_DIGEST_SALES: the sale's job */
 };
 
 /* The chat a sale s (with its team t) is announced in; $2 the default. */
 #define SALE_CHAT "coalesce(nullif(t.telegram_chat_id, ''), nullif($2, ''))"
 
 /*
+ * A sale s announced on its own, never in a digest: $7 the amount from
+ * which on (0: none), $8 the Flagship pipeline (0: none).
+ */
+#define SALE_ALONE                                                             \
+	"(($7::numeric > 0 AND s.sale_amount >= $7::numeric)"                  \
+	" OR coalesce(s.pipeline_id = nullif($8, '0'), false))"
+
+/*
  * The other announcements waiting for chat $1 ($2 the default chat, $3
- * this job, at most $4 of them; $5, $6 the kinds enrich and announce):
+ * this job, at most $4 of them; $5, $6 the kinds enrich and announce;
+ * $7, $8 SALE_ALONE's, whose sales are left out):
  * their ids as a bigint[] literal and how many; the sales of the chat
  * still being verified (their enrichment pending or running); this job's
- * age in seconds.
+ * age in seconds; the sales announced in the chat in the last minute.
  */
 static const char SQL_WAITING[] =
     "SELECT coalesce('{' || string_agg(x.id::text, ',') || '}', '{}'),"
@@ -62,17 +76,19 @@ static const char SQL_WAITING[] =
     "  WHERE j.kind = $5 AND j.state IN ('pending', 'running')"
     "  AND " SALE_CHAT " = $1),"
     " (SELECT extract(epoch FROM now() - created_at)::int"
-    "  FROM outbox_jobs WHERE id = $3::bigint)"
+    "  FROM outbox_jobs WHERE id = $3::bigint),"
+    " (SELECT coalesce(sum(sales), 0) FROM telegram_sends"
+    "  WHERE chat_id = $1 AND reserved_at > now() - interval '1 minute')"
     " FROM (SELECT j.id FROM outbox_jobs j"
     "  JOIN all_sales_tracking s ON s.lead_id = j.payload->>'lead_id'"
     "  LEFT JOIN traffic_teams t ON t.name = s.targetologist"
     "  WHERE j.kind = $6 AND j.state = 'pending'"
     "  AND j.id <> $3::bigint AND s.verification <> 'unverified'"
-    "  AND " SALE_CHAT " = $1"
+    "  AND " SALE_CHAT " = $1 AND NOT " SALE_ALONE ""
     "  ORDER BY j.id LIMIT $4::int) x";
 
 /* The columns of SQL_WAITING. */
-enum waiting_col { WC_IDS, WC_ANNOUNCE, WC_ENRICH, WC_AGE, WC__MAX };
+enum waiting_col { WC_IDS, WC_ANNOUNCE, WC_ENRICH, WC_AGE, WC_RECENT, WC__MAX };
 
 /*
  * A slot of chat $1 for job $2 of worker $3 when fewer than $4 messages
@@ -368,23 +384,26 @@ record(struct jobs *j, long long send, long long message_id, int sales,
  * With sales > 0, the message announces those sales (jobs ids, all held
  * by this worker): once Telegram accepts it, they are recorded done here
  * (out->recorded). Without a free slot of the chat the jobs are put back
- * (out->recorded, not sent).
+ * (out->recorded, not sent) for *wait seconds. *sent tells whether the
+ * jobs are done (sent, or muted by TELEGRAM_REPORTS_ENABLED).
  */
 static enum err
 send(struct jobs *j, const char *chat, const char *html, long long job,
-    const char *ids, int sales, struct job_outcome *out)
+    const char *ids, int sales, int *sent, long *wait, struct job_outcome *out)
 {
 	struct db *db = &j->s->app->traffic;
 	struct tg_result tr;
 	char note[64];
 	long long sid;
-	long wait;
 	int held;
 	enum err rc;
 
+	*sent = 0;
+	*wait = 1;
 	if (!cfg_bool(&j->s->app->cfg, CFG_TELEGRAM_REPORTS_ENABLED)) {
 		log_info("TELEGRAM_REPORTS_ENABLED=false: not sent");
 		out->recorded = 1;
+		*sent = 1;
 		return outbox_done_ids(db, ids, "not sent: reports disabled");
 	}
 	if (!j->has_tg)
@@ -394,7 +413,7 @@ send(struct jobs *j, const char *chat, const char *html, long long job,
 		return failed(out, ERR_CONFIG, 0,
 		    "no Telegram chat: set TELEGRAM_CHAT_ID or the team's "
 		    "chat");
-	if ((rc = slot(j, chat, job, &sid, &wait, &held)) != ERR_OK)
+	if ((rc = slot(j, chat, job, &sid, wait, &held)) != ERR_OK)
 		return failed(out, rc, 0, "could not take a slot of the chat");
 	if (!held) {
 		/*
@@ -403,6 +422,7 @@ send(struct jobs *j, const char *chat, const char *html, long long job,
 		 */
 		log_warnx("job %lld was taken over: not sent", job);
 		out->recorded = 1;
+		*wait = 1;
 		return outbox_postpone(db, ids, j->me, 1,
 		    "its digest's job was taken over");
 	}
@@ -410,8 +430,8 @@ send(struct jobs *j, const char *chat, const char *html, long long job,
 		out->recorded = 1;
 		log_info("chat %s had its %d messages this minute: job(s) %s "
 		         "wait %lds",
-		    chat, j->chat_rate, ids, wait);
-		return outbox_postpone(db, ids, j->me, wait,
+		    chat, j->chat_rate, ids, *wait);
+		return outbox_postpone(db, ids, j->me, *wait,
 		    "waiting for the chat's rate limit");
 	}
 	rc = tg_post(&j->tg, db, chat, html, &tr);
@@ -420,6 +440,7 @@ send(struct jobs *j, const char *chat, const char *html, long long job,
 	log_info("announced in Telegram (message %lld, %d sale(s))",
 	    tr.message_id, sales);
 	out->recorded = 1;
+	*sent = 1;
 	snprintf(note, sizeof(note), "sent as message %lld", tr.message_id);
 	record(j, sid, tr.message_id, sales > 0 ? sales : 1, ids, note);
 	return ERR_OK;
@@ -439,31 +460,74 @@ sale_of(struct texts_sale *a, const PGresult *res, int i)
 }
 
 /*
- * Builds the digest of jobs ids (this one and those claimed) into html.
- * Returns ERR_OK with *n the sales in it.
+ * Sends the digest of jobs ids (this one and those claimed, all held by
+ * this worker) to chat: one message per part of texts_digest(), each
+ * part's jobs recorded done when its message went out (send()). When a
+ * part cannot go (the chat's rate limit, a lease taken over, an error),
+ * the jobs of it and of the parts after it go back to the queue, to be
+ * announced in a later digest; so does a job whose sale is gone.
  */
 static enum err
-digest(struct jobs *j, const char *ids, struct buf *html, int *n)
+digest(struct jobs *j, const char *chat, const char *ids,
+    struct job_outcome *out)
 {
+	struct db *db = &j->s->app->traffic;
 	const char *v[2] = { ids,
 		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
+	struct texts_part *parts = NULL;
 	struct texts_sale *a;
+	struct buf pids;
 	PGresult *res;
+	size_t nparts = 0, k, i;
+	long wait = 1;
 	enum err rc;
-	int i;
+	int n, sent = 1;
 
-	*n = 0;
-	if ((res = db_exec(&j->s->app->traffic, SQL_DIGEST_SALES, 2, v, &rc)) ==
-	    NULL)
-		return rc;
-	*n = PQntuples(res);
-	if ((a = calloc((size_t)*n + 1, sizeof(*a))) == NULL) {
+	if ((res = db_exec(db, SQL_DIGEST_SALES, 2, v, &rc)) == NULL)
+		return failed(out, rc, 0, "could not read the digest's sales");
+	n = PQntuples(res);
+	if ((a = calloc((size_t)n + 1, sizeof(*a))) == NULL) {
 		PQclear(res);
-		return ERR_NOMEM;
+		return failed(out, ERR_NOMEM, 0, NULL);
 	}
-	for (i = 0; i < *n; i++)
-		sale_of(&a[i], res, i);
-	rc = texts_digest(a, (size_t)*n, TG_TEXT_MAX, html);
+	for (i = 0; i < (size_t)n; i++)
+		sale_of(&a[i], res, (int)i);
+	buf_init(&pids);
+	if ((rc = texts_digest(a, (size_t)n, TG_TEXT_MAX, &parts, &nparts)) !=
+	    ERR_OK) {
+		failed(out, rc, 0, "could not build the message");
+		goto out;
+	}
+	log_info("%d sales wait for chat %s: a digest of %zu message(s)", n,
+	    chat, nparts);
+	for (k = 0; k < nparts && sent && rc == ERR_OK; k++) {
+		buf_reset(&pids);
+		for (i = parts[k].first; i < parts[k].first + parts[k].n; i++)
+			buf_printf(&pids, "%c%s",
+			    i == parts[k].first ? '{' : ',',
+			    db_val(res, (int)i, SC_JOB));
+		buf_adds(&pids, "}");
+		if ((rc = buf_err(&pids)) != ERR_OK) {
+			failed(out, rc, 0, NULL);
+			break;
+		}
+		/* The part's slot under its first job: one held by us. */
+		rc = send(j, chat, buf_str(&parts[k].text),
+		    strtoll(db_val(res, (int)parts[k].first, SC_JOB), NULL, 10),
+		    buf_str(&pids), (int)parts[k].n, &sent, &wait, out);
+	}
+	/*
+	 * What is still ours (parts not sent, a job whose sale is gone) goes
+	 * back to the queue; the sent ones are done and stay so.
+	 */
+	if (rc == ERR_OK &&
+	    outbox_postpone(db, ids, j->me, sent ? 1 : wait,
+	        sent ? "not in its digest" : "its digest's part waits") !=
+	        ERR_OK)
+		log_warnx("could not put back the rest of a digest");
+out:
+	texts_parts_free(parts, nparts);
+	buf_free(&pids);
 	free(a);
 	PQclear(res);
 	return rc;
@@ -471,24 +535,31 @@ digest(struct jobs *j, const char *ids, struct buf *html, int *n)
 
 /*
  * What to do with an announcement for chat, given the others waiting.
- * When they and the sales of the chat still being verified are more than
- * the chat may get in a minute, it is a burst: the announcement waits
+ * When they, the sales of the chat still being verified and those the
+ * chat was told of in the last minute are more than the chat may get
+ * messages in a minute, it is a burst (the last minute's count keeps the
+ * tail of a burst whose enrichment outlasts the wait below in a digest,
+ * not one message a sale): the announcement waits
  * (*gather) while sales are still being verified, up to
  * JOBS_DIGEST_GATHER seconds after it was queued; then the waiting ones
  * are claimed into *ids (with this job's id, a bigint[] literal) and
- * *many is set: one digest. Otherwise *ids is this job alone.
+ * *many is set: one digest. While it waits, the waiting ones are claimed
+ * into *ids too, to be put back together in one statement (one turn of
+ * the announce lane for the whole burst, not one per sale). Otherwise
+ * *ids is this job alone.
  */
 static enum err
 waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
     int *many, int *gather)
 {
 	struct db *db = &j->s->app->traffic;
-	char id[32], lim[16];
-	const char *v[6] = { chat,
+	char id[32], lim[16], alone[32], flagship[32];
+	const char *v[8] = { chat,
 		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID), id, lim,
-		outbox_kinds[OUTBOX_ENRICH], outbox_kinds[OUTBOX_ANNOUNCE] };
+		outbox_kinds[OUTBOX_ENRICH], outbox_kinds[OUTBOX_ANNOUNCE],
+		alone, flagship };
 	PGresult *res, *got = NULL;
-	long ann, enr, age;
+	long ann, enr, age, recent;
 	enum err rc;
 	int i;
 
@@ -497,22 +568,24 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 	buf_printf(ids, "{%lld}", job);
 	snprintf(id, sizeof(id), "%lld", job);
 	snprintf(lim, sizeof(lim), "%d", JOBS_DIGEST_MAX);
-	if ((res = db_exec(db, SQL_WAITING, 6, v, &rc)) == NULL)
+	snprintf(alone, sizeof(alone), "%lld",
+	    cfg_int(&j->s->app->cfg, CFG_ANNOUNCE_ALONE_AMOUNT));
+	snprintf(flagship, sizeof(flagship), "%lld",
+	    cfg_int(&j->s->app->cfg, CFG_AMOCRM_FLAGSHIP_PIPELINE));
+	if ((res = db_exec(db, SQL_WAITING, 8, v, &rc)) == NULL)
 		return rc;
 	ann = strtol(db_val(res, 0, WC_ANNOUNCE), NULL, 10);
 	enr = strtol(db_val(res, 0, WC_ENRICH), NULL, 10);
+	recent = strtol(db_val(res, 0, WC_RECENT), NULL, 10);
 	age = db_val(res, 0, WC_AGE) != NULL
 	    ? strtol(db_val(res, 0, WC_AGE), NULL, 10)
 	    : 0;
-	if (ann + 1 + enr <= j->chat_rate) {
+	if (ann + 1 + enr + recent <= j->chat_rate) {
 		PQclear(res);
 		return buf_err(ids);
 	}
-	if (enr > 0 && age < JOBS_DIGEST_GATHER) {
+	if (enr > 0 && age < JOBS_DIGEST_GATHER)
 		*gather = 1;
-		PQclear(res);
-		return buf_err(ids);
-	}
 	rc = ann > 0 ? outbox_claim_ids(db, db_val(res, 0, WC_IDS),
 	                   OUTBOX_ANNOUNCE, j->me, j->lease, &got)
 	             : ERR_OK;
@@ -523,15 +596,35 @@ waiting(struct jobs *j, const char *chat, long long job, struct buf *ids,
 		ids->len--; /* the closing brace */
 		buf_printf(ids, ",%s}", db_val(got, i, 0));
 	}
-	*many = got != NULL && PQntuples(got) > 0;
+	*many = !*gather && got != NULL && PQntuples(got) > 0;
 	PQclear(got);
 	return buf_err(ids);
 }
 
 /*
+ * Is the sale of row 0 of res one announced on its own, never in a
+ * digest (AMOSYNC_ANNOUNCE_ALONE_AMOUNT, AMOCRM_FLAGSHIP_PIPELINE_ID)?
+ */
+static int
+alone(struct jobs *j, const PGresult *res)
+{
+	const struct cfg *c = &j->s->app->cfg;
+	long long min = cfg_int(c, CFG_ANNOUNCE_ALONE_AMOUNT);
+	long long flagship = cfg_int(c, CFG_AMOCRM_FLAGSHIP_PIPELINE);
+	const char *pipe = db_val(res, 0, SC_PIPELINE);
+	const char *amount = db_val(res, 0, SC_AMOUNT);
+
+	if (min > 0 && amount != NULL && strtod(amount, NULL) >= (double)min)
+		return 1;
+	return flagship > 0 && pipe != NULL &&
+	    strtoll(pipe, NULL, 10) == flagship;
+}
+
+/*
  * Announces a stored sale: alone, or with the others waiting for its
- * chat as one digest when they are more than the chat may get in a
- * minute. An unverified sale is never announced.
+ * chat as a digest when they are more than the chat may get in a minute.
+ * A big sale (alone()) always goes on its own. An unverified sale is
+ * never announced.
  */
 static enum err
 announce_sale(struct jobs *j, const struct outbox_job *job, long long lead_id,
@@ -545,7 +638,8 @@ announce_sale(struct jobs *j, const struct outbox_job *job, long long lead_id,
 		cfg_str(&j->s->app->cfg, CFG_TELEGRAM_CHAT_ID) };
 	PGresult *res;
 	enum err rc;
-	int many = 0, gather = 0, n = 1;
+	long wait;
+	int many = 0, gather = 0, sent;
 
 	snprintf(id, sizeof(id), "%lld", lead_id);
 	if ((res = db_exec(db, SQL_SALE, 2, v, &rc)) == NULL)
@@ -566,7 +660,7 @@ announce_sale(struct jobs *j, const struct outbox_job *job, long long lead_id,
 		rc = failed(out, ERR_NOMEM, 0, NULL);
 		goto out;
 	}
-	if (chat != NULL &&
+	if (chat != NULL && !alone(j, res) &&
 	    (rc = waiting(j, chat, job->id, &ids, &many, &gather)) != ERR_OK) {
 		failed(out, rc, 0, "could not read the waiting sales");
 		goto out;
@@ -578,21 +672,20 @@ announce_sale(struct jobs *j, const struct outbox_job *job, long long lead_id,
 		    "gathering a burst into one digest");
 		goto out;
 	}
-	if (chat == NULL)
-		buf_printf(&ids, "{%lld}", job->id);
 	if (many) {
-		rc = digest(j, buf_str(&ids), &html, &n);
-	} else {
-		sale_of(&a, res, 0);
-		rc = texts_sale(&a, &html);
+		rc = digest(j, chat, buf_str(&ids), out);
+		goto out;
 	}
-	if (rc != ERR_OK) {
+	buf_reset(&ids);
+	buf_printf(&ids, "{%lld}", job->id);
+	sale_of(&a, res, 0);
+	if ((rc = texts_sale(&a, &html)) != ERR_OK ||
+	    (rc = buf_err(&ids)) != ERR_OK) {
 		failed(out, rc, 0, "could not build the message");
 		goto out;
 	}
-	if (many)
-		log_info("%d sales wait for chat %s: one digest", n, chat);
-	rc = send(j, chat, buf_str(&html), job->id, buf_str(&ids), n, out);
+	rc = send(j, chat, buf_str(&html), job->id, buf_str(&ids), 1, &sent,
+	    &wait, out);
 out:
 	/* The others claimed for a digest that did not go: back they go. */
 	if (many && rc != ERR_OK &&
@@ -621,6 +714,8 @@ announce_test(struct jobs *j, const struct outbox_job *job,
 	const char *chat;
 	char ids[32];
 	enum err rc;
+	long wait;
+	int sent;
 
 	memset(&a, 0, sizeof(a));
 	a.test = 1;
@@ -638,7 +733,8 @@ announce_test(struct jobs *j, const struct outbox_job *job,
 	snprintf(ids, sizeof(ids), "{%lld}", job->id);
 	buf_init(&html);
 	if ((rc = texts_sale(&a, &html)) == ERR_OK)
-		rc = send(j, chat, buf_str(&html), job->id, ids, 0, out);
+		rc = send(j, chat, buf_str(&html), job->id, ids, 0, &sent,
+		    &wait, out);
 	buf_free(&html);
 	PQclear(res);
 	return rc;

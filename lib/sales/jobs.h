@@ -16,7 +16,11 @@
  * The enrichment verifies the sale against amoCRM (sales/track.h) and
  * announces only a verified one. Each chat gets at most chat_rate
  * messages a minute (telegram_sends, across all workers); when more
- * sales wait for a chat than that, they go out as one digest.
+ * sales wait for a chat than that, they go out as one digest, which
+ * names every sale it covers, split into as many messages as Telegram's
+ * 4096 characters need (each part's jobs done when its message went
+ * out). A big sale (AMOSYNC_ANNOUNCE_ALONE_AMOUNT, or any sale of
+ * AMOCRM_FLAGSHIP_PIPELINE_ID) is always announced on its own.
  */
 /* Sales claimed into one digest message, at most. */
 #define JOBS_DIGEST_MAX 1000

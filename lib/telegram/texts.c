@@ -110,49 +110,91 @@ digest_line(struct buf *out, const struct texts_sale *a)
 	field(out, fallback(a->product, "\xe2\x80\x94"), TEXTS_DIGEST_FIELD);
 }
 
-enum err
-texts_digest(const struct texts_sale *a, size_t n, size_t max, struct buf *out)
+/* Appends the header of part k (from 1) of m of a digest to out. */
+static void
+digest_header(struct buf *out, size_t n, const char *total, size_t k, size_t m)
 {
-	struct buf line = { 0 }, tail = { 0 };
+	buf_printf(out, "\xf0\x9f\x8e\x89 <b>НОВЫЕ ПРОДАЖИ: %zu</b>", n);
+	if (m > 1)
+		buf_printf(out, " (%zu/%zu)", k, m);
+	buf_adds(out, "\n\xf0\x9f\x92\xb0 <b>Итого:</b> ");
+	texts_amount(out, total);
+	buf_adds(out, "\n");
+}
+
+void
+texts_parts_free(struct texts_part *parts, size_t nparts)
+{
+	size_t i;
+
+	for (i = 0; parts != NULL && i < nparts; i++)
+		buf_free(&parts[i].text);
+	free(parts);
+}
+
+enum err
+texts_digest(const struct texts_sale *a, size_t n, size_t max,
+    struct texts_part **parts, size_t *nparts)
+{
+	struct texts_part *p = NULL;
+	struct buf line = { 0 }, head = { 0 };
+	size_t *units = NULL, room, used, i, m = 0, k;
 	char total[64];
 	double sum = 0, v;
-	size_t i, used, shown;
+	enum err rc = ERR_NOMEM;
 
+	*parts = NULL;
+	*nparts = 0;
 	for (i = 0; i < n; i++) {
 		v = a[i].amount != NULL ? strtod(a[i].amount, NULL) : 0;
 		if (isfinite(v) && v > 0 && v <= 1e15)
 			sum += v;
 	}
 	snprintf(total, sizeof(total), "%.0f", sum);
-	buf_printf(out,
-	    "\xf0\x9f\x8e\x89 <b>НОВЫЕ ПРОДАЖИ: %zu</b>\n"
-	    "\xf0\x9f\x92\xb0 <b>Итого:</b> ",
-	    n);
-	texts_amount(out, total);
-	buf_adds(out, "\n");
-	if (buf_err(out) != ERR_OK)
-		return buf_err(out);
-	used = tg_text_units(buf_str(out));
-	for (shown = 0; shown < n; shown++) {
+	/* Room for the lines under the widest header: "(n/n)". */
+	digest_header(&head, n, total, n, n > 1 ? n : 2);
+	if ((units = calloc(n + 1, sizeof(*units))) == NULL ||
+	    (p = calloc(n + 1, sizeof(*p))) == NULL || buf_err(&head) != ERR_OK)
+		goto out;
+	room = tg_text_units(buf_str(&head));
+	rc = ERR_INPUT;
+	if (room >= max)
+		goto out;
+	room = max - room;
+	/* The lines, packed in order into as few messages as fit. */
+	for (i = 0, used = room; i < n; i++) {
 		buf_reset(&line);
-		digest_line(&line, &a[shown]);
-		if (buf_err(&line) != ERR_OK)
-			break;
-		/* Room for this line and for the "… и ещё K" line after it. */
-		buf_reset(&tail);
-		buf_printf(&tail, "\n\xe2\x80\xa6 и ещё %zu", n - shown);
-		if (used + tg_text_units(buf_str(&line)) +
-		        (shown + 1 < n ? tg_text_units(buf_str(&tail)) : 0) >
-		    max)
-			break;
-		buf_add(out, line.data, line.len);
-		used += tg_text_units(buf_str(&line));
+		digest_line(&line, &a[i]);
+		if ((rc = buf_err(&line)) != ERR_OK)
+			goto out;
+		if ((units[i] = tg_text_units(buf_str(&line))) > room) {
+			rc = ERR_INPUT;
+			goto out;
+		}
+		if (used + units[i] > room) {
+			p[m++].first = i;
+			used = 0;
+		}
+		p[m - 1].n++;
+		used += units[i];
 	}
-	if (shown < n)
-		buf_printf(out, "\n\xe2\x80\xa6 и ещё %zu", n - shown);
+	for (k = 0; k < m; k++) {
+		digest_header(&p[k].text, n, total, k + 1, m);
+		for (i = p[k].first; i < p[k].first + p[k].n; i++)
+			digest_line(&p[k].text, &a[i]);
+		if ((rc = buf_err(&p[k].text)) != ERR_OK)
+			goto out;
+	}
+	*parts = p;
+	*nparts = m;
+	p = NULL;
+	rc = ERR_OK;
+out:
+	texts_parts_free(p, n + 1);
+	free(units);
 	buf_free(&line);
-	buf_free(&tail);
-	return buf_err(out);
+	buf_free(&head);
+	return rc;
 }
 
 void

@@ -38,17 +38,29 @@ enum err texts_sale(const struct texts_sale *a, struct buf *out);
 /* Characters of a value shown in one digest line, at most. */
 #define TEXTS_DIGEST_FIELD 48
 
+/* One message of a digest: its text and the sales a[first .. first+n-1]. */
+struct texts_part {
+	struct buf text;
+	size_t first, n;
+};
+
 /*
- * Appends to out a digest of the n sales a (their test flags ignored):
- * a header with the count and the total, then one line per sale (team
- * with its emoji, client, amount, product, each value escaped and cut to
- * TEXTS_DIGEST_FIELD characters on a character boundary). Lines that
- * would take the message past max UTF-16 units (Telegram's 4096) are
- * left out and counted in a last line, "… и ещё K"; the message is always
- * whole lines, balanced tags and valid UTF-8. Returns buf_err(out).
+ * The digest of the n sales a (n >= 1, their test flags ignored), as
+ * *nparts messages in *parts (the caller frees them with
+ * texts_parts_free()): each a header with the count and the total of all
+ * n sales ("(2/3)" after the count when there is more than one message),
+ * then whole lines, one per sale, in order (team with its emoji, client,
+ * amount, product; each value but the amount escaped and cut to
+ * TEXTS_DIGEST_FIELD characters on a character boundary). Every sale is
+ * named in exactly one message, and each message is at most max UTF-16
+ * units (Telegram's 4096), valid UTF-8 with balanced tags. ERR_NOMEM;
+ * ERR_INPUT when one line and a header do not fit in max (never at
+ * TG_TEXT_MAX: the cuts keep a line far shorter). On failure *parts is
+ * NULL and *nparts 0.
  */
 enum err texts_digest(const struct texts_sale *a, size_t n, size_t max,
-    struct buf *out);
+    struct texts_part **parts, size_t *nparts);
+void texts_parts_free(struct texts_part *parts, size_t nparts);
 
 /* Appends "5,000 ₸" for "5000" (rounded to whole tenge) to out. */
 void texts_amount(struct buf *out, const char *amount);

@@ -128,6 +128,158 @@ run_test_sale(void)
 	buf_free(&b);
 }
 
+/* The sales of the digest cases. */
+static const struct texts_sale digest_sales[3] = {
+	{ "Kenesary", "👑", "Иван", "5000", "Express Course", NULL, 0 },
+	{ "Arystan", "🦁", "Tom & <Jerry>", "490000", "Flagship", NULL, 0 },
+	{ NULL, NULL, NULL, "1000", NULL, NULL, 0 },
+};
+
+/* The header of a 3-sale digest's messages is 60 UTF-16 units at most. */
+#define D_HEAD(part)                                                           \
+	"🎉 <b>НОВЫЕ ПРОДАЖИ: 3</b>" part "\n"                                  \
+	"💰 <b>Итого:</b> 496,000 ₸\n"
+#define D_LINE1 "\n👑 <b>Kenesary</b>: Иван — 5,000 ₸ — Express Course"
+#define D_LINE2                                                                \
+	"\n🦁 <b>Arystan</b>: Tom &amp; &lt;Jerry&gt; — 490,000 ₸ — "  \
+	"Flagship"
+#define D_LINE3 "\n🎯 <b>Unknown</b>: Без имени — 1,000 ₸ — —"
+
+struct digest_case {
+	const char *name;
+	size_t max; /* UTF-16 units a message may have */
+	enum err rc;
+	size_t nparts;
+	const char *want[3];
+};
+
+/*
+ * The lines are 52, 66 and 43 units; a header 60: whole lines packed in
+ * order, every sale in exactly one message, numbered when more than one.
+ */
+static const struct digest_case digest_cases[] = {
+	{ "one message", TG_TEXT_MAX, ERR_OK, 1,
+	    { D_HEAD("") D_LINE1 D_LINE2 D_LINE3 } },
+	{ "two messages", 60 + 118, ERR_OK, 2,
+	    { D_HEAD(" (1/2)") D_LINE1 D_LINE2, D_HEAD(" (2/2)") D_LINE3 } },
+	{ "a unit short of the first two", 60 + 117, ERR_OK, 2,
+	    { D_HEAD(" (1/2)") D_LINE1, D_HEAD(" (2/2)") D_LINE2 D_LINE3 } },
+	{ "three messages", 60 + 108, ERR_OK, 3,
+	    { D_HEAD(" (1/3)") D_LINE1, D_HEAD(" (2/3)") D_LINE2,
+	        D_HEAD(" (3/3)") D_LINE3 } },
+	{ "the longest line fits exactly", 60 + 66, ERR_OK, 3,
+	    { D_HEAD(" (1/3)") D_LINE1, D_HEAD(" (2/3)") D_LINE2,
+	        D_HEAD(" (3/3)") D_LINE3 } },
+	{ "a line that fits no message", 60 + 65, ERR_INPUT, 0, { NULL } },
+	{ "not even a header", 40, ERR_INPUT, 0, { NULL } },
+};
+
+/* The digest cases: exact texts, exact codes, each within its limit. */
+static void
+run_digests(void)
+{
+	const struct digest_case *c;
+	struct texts_part *parts;
+	size_t i, k, nparts;
+	char name[160];
+	enum err rc;
+
+	for (i = 0; i < sizeof(digest_cases) / sizeof(digest_cases[0]); i++) {
+		c = &digest_cases[i];
+		rc = texts_digest(digest_sales, 3, c->max, &parts, &nparts);
+		ok(rc == c->rc, "digest, %s: %s", c->name, err_name(rc));
+		ok(nparts == c->nparts, "digest, %s: %zu messages (want %zu)",
+		    c->name, nparts, c->nparts);
+		for (k = 0; k < nparts && k < c->nparts; k++) {
+			snprintf(name, sizeof(name), "digest, %s: message %zu",
+			    c->name, k + 1);
+			is_str(buf_str(&parts[k].text), c->want[k], name);
+			ok(tg_text_units(buf_str(&parts[k].text)) <= c->max,
+			    "digest, %s: message %zu within %zu units", c->name,
+			    k + 1, c->max);
+		}
+		ok(rc == ERR_OK || parts == NULL,
+		    "digest, %s: no messages on failure", c->name);
+		texts_parts_free(parts, nparts);
+	}
+}
+
+/*
+ * 500 sales with long multi-byte names, each client named apart: the
+ * digest is split into messages of at most 4096 UTF-16 units, whole
+ * lines, valid UTF-8, balanced tags, numbered 1/m .. m/m, the header of
+ * each counting all 500 and their total, and every sale named in exactly
+ * one of them, in order, its amount whole.
+ */
+static void
+run_long_digest(void)
+{
+	struct texts_sale *d = calloc(500, sizeof(*d));
+	struct texts_part *parts;
+	char name[600], (*client)[700] = calloc(500, sizeof(*client));
+	char head[128], want[800];
+	size_t i, k, nparts, named = 0, next = 0, bad = 0;
+	const char *t;
+
+	for (k = 0; k + 4 < 400; k += 4)
+		memcpy(name + k, "😀", 4); /* 4 bytes, 2 UTF-16 units */
+	name[k] = '\0';
+	for (i = 0; i < 500; i++) {
+		/* A short client every other sale, a cut one else. */
+		snprintf(client[i], sizeof(client[i]), "%s%zu",
+		    i % 2 ? name : "Жанна & <Co> ", i);
+		d[i].team = "Arystan";
+		d[i].emoji = "🦁";
+		d[i].client = client[i];
+		d[i].amount = i == 251 ? "490000" : "5000";
+		d[i].product = name;
+	}
+	ok(texts_digest(d, 500, TG_TEXT_MAX, &parts, &nparts) == ERR_OK,
+	    "long digest builds");
+	ok(nparts > 5 && nparts < 100, "long digest: %zu messages", nparts);
+	for (k = 0; k < nparts; k++) {
+		t = buf_str(&parts[k].text);
+		snprintf(head, sizeof(head),
+		    "🎉 <b>НОВЫЕ ПРОДАЖИ: 500</b> (%zu/%zu)\n"
+		    "💰 <b>Итого:</b> 2,985,000 ₸\n",
+		    k + 1, nparts);
+		if (tg_text_units(t) > TG_TEXT_MAX || !utf8_ok(t) ||
+		    !tags_ok(t) || strncmp(t, head, strlen(head)) != 0 ||
+		    parts[k].first != next ||
+		    (size_t)sale_lines(t) != parts[k].n)
+			bad++;
+		next = parts[k].first + parts[k].n;
+		named += (size_t)sale_lines(t);
+	}
+	ok(bad == 0,
+	    "long digest: every message within 4096 units, valid, numbered, "
+	    "its lines whole (%zu not)",
+	    bad);
+	ok(named == 500, "long digest: %zu of 500 sales named", named);
+	ok(next == 500, "long digest: in order, none twice");
+	/* The short clients are named in full, the big sale's amount whole. */
+	for (i = 0, bad = 0; i < 500; i += 2) {
+		snprintf(want, sizeof(want), "Жанна &amp; &lt;Co&gt; %zu — ",
+		    i);
+		for (k = 0; k < nparts; k++)
+			if (strstr(buf_str(&parts[k].text), want) != NULL)
+				break;
+		if (k == nparts || i < parts[k].first ||
+		    i >= parts[k].first + parts[k].n)
+			bad++;
+	}
+	ok(bad == 0, "long digest: each sale in its message (%zu not)", bad);
+	for (k = 0; k < nparts; k++)
+		if (251 >= parts[k].first && 251 < parts[k].first + parts[k].n)
+			break;
+	ok(k < nparts &&
+	        strstr(buf_str(&parts[k].text), "… — 490,000 ₸ — ") != NULL,
+	    "long digest: a cut client, the amount whole");
+	texts_parts_free(parts, nparts);
+	free(client);
+	free(d);
+}
+
 int
 main(void)
 {
@@ -188,83 +340,7 @@ main(void)
 	    "<i>Это тестовое уведомление</i>",
 	    "test variant with defaults");
 	buf_free(&b);
-	/* A digest: the count, the total, one line per sale. */
-	{
-		struct texts_sale d[3] = {
-			{ "Kenesary", "👑", "Иван", "5000", "Express Course",
-			    NULL, 0 },
-			{ "Arystan", "🦁", "Tom & <Jerry>", "490000",
-			    "Flagship", NULL, 0 },
-			{ NULL, NULL, NULL, "1000", NULL, NULL, 0 },
-		};
-
-		buf_init(&b);
-		ok(texts_digest(d, 3, TG_TEXT_MAX, &b) == ERR_OK,
-		    "digest builds");
-		is_str(buf_str(&b),
-		    "🎉 <b>НОВЫЕ ПРОДАЖИ: 3</b>\n"
-		    "💰 <b>Итого:</b> 496,000 ₸\n"
-		    "\n👑 <b>Kenesary</b>: Иван — 5,000 ₸ — Express Course"
-		    "\n🦁 <b>Arystan</b>: Tom &amp; &lt;Jerry&gt; — "
-		    "490,000 "
-		    "₸ "
-		    "— Flagship"
-		    "\n🎯 <b>Unknown</b>: Без имени — 1,000 ₸ — —",
-		    "digest text: count, total, every sale, values escaped");
-		buf_free(&b);
-	}
-
-	/*
-	 * 500 sales with long multi-byte names: the digest stays within
-	 * Telegram's 4096 UTF-16 units, whole lines, valid UTF-8, balanced
-	 * tags, and says how many it could not list.
-	 */
-	{
-		struct texts_sale *d = calloc(500, sizeof(*d));
-		char name[600], tail[64];
-		size_t k, shown;
-
-		for (k = 0; k + 4 < sizeof(name) - 1; k += 4)
-			memcpy(name + k, "😀", 4); /* 4 bytes, 2 UTF-16 units */
-		name[k] = '\0';
-		for (i = 0; i < 500; i++) {
-			d[i].team = "Arystan";
-			d[i].emoji = "🦁";
-			d[i].client = i % 2 ? name : "Жанна & <Co>";
-			d[i].amount = "5000";
-			d[i].product = name;
-		}
-		buf_init(&b);
-		ok(texts_digest(d, 500, TG_TEXT_MAX, &b) == ERR_OK,
-		    "long digest builds");
-		ok(tg_text_units(buf_str(&b)) <= TG_TEXT_MAX,
-		    "long digest within 4096 UTF-16 units");
-		ok(tg_text_units(buf_str(&b)) > TG_TEXT_MAX - 200,
-		    "long digest uses the room it has");
-		ok(utf8_ok(buf_str(&b)), "long digest is valid UTF-8");
-		ok(tags_ok(buf_str(&b)), "long digest: tags balanced");
-		ok(strncmp(buf_str(&b),
-		       "🎉 <b>НОВЫЕ ПРОДАЖИ: 500</b>\n"
-		       "💰 <b>Итого:</b> 2,500,000 ₸\n",
-		       strlen("🎉 <b>НОВЫЕ ПРОДАЖИ: 500</b>\n"
-		              "💰 <b>Итого:</b> 2,500,000 ₸\n")) == 0,
-		    "long digest header: all 500 counted, total of all");
-		shown = (size_t)sale_lines(buf_str(&b));
-		ok(shown > 5 && shown < 500, "long digest lists some sales");
-		snprintf(tail, sizeof(tail), "\n… и ещё %zu", 500 - shown);
-		ok(b.len > strlen(tail) &&
-		        strcmp(buf_str(&b) + b.len - strlen(tail), tail) == 0,
-		    "long digest says how many are left: %s", tail + 1);
-		buf_free(&b);
-
-		/* A tiny limit still gives a whole, valid message. */
-		buf_init(&b);
-		texts_digest(d, 500, 200, &b);
-		ok(tg_text_units(buf_str(&b)) <= 200 && utf8_ok(buf_str(&b)) &&
-		        tags_ok(buf_str(&b)),
-		    "digest at a 200-unit limit: within it, valid");
-		buf_free(&b);
-		free(d);
-	}
+	run_digests();
+	run_long_digest();
 	return exit_status();
 }
