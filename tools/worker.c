@@ -32,6 +32,7 @@
 #include "report/funnel.h"
 #include "report/stats.h"
 #include "sales/hooks.h"
+#include "sales/inbox.h"
 #include "sales/ingest.h"
 #include "sales/jobs.h"
 #include "sales/sweep.h"
@@ -91,9 +92,9 @@ replay(struct sales_ctx *s)
 	struct hook_def def;
 
 	if (hooks_funnel_sale(s, &def) == 0)
-		hook_replay(s, &def, NULL);
+		inbox_replay(s, &def, NULL);
 	if (hooks_sales_webhook(s, &def) == 0)
-		hook_replay(s, &def, NULL);
+		inbox_replay(s, &def, NULL);
 }
 
 /* Deletes in batches until a batch comes back short; logs the total. */

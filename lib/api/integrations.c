@@ -13,6 +13,8 @@
  *   GET /api/integrations/webhook-requests?outcome=&limit=
  *                                        recent webhook requests, newest
  *                                         first, with their raw bodies
+ *   GET /api/integrations/inbox          deliveries kept and not yet
+ *                                         applied, per database
  *   GET /metrics                         Prometheus text format
  * Checks answer in the original's shape, not {"success":...}, so they
  * send their own answer.
@@ -25,6 +27,7 @@
 #include "health/checks.h"
 #include "health/gauges.h"
 #include "io/metrics.h"
+#include "sales/inbox.h"
 #include "sales/ingest.h"
 
 #define REQUESTS_MAX 500
@@ -113,7 +116,7 @@ webhook_requests(struct route_req *r)
 {
 	static const char *const outcomes[] = { "rejected", "saved",
 		"duplicate", "ignored", "no_leads", "error", "too_large",
-		NULL };
+		"queued", "failed", NULL };
 	struct health_env *e = r->ctx;
 	const char *outcome;
 	long long n = 50;
@@ -135,6 +138,51 @@ webhook_requests(struct route_req *r)
 	return rc;
 }
 
+/* Days of dead deliveries GET /api/integrations/inbox counts. */
+#define INBOX_DEAD_DAYS 7
+
+/* One database's inbox as the member name of the open object. */
+static enum err
+inbox_of(struct jw *w, struct db *db, long *total)
+{
+	long queued, dead;
+	double oldest;
+	enum err rc;
+
+	if ((rc = inbox_counts(db, INBOX_DEAD_DAYS, &queued, &oldest, &dead)) !=
+	    ERR_OK)
+		return rc;
+	jw_obj(w, db->name);
+	jw_int(w, "queued", queued);
+	jw_int(w, "oldest_seconds", (long long)oldest);
+	jw_int(w, "dead_7d", dead);
+	jw_obj_end(w);
+	*total += queued;
+	return ERR_OK;
+}
+
+/*
+ * The inbox: deliveries answered and kept but not applied yet (the
+ * dashboards' "в обработке: N"), the age of the oldest, and those set
+ * aside in the last 7 days.
+ */
+static enum err
+inbox(struct route_req *r)
+{
+	struct health_env *e = r->ctx;
+	enum err rc = ERR_OK;
+	long total = 0;
+
+	jw_obj(&r->w, "databases");
+	if (e->app->has_landing)
+		rc = inbox_of(&r->w, &e->app->landing, &total);
+	if (rc == ERR_OK && e->app->has_traffic)
+		rc = inbox_of(&r->w, &e->app->traffic, &total);
+	jw_obj_end(&r->w);
+	jw_int(&r->w, "queued", total);
+	return rc;
+}
+
 /* The families of the per-host counters (io/metrics). */
 static const struct metrics_family families[] = {
 	{ "amosync_http_requests_total", "counter",
@@ -142,8 +190,10 @@ static const struct metrics_family families[] = {
 	{ "amosync_http_request_duration_seconds", "histogram",
 	    "time from accepting a request to its answer, by program" },
 	{ "amosync_webhook_outcomes_total", "counter",
-	    "webhook deliveries by endpoint and outcome (saved, duplicate, "
-	    "ignored, no_leads, rejected, spooled, failed, too_large)" },
+	    "webhook deliveries by endpoint and outcome: at the door "
+	    "(queued, duplicate, no_leads, rejected, spooled, failed, "
+	    "too_large) and as the processor applied them (saved, duplicate, "
+	    "ignored, failed)" },
 	{ "amosync_api_calls_total", "counter",
 	    "calls to amoCRM and Telegram by HTTP status (error: no answer)" },
 };
@@ -175,6 +225,7 @@ static const struct route routes[] = {
 	{ WEB_GET, "/api/integrations/all", all, 0, NULL },
 	{ WEB_GET, "/api/integrations/webhook-requests", webhook_requests, 0,
 	    NULL },
+	{ WEB_GET, "/api/integrations/inbox", inbox, 0, NULL },
 	{ WEB_GET, "/metrics", metrics, 0, NULL },
 };
 

@@ -16,6 +16,7 @@
 #include "base/secret.h"
 #include "io/metrics.h"
 #include "io/spool.h"
+#include "sales/inbox.h"
 
 /* Seconds between looks into the spool directory. */
 #define REPLAY_INTERVAL 5
@@ -29,9 +30,16 @@
 
 /*
  * Milliseconds any one database round trip of a webhook program may take
- * (the transactions' own limit is the statement timeout, sales/ingest.c).
+ * while amoCRM waits (the processor's batches have their own limit,
+ * sales/inbox.c).
  */
 #define WEBHOOK_WAIT_MS 1500
+
+/* After the inbox failed to keep a delivery in time: spool only, this long. */
+#define SPOOL_ONLY_MS 2000
+
+/* The processor's pause after a database failure. */
+#define DRAIN_BACKOFF_MS 1000
 
 /* Milliseconds since start. */
 static long long
@@ -62,21 +70,26 @@ reply(struct web_req *req, int status, int success, const char *message,
 	if (error != NULL)
 		jw_str(&w, "error", error);
 	jw_int(&w, "leads_processed", r->processed);
-	jw_int(&w, "leads_saved", r->saved);
-	if (r->duplicates > 0)
-		jw_int(&w, "duplicates", r->duplicates);
+	if (r->queued) {
+		/* Kept; what it comes to is decided by the processor. */
+		jw_int(&w, "leads_queued", r->duplicates ? 0 : r->processed);
+		if (r->duplicates)
+			jw_bool(&w, "duplicate", 1);
+	}
 	if (req->reqid[0] != '\0')
 		jw_str(&w, "webhookId", req->reqid);
-	if (r->flat) {
-		/* The original sales-webhook's fields, for flat JSON posts. */
-		jw_str(&w, "sale_id", r->sale_id[0] ? r->sale_id : NULL);
+	if (r->flat && success) {
+		/*
+		 * The original sales-webhook's fields, for flat JSON posts:
+		 * the sale's id is made when it is applied; its team is the
+		 * one the rules give it now; kept is as good as saved.
+		 */
+		jw_null(&w, "sale_id");
 		jw_str(&w, "targetologist",
 		    r->targetologist[0] ? r->targetologist : "Unknown");
 		jw_obj(&w, "saved_to");
-		jw_bool(&w, "all_sales_tracking", r->saved > 0);
+		jw_bool(&w, "all_sales_tracking", r->queued || r->saved > 0);
 		jw_obj_end(&w);
-		if (r->duplicates > 0)
-			jw_bool(&w, "duplicate", 1);
 	}
 	snprintf(dur, sizeof(dur), "%lldms", since(start));
 	jw_str(&w, "duration", dur);
@@ -194,15 +207,45 @@ webhook_fini(void *ctx)
 	free(w);
 }
 
-void
+/* Monotonic milliseconds. */
+static long long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+long
 webhook_idle(void *ctx)
 {
 	struct webhook *w = ctx;
+	struct app *app = w->sales.app;
+	struct inbox_stats st;
+	struct timespec start;
+	int lw = app->landing.max_wait_ms, tw = app->traffic.max_wait_ms;
+	enum err rc;
 
-	if (time(NULL) < w->next_replay)
-		return;
-	w->next_replay = time(NULL) + REPLAY_INTERVAL;
-	hook_replay(&w->sales, &w->def, NULL);
+	if (time(NULL) >= w->next_replay) {
+		w->next_replay = time(NULL) + REPLAY_INTERVAL;
+		inbox_replay(&w->sales, &w->def, NULL);
+	}
+	/* Nobody waits for a batch: its statements have their own limit. */
+	app->landing.max_wait_ms = app->traffic.max_wait_ms = 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	rc = inbox_drain(&w->sales, &w->def,
+	    (int)cfg_int(&app->cfg, CFG_INBOX_BATCH), &st);
+	app->landing.max_wait_ms = lw;
+	app->traffic.max_wait_ms = tw;
+	if (rc != ERR_OK)
+		return DRAIN_BACKOFF_MS;
+	if (st.claimed == 0)
+		return (long)cfg_int(&app->cfg, CFG_INBOX_POLL_MS);
+	log_info("%s: applied %d deliveries (%ld lead events), %d to retry, "
+	         "in %lld ms",
+	    w->def.endpoint, st.done, st.leads, st.failed, since(&start));
+	return 0;
 }
 
 int
@@ -248,23 +291,13 @@ webhook_handle(void *ctx, struct web_req *req)
 			log_warnx("could not record an oversized request");
 		return reply(req, 413, 0, NULL, err, &res, &start);
 	}
-	rc = hook_process(&w->sales, def, &m, HOOK_LIVE, &res, err,
-	    sizeof(err));
-	if (rc == ERR_DB && res.bulk) {
-		/* Thousands of leads: answered now, stored by the replay. */
-		if (spool_write(cfg_str(&w->sales.app->cfg, CFG_SPOOL_DIR),
-		        &m) == ERR_OK) {
-			log_info("%s: %d lead events spooled to be stored",
-			    def->endpoint, res.processed);
-			return reply(req, 200, 1,
-			    "Accepted; queued for storing", NULL, &res, &start);
-		}
-		/* No spool: store it now, however long that takes. */
-		rc = hook_process(&w->sales, def, &m, 0, &res, err,
-		    sizeof(err));
-	}
+	if (now_ms() < w->spool_until)
+		rc = ERR_DB;
+	else if ((rc = inbox_accept(&w->sales, def, &m, &res, err,
+	              sizeof(err))) == ERR_DB)
+		w->spool_until = now_ms() + SPOOL_ONLY_MS;
 	if (rc == ERR_DB) {
-		/* R8: accepted even when PostgreSQL is down. */
+		/* R8: accepted even when PostgreSQL is down or stalled. */
 		if (spool_write(cfg_str(&w->sales.app->cfg, CFG_SPOOL_DIR),
 		        &m) != ERR_OK) {
 			metrics_webhook(def->endpoint, "failed");
@@ -279,10 +312,14 @@ webhook_handle(void *ctx, struct web_req *req)
 		metrics_webhook(def->endpoint, "rejected");
 		return reply(req, res.status, 0, NULL, err, &res, &start);
 	}
-	metrics_webhook(def->endpoint,
-	    res.saved > 0            ? "saved"
-	        : res.duplicates > 0 ? "duplicate"
-	        : res.processed == 0 ? "no_leads"
-	                             : "ignored");
-	return reply(req, res.status, 1, def->message, NULL, &res, &start);
+	if (!res.queued) {
+		metrics_webhook(def->endpoint, "no_leads");
+		return reply(req, res.status, 1, def->message, NULL, &res,
+		    &start);
+	}
+	metrics_webhook(def->endpoint, res.duplicates ? "duplicate" : "queued");
+	return reply(req, res.status, 1,
+	    res.duplicates ? "Duplicate delivery; already queued"
+	                   : def->message,
+	    NULL, &res, &start);
 }

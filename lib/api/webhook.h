@@ -19,6 +19,12 @@ struct webhook {
 	struct sales_ctx sales;
 	struct hook_def def;
 	time_t next_replay;
+	/*
+	 * Monotonic ms before which deliveries go to the spool without a
+	 * try: the inbox just failed to keep one in time (a lock, a stall),
+	 * and the requests behind it must not each wait as long.
+	 */
+	long long spool_until;
 	const char *secrets; /* AMOSYNC_WEBHOOK_SECRETS, borrowed */
 	int nsecrets;        /* 0: the webhooks are open */
 };
@@ -36,15 +42,21 @@ void webhook_fini(void *ctx);
  * web_handler: answers one webhook request. With AMOSYNC_WEBHOOK_SECRETS
  * set, a POST without ?token= one of them is refused (401 without a
  * token, 403 with a wrong one) and recorded as "unauthorized" with at
- * most its first 1 KiB. A body of more than AMOSYNC_BULK_LEADS lead
- * events is spooled and answered at once; the replay stores it.
+ * most its first 1 KiB. A well-formed delivery is kept in the inbox
+ * (sales/inbox.h) and answered; its processor applies it after. When the
+ * inbox cannot keep it within 1.5 s it is spooled (and for the next
+ * 2 s the process spools without trying), so amoCRM's 2 s are kept.
  */
 int webhook_handle(void *ctx, struct web_req *req);
 
 /*
- * The idle hook: replays the spool at most every 5 seconds. In a pool it
- * runs in the replay process (io/proc), never in one serving requests.
+ * The idle hook, the inbox's processor: applies one batch of queued
+ * deliveries (AMOSYNC_INBOX_BATCH) and, at most every 5 seconds, moves
+ * the spool into the inbox. Returns the milliseconds until it wants to
+ * run again: 0 after a batch (more may wait), AMOSYNC_INBOX_POLL_MS when
+ * the inbox was empty, a second after a database failure. In a pool it
+ * runs in the processor (io/prog), never in a process serving requests.
  */
-void webhook_idle(void *ctx);
+long webhook_idle(void *ctx);
 
 #endif

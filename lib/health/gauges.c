@@ -3,7 +3,8 @@
  * (health/beat); the other tables are read with SQL of their own, because
  * the writer has no such read or cannot be called from here: outbox_jobs
  * (io/outbox has no count by kind and state), sweep_state (sales/sweep, a
- * sibling on this floor), sync_runs (landing/sync, a sibling).
+ * sibling on this floor), sync_runs (landing/sync, a sibling), the inbox
+ * (sales/inbox, a sibling).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,33 @@ static const char SQL_GAUGE_OUTBOX[] =
 static const char SQL_GAUGE_SWEEP[] =
     "SELECT runs, failures, recovered, coalesce(extract(epoch FROM"
     " last_ok_at)::bigint, 0) FROM sweep_state WHERE name = 'amocrm'";
+static const char SQL_GAUGE_INBOX[] =
+    "SELECT count(*) FILTER (WHERE state = 'queued'),"
+    " coalesce(extract(epoch FROM now() - min(received_at)"
+    "  FILTER (WHERE state = 'queued'))::bigint, 0),"
+    " count(*) FILTER (WHERE state = 'dead')"
+    " FROM webhook_requests WHERE state = 'queued' OR state = 'dead'";
 static const char SQL_GAUGE_SYNC[] =
     "SELECT trigger, status, count(*) FROM sync_runs GROUP BY trigger,"
     " status ORDER BY 1, 2";
+
+/* The inbox of db, with db's name as the label. */
+static void
+inbox(struct db *db, struct buf *b)
+{
+	PGresult *res;
+	enum err rc;
+
+	if ((res = db_exec(db, SQL_GAUGE_INBOX, 0, NULL, &rc)) == NULL)
+		return;
+	buf_printf(b,
+	    "amosync_inbox_queued{database=\"%s\"} %s\n"
+	    "amosync_inbox_oldest_age_seconds{database=\"%s\"} %s\n"
+	    "amosync_inbox_dead{database=\"%s\"} %s\n",
+	    db->name, db_val(res, 0, 0), db->name, db_val(res, 0, 1), db->name,
+	    db_val(res, 0, 2));
+	PQclear(res);
+}
 
 void
 health_gauges(struct app *app, struct buf *b)
@@ -44,6 +69,18 @@ health_gauges(struct app *app, struct buf *b)
 		    "never be replayed\n# TYPE amosync_spool_bad_files gauge\n"
 		    "amosync_spool_bad_files %ld\n",
 		    files, age, bad);
+	buf_adds(b,
+	    "# HELP amosync_inbox_queued webhook deliveries kept and not yet "
+	    "applied\n# TYPE amosync_inbox_queued gauge\n"
+	    "# HELP amosync_inbox_oldest_age_seconds age of the oldest "
+	    "queued delivery\n"
+	    "# TYPE amosync_inbox_oldest_age_seconds gauge\n"
+	    "# HELP amosync_inbox_dead deliveries set aside after their "
+	    "last attempt\n# TYPE amosync_inbox_dead gauge\n");
+	if (app->has_landing)
+		inbox(&app->landing, b);
+	if (app->has_traffic)
+		inbox(&app->traffic, b);
 	if (!app->has_traffic)
 		return;
 	if ((res = db_exec(&app->traffic, SQL_GAUGE_OUTBOX, 0, NULL, &rc)) !=

@@ -713,6 +713,12 @@ db_val(const PGresult *res, int row, int col)
 }
 
 int
+db_connected(const struct db *db)
+{
+	return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+int
 db_ping(struct db *db)
 {
 	return db_run(db, "SELECT 1", 0, NULL) == ERR_OK;

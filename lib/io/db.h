@@ -160,6 +160,13 @@ const char *db_val(const PGresult *res, int row, int col);
  */
 enum err db_script(struct db *db, const char *sql);
 
+/*
+ * Returns 1 if the connection is open and was not lost, without a round
+ * trip: after an error, says whether it was the statement's or the
+ * connection's.
+ */
+int db_connected(const struct db *db);
+
 /* Returns 1 if the connection is up, after a cheap round trip. */
 int db_ping(struct db *db);
 

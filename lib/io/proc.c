@@ -106,7 +106,7 @@ spawn(const struct proc_pool *p, struct slot *s, pid_t master)
 static void
 ended(pid_t pid, int status, int aux)
 {
-	const char *what = aux ? "replay process" : "worker";
+	const char *what = aux ? "processor" : "worker";
 
 	if (WIFSIGNALED(status))
 		log_warnx("%s %d killed by signal %d (%s)", what, (int)pid,
@@ -213,7 +213,7 @@ proc_pool_run(const struct proc_pool *p)
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &unblocked);
 	log_info("starting %d workers%s", p->n,
-	    p->aux != NULL ? " and a replay process" : "");
+	    p->aux != NULL ? " and a processor" : "");
 	for (;;) {
 		reap(s, n, 0);
 		if (got_stop || got_reload)

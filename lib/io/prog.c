@@ -15,9 +15,6 @@
 /* The environment variable that hands the listening socket to a re-exec. */
 #define LISTEN_FD_ENV "AMOSYNC_LISTEN_FD"
 
-/* Seconds between the replay process's calls of the idle hook. */
-#define IDLE_INTERVAL_MS 1000
-
 /* What the web loop hands back to the program for each request. */
 struct served {
 	const struct prog *p;
@@ -49,7 +46,7 @@ idle(void *arg)
 	struct served *s = arg;
 
 	if (s->p->idle != NULL)
-		s->p->idle(s->ctx);
+		(void)s->p->idle(s->ctx);
 }
 
 /* Builds the program's context; without init it is the struct app. */
@@ -100,8 +97,9 @@ aux_stop(int sig)
 }
 
 /*
- * The replay process: the program's idle hook (the webhooks replay their
- * spool there) runs here, never in a process that serves requests.
+ * The processor: the program's idle hook (the webhooks apply their inbox
+ * and replay their spool there) runs here in a loop, never in a process
+ * that serves requests.
  */
 static int
 aux(void *arg)
@@ -112,9 +110,10 @@ aux(void *arg)
 	proc_on_stop(aux_stop);
 	if (ctx_init(s) == ERR_OK) {
 		while (!aux_stopping) {
-			s->p->idle(s->ctx);
-			if (!aux_stopping)
-				proc_nap(IDLE_INTERVAL_MS);
+			long ms = s->p->idle(s->ctx);
+
+			if (!aux_stopping && ms > 0)
+				proc_nap(ms);
 		}
 		ctx_fini(s);
 	}

@@ -22,7 +22,13 @@ struct prog {
 	size_t nroutes;
 	web_handler handler;     /* when routes is NULL */
 	void (*done)(void *ctx); /* after each request, e.g. end transactions */
-	void (*idle)(void *ctx); /* at start and after each request */
+	/*
+	 * In a pool, the program's own process beside the request workers
+	 * (the webhooks' processor) calls it in a loop, napping as many ms as
+	 * it returns between calls; in a single process (-n 0) it runs at
+	 * start and after each request.
+	 */
+	long (*idle)(void *ctx);
 	/*
 	 * NULL, or a SET LOCAL for every statement the program runs on the
 	 * traffic database outside a transaction (struct db's tx_sql).

@@ -12,7 +12,7 @@ hooks_funnel_sale(struct sales_ctx *s, struct hook_def *def)
 
 	memset(def, 0, sizeof(*def));
 	def->endpoint = "funnel-sale";
-	def->message = "Funnel sale processed";
+	def->message = "Funnel sale accepted";
 	if (!app->has_landing)
 		return -1;
 	def->steps[0].db = &app->landing;
@@ -36,7 +36,7 @@ hooks_sales_webhook(struct sales_ctx *s, struct hook_def *def)
 
 	memset(def, 0, sizeof(*def));
 	def->endpoint = "sales-webhook";
-	def->message = "Sales webhook processed";
+	def->message = "Sales webhook accepted";
 	def->parse = flat_parse;
 	if (!app->has_traffic)
 		return -1;

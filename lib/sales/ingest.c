@@ -19,9 +19,8 @@ static const char SQL_RECORD[] =
     "SELECT amosync_record_request($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
     " $11, $12, $13)";
 
-/* Returns the body as a bytea hex literal ("\x..."), caller frees. */
-static char *
-hexbody(const char *body, size_t n)
+char *
+hook_hex(const char *body, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	char *out, *p;
@@ -42,8 +41,8 @@ hexbody(const char *body, size_t n)
 	return out;
 }
 
-static const char *
-outcome(const struct hook_result *r)
+const char *
+hook_outcome(const struct hook_result *r)
 {
 	if (r->saved > 0)
 		return "saved";
@@ -72,7 +71,7 @@ rec_init(struct rec *rec, const struct spool_meta *m, size_t keep, int status,
 	rec->hex = NULL;
 	if (keep > m->bodysz)
 		keep = m->bodysz;
-	if (m->body != NULL && (rec->hex = hexbody(m->body, keep)) == NULL)
+	if (m->body != NULL && (rec->hex = hook_hex(m->body, keep)) == NULL)
 		return ERR_NOMEM;
 	snprintf(rec->size, sizeof(rec->size), "%zu", m->bodysz);
 	snprintf(rec->st, sizeof(rec->st), "%d", status);
@@ -121,8 +120,8 @@ record_commit(struct db *db, const struct spool_meta *m,
 	enum err rc;
 
 	/* A stored request keeps its whole body: it can be replayed. */
-	if ((rc = rec_init(&rec, m, m->bodysz, 200, outcome(r), NULL, r)) ==
-	    ERR_OK) {
+	if ((rc = rec_init(&rec, m, m->bodysz, 200, hook_outcome(r), NULL,
+	         r)) == ERR_OK) {
 		st = (struct db_stmt){ SQL_RECORD, 13, rec.v };
 		rc = db_pipeline_commit(db, &st, 1, &res);
 		PQclear(res);
@@ -195,13 +194,8 @@ step(struct sales_ctx *s, const struct hook_step *st, int first, int live,
 	return rc;
 }
 
-/*
- * Answers a request that failed with rc: the status is decided here, once,
- * and recorded with the raw body under outcome. Returns ERR_DB when the
- * record could not be written either (the caller spools the request).
- */
-static enum err
-reject(const struct sales_ctx *s, const struct hook_def *def,
+enum err
+hook_reject(const struct sales_ctx *s, const struct hook_def *def,
     const struct spool_meta *m, enum err rc, const char *outcome,
     const char *errbuf, struct hook_result *res)
 {
@@ -221,41 +215,44 @@ reject(const struct sales_ctx *s, const struct hook_def *def,
 }
 
 enum err
-hook_process(struct sales_ctx *s, const struct hook_def *def,
-    const struct spool_meta *m, unsigned flags, struct hook_result *res,
+hook_read(struct sales_ctx *s, const struct hook_def *def,
+    const struct spool_meta *m, struct amo_event *ev, struct hook_result *res,
     char *errbuf, size_t errlen)
 {
-	struct amo_event ev;
 	enum err rc;
-	size_t i, bulk;
 	int flat = 0;
 
-	memset(res, 0, sizeof(*res));
 	if (errlen > 0)
 		errbuf[0] = '\0';
 	if (def->parse != NULL)
-		rc = def->parse(s, m, &ev, &flat);
+		rc = def->parse(s, m, ev, &flat);
 	else
-		rc = amo_parse(&ev, m->ctype, m->body != NULL ? m->body : "",
+		rc = amo_parse(ev, m->ctype, m->body != NULL ? m->body : "",
 		    m->bodysz, &s->amo);
 	if (rc != ERR_OK) {
 		snprintf(errbuf, errlen, "malformed webhook body: %s",
 		    err_str(rc));
 		log_warnx("%s: rejected %zu-byte body: %s", m->endpoint,
 		    m->bodysz, err_name(rc));
-		return reject(s, def, m, rc, "rejected", errbuf, res);
+		return hook_reject(s, def, m, rc, "rejected", errbuf, res);
 	}
 	res->flat = flat;
-	bulk = (size_t)cfg_int(&s->app->cfg, CFG_BULK_LEADS);
-	if ((flags & HOOK_LIVE) && bulk > 0 && ev.nleads > bulk) {
-		/* Too many to store within amoCRM's 2 s: spool, store later. */
-		res->processed = (int)ev.nleads;
-		res->bulk = 1;
-		amo_event_free(&ev);
-		snprintf(errbuf, errlen,
-		    "%d lead events: stored from the spool", res->processed);
-		return ERR_DB;
-	}
+	res->processed = (int)ev->nleads;
+	return ERR_OK;
+}
+
+enum err
+hook_process(struct sales_ctx *s, const struct hook_def *def,
+    const struct spool_meta *m, unsigned flags, struct hook_result *res,
+    char *errbuf, size_t errlen)
+{
+	struct amo_event ev;
+	enum err rc;
+	size_t i;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = hook_read(s, def, m, &ev, res, errbuf, errlen)) != ERR_OK)
+		return rc;
 	for (i = 0, rc = ERR_OK; i < def->nsteps && rc == ERR_OK; i++)
 		rc = step(s, &def->steps[i], i == 0, (flags & HOOK_LIVE) != 0,
 		    &ev, m, res);
@@ -279,44 +276,15 @@ hook_process(struct sales_ctx *s, const struct hook_def *def,
 	/* Unreachable or stalled: the caller spools it, amoCRM sees 200. */
 	if (rc == ERR_DB || rc == ERR_TIMEOUT)
 		return ERR_DB;
-	return reject(s, def, m, rc, "error", errbuf, res);
-}
-
-struct replay {
-	struct sales_ctx *s;
-	const struct hook_def *def;
-};
-
-/* spool_fn: a request is done once its data is committed. */
-static enum err
-replay_one(void *arg, const struct spool_meta *m)
-{
-	struct replay *r = arg;
-	struct hook_result res;
-	char err[256];
-	enum err rc;
-
-	rc = hook_process(r->s, r->def, m, 0, &res, err, sizeof(err));
-	if (rc == ERR_DB)
-		return ERR_DB;
-	return rc == ERR_OK || res.recorded ? ERR_OK : rc;
-}
-
-int
-hook_replay(struct sales_ctx *s, const struct hook_def *def,
-    struct spool_stats *st)
-{
-	struct replay r = { s, def };
-
-	return spool_replay(cfg_str(&s->app->cfg, CFG_SPOOL_DIR), def->endpoint,
-	    replay_one, &r, st);
+	return hook_reject(s, def, m, rc, "error", errbuf, res);
 }
 
 /* The oldest rows first, a batch at a time: short locks, short WAL. */
 static const char SQL_PRUNE[] =
     "DELETE FROM webhook_requests WHERE id IN (SELECT id FROM"
     " webhook_requests WHERE received_at < now() - make_interval(days =>"
-    " $1::int) ORDER BY received_at LIMIT $2::int)";
+    " $1::int) AND state IS DISTINCT FROM 'queued'"
+    " ORDER BY received_at LIMIT $2::int)";
 
 enum err
 hook_requests_prune(struct db *db, int days, int limit, long *n)
@@ -360,8 +328,24 @@ hexval(int c)
 	return -1;
 }
 
+enum err
+hook_unhex(const char *hex, struct buf *out)
+{
+	size_t i;
+	int hi, lo;
+
+	if (hex == NULL || strncmp(hex, "\\x", 2) != 0)
+		return ERR_INPUT;
+	for (i = 2; hex[i] != '\0' && hex[i + 1] != '\0'; i += 2) {
+		if ((hi = hexval(hex[i])) < 0 || (lo = hexval(hex[i + 1])) < 0)
+			return ERR_INPUT;
+		buf_addc(out, (char)(hi << 4 | lo));
+	}
+	return buf_err(out);
+}
+
 /*
- * Writes a bytea value (PostgreSQL's hex output, "\x...") as the text
+ * Writes a bytea value (PostgreSQL's hex output, "\\x...") as the text
  * member "body": bytes that are not UTF-8 become U+FFFD (jw), so a body
  * a client mangled is still shown.
  */
@@ -369,20 +353,11 @@ static void
 body(struct jw *w, const char *hex)
 {
 	struct buf b;
-	size_t i;
-	int hi, lo;
 
-	if (hex == NULL || strncmp(hex, "\\x", 2) != 0) {
-		jw_null(w, "body");
-		return;
-	}
 	buf_init(&b);
-	for (i = 2; hex[i] != '\0' && hex[i + 1] != '\0'; i += 2) {
-		if ((hi = hexval(hex[i])) < 0 || (lo = hexval(hex[i + 1])) < 0)
-			break;
-		buf_addc(&b, (char)(hi << 4 | lo));
-	}
-	if (buf_err(&b) == ERR_OK)
+	/* A listed body may be cut mid-character: what decodes is shown. */
+	if (hook_unhex(hex, &b) != ERR_NOMEM && hex != NULL &&
+	    strncmp(hex, "\\x", 2) == 0)
 		jw_strn(w, "body", b.len > 0 ? buf_str(&b) : "", b.len);
 	else
 		jw_null(w, "body");

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "amocrm/webhook.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/jw.h"
 #include "io/db.h"
@@ -31,7 +32,9 @@ struct hook_result {
 	char sale_id[40];
 	char targetologist[80];
 	int flat;
-	int bulk; /* more lead events than AMOSYNC_BULK_LEADS: spool it */
+	/* Kept in the inbox (sales/inbox.h) to be applied after the answer. */
+	int queued;
+	long long inbox_id; /* its webhook_requests row; 0 when unknown */
 	/*
 	 * A store found the attribution rules changed since the process
 	 * cached them (it reloaded them and attributed its sales again).
@@ -71,7 +74,7 @@ struct hook_step {
  */
 struct hook_def {
 	const char *endpoint;
-	const char *message; /* "Funnel sale processed" */
+	const char *message; /* "Funnel sale accepted" */
 	struct hook_step steps[HOOK_MAXSTEPS];
 	size_t nsteps;
 	hook_parse parse;
@@ -88,16 +91,37 @@ struct hook_def {
 #define HOOK_LIVE 0x1 /* a request being answered, not a replay */
 
 /*
- * Processes one request's bytes (live or replayed). Decides, in one
- * place, the status that is both answered and recorded (res->status):
- * 200 when stored, err_http() of the parse or store error otherwise.
- * Returns ERR_OK when stored; ERR_DB when nothing could be stored (spool
- * it); any other error when the request was rejected (res->recorded says
- * whether the rejection and the first AMOSYNC_REJECTED_BODY_MAX bytes of
- * its body were committed). With HOOK_LIVE, a well-formed body of more
- * than AMOSYNC_BULK_LEADS lead events is not stored now: ERR_DB with
- * res->bulk set, so the caller spools it and the replay stores it
- * outside the request. errbuf gets the message of an error.
+ * Turns the request's bytes into ev (def->parse, else amo_parse()) and
+ * sets res->processed and res->flat. A malformed body is rejected here:
+ * its status (err_http(), 400) is decided once, in res->status, and the
+ * rejection recorded with the first AMOSYNC_REJECTED_BODY_MAX bytes
+ * (res->recorded); the parse error is returned, or ERR_DB when even the
+ * record could not be written. errbuf gets the message.
+ */
+enum err hook_read(struct sales_ctx *s, const struct hook_def *def,
+    const struct spool_meta *m, struct amo_event *ev, struct hook_result *res,
+    char *errbuf, size_t errlen);
+
+/*
+ * Records a request that failed with rc under outcome, with its status
+ * err_http(rc) in res->status: rc back, or ERR_DB when the record could
+ * not be written either (the caller spools the request).
+ */
+enum err hook_reject(const struct sales_ctx *s, const struct hook_def *def,
+    const struct spool_meta *m, enum err rc, const char *outcome,
+    const char *errbuf, struct hook_result *res);
+
+/*
+ * Applies one request's bytes now, each step in its own transaction (the
+ * sweep; the inbox's processors apply batches, sales/inbox.h). Decides,
+ * in one place, the status that is both answered and recorded
+ * (res->status): 200 when stored, err_http() of the parse or store
+ * error otherwise. Returns ERR_OK when stored; ERR_DB when nothing could
+ * be stored; any other error when the request was rejected
+ * (res->recorded says whether the rejection and the first
+ * AMOSYNC_REJECTED_BODY_MAX bytes of its body were committed). With
+ * HOOK_LIVE each transaction must end within amoCRM's 2 s. errbuf gets
+ * the message of an error.
  */
 enum err hook_process(struct sales_ctx *s, const struct hook_def *def,
     const struct spool_meta *m, unsigned flags, struct hook_result *res,
@@ -110,13 +134,26 @@ enum err hook_process(struct sales_ctx *s, const struct hook_def *def,
 enum err hook_record(struct db *db, const struct spool_meta *m, size_t keep,
     int status, const char *outcome, const char *error);
 
+/* The outcome a stored request's counts say: "saved", "duplicate", ... */
+const char *hook_outcome(const struct hook_result *r);
+
+/* The n bytes at body as a bytea hex literal ("\\x..."); caller frees. */
+char *hook_hex(const char *body, size_t n);
+
+/*
+ * Appends the bytes of a bytea value in PostgreSQL's hex output to out.
+ * ERR_INPUT for a value that is not one (out has what decoded), ERR_NOMEM.
+ */
+enum err hook_unhex(const char *hex, struct buf *out);
+
 /* The bytes of a rejected body that are kept: AMOSYNC_REJECTED_BODY_MAX. */
 size_t hook_keep(const struct sales_ctx *s);
 
 /*
  * Deletes webhook_requests rows received more than days ago from db, at
  * most limit of them; their data (sales, events) is in other tables and
- * stays. *n gets how many. ERR_DB.
+ * stays. A delivery still queued in the inbox is kept, however old.
+ * *n gets how many. ERR_DB.
  */
 enum err hook_requests_prune(struct db *db, int days, int limit, long *n);
 
@@ -128,13 +165,5 @@ enum err hook_requests_prune(struct db *db, int days, int limit, long *n);
  */
 enum err hook_requests_list(struct db *db, const char *outcome, int limit,
     struct jw *w);
-
-/*
- * Replays spooled requests of def->endpoint through hook_process(); a
- * file that can never be stored is set aside (io/spool). st may be NULL.
- * Returns how many were stored or recorded.
- */
-int hook_replay(struct sales_ctx *s, const struct hook_def *def,
-    struct spool_stats *st);
 
 #endif

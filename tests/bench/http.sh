@@ -17,33 +17,15 @@
 # missing).
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_CONNS=${BENCH_CONNS:-"8 32"}
-# The Express peer's cluster: one worker per CPU, node's own rule and its
-# best here. Node does not block on the database as a FastCGI process
-# does: on 2 CPUs, 8 workers (the C programs' 8) answer a third of what 1
-# or 2 do, and the yardstick would flatter amosync.
-BENCH_EXPRESS_WORKERS=${BENCH_EXPRESS_WORKERS:-$(nproc)}
 # One client address far above nginx's webhook rate limit: a burst wrk
 # never runs out of, so the figures are the programs', not limit_req's.
 INTEG_ENV="AMOSYNC_PROCS=8
 AMOSYNC_WEBHOOK_BURST=1000000"
 
 . "$top_srcdir/tests/integ/lib.sh"
-command -v wrk >/dev/null || STACK_PACKAGES=wrk stack_deps
-{ command -v node && command -v npm; } >/dev/null || STACK_PACKAGES="nodejs npm" stack_deps
-
-# Express and pg for the Express peer, into the build directory (never the
-# tree, never at run time of amosync): npm ci again when the lock changed.
-EXPRESS_DIR=$top_builddir/tests/bench/express-peer
-if ! cmp -s "$top_srcdir/tests/bench/express-peer.package-lock.json" \
-	"$EXPRESS_DIR/package-lock.json" || [ ! -d "$EXPRESS_DIR/node_modules" ]; then
-	mkdir -p "$EXPRESS_DIR"
-	cp "$top_srcdir/tests/bench/express-peer.package.json" "$EXPRESS_DIR/package.json"
-	cp "$top_srcdir/tests/bench/express-peer.package-lock.json" "$EXPRESS_DIR/package-lock.json"
-	(cd "$EXPRESS_DIR" && npm ci --no-audit --no-fund --loglevel=error >&2) || {
-		echo "could not install express and pg with npm"
-		exit 1
-	}
-fi
+# The C peer and the Express peer: tests/bench/peers.sh.
+. "$top_srcdir/tests/bench/peers.sh"
+peers_install
 integ_up
 
 bench_down() {
@@ -61,47 +43,7 @@ if grep -qa __asan_init "$top_builddir/cgi-bin/funnel-sale"; then
 		"not representative; use a plain ./configure build"
 fi
 
-# The baseline behind the same nginx, on the landing database.
-sql landing "CREATE TABLE IF NOT EXISTS bench_baseline (deal_id bigint PRIMARY KEY, body text)" >/dev/null
-"$top_builddir/tests/bench/baseline" -s "$STACK/run/baseline.sock" \
-	-d "$(stack_url "$STACK" landing)" -n 8 2>>"$STACK/log/baseline.log" &
-BASELINE_PID=$!
-wait_for 5 test -S "$STACK/run/baseline.sock" || { echo "baseline did not start"; exit 1; }
-cat >>"$STACK/nginx/amosync-locations.conf" <<CONF
-location = /bench/baseline {
-	include $STACK/nginx/amosync-fastcgi.conf;
-	fastcgi_pass unix:$STACK/run/baseline.sock;
-}
-CONF
-
-# The Express peer, on the landing database too, proxied over a unix
-# socket with keep-alive connections (what suits it best).
-sql landing "CREATE TABLE IF NOT EXISTS bench_express (deal_id bigint PRIMARY KEY, body text)" >/dev/null
-NODE_ENV=production NODE_PATH=$EXPRESS_DIR/node_modules \
-	PGHOST=$STACK/pgsock PGDATABASE=landing PGUSER=amosync \
-	node "$top_srcdir/tests/bench/express-peer.js" "$STACK/run/express.sock" \
-	"$BENCH_EXPRESS_WORKERS" \
-	>>"$STACK/log/express.log" 2>&1 &
-EXPRESS_PID=$!
-wait_for 10 grep -q 'workers on' "$STACK/log/express.log" || {
-	echo "express peer did not start: $(tail -n 3 "$STACK/log/express.log")"
-	exit 1
-}
-cat >>"$STACK/nginx/amosync-http.conf" <<CONF
-upstream bench_express {
-	server unix:$STACK/run/express.sock;
-	keepalive 32;
-}
-CONF
-cat >>"$STACK/nginx/amosync-locations.conf" <<CONF
-location = /bench/express {
-	proxy_pass http://bench_express;
-	proxy_http_version 1.1;
-	proxy_set_header Connection "";
-}
-CONF
-nginx -p "$STACK/nginx" -c "$STACK/nginx/nginx.conf" -s reload
-sleep 0.5
+peers_up
 
 # The body: one status change to 142 of an Express deal, with the UTM
 # fields by id and the other fields a real delivery carries.
@@ -155,8 +97,8 @@ wrk -t2 -c8 -d2s -s "$STACK/bench.lua" "$URL/bench/express" -- "$STACK/body.txt"
 
 declare -A RPS P99
 run=0
-printf '%-14s %4s %9s %8s %8s %7s %9s %9s %8s %8s %8s %8s\n' target c 'req/s' \
-	'p50 ms' 'p99 ms' errors 'answered' 'rows' 'rps/base' 'p99/base' \
+printf '%-14s %4s %9s %8s %8s %7s %9s %9s %8s %8s %8s %8s %8s\n' target c 'req/s' \
+	'p50 ms' 'p99 ms' errors 'answered' 'rows' 'apply s' 'rps/base' 'p99/base' \
 	'rps/expr' 'p99/expr'
 # ratio A B: A / B to two decimals, or - while B is not measured yet.
 ratio() {
@@ -179,11 +121,20 @@ bench() {
 	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
 	sock=$(awk '/Socket errors/ { s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s }' <<<"$out")
 	answered=$((reqs - ${non2xx:-0}))
+	# amosync answers once a delivery is kept: the time its processors
+	# then take to apply the rest of the run's deliveries.
+	apply=-
+	case $name in
+	funnel-sale | sales-webhook)
+		local t0=$EPOCHREALTIME
+		inbox_wait 600
+		apply=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') ;;
+	esac
 	rows=$(sql "$db" "SELECT count(*) FROM $table WHERE $col BETWEEN $lo AND $hi")
 	RPS[$name/$c]=$rps
 	P99[$name/$c]=$p99
-	printf '%-14s %4s %9.0f %8.2f %8.2f %7d %9d %9d %8s %8s %8s %8s\n' "$name" "$c" \
-		"$rps" "$p50" "$p99" $(( ${non2xx:-0} + ${sock:-0} )) "$answered" "$rows" \
+	printf '%-14s %4s %9.0f %8.2f %8.2f %7d %9d %9d %8s %8s %8s %8s %8s\n' "$name" "$c" \
+		"$rps" "$p50" "$p99" $(( ${non2xx:-0} + ${sock:-0} )) "$answered" "$rows" "$apply" \
 		"$(ratio "$rps" "${RPS[baseline/$c]}")" "$(ratio "$p99" "${P99[baseline/$c]}")" \
 		"$(ratio "$rps" "${RPS[express/$c]:-}")" "$(ratio "$p99" "${P99[express/$c]:-}")"
 }
@@ -201,5 +152,7 @@ echo "express: tests/bench/express-peer.js, node $(node --version)," \
 	"express $(NODE_PATH=$EXPRESS_DIR/node_modules node -p 'require("express/package.json").version')," \
 	"pg $(NODE_PATH=$EXPRESS_DIR/node_modules node -p 'require("pg/package.json").version')," \
 	"$BENCH_EXPRESS_WORKERS cluster workers (BENCH_EXPRESS_WORKERS), urlencoded extended, one INSERT per request, proxy_pass with keep-alive"
-echo "funnel-sale, sales-webhook: amosync, AMOSYNC_PROCS=8, worker not running"
+echo "funnel-sale, sales-webhook: amosync, AMOSYNC_PROCS=8, worker not running;" \
+	"answered = kept in the inbox; apply s = seconds after the run until" \
+	"its processor had applied every kept delivery; rows counted then"
 echo "base = the C peer (baseline), expr = Express (- on the baseline row, measured before it)"

@@ -2,7 +2,7 @@
 """Writes an amoCRM webhook body exactly as amoCRM puts it on the wire
 (PHP http_build_query: brackets as %5B/%5D, UTF-8 %XX, '+' for spaces).
 
-usage: amobody.py SPEC-JSON
+usage: amobody.py SPEC-JSON   (or - : the spec on standard input)
 SPEC: {"action": "status", "account_last": false,
        "leads": [{"id": 1, "pipeline_id": 10350882, "status_id": 142,
                   "price": "5000", "name": "...",
@@ -38,7 +38,7 @@ def pairs(spec):
 
 
 def main():
-    spec = json.loads(sys.argv[1])
+    spec = json.loads(sys.stdin.read() if sys.argv[1] == "-" else sys.argv[1])
     body = "&".join(quote_plus(k, safe="") + "=" + quote_plus(v, safe="")
                     for k, v in pairs(spec))
     sys.stdout.write(body)

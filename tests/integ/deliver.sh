@@ -90,7 +90,7 @@ is "$STATUS/$(jget "$BODY" field)" "400/verification" "sales-history: a bad veri
 # 2. A deal amoCRM has, but lost (143): unverified, not announced.
 amolead 9400002 5000 143 10350882 fb_kenesary lost_deal
 post /api/amocrm/sales-webhook $FORM "$(won 9400002 5000 fb_kenesary lost_deal)"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "not won in amoCRM: stored"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/1" "not won in amoCRM: stored"
 wait_for 20 unverified 9400002
 is "$(traffic "SELECT verification_note FROM all_sales_tracking WHERE lead_id = '9400002'")" \
 	"lead 9400002 is in status 143 of pipeline 10350882 in amoCRM, not won (142)" "not won in amoCRM: unverified, with the reason"
@@ -189,7 +189,7 @@ print(json.dumps({"leads": [{"id": 9500000 + i, "name": "Bulk %d" % i,
 body "$(cat "$STACK/bulk.json")" >"$STACK/bulk.body"
 t0=$(date +%s.%N)
 post /api/amocrm/sales-webhook $FORM "@$STACK/bulk.body"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/200" "bulk: 200 sales stored"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/200" "bulk: 200 sales stored"
 # Every sale is in a message: a digest's header counts its sales.
 announced() {
 	tg_ctl GET /__control/messages | python3 -c '

@@ -59,10 +59,10 @@ print(json.dumps({"leads": [{"id": 943000001, "name": "Настоящая сде
 # 1. The forgery arrives first: the same deal, price 1, the attacker's
 #    UTM, to funnel-sale (landing and traffic rows).
 send /api/amocrm/funnel-sale $FORM "$(body '{"leads":[{"id":943000001,"name":"Forged","status_id":142,"old_status_id":81854618,"pipeline_id":10418746,"price":"1","updated_at":1764300000,"fields":[[434731,"utm_source","fb_attacker"],[434729,"utm_campaign","forged"]]}]}')"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "forgery: accepted and stored (amoCRM does not sign its webhooks)"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/1" "forgery: accepted and stored (amoCRM does not sign its webhooks)"
 # 2. amoCRM's real delivery follows: a duplicate of the stored deal.
 send /api/amocrm/funnel-sale $FORM "$(body '{"leads":[{"id":943000001,"name":"Настоящая сделка","status_id":142,"old_status_id":81854618,"pipeline_id":10418746,"price":"490000","updated_at":1764300000,"fields":[[434731,"utm_source","fb_arystan"],[434727,"utm_medium","cpc"],[434729,"utm_campaign","arystan_flagship"]]}]}')"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/0" "real delivery: a duplicate of the stored deal"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/0" "real delivery: a duplicate of the stored deal"
 wait_for 30 delivered 'Real Client'
 
 is "$(traffic "SELECT sale_amount::int || '|' || utm_source || '|' || utm_medium || '|' || utm_campaign || '|' || targetologist || '|' || verification FROM all_sales_tracking WHERE lead_id = '$REAL'")" \

@@ -88,12 +88,12 @@ leads 9600000 300 5000 10350882 fb_kenesary Bulk
 amo_ctl POST /__control/fail '{"path_prefix":"/api/v4/leads/","status":0,"delay_ms":50,"count":1000000}' >/dev/null
 tg_ctl POST /__control/reset >/dev/null
 post /api/amocrm/sales-webhook $FORM "@$STACK/leads.body"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/300" "bulk: 300 sales stored"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/300" "bulk: 300 sales stored"
 traffic "INSERT INTO outbox_jobs (kind, payload) SELECT 'landing_push', '{}' FROM generate_series(1, 40)" >/dev/null
 leads 9610000 1 5000 10350882 fb_arystan Newsale
 t0=$(date +%s.%N)
 post /api/amocrm/sales-webhook $FORM "@$STACK/leads.body"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "a new sale after the bulk: stored"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/1" "a new sale after the bulk: stored"
 wait_for 120 named -1002 Newsale 1
 t1=$(date +%s.%N)
 bulkleft=$(traffic "SELECT count(*) FROM outbox_jobs WHERE dedup_key LIKE 'enrich:960%' AND state <> 'done'")
@@ -127,7 +127,7 @@ json.dump(d, open(st + "/burst40.json", "w"))
 PY
 load "$STACK/burst40.json"
 post /api/amocrm/sales-webhook $FORM "@$STACK/leads.body"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/40" "burst: 40 sales stored"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/40" "burst: 40 sales stored"
 wait_for 120 named -1003 Burst 40
 sleep 2
 is "$(names -1003 Burst | grep -c '^one Burst 039$')" 1 "burst: the Flagship sale has its own message"
@@ -147,7 +147,7 @@ is "$(traffic "SELECT count(*) FROM outbox_jobs WHERE dedup_key LIKE 'announce:9
 #    each within the limit, every sale in exactly one of them.
 leads 9630000 60 5000 10350882 fb_traf4 Split " Жанна Длинноимённая-Клиентова из очень далёкого города"
 post /api/amocrm/sales-webhook $FORM "@$STACK/leads.body"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/60" "long burst: 60 sales stored"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/60" "long burst: 60 sales stored"
 wait_for 120 named -1004 Split 60
 sleep 2
 is "$(names -1004 Split | wc -l)" 60 "long burst: 60 sales named"

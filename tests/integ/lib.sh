@@ -176,9 +176,22 @@ integ_check_logs_after_stop() {
 # post and req send X-Requested-With as the dashboards do: the admin APIs
 # refuse a change that a page of another site could send (route.h).
 # A webhook PATH without a query gets ?token= the stack's secret.
+# A webhook's answer says the delivery is kept, not applied (the inbox):
+# post then waits until the processors have applied every queued
+# delivery (inbox_wait) and sets DONE to what this one came to, as its
+# webhook_requests row says: {"state", "outcome", "leads_processed",
+# "leads_saved", "duplicates", "error"} ({} when it was spooled; a retry
+# of a delivery still queued is {"outcome":"duplicate",...}).
+# POST_NOWAIT=1 skips the wait (a test of the door alone).
 post() {
-	local path=$1 ctype=$2 data=$3
+	local path=$1 ctype=$2 data=$3 hookdb=
 	shift 3
+	case $path in
+	/api/amocrm/funnel-sale | /webhook/amocrm/traffic) hookdb=landing ;;
+	/api/amocrm/sales-webhook) hookdb=traffic ;;
+	/api/amocrm/funnel-sale\?* | /webhook/amocrm/traffic\?*) hookdb=landing ;;
+	/api/amocrm/sales-webhook\?*) hookdb=traffic ;;
+	esac
 	case $path in
 	/api/amocrm/funnel-sale | /api/amocrm/sales-webhook | /webhook/amocrm/traffic)
 		path=$path$HOOK_Q ;;
@@ -188,6 +201,37 @@ post() {
 		--data-binary "$data" "$@")
 	STATUS=${BODY##*$'\n'}
 	BODY=${BODY%$'\n'*}
+	DONE='{}'
+	[ -n "$hookdb" ] && [ -z "${POST_NOWAIT:-}" ] || return 0
+	inbox_wait
+	DONE=$(hook_done "$hookdb" "$BODY")
+}
+
+# inbox_wait [SECONDS]: waits until no delivery is queued for its first
+# try in either database (the processors applied them all); 1 on timeout.
+inbox_wait() {
+	wait_for "${1:-30}" inbox_empty
+}
+inbox_empty() {
+	[ "$(sql landing "SELECT count(*) FROM webhook_requests WHERE state = 'queued' AND attempts = 0")" = 0 ] &&
+		[ "$(sql traffic "SELECT count(*) FROM webhook_requests WHERE state = 'queued' AND attempts = 0")" = 0 ]
+}
+
+# hook_done DB ANSWER: what the delivery of a webhook ANSWER came to (DONE).
+hook_done() {
+	local id dup
+	id=$(python3 -c 'import json,sys
+try: print(json.loads(sys.argv[1]).get("webhookId") or "")
+except Exception: print("")' "$2")
+	dup=$(python3 -c 'import json,sys
+try: print("1" if json.loads(sys.argv[1]).get("duplicate") else "")
+except Exception: print("")' "$2")
+	if [ -n "$dup" ]; then
+		echo '{"state":"done","outcome":"duplicate","leads_saved":0,"duplicates":1}'
+		return
+	fi
+	[ -n "$id" ] || { echo '{}'; return; }
+	sql "$1" "SELECT coalesce((SELECT json_build_object('state', state, 'outcome', outcome, 'leads_processed', leads_processed, 'leads_saved', leads_saved, 'duplicates', leads_duplicate, 'error', error) FROM webhook_requests WHERE request_id = '$id' ORDER BY id DESC LIMIT 1), '{}')"
 }
 
 # req METHOD PATH [curl args...]: sets STATUS, BODY.

@@ -92,6 +92,7 @@ seq 710001 710016 | xargs -P 8 -I{} bash -c \
 	'curl -sS -o /dev/null -w "%{http_code}\n" -X POST "$URL/api/amocrm/funnel-sale$HOOK_Q" -H "Content-Type: $FORM" --data-binary "$(sale {})"' \
 	>"$STACK/codes.txt"
 is "$(sort -u "$STACK/codes.txt" | tr '\n' ' ')" "200 " "funnel-sale: every answer 200 through the pooler"
+inbox_wait
 is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id BETWEEN 710001 AND 710016 AND targetologist = 'Kenesary'")" 16 "funnel-sale: sixteen rows, attributed"
 is "$(ls "$STACK/spool" | wc -l)" 0 "funnel-sale: nothing spooled"
 b=$(sale 710100)
@@ -102,6 +103,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 # shellcheck disable=SC2086
 wait $pids
+inbox_wait
 is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 710100")" 1 "funnel-sale: ten concurrent copies, one row"
 is "$(traffic "SELECT count(*) FROM outbox_jobs WHERE dedup_key = 'enrich:710100'")" 1 "funnel-sale: one enrichment job"
 n=$(landing "SELECT count(*) FROM pg_stat_activity WHERE datname = 'landing' AND application_name <> 'psql'")

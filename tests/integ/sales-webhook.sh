@@ -86,7 +86,7 @@ delivered() { [ "$(messages_for "$1")" -ge 1 ]; }
 addlead 8001 9101 'Иван <Иванов> & Co' '<script>&'
 post /api/amocrm/sales-webhook $FORM "$(sale 8001 '<script>&')"
 is "$STATUS" 200 "sale: 200"
-is "$(jget "$BODY" leads_saved)" 1 "sale: saved"
+is "$(jget "$DONE" leads_saved)" 1 "sale: saved"
 is "$(traffic "SELECT sale_amount || '|' || product_name || '|' || utm_campaign || '|' || pipeline_id FROM all_sales_tracking WHERE lead_id = '8001'")" \
 	"5000|Express Course|<script>&|10350882" "sale: row with product from pipelines and UTM intact"
 wait_for 20 delivered 'Сделка 8001'
@@ -118,7 +118,7 @@ like "$(message_text 'Arystan Client')" '💰 <b>Сумма:</b> 5,000 ₸' "tea
 # both from the lead in amoCRM and attributes the sale then.
 amo_ctl POST /__control/leads '{"leads":[{"id":8500,"name":"Сделка 8500","price":777000,"status_id":142,"pipeline_id":10418746,"created_at":1764300000,"updated_at":1764300000,"account_id":29000001,"custom_fields_values":[{"field_id":434731,"field_name":"utm_source","field_code":"UTM_SOURCE","field_type":"tracking_data","values":[{"value":"ig"}]},{"field_id":434729,"field_name":"utm_campaign","field_code":"UTM_CAMPAIGN","field_type":"tracking_data","values":[{"value":"arystan_promo"}]}],"_embedded":{"tags":[],"companies":[],"contacts":[{"id":9500,"is_main":true}]}}],"contacts":[{"id":9500,"name":"Compact Client","custom_fields_values":null,"account_id":29000001}]}' >/dev/null
 post /api/amocrm/sales-webhook $FORM 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=8500&leads%5Bstatus%5D%5B0%5D%5Bstatus_id%5D=142&leads%5Bstatus%5D%5B0%5D%5Bpipeline_id%5D=10418746&leads%5Bstatus%5D%5B0%5D%5Bold_status_id%5D=81854618&leads%5Bstatus%5D%5B0%5D%5Bold_pipeline_id%5D=10418746&account%5Bid%5D=29000001&account%5Bsubdomain%5D=onaiagencykz'
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "compact form: stored"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/1" "compact form: stored"
 wait_for 20 delivered 'Compact Client'
 is "$(traffic "SELECT sale_amount || '|' || utm_source || '|' || utm_campaign || '|' || targetologist || '|' || attribution_confidence FROM all_sales_tracking WHERE lead_id = '8500'")" \
 	"777000|ig|arystan_promo|Arystan|medium" "compact form: price, UTM and team from amoCRM"
@@ -130,7 +130,7 @@ like "$(message_text 'Compact Client')" '777,000 ₸' "compact form: announced w
 # and gives it to the landing row too.
 amo_ctl POST /__control/leads '{"leads":[{"id":8501,"name":"Сделка 8501","price":490000,"status_id":142,"pipeline_id":10418746,"created_at":1764300000,"updated_at":1764300000,"account_id":29000001,"custom_fields_values":[{"field_id":434731,"field_name":"utm_source","field_code":"UTM_SOURCE","field_type":"tracking_data","values":[{"value":"ig"}]},{"field_id":434729,"field_name":"utm_campaign","field_code":"UTM_CAMPAIGN","field_type":"tracking_data","values":[{"value":"arystan_promo"}]}],"_embedded":{"tags":[],"companies":[],"contacts":[{"id":9501,"is_main":true}]}}],"contacts":[{"id":9501,"name":"Compact Funnel","custom_fields_values":null,"account_id":29000001}]}' >/dev/null
 post /api/amocrm/funnel-sale $FORM 'leads%5Bstatus%5D%5B0%5D%5Bid%5D=8501&leads%5Bstatus%5D%5B0%5D%5Bstatus_id%5D=142&leads%5Bstatus%5D%5B0%5D%5Bpipeline_id%5D=10418746&account%5Bid%5D=29000001'
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "D2: compact funnel sale stored"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/1" "D2: compact funnel sale stored"
 wait_for 20 delivered 'Compact Funnel'
 is "$(sql landing "SELECT coalesce(targetologist, 'none') FROM main_product_sales WHERE deal_id = 8501")" Arystan "D2: enrichment gave the landing row its team"
 
@@ -155,9 +155,9 @@ is "$(traffic "SELECT count(*) FROM lead_events WHERE lead_id = 8002")" 1 "50 co
 # 3. The same sale to funnel-sale and to sales-webhook: one message.
 addlead 8003 9103 'Both Hooks'
 post /api/amocrm/funnel-sale $FORM "$(sale 8003)"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "both hooks: funnel-sale stored it"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/1" "both hooks: funnel-sale stored it"
 post /api/amocrm/sales-webhook $FORM "$(sale 8003)"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/0" "both hooks: sales-webhook saw a duplicate"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/0" "both hooks: sales-webhook saw a duplicate"
 wait_for 20 delivered 'Both Hooks'
 sleep 1
 is "$(messages_for 'Both Hooks')" 1 "both hooks: one message"
@@ -238,12 +238,15 @@ is "$(traffic "SELECT count(DISTINCT claimed_by) > 1 FROM outbox_jobs WHERE dedu
 post /api/amocrm/sales-webhook application/json '{"lead_id":"8200","lead_name":"Flat","contact_name":"Flat Client","contact_phone":"87015550000","sale_amount":7000,"product_name":"Консультация","utm_source":"fb_muha","utm_campaign":"flat_test"}'
 is "$STATUS" 200 "flat json: 200"
 is "$(jget "$BODY" success)" true "flat json: success"
-like "$(jget "$BODY" sale_id)" '^[0-9a-f-]{36}$' "flat json: sale_id"
+is "$(jget "$BODY" sale_id)" null "flat json: sale_id null in the answer (made when the delivery is applied)"
+is "$(jget "$BODY" leads_queued)" 1 "flat json: kept for the processor"
+like "$(traffic "SELECT id FROM all_sales_tracking WHERE lead_id = '8200'")" '^[0-9a-f-]{36}$' "flat json: the applied sale has its id"
 is "$(traffic "SELECT sale_amount || '|' || product_name || '|' || contact_name || '|' || utm_source FROM all_sales_tracking WHERE lead_id = '8200'")" \
 	"7000|Консультация|Flat Client|fb_muha" "flat json: stored"
 is "$(jget "$BODY" targetologist)" Muha "flat json: targetologist in the response"
 post /api/amocrm/sales-webhook application/json '{"lead_id":"8200","sale_amount":7000}'
-is "$(jget "$BODY" duplicate)" true "flat json: duplicate flagged"
+is "$(jget "$DONE" outcome)" duplicate "flat json: applied as a duplicate"
+is "$(traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8200'")" 1 "flat json: still one row"
 post /api/amocrm/sales-webhook application/json '{"lead_id":"8201"}'
 is "$STATUS" 400 "flat json: missing sale_amount 400"
 # D4: one strict amount parser for every input path.

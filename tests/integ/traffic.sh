@@ -120,7 +120,7 @@ is "$(jget "$BODY" team_name)/$(jpath "$BODY" 'd["rule"]["kind"]')" "Nomad/prefi
 # --- funnel-sale stores the engine's targetologist ---------------------------
 b=$(body '{"leads":[{"id":8101,"status_id":142,"pipeline_id":10350882,"price":"5000","updated_at":1764300000,"fields":[[434731,"utm_source","facebook"],[434729,"utm_campaign","steppe_winter_2025"]]}]}')
 post /api/amocrm/funnel-sale $FORM "$b"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/1" "webhook: saved"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/1" "webhook: saved"
 is "$(landing "SELECT targetologist FROM express_course_sales WHERE deal_id = 8101")" "Nomad" "webhook: the new team stored as targetologist"
 b=$(body '{"leads":[{"id":8102,"status_id":142,"pipeline_id":10350882,"updated_at":1764300000,"fields":[[434731,"utm_source","fb_kenesary"]]},{"id":8103,"status_id":142,"pipeline_id":10350882,"updated_at":1764300000,"fields":[[434729,"utm_campaign","nothing_here"]]},{"id":8104,"status_id":142,"pipeline_id":10418746,"updated_at":1764300000,"fields":[[434729,"utm_campaign","pb_agency"]]}]}')
 post /api/amocrm/funnel-sale $FORM "$b"
@@ -154,7 +154,7 @@ for i in 1 2 3 4 5 6; do
 	leads="$leads${leads:+,}{\"id\":$((8150 + i)),\"status_id\":142,\"pipeline_id\":10350882,\"fields\":[[434729,\"utm_campaign\",\"blizzard_$i\"]]}"
 done
 post /api/amocrm/funnel-sale $FORM "$(body "{\"leads\":[$leads]}")"
-is "$STATUS/$(jget "$BODY" leads_saved)" "200/6" "stale cache, six leads in one delivery: all six saved"
+is "$STATUS/$(jget "$DONE" leads_saved)" "200/6" "stale cache, six leads in one delivery: all six saved"
 is "$(traffic "SELECT count(*), count(targetologist) FROM all_sales_tracking WHERE lead_id::bigint BETWEEN 8151 AND 8156")" "6|0" "stale cache, six leads: all tracked, none with the removed rule's team"
 is "$(landing "SELECT count(*), count(targetologist) FROM express_course_sales WHERE deal_id BETWEEN 8151 AND 8156")" "6|0" "stale cache, six leads: the landing rows agree"
 
@@ -392,15 +392,23 @@ is "$(traffic "SELECT actor FROM attribution_audit WHERE action = 'update' AND e
 	"admin" "audit: actor is nginx's REMOTE_USER"
 
 # --- a sale is never lost over its attribution -----------------------------------
-# The rules cannot be read (as when the traffic DB is unreachable): the
-# landing sale is stored (with the worker's cached rules' team, or none
-# when it has read none yet) and the webhook answers 200.
+# The rules cannot be read (a broken traffic schema): the webhook answers
+# 200 and keeps the delivery; applying it fails in the traffic database,
+# so it is applied to neither and tried again; once the rules can be read
+# it is applied to both, with its team.
 traffic "ALTER TABLE attribution_version RENAME TO attribution_version_gone" >/dev/null
 b=$(body '{"leads":[{"id":8201,"status_id":142,"pipeline_id":10350882,"updated_at":1764300000,"fields":[[434731,"utm_source","fb_kenesary"]]}]}')
-post /api/amocrm/funnel-sale $FORM "$b"
+POST_NOWAIT=1 post /api/amocrm/funnel-sale $FORM "$b"
 is "$STATUS/$(jget "$BODY" success)" "200/true" "rules unreadable: webhook still 200"
-is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 8201")" 1 "rules unreadable: sale stored"
-like "$(cat "$STACK/log/funnel-sale.log")" "could not attribute deal 8201|attribution_version\" does not exist" "rules unreadable: logged"
+tried_8201() { [ "$(landing "SELECT attempts FROM webhook_requests WHERE lead_ids = '{8201}'")" -ge 1 ]; }
+wait_for 10 tried_8201
+is "$(landing "SELECT state FROM webhook_requests WHERE lead_ids = '{8201}'")" queued "rules unreadable: kept, to be tried again"
+is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 8201")" 0 "rules unreadable: not applied to landing alone"
+like "$(cat "$STACK/log/funnel-sale.log")" "attribution_version\" does not exist" "rules unreadable: logged"
 traffic "ALTER TABLE attribution_version_gone RENAME TO attribution_version" >/dev/null
+stored_8201() { [ "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 8201")" = 1 ]; }
+wait_for 20 stored_8201
+is "$(landing "SELECT targetologist FROM express_course_sales WHERE deal_id = 8201")" Kenesary "rules readable again: applied, with its team"
+is "$(sql traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '8201'")" 1 "rules readable again: and tracked once"
 
 integ_check_logs

@@ -52,6 +52,7 @@ is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 920001"
 # 3. The right token (also after other parameters): stored.
 req POST "/api/amocrm/funnel-sale?from=amo&token=$HOOK_TOKEN" -H "Content-Type: $FORM" --data-binary "@$STACK/s1"
 is "$STATUS" 200 "right token: 200"
+inbox_wait
 is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id = 920001")" 1 "right token: stored"
 
 # 4. The flat-JSON path of sales-webhook is behind the same secret.
@@ -137,6 +138,7 @@ seq 930001 930300 | xargs -P 16 -I{} sh -c \
 	'curl -sS -o /dev/null -w "%{http_code}\n" -X POST "$URL/api/amocrm/funnel-sale$HOOK_Q" -H "Content-Type: $FORM" --data-binary "@$STACK/b{}"' \
 	>"$STACK/burst.txt"
 is "$(sort "$STACK/burst.txt" | uniq -c | awk '{print $2":"$1}' | tr '\n' ' ')" "200:300 " "a burst of 300 deliveries: all 200"
+inbox_wait
 is "$(landing "SELECT count(*) FROM express_course_sales WHERE deal_id BETWEEN 930001 AND 930300")" 300 "a burst of 300: all stored"
 printf 'AMOSYNC_WEBHOOK_RATE=1\nAMOSYNC_WEBHOOK_BURST=20\nAMOSYNC_ADMIN_RATE=1\n' >>"$STACK/amosync.env"
 rerender

@@ -5,7 +5,7 @@
 // with each lead's progress.
 import {
   el, fill, api, qs, num, pct, datetime, loading, failed, table, field, select, errorBox, toast, busy,
-  loadSettings, state, empty,
+  loadSettings, state, empty, watchInbox,
 } from './lib.js';
 
 const L = '/api/landing';
@@ -32,6 +32,7 @@ function notices(l) {
 async function main() {
   await loadSettings();
   document.getElementById('user').textContent = state.user ? `Администратор: ${state.user}` : '';
+  watchInbox(document.getElementById('inbox'));
   const root = document.getElementById('page');
   const stats = el('div', { id: 'leads-stats' });
   const syncBox = el('div', { id: 'sync-result' });

@@ -179,6 +179,27 @@ export function daysBetween(a, b) {
 }
 
 // Loads the business time zone once (GET /api/traffic/ui-settings).
+// The header's "в обработке: N": webhook deliveries answered and kept but
+// not applied yet (GET /api/integrations/inbox), looked at every 10 s;
+// hidden when none wait. Sales of those deliveries are not in the
+// figures yet.
+export function watchInbox(node) {
+  async function look() {
+    try {
+      const d = await api('/api/integrations/inbox');
+      const n = Number(d.queued) || 0;
+      node.dataset.queued = String(n);
+      node.classList.toggle('hidden', n === 0);
+      node.textContent = n === 0 ? '' : `в обработке: ${num(n)}`;
+      node.title = n === 0 ? '' : 'Вебхуки приняты и сохранены, но ещё не применены: их продажи появятся в отчётах через несколько секунд';
+    } catch (e) {
+      node.classList.add('hidden');
+    }
+  }
+  look();
+  return setInterval(look, 10000);
+}
+
 export async function loadSettings() {
   try {
     const s = await api('/api/traffic/ui-settings');

@@ -1,6 +1,6 @@
 // The Traffic Dashboard (/traffic/admin): tabs by URL hash, one period
 // picker shared by the report tabs, each tab a module in pages/.
-import { el, fill, loadSettings, state, today, addDays, day, api, failed, loading } from './lib.js';
+import { el, fill, loadSettings, watchInbox, state, today, addDays, day, api, failed, loading } from './lib.js';
 
 const PAGES = {
   overview: { title: 'Обзор', load: () => import('./pages/overview.js'), period: true },
@@ -106,6 +106,7 @@ async function route() {
 async function main() {
   await loadSettings();
   document.getElementById('user').textContent = state.user ? `Администратор: ${state.user}` : '';
+  watchInbox(document.getElementById('inbox'));
   let saved = null;
   try { saved = JSON.parse(sessionStorage.getItem('amosync.period') || 'null'); } catch (e) { saved = null; }
   if (saved && saved.preset === 'custom' && saved.start && saved.end) Object.assign(period, saved);
