@@ -44,11 +44,14 @@ enum attr_field {
 /*
  * How a rule's pattern p is compared with a value v (both normalised):
  * exact: v == p; prefix: v starts with p; contains: p anywhere in v;
- * token: p occurs in v with no letter or digit right before it (unless p
- * starts with one that is not a letter or digit, such as "_x") and none
- * right after it (unless p ends with such a character, such as "ar_").
- * Letters are ASCII, Latin from U+00C0 and Cyrillic: "tima" is a token of
- * "fb_tima" and "tima-2", not of "ultimate"; "ar_" is not in "webinar_1".
+ * token: p occurs in v and each edge of p has a boundary: no letter
+ * directly next to it, and, when that edge of p is itself a digit, no
+ * digit either; an edge of p that is neither (a separator, as in "ar_" or
+ * "_x") needs no boundary. Letters are ASCII, Latin from U+00C0 and
+ * Cyrillic; digits are 0-9; everything else is a separator. So "tima" is
+ * a token of "fb_tima", "tima-2" and "tima2", not of "ultimate";
+ * "proftest" of "proftest2"; "1day" not of "21day"; "ar_" not of
+ * "webinar_1" (docs/attribution.md has the table).
  */
 enum attr_kind {
 	ATTR_KIND_EXACT,
@@ -87,7 +90,11 @@ struct attr_rule {
 	unsigned fields; /* ATTR_FIELD_BIT()s, never 0 */
 	int priority;    /* higher wins */
 	int enabled;
-	/* Private: length in bytes and characters; token boundaries needed. */
+	/*
+	 * Private: length in bytes and characters; the class of the first
+	 * and last character (separator, letter, digit: engine.c), which
+	 * says what a token match needs next to it.
+	 */
 	size_t nlen;
 	size_t nchars;
 	int lbound;
