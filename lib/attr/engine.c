@@ -17,19 +17,13 @@ static const enum attr_field attr_order[ATTR_FIELD__MAX] = {
 };
 
 /*
- * The class of a character for token boundaries: a digit (ASCII 0-9), a
- * letter (ASCII, Latin from U+00C0 through Latin-1, Extended-A and -B
- * and Extended Additional, and Cyrillic with its supplement) or anything
- * else, a separator. An invalid byte counts as a separator.
+ * The class of a character for token boundaries (engine_int.h): a digit
+ * (ASCII 0-9), a letter (ASCII, Latin from U+00C0 through Latin-1,
+ * Extended-A and -B and Extended Additional, and Cyrillic with its
+ * supplement) or anything else, a separator.
  */
-enum cclass {
-	CC_SEP,
-	CC_LETTER,
-	CC_DIGIT,
-};
-
-static enum cclass
-cclass(unsigned long c)
+enum attr_cclass
+attr_cclass(unsigned long c)
 {
 	if (c < 0x80) {
 		if (c >= '0' && c <= '9')
@@ -46,7 +40,7 @@ cclass(unsigned long c)
 }
 
 /* The class of the character ending right before s[pos] (pos > 0). */
-static enum cclass
+static enum attr_cclass
 class_before(const char *s, size_t pos)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -57,18 +51,18 @@ class_before(const char *s, size_t pos)
 		i--;
 	if (text_utf8_dec(s + i, pos - i, &cp) != pos - i)
 		return CC_SEP;
-	return cclass(cp);
+	return attr_cclass(cp);
 }
 
 /* The class of the character at s[pos] (of n bytes). */
-static enum cclass
+static enum attr_cclass
 class_at(const char *s, size_t pos, size_t n)
 {
 	unsigned long cp;
 
 	if (text_utf8_dec(s + pos, n - pos, &cp) == 0)
 		return CC_SEP;
-	return cclass(cp);
+	return attr_cclass(cp);
 }
 
 /*
@@ -78,7 +72,7 @@ class_at(const char *s, size_t pos, size_t n)
  * holds "proftest" but "21day" does not hold "1day".
  */
 static int
-blocks(enum cclass edge, enum cclass nb)
+blocks(enum attr_cclass edge, enum attr_cclass nb)
 {
 	if (edge == CC_SEP || nb == CC_SEP)
 		return 0;
@@ -104,11 +98,11 @@ attr_rule_match(const struct attr_rule *r, const char *v, size_t vlen)
 		for (p = v; (p = strstr(p, r->norm)) != NULL; p++) {
 			pos = (size_t)(p - v);
 			if (pos > 0 &&
-			    blocks((enum cclass)r->lbound,
+			    blocks((enum attr_cclass)r->lbound,
 			        class_before(v, pos)))
 				continue;
 			if (pos + r->nlen < vlen &&
-			    blocks((enum cclass)r->rbound,
+			    blocks((enum attr_cclass)r->rbound,
 			        class_at(v, pos + r->nlen, vlen)))
 				continue;
 			return 1;
@@ -359,7 +353,7 @@ rule_prepare(struct attr_rule *r)
 			r->nchars++;
 	r->lbound = CC_SEP;
 	if (r->nlen > 0 && text_utf8_dec(r->norm, r->nlen, &cp) > 0)
-		r->lbound = (int)cclass(cp);
+		r->lbound = (int)attr_cclass(cp);
 	r->rbound = r->nlen > 0 ? (int)class_before(r->norm, r->nlen) : CC_SEP;
 }
 

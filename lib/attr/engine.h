@@ -208,6 +208,46 @@ enum err attr_conflicts_find(const struct attr_set *set,
 void attr_conflicts_free(struct attr_conflicts *c);
 
 /*
+ * Why a rule almost matched a value (attr_near_misses()):
+ * matches: it matches that field now (the sale was judged before the rule
+ * existed or changed: re-attribute); field: it would match, but does not
+ * look at that field; boundary: a token rule whose pattern is in the
+ * value with a letter or digit next to it ("alexa"); kind: an exact or
+ * prefix rule whose pattern is in the value elsewhere ("kenjifb" in
+ * "kenjifb2"); separators: the same letters and digits once separators
+ * are dropped from both ("alex-inst" for "alexinst").
+ */
+enum attr_miss {
+	ATTR_MISS_MATCHES,
+	ATTR_MISS_FIELD,
+	ATTR_MISS_BOUNDARY,
+	ATTR_MISS_KIND,
+	ATTR_MISS_SEPARATORS,
+	ATTR_MISS__MAX
+};
+
+struct attr_near {
+	const struct attr_rule *rule; /* borrowed from the set */
+	enum attr_miss why;
+};
+
+struct attr_nears {
+	struct attr_near *items; /* in engine order of their rules */
+	size_t n;
+};
+
+/*
+ * Lists the enabled rules of set that almost match value (as given; it
+ * is normalised here) in field f, at most max of them (0: all), each with
+ * the first reason that holds in the order of enum attr_miss. Free *out
+ * with attr_nears_free(); it borrows rules from set. Errors: ERR_NOMEM
+ * (*out empty).
+ */
+enum err attr_near_misses(const struct attr_set *set, enum attr_field f,
+    const char *value, size_t max, struct attr_nears *out);
+void attr_nears_free(struct attr_nears *n);
+
+/*
  * Names: "exact", "prefix", "token", "contains"; "source", "medium",
  * "campaign", "content", "term"; "low", "medium", "high". The name
  * functions never return NULL ("?" when out of range). The parse
@@ -220,6 +260,8 @@ const char *attr_field_name(enum attr_field field);
 enum err attr_field_parse(const char *s, enum attr_field *out);
 const char *attr_conf_name(enum attr_conf conf);
 enum err attr_conf_parse(const char *s, enum attr_conf *out);
+/* "matches", "field", "boundary", "kind", "separators". */
+const char *attr_miss_name(enum attr_miss why);
 
 /*
  * Parses a comma-separated list of field names ("source, campaign") into

@@ -555,6 +555,74 @@ test_docs_table(void)
 	    rows, bad);
 }
 
+/* One value in one field and the near misses expected, as "rule:why,...". */
+struct ncase {
+	enum attr_field field;
+	const char *value;
+	const char *want;
+};
+
+static const struct ncase ncases[] = {
+	{ ATTR_FIELD_SOURCE, "alexa", "t-alex:boundary" },
+	{ ATTR_FIELD_SOURCE, "kenjifb", "n-kenjifb:matches,k-kenji:boundary" },
+	{ ATTR_FIELD_SOURCE, "kenjifb2", "n-kenjifb:kind,k-kenji:boundary" },
+	{ ATTR_FIELD_SOURCE, "KenjiFB", "n-kenjifb:matches,k-kenji:boundary" },
+	{ ATTR_FIELD_CAMPAIGN, "kenjifb", "n-kenjifb:field,k-kenji:boundary" },
+	{ ATTR_FIELD_SOURCE, "alex-inst",
+	    "n-alexinst:separators,t-alex:matches" },
+	{ ATTR_FIELD_CAMPAIGN, "optima", "m-tima:boundary" },
+	{ ATTR_FIELD_CAMPAIGN, "21day", "k-1day:boundary" },
+	{ ATTR_FIELD_CAMPAIGN, "webinar_1", "a-ar_:boundary" },
+	{ ATTR_FIELD_CAMPAIGN, "rm-almaty",
+	    "a-rm almaty:separators,a-rm_almaty:separators" },
+	{ ATTR_FIELD_SOURCE, "google", "" },
+	{ ATTR_FIELD_SOURCE, "", "" },
+};
+
+/* Near misses on the seed set and two exact source rules of 052. */
+static void
+test_near_misses(void)
+{
+	struct attr_set set;
+	struct attr_nears nm;
+	char got[512], label[128];
+	size_t i, j;
+	int built;
+
+	built = build(&set, NULL, NSEED, NULL) == ERR_OK &&
+	    attr_set_add_rule(&set, "n-kenjifb", "uuid-kenesary", "kenjifb",
+	        ATTR_KIND_EXACT, SRC, 0, 1) == ERR_OK &&
+	    attr_set_add_rule(&set, "n-alexinst", "uuid-traf4", "alexinst",
+	        ATTR_KIND_EXACT, SRC, 0, 1) == ERR_OK;
+	ok(built, "near misses: set builds");
+	for (i = 0; i < NELEM(ncases); i++) {
+		const struct ncase *c = &ncases[i];
+		size_t len = 0;
+
+		got[0] = '\0';
+		if (!ok(attr_near_misses(&set, c->field, c->value, 0, &nm) ==
+		            ERR_OK,
+		        "near misses of '%s' found", c->value))
+			continue;
+		for (j = 0; j < nm.n && len < sizeof(got); j++)
+			len += (size_t)snprintf(got + len, sizeof(got) - len,
+			    "%s%s:%s", j ? "," : "", nm.items[j].rule->id,
+			    attr_miss_name(nm.items[j].why));
+		snprintf(label, sizeof(label), "near misses of '%s' in %s",
+		    c->value, attr_field_name(c->field));
+		is_str(got, c->want, label);
+		attr_nears_free(&nm);
+	}
+	ok(attr_near_misses(&set, ATTR_FIELD_SOURCE, "kenjifb2", 1, &nm) ==
+	            ERR_OK &&
+	        nm.n == 1,
+	    "near misses: max 1 gives one");
+	attr_nears_free(&nm);
+	attr_nears_free(NULL);
+	is_str(attr_miss_name(ATTR_MISS__MAX), "?", "miss name out of range");
+	attr_set_free(&set);
+}
+
 /* Finds the entry for value in field; NULL if none. */
 static const struct attr_conflict *
 conflict_get(const struct attr_conflicts *c, const char *value,
@@ -877,6 +945,7 @@ main(void)
 
 	test_kinds();
 	test_docs_table();
+	test_near_misses();
 	test_conflicts();
 	test_api();
 	attr_set_free(&fwd);
