@@ -411,6 +411,32 @@ out:
 	return rc;
 }
 
+enum err
+attr_set_copy(struct attr_set *dst, const struct attr_set *src)
+{
+	size_t i;
+	enum err rc = ERR_OK;
+
+	attr_set_init(dst);
+	for (i = 0; i < src->nteams && rc == ERR_OK; i++) {
+		const struct attr_team *t = src->teams[i];
+
+		rc = attr_set_add_team(dst, t->id, t->name, t->utm_source,
+		    t->emoji, t->position);
+	}
+	for (i = 0; i < src->nrules && rc == ERR_OK; i++) {
+		const struct attr_rule *r = src->rules[i];
+
+		rc = attr_set_add_rule(dst, r->id, r->team->id, r->pattern,
+		    r->kind, r->fields, r->priority, r->enabled);
+	}
+	if (rc != ERR_OK) {
+		attr_set_free(dst);
+		return ERR_NOMEM;
+	}
+	return ERR_OK;
+}
+
 static void
 result_clear(struct attr_result *res)
 {

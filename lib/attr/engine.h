@@ -156,6 +156,12 @@ enum err attr_set_add_rule(struct attr_set *set, const char *id,
     const char *team_id, const char *pattern, enum attr_kind kind,
     unsigned fields, int priority, int enabled);
 
+/*
+ * Makes dst (not initialised) a copy of src: the same teams and rules.
+ * Errors: ERR_NOMEM (dst empty).
+ */
+enum err attr_set_copy(struct attr_set *dst, const struct attr_set *src);
+
 /* Returns the team with this id, or NULL. Borrowed. */
 const struct attr_team *attr_set_team(const struct attr_set *set,
     const char *id);
