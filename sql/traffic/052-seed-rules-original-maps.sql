@@ -1,3 +1,6 @@
+-- Issue 24: the seeded rules of the original's real maps, and (at the
+-- end) what the admin chat was told about the sales without a team.
+--
 -- The sources the original's reports really matched (issue 24;
 -- docs/attribution.md "The seeded rules"), as rules: 003 seeded the extended
 -- pattern lists (original-system.md 2.1); these are the exact utm_source
@@ -33,3 +36,20 @@ WHERE NOT EXISTS (SELECT 1 FROM attribution_rules r
     WHERE lower(r.pattern) = lower(p.pattern))
 ORDER BY t.position, p.n
 ON CONFLICT (team_id, kind, lower(pattern)) DO NOTHING;
+
+-- The admin chat hears once a day of each new UTM value of the sales
+-- without a team (lib/health/alerts.c, its writer): the day (business
+-- time zone), the value's field ('none': no tag at all), the value, and
+-- the sales and revenue it had when the message went out.
+CREATE TABLE IF NOT EXISTS attribution_alerts (
+	day date NOT NULL,
+	field text NOT NULL,
+	value text NOT NULL,
+	sales bigint NOT NULL,
+	revenue numeric NOT NULL,
+	sent_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (day, field, value)
+);
+-- The day's sales, for the alert tick.
+CREATE INDEX IF NOT EXISTS all_sales_tracking_created_idx
+	ON all_sales_tracking (created_at);
