@@ -6,12 +6,14 @@
 #include <strings.h>
 
 #include "api/admin.h"
+#include "api/report_http.h"
 #include "api/traffic.h"
 #include "attr/engine.h"
 #include "base/buf.h"
 #include "base/jw.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "report/unattributed.h"
 #include "sales/reattribute.h"
 #include "teams/audit.h"
 
@@ -247,7 +249,46 @@ reattribute(struct route_req *r)
 	    admin_actor(r, app), teams_audit, &r->w);
 }
 
+/* --- the sales without a team ------------------------------------------ */
+
+#define UNATTRIBUTED_LIMIT 100
+#define UNATTRIBUTED_MAX 1000
+
+/*
+ * GET /api/traffic/attribution/unattributed?start=&end=&limit=&format=:
+ * the worklist of UTM values of the sales without a team, with the rules
+ * that almost match each (report/unattributed).
+ */
+static enum err
+unattributed_get(struct route_req *r)
+{
+	const struct attr_set *set;
+	const char *start, *end;
+	struct report_out out;
+	struct buf b;
+	long long limit = UNATTRIBUTED_LIMIT;
+	int csv;
+	enum err rc;
+
+	if ((rc = report_http_format(r, &csv)) != ERR_OK ||
+	    (rc = report_http_range(r, &start, &end)) != ERR_OK ||
+	    (rc = route_query_int(r, "limit", 1, UNATTRIBUTED_MAX, &limit)) !=
+	        ERR_OK ||
+	    (rc = current_set(r, &set)) != ERR_OK)
+		return rc;
+	report_http_begin(r, csv, &out, &b);
+	if (!csv) {
+		jw_str(&r->w, "start", start);
+		jw_str(&r->w, "end", end);
+	}
+	rc = unattributed(tdb(r), set, start, end,
+	    cfg_str(&tctx(r)->app->cfg, CFG_TIMEZONE), (int)limit, &out);
+	return report_http_end(r, &out, rc);
+}
+
 static const struct route routes[] = {
+	{ WEB_GET, "/api/traffic/attribution/unattributed", unattributed_get, 0,
+	    NULL },
 	{ WEB_POST, "/api/traffic/attribution/preview", preview, ROUTE_BODY,
 	    NULL },
 	{ WEB_GET, "/api/traffic/attribution/conflicts", conflicts, 0, NULL },

@@ -12,6 +12,8 @@
 #include "base/jw.h"
 #include "base/log.h"
 #include "base/text.h"
+#include "sales/reattribute.h"
+#include "teams/audit.h"
 #include "teams/rule.h"
 
 /*
@@ -31,10 +33,25 @@ static const char *const rule_keys[RULE__MAX + 1] = {
 	NULL,
 };
 
+/* A creation also takes these: a dry run, and the days to re-attribute. */
+static const char *const create_keys[RULE__MAX + 4] = {
+	"pattern",
+	"kind",
+	"fields",
+	"priority",
+	"enabled",
+	"dry_run",
+	"from",
+	"to",
+	NULL,
+};
+
 struct rule_in {
 	struct rule_set s;
 	char fields[64]; /* a text[] literal of field names */
 	char priority[24];
+	int dry;               /* create: only show what it would do */
+	const char *from, *to; /* create: re-attribute these days; NULL */
 };
 
 static enum err
@@ -143,7 +160,8 @@ rule_read(struct route_req *r, struct rule_in *ri, int create)
 	enum err rc;
 
 	memset(ri, 0, sizeof(*ri));
-	if ((rc = jread_only(&r->in, rule_keys)) != ERR_OK ||
+	if ((rc = jread_only(&r->in, create ? create_keys : rule_keys)) !=
+	        ERR_OK ||
 	    (rc = rule_pattern(r, ri, create)) != ERR_OK ||
 	    (rc = rule_kind(r, ri)) != ERR_OK ||
 	    (rc = rule_fields(r, ri)) != ERR_OK)
@@ -209,20 +227,160 @@ rule_list(struct route_req *r)
 	return teams_rule_list(tdb(r), r->arg[0], &r->w);
 }
 
+/* Reads a date member of a creation; NULL when absent. */
+static enum err
+create_date(struct route_req *r, const char *key, const char **out)
+{
+	enum err rc;
+
+	if ((rc = admin_notnull(r, key, "a date such as 2025-12-01")) !=
+	        ERR_OK ||
+	    (rc = jread_str(&r->in, key, 10, 0, out)) != ERR_OK)
+		return rc;
+	if (*out != NULL && !route_valid_date(*out))
+		return route_fail(r, ERR_VALIDATION, key,
+		    "must be a date such as 2025-12-01");
+	return ERR_OK;
+}
+
+/* Reads dry_run, from and to of a creation (both dates or neither). */
+static enum err
+create_extra(struct route_req *r, struct rule_in *ri)
+{
+	enum err rc;
+
+	if ((rc = admin_notnull(r, "dry_run", "true or false")) != ERR_OK ||
+	    (rc = jread_bool(&r->in, "dry_run", &ri->dry)) != ERR_OK ||
+	    (rc = create_date(r, "from", &ri->from)) != ERR_OK ||
+	    (rc = create_date(r, "to", &ri->to)) != ERR_OK)
+		return rc;
+	if ((ri->from == NULL) != (ri->to == NULL))
+		return route_fail(r, ERR_VALIDATION,
+		    ri->from == NULL ? "from" : "to",
+		    "from and to go together: the days to re-attribute");
+	if (ri->from != NULL && strcmp(ri->from, ri->to) > 0)
+		return route_fail(r, ERR_VALIDATION, "to",
+		    "must not be before from");
+	return ERR_OK;
+}
+
+/*
+ * Re-attributes the days of ri with set as member "reattribution"
+ * (sales/reattribute; audited unless ri->dry).
+ */
+static enum err
+reattribute_days(struct route_req *r, const struct attr_set *set,
+    const struct rule_in *ri)
+{
+	struct app *app = tctx(r)->app;
+	struct reattribute_q q;
+	enum err rc;
+
+	memset(&q, 0, sizeof(q));
+	q.from = ri->from;
+	q.to = ri->to;
+	q.dry = ri->dry;
+	q.tz = cfg_str(&app->cfg, CFG_TIMEZONE);
+	q.rules_version = tctx(r)->rules.version;
+	jw_obj(&r->w, "reattribution");
+	rc = sales_reattribute(tdb(r), app->has_landing ? &app->landing : NULL,
+	    set, &q, actor(r), teams_audit, &r->w);
+	jw_obj_end(&r->w);
+	return rc;
+}
+
+/*
+ * The dry run of a creation: the rule as it would be ("id" null) and,
+ * with from and to, what re-attributing those days with the current
+ * rules and this one would change. Nothing is stored. A rule of an
+ * inactive team takes no part, as it would not once created.
+ */
+static enum err
+rule_dry_run(struct route_req *r, const struct rule_in *ri)
+{
+	const struct attr_set *cur;
+	struct attr_set set;
+	enum attr_kind kind;
+	unsigned fields;
+	char list[64];
+	size_t i, n;
+	enum err rc;
+
+	if ((rc = teams_team_exists(tdb(r), r->arg[0])) != ERR_OK)
+		return rc;
+	if ((rc = rules_get(&tctx(r)->rules, tdb(r), &cur)) != ERR_OK) {
+		route_errorf(r, "could not load the attribution rules");
+		return rc;
+	}
+	/* The fields as a list ("{source,term}" -> "source,term"). */
+	n = strlen(ri->s.val[RULE_FIELDS]);
+	snprintf(list, sizeof(list), "%.*s", (int)(n > 2 ? n - 2 : 0),
+	    ri->s.val[RULE_FIELDS] + 1);
+	if (attr_kind_parse(ri->s.val[RULE_KIND], &kind) != ERR_OK ||
+	    attr_fields_parse(list, &fields) != ERR_OK)
+		return ERR_VALIDATION;
+	if ((rc = attr_set_copy(&set, cur)) != ERR_OK)
+		return rc;
+	rc = attr_set_add_rule(&set, "0", r->arg[0], ri->s.val[RULE_PATTERN],
+	    kind, fields, (int)strtol(ri->s.val[RULE_PRIORITY], NULL, 10),
+	    strcmp(ri->s.val[RULE_ENABLED], "true") == 0);
+	if (rc != ERR_OK && rc != ERR_NOTFOUND)
+		goto out;
+	jw_bool(&r->w, "dry_run", 1);
+	jw_obj(&r->w, "rule");
+	jw_null(&r->w, "id");
+	jw_str(&r->w, "team_id", r->arg[0]);
+	jw_str(&r->w, "pattern", ri->s.val[RULE_PATTERN]);
+	jw_str(&r->w, "kind", attr_kind_name(kind));
+	jw_arr(&r->w, "fields");
+	for (i = 0; i < ATTR_FIELD__MAX; i++)
+		if (fields & ATTR_FIELD_BIT(i))
+			jw_str(&r->w, NULL,
+			    attr_field_name((enum attr_field)i));
+	jw_arr_end(&r->w);
+	jw_numstr(&r->w, "priority", ri->s.val[RULE_PRIORITY]);
+	jw_bool(&r->w, "enabled", strcmp(ri->s.val[RULE_ENABLED], "true") == 0);
+	jw_bool(&r->w, "active", rc == ERR_OK);
+	jw_obj_end(&r->w);
+	rc = ri->from != NULL ? reattribute_days(r, &set, ri) : ERR_OK;
+out:
+	attr_set_free(&set);
+	return rc;
+}
+
+/*
+ * Adds a rule (201). With dry_run, only shows what it would do
+ * (rule_dry_run(), 200). With from and to, then re-attributes the sales
+ * of those days with the rules including the new one, audited too: the
+ * rule is kept if that fails, and the answer says to run it again.
+ */
 static enum err
 rule_create(struct route_req *r)
 {
+	const struct attr_set *set;
 	struct rule_in ri;
 	enum err rc;
 
 	if (!traffic_is_uuid(r->arg[0]))
 		return ERR_NOTFOUND;
-	if ((rc = rule_read(r, &ri, 1)) != ERR_OK)
+	if ((rc = rule_read(r, &ri, 1)) != ERR_OK ||
+	    (rc = create_extra(r, &ri)) != ERR_OK)
 		return rc;
+	if (ri.dry)
+		return rule_dry_run(r, &ri);
 	rc = teams_rule_create(tdb(r), actor(r), r->arg[0], &ri.s, &r->w);
-	if (rc == ERR_OK)
-		r->status = 201;
-	return rule_taken(r, rc);
+	if (rc != ERR_OK)
+		return rule_taken(r, rc);
+	r->status = 201;
+	if (ri.from == NULL)
+		return ERR_OK;
+	if ((rc = rules_get(&tctx(r)->rules, tdb(r), &set)) != ERR_OK ||
+	    (rc = reattribute_days(r, set, &ri)) != ERR_OK)
+		route_errorf(r,
+		    "the rule was created, but the sales of %s..%s could "
+		    "not be re-attributed: run the re-attribution again",
+		    ri.from, ri.to);
+	return rc;
 }
 
 static enum err

@@ -17,24 +17,31 @@ static const enum attr_field attr_order[ATTR_FIELD__MAX] = {
 };
 
 /*
- * Returns 1 if cp is a letter or digit for token boundaries: ASCII
- * alphanumerics, Latin letters from U+00C0 (Latin-1 to Extended-B and
- * Extended Additional) and Cyrillic with its supplement.
+ * The class of a character for token boundaries (engine_int.h): a digit
+ * (ASCII 0-9), a letter (ASCII, Latin from U+00C0 through Latin-1,
+ * Extended-A and -B and Extended Additional, and Cyrillic with its
+ * supplement) or anything else, a separator.
  */
-static int
-is_alnum(unsigned long c)
+enum attr_cclass
+attr_cclass(unsigned long c)
 {
-	if (c < 0x80)
-		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z');
+	if (c < 0x80) {
+		if (c >= '0' && c <= '9')
+			return CC_DIGIT;
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		    ? CC_LETTER
+		    : CC_SEP;
+	}
 	if (c >= 0xc0 && c <= 0x24f)
-		return c != 0xd7 && c != 0xf7;
-	return (c >= 0x1e00 && c <= 0x1eff) || (c >= 0x400 && c <= 0x52f);
+		return c != 0xd7 && c != 0xf7 ? CC_LETTER : CC_SEP;
+	if ((c >= 0x1e00 && c <= 0x1eff) || (c >= 0x400 && c <= 0x52f))
+		return CC_LETTER;
+	return CC_SEP;
 }
 
-/* Is the character ending right before s[pos] a letter or digit? */
-static int
-alnum_before(const char *s, size_t pos)
+/* The class of the character ending right before s[pos] (pos > 0). */
+static enum attr_cclass
+class_before(const char *s, size_t pos)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	unsigned long cp;
@@ -43,19 +50,33 @@ alnum_before(const char *s, size_t pos)
 	while (i > 0 && pos - i < 4 && (p[i] & 0xc0) == 0x80)
 		i--;
 	if (text_utf8_dec(s + i, pos - i, &cp) != pos - i)
-		return 0; /* an invalid byte counts as a separator */
-	return is_alnum(cp);
+		return CC_SEP;
+	return attr_cclass(cp);
 }
 
-/* Is the character at s[pos] (of n bytes) a letter or digit? */
-static int
-alnum_at(const char *s, size_t pos, size_t n)
+/* The class of the character at s[pos] (of n bytes). */
+static enum attr_cclass
+class_at(const char *s, size_t pos, size_t n)
 {
 	unsigned long cp;
 
 	if (text_utf8_dec(s + pos, n - pos, &cp) == 0)
+		return CC_SEP;
+	return attr_cclass(cp);
+}
+
+/*
+ * Does a neighbour of class nb stop a token whose edge has class edge?
+ * A separator edge needs no boundary; a letter next to a letter or a
+ * digit edge stops it; a digit stops only a digit edge, so "proftest2"
+ * holds "proftest" but "21day" does not hold "1day".
+ */
+static int
+blocks(enum attr_cclass edge, enum attr_cclass nb)
+{
+	if (edge == CC_SEP || nb == CC_SEP)
 		return 0;
-	return is_alnum(cp);
+	return nb == CC_LETTER || edge == CC_DIGIT;
 }
 
 /* Does rule r match the normalised value v of vlen bytes? */
@@ -76,10 +97,13 @@ attr_rule_match(const struct attr_rule *r, const char *v, size_t vlen)
 		/* Every occurrence: "ultimate_tima" has "tima" twice. */
 		for (p = v; (p = strstr(p, r->norm)) != NULL; p++) {
 			pos = (size_t)(p - v);
-			if (r->lbound && pos > 0 && alnum_before(v, pos))
+			if (pos > 0 &&
+			    blocks((enum attr_cclass)r->lbound,
+			        class_before(v, pos)))
 				continue;
-			if (r->rbound && pos + r->nlen < vlen &&
-			    alnum_at(v, pos + r->nlen, vlen))
+			if (pos + r->nlen < vlen &&
+			    blocks((enum attr_cclass)r->rbound,
+			        class_at(v, pos + r->nlen, vlen)))
 				continue;
 			return 1;
 		}
@@ -327,9 +351,10 @@ rule_prepare(struct attr_rule *r)
 	for (i = 0; i < r->nlen; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			r->nchars++;
-	r->lbound = r->nlen > 0 && text_utf8_dec(r->norm, r->nlen, &cp) > 0 &&
-	    is_alnum(cp);
-	r->rbound = alnum_before(r->norm, r->nlen);
+	r->lbound = CC_SEP;
+	if (r->nlen > 0 && text_utf8_dec(r->norm, r->nlen, &cp) > 0)
+		r->lbound = (int)attr_cclass(cp);
+	r->rbound = r->nlen > 0 ? (int)class_before(r->norm, r->nlen) : CC_SEP;
 }
 
 /*
@@ -384,6 +409,32 @@ attr_set_add_rule(struct attr_set *set, const char *id, const char *team_id,
 out:
 	rule_free(r);
 	return rc;
+}
+
+enum err
+attr_set_copy(struct attr_set *dst, const struct attr_set *src)
+{
+	size_t i;
+	enum err rc = ERR_OK;
+
+	attr_set_init(dst);
+	for (i = 0; i < src->nteams && rc == ERR_OK; i++) {
+		const struct attr_team *t = src->teams[i];
+
+		rc = attr_set_add_team(dst, t->id, t->name, t->utm_source,
+		    t->emoji, t->position);
+	}
+	for (i = 0; i < src->nrules && rc == ERR_OK; i++) {
+		const struct attr_rule *r = src->rules[i];
+
+		rc = attr_set_add_rule(dst, r->id, r->team->id, r->pattern,
+		    r->kind, r->fields, r->priority, r->enabled);
+	}
+	if (rc != ERR_OK) {
+		attr_set_free(dst);
+		return ERR_NOMEM;
+	}
+	return ERR_OK;
 }
 
 static void

@@ -44,11 +44,14 @@ enum attr_field {
 /*
  * How a rule's pattern p is compared with a value v (both normalised):
  * exact: v == p; prefix: v starts with p; contains: p anywhere in v;
- * token: p occurs in v with no letter or digit right before it (unless p
- * starts with one that is not a letter or digit, such as "_x") and none
- * right after it (unless p ends with such a character, such as "ar_").
- * Letters are ASCII, Latin from U+00C0 and Cyrillic: "tima" is a token of
- * "fb_tima" and "tima-2", not of "ultimate"; "ar_" is not in "webinar_1".
+ * token: p occurs in v and each edge of p has a boundary: no letter
+ * directly next to it, and, when that edge of p is itself a digit, no
+ * digit either; an edge of p that is neither (a separator, as in "ar_" or
+ * "_x") needs no boundary. Letters are ASCII, Latin from U+00C0 and
+ * Cyrillic; digits are 0-9; everything else is a separator. So "tima" is
+ * a token of "fb_tima", "tima-2" and "tima2", not of "ultimate";
+ * "proftest" of "proftest2"; "1day" not of "21day"; "ar_" not of
+ * "webinar_1" (docs/attribution.md has the table).
  */
 enum attr_kind {
 	ATTR_KIND_EXACT,
@@ -87,7 +90,11 @@ struct attr_rule {
 	unsigned fields; /* ATTR_FIELD_BIT()s, never 0 */
 	int priority;    /* higher wins */
 	int enabled;
-	/* Private: length in bytes and characters; token boundaries needed. */
+	/*
+	 * Private: length in bytes and characters; the class of the first
+	 * and last character (separator, letter, digit: engine.c), which
+	 * says what a token match needs next to it.
+	 */
 	size_t nlen;
 	size_t nchars;
 	int lbound;
@@ -149,6 +156,12 @@ enum err attr_set_add_rule(struct attr_set *set, const char *id,
     const char *team_id, const char *pattern, enum attr_kind kind,
     unsigned fields, int priority, int enabled);
 
+/*
+ * Makes dst (not initialised) a copy of src: the same teams and rules.
+ * Errors: ERR_NOMEM (dst empty).
+ */
+enum err attr_set_copy(struct attr_set *dst, const struct attr_set *src);
+
 /* Returns the team with this id, or NULL. Borrowed. */
 const struct attr_team *attr_set_team(const struct attr_set *set,
     const char *id);
@@ -201,6 +214,46 @@ enum err attr_conflicts_find(const struct attr_set *set,
 void attr_conflicts_free(struct attr_conflicts *c);
 
 /*
+ * Why a rule almost matched a value (attr_near_misses()):
+ * matches: it matches that field now (the sale was judged before the rule
+ * existed or changed: re-attribute); field: it would match, but does not
+ * look at that field; boundary: a token rule whose pattern is in the
+ * value with a letter or digit next to it ("alexa"); kind: an exact or
+ * prefix rule whose pattern is in the value elsewhere ("kenjifb" in
+ * "kenjifb2"); separators: the same letters and digits once separators
+ * are dropped from both ("alex-inst" for "alexinst").
+ */
+enum attr_miss {
+	ATTR_MISS_MATCHES,
+	ATTR_MISS_FIELD,
+	ATTR_MISS_BOUNDARY,
+	ATTR_MISS_KIND,
+	ATTR_MISS_SEPARATORS,
+	ATTR_MISS__MAX
+};
+
+struct attr_near {
+	const struct attr_rule *rule; /* borrowed from the set */
+	enum attr_miss why;
+};
+
+struct attr_nears {
+	struct attr_near *items; /* in engine order of their rules */
+	size_t n;
+};
+
+/*
+ * Lists the enabled rules of set that almost match value (as given; it
+ * is normalised here) in field f, at most max of them (0: all), each with
+ * the first reason that holds in the order of enum attr_miss. Free *out
+ * with attr_nears_free(); it borrows rules from set. Errors: ERR_NOMEM
+ * (*out empty).
+ */
+enum err attr_near_misses(const struct attr_set *set, enum attr_field f,
+    const char *value, size_t max, struct attr_nears *out);
+void attr_nears_free(struct attr_nears *n);
+
+/*
  * Names: "exact", "prefix", "token", "contains"; "source", "medium",
  * "campaign", "content", "term"; "low", "medium", "high". The name
  * functions never return NULL ("?" when out of range). The parse
@@ -213,6 +266,8 @@ const char *attr_field_name(enum attr_field field);
 enum err attr_field_parse(const char *s, enum attr_field *out);
 const char *attr_conf_name(enum attr_conf conf);
 enum err attr_conf_parse(const char *s, enum attr_conf *out);
+/* "matches", "field", "boundary", "kind", "separators". */
+const char *attr_miss_name(enum attr_miss why);
 
 /*
  * Parses a comma-separated list of field names ("source, campaign") into

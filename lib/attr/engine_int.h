@@ -14,6 +14,17 @@ struct attr_result;
  * not for use outside lib/attr/.
  */
 
+/*
+ * The class of a code point for token boundaries (docs/attribution.md):
+ * an invalid byte is a separator.
+ */
+enum attr_cclass {
+	CC_SEP,
+	CC_LETTER,
+	CC_DIGIT,
+};
+enum attr_cclass attr_cclass(unsigned long c);
+
 /* Does rule r match the normalised value v of vlen bytes? */
 int attr_rule_match(const struct attr_rule *r, const char *v, size_t vlen);
 

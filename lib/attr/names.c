@@ -25,6 +25,14 @@ static const char *const attr_field_names[ATTR_FIELD__MAX] = {
 	"term",     /* ATTR_FIELD_TERM */
 };
 
+static const char *const attr_miss_names[ATTR_MISS__MAX] = {
+	"matches",    /* ATTR_MISS_MATCHES */
+	"field",      /* ATTR_MISS_FIELD */
+	"boundary",   /* ATTR_MISS_BOUNDARY */
+	"kind",       /* ATTR_MISS_KIND */
+	"separators", /* ATTR_MISS_SEPARATORS */
+};
+
 static const char *const attr_conf_names[ATTR_CONF__MAX] = {
 	"low",    /* ATTR_CONF_LOW */
 	"medium", /* ATTR_CONF_MEDIUM */
@@ -43,6 +51,12 @@ attr_field_name(enum attr_field field)
 	if ((unsigned)field >= ATTR_FIELD__MAX)
 		return "?";
 	return attr_field_names[field];
+}
+
+const char *
+attr_miss_name(enum attr_miss why)
+{
+	return (unsigned)why < ATTR_MISS__MAX ? attr_miss_names[why] : "?";
 }
 
 const char *

@@ -302,7 +302,8 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	            "fails" },
 	[CFG_PUBLIC_URL] = { .name = "AMOSYNC_PUBLIC_URL",
 	    .help = "public https://host of the webhooks, to find them in "
-	            "amoCRM's webhook list (empty: match by path)" },
+	            "amoCRM's webhook list (empty: match by path), and of "
+	            "the dashboards, for the alerts' links" },
 	[CFG_WEBHOOK_SECRETS] = { .name = "AMOSYNC_WEBHOOK_SECRETS",
 	    .secret = 1,
 	    .help = "secrets accepted in the webhook URLs' ?token= "

@@ -158,6 +158,82 @@ one(struct alerts *a, enum health_alert k, const struct health_report *r)
 	return sent;
 }
 
+/*
+ * The sales without a team (stored targetologist NULL, "" or "Unknown")
+ * that arrived today ($1: the business time zone), by the first non-blank
+ * of their source, campaign, content, medium and term ('none' when they
+ * have no tag): each value not yet told today is claimed in
+ * attribution_alerts, and returned, most revenue first. However many
+ * workers run this, each value is returned once a day.
+ * Index: all_sales_tracking_created_idx.
+ */
+/* clang-format off */
+static const char SQL_UNATTRIBUTED[] =
+    "WITH s AS (SELECT k.f, k.v, s.sale_amount FROM all_sales_tracking s"
+    " CROSS JOIN LATERAL (SELECT f, v FROM (VALUES (1, 'source', s.utm_source),"
+    " (2, 'campaign', s.utm_campaign), (3, 'content', s.utm_content),"
+    " (4, 'medium', s.utm_medium), (5, 'term', s.utm_term), (6, 'none', ''))"
+    " AS x (o, f, v) WHERE o = 6 OR coalesce(btrim(v), '') <> ''"
+    " ORDER BY o LIMIT 1) k"
+    " WHERE s.created_at >= ((now() AT TIME ZONE $1)::date::timestamp"
+    " AT TIME ZONE $1) AND s.verification <> 'unverified'"
+    " AND (coalesce(s.targetologist, '') = ''"
+    " OR lower(s.targetologist) = 'unknown'))"
+    " INSERT INTO attribution_alerts (day, field, value, sales, revenue)"
+    " SELECT (now() AT TIME ZONE $1)::date, f, v, count(*),"
+    " sum(sale_amount) FROM s GROUP BY f, v"
+    " ON CONFLICT DO NOTHING"
+    " RETURNING field, value, sales::text, revenue::text";
+/* clang-format on */
+
+/* The columns of SQL_UNATTRIBUTED. */
+enum ua_col { UA_FIELD, UA_VALUE, UA_SALES, UA_REVENUE };
+
+/* Messages about new values without a team in one tick, at most. */
+#define UNATTRIBUTED_MESSAGES 10
+
+/*
+ * Tells the alert chat about each new value of today's sales without a
+ * team: one message per value and day (never one per sale), at most
+ * UNATTRIBUTED_MESSAGES, then one for the rest. Returns messages sent.
+ */
+static int
+unattributed(struct alerts *a)
+{
+	const char *v[1] = { cfg_str(&a->app->cfg, CFG_TIMEZONE) };
+	struct buf link, text;
+	PGresult *res;
+	enum err rc;
+	int i, n, sent = 0;
+
+	if ((res = db_exec(&a->app->traffic, SQL_UNATTRIBUTED, 1, v, &rc)) ==
+	    NULL)
+		return 0;
+	buf_init(&link);
+	buf_printf(&link, "%s/traffic/admin#teams?unattributed",
+	    cfg_str(&a->app->cfg, CFG_PUBLIC_URL));
+	n = PQntuples(res);
+	for (i = 0; i < n && i < UNATTRIBUTED_MESSAGES; i++) {
+		const char *f = db_val(res, i, UA_FIELD);
+
+		buf_init(&text);
+		texts_alert_unattributed(&text,
+		    f != NULL && strcmp(f, "none") == 0 ? NULL : f,
+		    db_val(res, i, UA_VALUE), db_val(res, i, UA_SALES),
+		    db_val(res, i, UA_REVENUE), buf_str(&link));
+		sent += send_buf(a, &text);
+	}
+	if (n > UNATTRIBUTED_MESSAGES) {
+		buf_init(&text);
+		texts_alert_unattributed_more(&text,
+		    (long long)(n - UNATTRIBUTED_MESSAGES), buf_str(&link));
+		sent += send_buf(a, &text);
+	}
+	buf_free(&link);
+	PQclear(res);
+	return sent;
+}
+
 int
 alerts_tick(struct alerts *a, const char *me)
 {
@@ -190,5 +266,5 @@ alerts_tick(struct alerts *a, const char *me)
 	for (k = 0; k < HA__MAX; k++)
 		if (r.checked[k])
 			sent += one(a, (enum health_alert)k, &r);
-	return sent;
+	return sent + unattributed(a);
 }

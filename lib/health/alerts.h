@@ -12,8 +12,12 @@
  * comes back sends one "recovered" message, and one that stays failing a
  * reminder every AMOSYNC_ALERT_REMIND seconds. The transitions are
  * conditional updates of alert_state, so however many workers on however
- * many hosts see a change, one message goes out. Without an alert chat
- * (or a Telegram token) nothing is checked here.
+ * many hosts see a change, one message goes out. The same tick tells
+ * the chat about each new UTM value of the day's sales without a team,
+ * once a day per value (attribution_alerts), with a link to the Team
+ * Constructor's "Без команды" panel (AMOSYNC_PUBLIC_URL +
+ * /traffic/admin#teams?unattributed). Without an alert chat (or a
+ * Telegram token) nothing is checked here.
  */
 struct alerts {
 	struct app *app; /* borrowed */

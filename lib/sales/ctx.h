@@ -21,12 +21,14 @@ struct sales_ctx {
 /*
  * The columns of a stored sale as track_sales_in() and landing_sales_in()
  * return it for re-attribution: its id, its UTM tags in enum attr_field
- * order, its team.
+ * order, its team, its deal (lead_id, deal_id) and its amount.
  */
 enum sale_row {
 	SALE_ROW_ID,
 	SALE_ROW_UTM,
 	SALE_ROW_TEAM = SALE_ROW_UTM + ATTR_FIELD__MAX,
+	SALE_ROW_DEAL,
+	SALE_ROW_AMOUNT,
 	SALE_ROW__MAX
 };
 

@@ -241,7 +241,7 @@ landing_correct(struct db *db, long long deal_id, const char *verification,
 /* The landing tables keep local time already: their days need no zone. */
 #define SQL_SALES_IN(table)                                                    \
 	"SELECT id::text, utm_source, utm_medium, utm_campaign, utm_content,"  \
-	" utm_term, targetologist FROM " table                                 \
+	" utm_term, targetologist, deal_id::text, amount::text FROM " table    \
 	" WHERE sale_date >= $1::date AND sale_date < $2::date + 1"            \
 	" ORDER BY id FOR UPDATE"
 

@@ -45,7 +45,19 @@ struct ra_change {
 	char *from; /* NULL: no team */
 	char *to;
 	long long count;
+	long long cents; /* revenue of the all_sales_tracking ones */
 };
+
+/* A sale of all_sales_tracking that had a team and would get another. */
+struct ra_moved {
+	char *lead;
+	char *from;
+	char *to; /* NULL: no team */
+	long long cents;
+};
+
+/* At most this many moved sales are listed (all are counted). */
+#define RA_MOVED_MAX 100
 
 struct ra {
 	const struct attr_set *set;
@@ -55,6 +67,10 @@ struct ra {
 	struct ra_change *ch;
 	size_t nch;
 	size_t cap;
+	long long cents; /* revenue of the changed all_sales_tracking ones */
+	struct ra_moved moved[RA_MOVED_MAX];
+	size_t nmoved;
+	long long reassigned; /* sales of all_sales_tracking with a team */
 };
 
 static void
@@ -67,6 +83,11 @@ ra_free(struct ra *ra)
 		free(ra->ch[i].to);
 	}
 	free(ra->ch);
+	for (i = 0; i < ra->nmoved; i++) {
+		free(ra->moved[i].lead);
+		free(ra->moved[i].from);
+		free(ra->moved[i].to);
+	}
 	memset(ra, 0, sizeof(*ra));
 }
 
@@ -85,35 +106,107 @@ same_str(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-/* Counts one change from -> to. */
-static enum err
-ra_tally(struct ra *ra, const char *from, const char *to)
+/*
+ * An amount as the database writes numeric ("5000", "1234.5", "-3.25")
+ * in cents; 0 for NULL. Rounds past two decimals down.
+ */
+static long long
+cents(const char *s)
 {
-	struct ra_change *c;
+	long long v = 0;
+	int neg = 0, frac = -1;
+
+	if (s == NULL)
+		return 0;
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s == '.') {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || frac == 2)
+			break;
+		v = v * 10 + (*s - '0');
+		if (frac >= 0)
+			frac++;
+	}
+	for (frac = frac < 0 ? 0 : frac; frac < 2; frac++)
+		v *= 10;
+	return neg ? -v : v;
+}
+
+/* Writes cents as a JSON number with two decimals. */
+static void
+jw_cents(struct jw *w, const char *key, long long c)
+{
+	char s[32];
+	unsigned long long a = c < 0 ? 0ull - (unsigned long long)c
+	                             : (unsigned long long)c;
+
+	snprintf(s, sizeof(s), "%s%llu.%02llu", c < 0 ? "-" : "", a / 100,
+	    a % 100);
+	jw_numstr(w, key, s);
+}
+
+/* Lists one sale of all_sales_tracking that moves from a team. */
+static enum err
+ra_move(struct ra *ra, const char *lead, const char *from, const char *to,
+    long long c)
+{
+	struct ra_moved *m;
+
+	ra->reassigned++;
+	if (ra->nmoved == RA_MOVED_MAX)
+		return ERR_OK;
+	m = &ra->moved[ra->nmoved];
+	memset(m, 0, sizeof(*m));
+	m->cents = c;
+	if ((m->lead = strdup(lead != NULL ? lead : "")) == NULL ||
+	    (m->from = strdup(from)) == NULL ||
+	    (to != NULL && (m->to = strdup(to)) == NULL)) {
+		free(m->lead);
+		free(m->from);
+		return ERR_NOMEM;
+	}
+	ra->nmoved++;
+	return ERR_OK;
+}
+
+/* Counts one change from -> to (c cents of all_sales_tracking). */
+static enum err
+ra_tally(struct ra *ra, const char *from, const char *to, long long c)
+{
+	struct ra_change *ch;
 	size_t i;
 
+	ra->cents += c;
 	for (i = 0; i < ra->nch; i++)
 		if (same_str(ra->ch[i].from, from) &&
 		    same_str(ra->ch[i].to, to)) {
 			ra->ch[i].count++;
+			ra->ch[i].cents += c;
 			return ERR_OK;
 		}
 	if (ra->nch == ra->cap) {
 		size_t ncap = ra->cap ? ra->cap * 2 : 8;
 
-		if ((c = realloc(ra->ch, ncap * sizeof(*c))) == NULL)
+		if ((ch = realloc(ra->ch, ncap * sizeof(*ch))) == NULL)
 			return ERR_NOMEM;
-		ra->ch = c;
+		ra->ch = ch;
 		ra->cap = ncap;
 	}
-	c = &ra->ch[ra->nch];
-	memset(c, 0, sizeof(*c));
-	if ((from != NULL && (c->from = strdup(from)) == NULL) ||
-	    (to != NULL && (c->to = strdup(to)) == NULL)) {
-		free(c->from);
+	ch = &ra->ch[ra->nch];
+	memset(ch, 0, sizeof(*ch));
+	if ((from != NULL && (ch->from = strdup(from)) == NULL) ||
+	    (to != NULL && (ch->to = strdup(to)) == NULL)) {
+		free(ch->from);
 		return ERR_NOMEM;
 	}
-	c->count = 1;
+	ch->count = 1;
+	ch->cents = c;
 	ra->nch++;
 	return ERR_OK;
 }
@@ -133,6 +226,7 @@ ra_table(struct ra *ra, enum stable t, struct db *db, const char *const *v,
 	PGresult *res;
 	struct buf b;
 	struct jw w;
+	long long c;
 	int i, j, n;
 	enum err rc;
 
@@ -153,8 +247,14 @@ ra_table(struct ra *ra, enum stable t, struct db *db, const char *const *v,
 		                         : same_str(old, ar.team_name))
 			continue;
 		ra->changed[t]++;
-		if ((rc = ra_tally(ra, no_team(old) ? NULL : old,
-		         ar.team_name)) != ERR_OK)
+		c = t == ST_TRACKING ? cents(db_val(res, i, SALE_ROW_AMOUNT))
+		                     : 0;
+		if ((rc = ra_tally(ra, no_team(old) ? NULL : old, ar.team_name,
+		         c)) != ERR_OK)
+			goto out;
+		if (t == ST_TRACKING && !no_team(old) &&
+		    (rc = ra_move(ra, db_val(res, i, SALE_ROW_DEAL), old,
+		         ar.team_name, c)) != ERR_OK)
 			goto out;
 		jw_obj(&w, NULL);
 		jw_str(&w, "id", db_val(res, i, SALE_ROW_ID));
@@ -211,6 +311,19 @@ ra_write(struct jw *w, struct ra *ra, const char *from, const char *to, int dry)
 		jw_str(w, "from", ra->ch[i].from);
 		jw_str(w, "to", ra->ch[i].to);
 		jw_int(w, "count", ra->ch[i].count);
+		jw_cents(w, "revenue", ra->ch[i].cents);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_cents(w, "revenue", ra->cents);
+	jw_int(w, "reassigned", ra->reassigned);
+	jw_arr(w, "reassigned_sales");
+	for (i = 0; i < ra->nmoved; i++) {
+		jw_obj(w, NULL);
+		jw_str(w, "lead_id", ra->moved[i].lead);
+		jw_str(w, "from", ra->moved[i].from);
+		jw_str(w, "to", ra->moved[i].to);
+		jw_cents(w, "amount", ra->moved[i].cents);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

@@ -30,8 +30,11 @@ struct reattribute_q {
  * running the same request again finishes the job: the result only
  * depends on the rules. landing NULL: those tables are skipped. A dry run
  * stores and audits nothing. Writes the summary into w: from, to,
- * dry_run, examined, changed, changes [{from, to, count}], by_table,
- * skipped.
+ * dry_run, examined, changed, changes [{from, to, count, revenue}],
+ * revenue, reassigned, reassigned_sales [{lead_id, from, to, amount}]
+ * (at most 100), by_table, skipped. Revenue and the reassigned sales (a
+ * team before, another or none after) are those of all_sales_tracking:
+ * the landing tables hold copies of the same deals.
  */
 enum err sales_reattribute(struct db *traffic, struct db *landing,
     const struct attr_set *set, const struct reattribute_q *q,

@@ -492,7 +492,8 @@ out:
  */
 static const char SQL_SALES_IN[] =
     "SELECT id::text, utm_source, utm_medium, utm_campaign, utm_content,"
-    " utm_term, targetologist FROM all_sales_tracking"
+    " utm_term, targetologist, lead_id, sale_amount::text"
+    " FROM all_sales_tracking"
     " WHERE sale_date >= ($1::date::timestamp AT TIME ZONE $3)"
     " AND sale_date < (($2::date + 1)::timestamp AT TIME ZONE $3)"
     " ORDER BY id FOR UPDATE";

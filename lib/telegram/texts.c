@@ -73,11 +73,10 @@ texts_sale(const struct texts_sale *a, struct buf *out)
 	return buf_err(out);
 }
 
-/* Appends s escaped, cut to at most max characters ("…" when cut). */
+/* Appends s cut to at most max characters ("…" when cut), as it is. */
 static void
-field(struct buf *out, const char *s, size_t max)
+cut(struct buf *out, const char *s, size_t max)
 {
-	struct buf cut = { 0 };
 	unsigned long cp;
 	size_t i = 0, k, n = 0, len = strlen(s);
 
@@ -87,11 +86,20 @@ field(struct buf *out, const char *s, size_t max)
 		i += k;
 		n++;
 	}
-	buf_add(&cut, s, i);
+	buf_add(out, s, i);
 	if (i < len)
-		buf_adds(&cut, "\xe2\x80\xa6");
-	text_html_escape(out, buf_err(&cut) == ERR_OK ? buf_str(&cut) : "");
-	buf_free(&cut);
+		buf_adds(out, "\xe2\x80\xa6");
+}
+
+/* Appends s escaped, cut to at most max characters ("…" when cut). */
+static void
+field(struct buf *out, const char *s, size_t max)
+{
+	struct buf c = { 0 };
+
+	cut(&c, s, max);
+	text_html_escape(out, buf_err(&c) == ERR_OK ? buf_str(&c) : "");
+	buf_free(&c);
 }
 
 /* Appends one digest line for sale a. */
@@ -227,4 +235,33 @@ texts_sweep(struct buf *out, int recovered, const char *ids)
 	    "сохранила их (сделки %s) / the sweep recovered %d sales whose "
 	    "webhook never came: check the webhooks",
 	    recovered, ids, recovered);
+}
+
+void
+texts_alert_unattributed(struct buf *out, const char *field_name,
+    const char *value, const char *sales, const char *revenue, const char *link)
+{
+	if (field_name == NULL || value == NULL || *value == '\0')
+		buf_adds(out,
+		    "\xe2\x9a\xa0\xef\xb8\x8f Продажи без команды и без "
+		    "UTM-меток");
+	else {
+		buf_printf(out,
+		    "\xe2\x9a\xa0\xef\xb8\x8f Продажи без команды: utm_%s «",
+		    field_name);
+		cut(out, value, TEXTS_ALERT_VALUE);
+		buf_adds(out, "»");
+	}
+	buf_printf(out, " — сегодня продаж: %s, ", sales);
+	texts_amount(out, revenue);
+	buf_printf(out, ". Ни одно правило не подошло. Разобрать: %s", link);
+}
+
+void
+texts_alert_unattributed_more(struct buf *out, long long n, const char *link)
+{
+	buf_printf(out,
+	    "\xe2\x9a\xa0\xef\xb8\x8f И ещё %lld новых значений UTM без "
+	    "команды сегодня. Разобрать: %s",
+	    n, link);
 }

@@ -7,7 +7,8 @@
 /*
  * Every text amosync sends to Telegram, in one place: the sale
  * announcement (and its test variant), the digest of a burst of sales,
- * the health alerts and the sweep's report to the ops chat. They all go
+ * the health alerts, the sales without a team and the sweep's report to
+ * the ops chat. They all go
  * out through tg_post() (telegram/post.h).
  */
 
@@ -76,5 +77,22 @@ void texts_alert_failing(struct buf *out, const char *msg);
 void texts_alert_reminder(struct buf *out, const char *since, const char *msg);
 void texts_alert_recovered(struct buf *out, const char *secs, const char *msg);
 void texts_sweep(struct buf *out, int recovered, const char *ids);
+
+/* Characters of a UTM value in an alert, at most. */
+#define TEXTS_ALERT_VALUE 100
+
+/*
+ * The admin chat's message about a new value of sales without a team
+ * today (plain text, like the alerts): its field ("source", …; NULL or
+ * an empty value: sales without any UTM tag), the value (cut to
+ * TEXTS_ALERT_VALUE characters), today's sales and revenue of it, and
+ * the link to the Team Constructor's "Без команды" panel. The second:
+ * n more such values, not named one by one.
+ */
+void texts_alert_unattributed(struct buf *out, const char *field_name,
+    const char *value, const char *sales, const char *revenue,
+    const char *link);
+void texts_alert_unattributed_more(struct buf *out, long long n,
+    const char *link);
 
 #endif

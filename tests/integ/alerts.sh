@@ -2,7 +2,7 @@
 # Health alerts with two workers: stopping the amoCRM stand-in sends one
 # alert to the ops chat; when it is back, one recovery message; no
 # duplicates while it stays down or up. Dead letters appearing alert once
-# too.
+# too, and so does each new value of the sales without a team, once a day.
 . "$top_srcdir/tests/integ/lib.sh"
 INTEG_MOCKS=1
 INTEG_WORKERS=2
@@ -96,6 +96,33 @@ ok $? "ops chat moved: the recovery reaches the supergroup"
 is "$(cat "$STACK"/log/worker-*.log | grep -c "moved to $NEWOPS; resending there")" 1 \
 	"ops chat moved: the recovery went straight there (one move seen)"
 is "$(ops '' "$OPS")" 6 "nothing more in the old chat"
+
+# Sales without a team (issue 24): one message per new value and day,
+# whatever the number of its sales, with a link to the Team Constructor's
+# panel; a sale with a team or a value already told says nothing.
+sale() { # LEAD SOURCE TEAM
+	sql traffic "INSERT INTO all_sales_tracking (lead_id, sale_amount, utm_source, targetologist, verification)
+		VALUES ('$1', 5000, nullif('$2', ''), nullif('$3', ''), 'verified')" >/dev/null
+}
+sale 8801 mystery_src ''
+sale 8802 mystery_src Unknown
+sale 8803 other_src ''
+sale 8804 kenjifb Kenesary
+sale 8805 '' ''
+wait_for 15 has 'mystery_src' 1 "$NEWOPS"
+ok $? "a value without a team: the admin chat hears of it"
+wait_for 15 has 'без UTM-меток' 1 "$NEWOPS"
+sleep 3
+is "$(ops 'mystery_src' "$NEWOPS")/$(ops 'other_src' "$NEWOPS")/$(ops 'kenjifb' "$NEWOPS")/$(ops 'без UTM-меток' "$NEWOPS")" \
+	"1/1/0/1" "one message per value (two sales of mystery_src: one), none for a sale with a team"
+is "$(ops 'продаж: 2, 10,000 ₸' "$NEWOPS")" 1 "the message counts the value's sales and revenue of the day"
+is "$(ops '/traffic/admin#teams?unattributed' "$NEWOPS")" 3 "each message links to the panel"
+sale 8806 mystery_src ''
+sleep 3
+is "$(ops 'mystery_src' "$NEWOPS")" 1 "a later sale of a value already told today: no second message"
+is "$(sql traffic "SELECT string_agg(field || ':' || value || ':' || sales, ',' ORDER BY field, value) FROM attribution_alerts
+	WHERE day = (now() AT TIME ZONE 'Asia/Almaty')::date")" \
+	"none::1,source:mystery_src:2,source:other_src:1" "attribution_alerts: each value once, today"
 
 # AMOSYNC_LOG_FORMAT=json: every line of the workers' logs is one object
 # with the documented members, and no token is in any log.

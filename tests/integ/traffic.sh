@@ -33,14 +33,14 @@ version() { traffic "SELECT version FROM attribution_version"; }
 req GET $API/teams
 is "$STATUS/$(jget "$BODY" success)" "200/true" "teams: 200"
 is "$(jpath "$BODY" '",".join("%s:%s" % (t["name"], t["rules_count"]) for t in d["teams"])')" \
-	"Kenesary:9,Arystan:5,Muha:9,Traf4:6" "teams: the seed's four, in order, with their rule counts"
+	"Kenesary:10,Arystan:6,Muha:9,Traf4:10" "teams: the seed's four, in order, with their rule counts"
 is "$(jpath "$BODY" 'd["teams"][0]["utm_source"] + " " + d["teams"][0]["emoji"] + " " + str(d["teams"][0]["is_active"])')" \
 	"fb_kenesary 👑 True" "teams: seed columns"
 KEN=$(jpath "$BODY" 'd["teams"][0]["id"]')
 ARY=$(jpath "$BODY" 'd["teams"][1]["id"]')
 req GET "$API/teams/$KEN/rules"
 is "$(jpath "$BODY" '",".join(r["pattern"] for r in d["rules"])')" \
-	"tripwire,nutcab,kenesary,nutrients,kab3,1day,pb_agency,kenji,kenes" "rules: Kenesary's patterns in the seed's order"
+	"tripwire,nutcab,kenesary,nutrients,kab3,1day,pb_agency,kenji,kenes,kenjifb" "rules: Kenesary's patterns in the seed's order, then 052's"
 is "$(jpath "$BODY" '[(r["kind"], r["priority"], ",".join(r["fields"])) for r in d["rules"] if r["pattern"] == "pb_agency"][0]')" \
 	"('token', 10, 'source,medium,campaign,content,term')" "rules: Kenesary's pb_agency is a token rule on every field, priority 10"
 is "$(traffic "SELECT string_agg(pattern, ',' ORDER BY r.position) FROM attribution_rules r JOIN traffic_teams t ON t.id = r.team_id WHERE t.name = 'Muha'")" \

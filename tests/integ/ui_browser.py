@@ -373,6 +373,110 @@ def teams(d):
     report(not errs, "teams: no console errors after the changes", "\n".join(errs))
 
 
+def hook_sale(lead, price, source):
+    """A won Express deal through the sales webhook, waited for until its
+    row exists (the webhook may answer before it does); the lead is in the
+    amoCRM stand-in first, so the worker verifies the sale."""
+    now = int(time.time())
+    http("POST", os.environ["AMOCRM_MOCK"] + "/__control/leads", json.dumps({
+        "leads": [{"id": lead, "name": "Сделка %d" % lead, "price": price, "status_id": 142,
+                   "pipeline_id": 10350882, "created_at": now, "updated_at": now, "account_id": 29000001,
+                   "custom_fields_values": [{"field_id": 434731, "field_name": "utm_source",
+                                             "field_code": "UTM_SOURCE", "field_type": "tracking_data",
+                                             "values": [{"value": source}]}],
+                   "_embedded": {"tags": [], "companies": [], "contacts": [{"id": lead, "is_main": True}]}}],
+        "contacts": [{"id": lead, "name": "Клиент %d" % lead, "custom_fields_values": None,
+                      "account_id": 29000001}]}).encode(), {"Content-Type": "application/json"})
+    body = subprocess.run([sys.executable, os.path.join(os.environ["TOP_SRCDIR"], "tests/integ/amobody.py"),
+                           json.dumps({"leads": [{"id": lead, "status_id": 142, "pipeline_id": 10350882,
+                                                  "price": str(price), "updated_at": now,
+                                                  "fields": [[434731, "utm_source", source]]}]})],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    st, _ = http("POST", URL + "/api/amocrm/sales-webhook" + HOOK_Q, body.encode(),
+                 {"Content-Type": "application/x-www-form-urlencoded"})
+    for _ in range(100):
+        if sql("traffic", "SELECT count(*) FROM all_sales_tracking WHERE lead_id = '%d'" % lead) == "1":
+            break
+        time.sleep(0.1)
+    return st
+
+
+def worklist(d):
+    """The sales without a team: the Overview's share links to the Team
+    Constructor's panel, which lists the value; a rule made from it shows
+    its dry run's counts, and applying it empties the row."""
+    src = "ui_unknown_src"
+    check("worklist: an unknown source's sale is stored (200)", hook_sale(956001, 9900000, src), 200)
+    hook_sale(956002, 1000, XSS)
+    check("worklist: the sale has no team",
+          sql("traffic", "SELECT coalesce(targetologist, '-') FROM all_sales_tracking WHERE lead_id = '956001'"), "-")
+    d.get(URL + "/traffic/admin#overview")
+    wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#kpi-unattr")))
+    idle(d)
+    start = d.find_element(By.ID, "period-start").get_attribute("value")
+    end = d.find_element(By.ID, "period-end").get_attribute("value")
+    tot = api("/api/traffic/attribution/unattributed?start=%s&end=%s&limit=1" % (start, end))["totals"]
+    check("worklist: the Overview shows the API's share of revenue without a team",
+          float(css(d, "#kpi-unattr").get_attribute("data-value")), float(tot["share"]))
+    report(float(tot["share"]) > 0, "worklist: the share is above zero (%s %%)" % tot["share"])
+    css(d, "#kpi-unattr").click()
+    wait(d, lambda x: x.execute_script("return location.hash") == "#teams?unattributed")
+    row_sel = "#unattr-table tbody tr[data-value='%s']" % src
+    wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, row_sel)))
+    idle(d)
+    errs = console_errors(d)
+    report(not errs and no_alert(d) is None, "worklist: the panel loads without console errors", "\n".join(errs))
+    check("worklist: the panel has the Overview's period",
+          (css(d, "#unattr-from").get_attribute("value"), css(d, "#unattr-to").get_attribute("value")), (start, end))
+    row = css(d, row_sel)
+    money = row.find_elements(By.CSS_SELECTOR, "td")[3].text.replace("\u00a0", " ").replace("\u202f", " ")
+    check("worklist: the panel lists the value with its revenue", money, "9 900 000 ₸")
+    check("worklist: the XSS value is text in the panel", no_markup(d, "#unattr-table td"), (True, 0, None))
+    # The prefilled rule: exact on the source, the value as its pattern.
+    row.find_element(By.CSS_SELECTOR, "button[data-act=make-rule]").click()
+    f = wait(d, EC.presence_of_element_located((By.ID, "unattr-rule")))
+    check("worklist: the rule is prefilled from the value (pattern/kind/fields)",
+          (f.find_element(By.NAME, "pattern").get_attribute("value"),
+           Select(f.find_element(By.NAME, "kind")).first_selected_option.get_attribute("value"),
+           [c.get_attribute("value") for c in f.find_elements(By.CSS_SELECTOR, "input[name=field]") if c.is_selected()]),
+          (src, "exact", ["source"]))
+    muha = sql("traffic", "SELECT id FROM traffic_teams WHERE name = 'Muha'")
+    Select(f.find_element(By.NAME, "team")).select_by_value(muha)
+    a0 = sql("traffic", "SELECT count(*) FROM attribution_audit")
+    css(d, "#unattr-dry").click()
+    wait(d, lambda x: x.find_element(By.ID, "unattr-dry-result").get_attribute("data-changed") is not None)
+    out = css(d, "#unattr-dry-result")
+    _, want = http("POST", URL + "/api/traffic/teams/%s/rules" % muha,
+                   json.dumps({"pattern": src, "kind": "exact", "fields": ["source"], "from": start, "to": end,
+                               "dry_run": True}).encode(),
+                   {"Content-Type": "application/json", "X-Requested-With": "amosync-test"})
+    check("worklist: the dry run shows the API's counts (changed/revenue)",
+          (out.get_attribute("data-changed"), float(out.get_attribute("data-revenue"))),
+          (str(want["reattribution"]["changed"]), float(want["reattribution"]["revenue"])))
+    # The period's other drifts (the Team Constructor's checks deleted a
+    # rule) are in it too; from no team to Muha, only this sale.
+    check("worklist: the dry run moves the one sale, 9 900 000, from no team to Muha",
+          [(c["count"], float(c["revenue"])) for c in want["reattribution"]["changes"]
+           if c["from"] is None and c["to"] == "Muha"], [(1, 9900000.0)])
+    check("worklist: the dry run stored nothing (sale, rules, audit)",
+          (sql("traffic", "SELECT coalesce(targetologist, '-') FROM all_sales_tracking WHERE lead_id = '956001'"),
+           sql("traffic", "SELECT count(*) FROM attribution_rules WHERE pattern = '%s'" % src),
+           sql("traffic", "SELECT count(*) FROM attribution_audit")), ("-", "0", a0))
+    css(d, "#unattr-apply").click()
+    wait(d, lambda x: x.find_element(By.ID, "unattr-dry-result").get_attribute("data-applied") == "1")
+    check("worklist: applied: the page shows the dry run's count",
+          css(d, "#unattr-dry-result").get_attribute("data-changed"), str(want["reattribution"]["changed"]))
+    check("worklist: the sale is Muha's now",
+          sql("traffic", "SELECT targetologist FROM all_sales_tracking WHERE lead_id = '956001'"), "Muha")
+    wait(d, lambda x: not x.find_elements(By.CSS_SELECTOR, row_sel), 10)
+    report(True, "worklist: applying the rule empties the row")
+    check("worklist: the rule and the re-attribution are audited",
+          sql("traffic", "SELECT string_agg(action || ':' || entity, ',' ORDER BY id) FROM attribution_audit WHERE id > (SELECT max(id) - 2 FROM attribution_audit)"),
+          "create:rule,reattribute:sales")
+    errs = console_errors(d)
+    report(not errs, "worklist: no console errors after the changes", "\n".join(errs))
+
+
 def csv_matches(d, sel, what):
     """The CSV link of table sel gives as many rows as the table shows."""
     with urllib.request.urlopen(css(d, sel + " a.csv").get_attribute("href"), timeout=30) as r:
@@ -661,6 +765,7 @@ CHECKS = [
     ("roi", roi),
     ("integrations", integrations),
     ("teams", teams),
+    ("worklist", worklist),
     ("leads", leads),
     ("screens", screens),
 ]

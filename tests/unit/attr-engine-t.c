@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,6 +181,17 @@ static const struct mcase cases[] = {
 	{ { "fast_track" }, NULL, LOW, F_NONE, NULL },
 	{ { NULL, NULL, "onai" }, "Muha", MED, F_CAMP, "m-onai" },
 	{ { NULL, NULL, "onair" }, NULL, LOW, F_NONE, NULL },
+	/* Words followed or preceded by digits (issue 24); the traps hold. */
+	{ { NULL, NULL, "proftest2" }, "Traf4", MED, F_CAMP, "t-proftest" },
+	{ { NULL, NULL, "kenes2025_retarget" }, "Kenesary", MED, F_CAMP,
+	    "k-kenes" },
+	{ { NULL, NULL, "2025muha" }, "Muha", MED, F_CAMP, "m-muha" },
+	{ { NULL, NULL, "tripwire2024" }, "Kenesary", MED, F_CAMP,
+	    "k-tripwire" },
+	{ { NULL, NULL, "optima" }, NULL, LOW, F_NONE, NULL },
+	{ { NULL, NULL, "21day" }, NULL, LOW, F_NONE, NULL },
+	{ { NULL, NULL, "webinar_2025" }, NULL, LOW, F_NONE, NULL },
+	{ { "alexa2" }, NULL, LOW, F_NONE, NULL },
 	/* Cyrillic, '+' and percent-encoding. */
 	{ { NULL, NULL, "Запуск_весна" }, "Muha", MED, F_CAMP, "m-запуск" },
 	{ { NULL, NULL, "ЗАПУСК" }, "Muha", MED, F_CAMP, "m-запуск" },
@@ -295,6 +307,40 @@ static const struct kcase kcases[] = {
 	{ ATTR_KIND_TOKEN, "_x", "a_xy", 0 },
 	{ ATTR_KIND_TOKEN, "-", "a-b", 1 },
 	{ ATTR_KIND_TOKEN, "kenes", "kenesary", 0 },
+	/* Digits next to a letter edge are a boundary (issue 24)... */
+	{ ATTR_KIND_TOKEN, "proftest", "proftest2", 1 },
+	{ ATTR_KIND_TOKEN, "kenes", "kenes2025_retarget", 1 },
+	{ ATTR_KIND_TOKEN, "muha", "2025muha", 1 },
+	{ ATTR_KIND_TOKEN, "tripwire", "tripwire2024", 1 },
+	{ ATTR_KIND_TOKEN, "tima", "tima2", 1 },
+	{ ATTR_KIND_TOKEN, "запуск", "2025запуск", 1 },
+	{ ATTR_KIND_TOKEN, "ar_", "2025ar_x", 1 },
+	/* ...letters never are... */
+	{ ATTR_KIND_TOKEN, "alex", "alexa", 0 },
+	{ ATTR_KIND_TOKEN, "alex", "alexinst", 0 },
+	{ ATTR_KIND_TOKEN, "tima", "optima", 0 },
+	{ ATTR_KIND_TOKEN, "tima", "optima2", 0 },
+	{ ATTR_KIND_TOKEN, "ar_", "webinar_", 0 },
+	{ ATTR_KIND_TOKEN, "ar_", "webinar_2025", 0 },
+	{ ATTR_KIND_TOKEN, "kenji", "kenjifb", 0 },
+	{ ATTR_KIND_TOKEN, "arystan", "fbarystan", 0 },
+	{ ATTR_KIND_TOKEN, "1day", "x1day", 0 },
+	{ ATTR_KIND_TOKEN, "1day", "1days", 0 },
+	/* ...and digits are none next to a digit edge. */
+	{ ATTR_KIND_TOKEN, "1day", "21day", 0 },
+	{ ATTR_KIND_TOKEN, "1day", "2021day", 0 },
+	{ ATTR_KIND_TOKEN, "1day", "21day_1day", 1 },
+	{ ATTR_KIND_TOKEN, "kab3", "kab35", 0 },
+	{ ATTR_KIND_TOKEN, "kab3", "kab3_x", 1 },
+	{ ATTR_KIND_TOKEN, "3-1", "3-10", 0 },
+	{ ATTR_KIND_TOKEN, "3-1", "23-1", 0 },
+	{ ATTR_KIND_TOKEN, "3-1", "x_3-1_y", 1 },
+	{ ATTR_KIND_TOKEN, "kab3", "KAB3", 1 },
+	/* Other kinds do not care about boundaries. */
+	{ ATTR_KIND_CONTAINS, "1day", "21day", 1 },
+	{ ATTR_KIND_PREFIX, "tima", "tima2", 1 },
+	{ ATTR_KIND_EXACT, "kenjifb", "KenjiFB", 1 },
+	{ ATTR_KIND_EXACT, "kenjifb", "kenjifb2", 0 },
 	{ ATTR_KIND_EXACT, "astana", "Astana", 1 },
 	{ ATTR_KIND_EXACT, "astana", " astana\xc2\xa0", 1 },
 	{ ATTR_KIND_EXACT, "astana", "astana_2", 0 },
@@ -415,6 +461,166 @@ test_kinds(void)
 		    k->want ? "matches" : "does not match", k->value);
 		attr_set_free(&set);
 	}
+}
+
+/* Opens $srcdir/docs/attribution.md, else ./docs/attribution.md. */
+static FILE *
+docs_open(void)
+{
+	const char *s = getenv("srcdir");
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/docs/attribution.md",
+	    s != NULL && *s != '\0' ? s : ".");
+	return fopen(path, "r");
+}
+
+/*
+ * Copies the text between the first pair of backticks of cell into out
+ * (size n); returns 0 if there is none.
+ */
+static int
+cell_code(const char *cell, char *out, size_t n)
+{
+	const char *a = strchr(cell, '`'), *b;
+
+	if (a == NULL || (b = strchr(a + 1, '`')) == NULL ||
+	    (size_t)(b - a - 1) >= n)
+		return 0;
+	memcpy(out, a + 1, (size_t)(b - a - 1));
+	out[b - a - 1] = '\0';
+	return 1;
+}
+
+/*
+ * Every row of docs/attribution.md's boundary table ("| `pattern` |
+ * `value` | yes/no | why |" between the boundary-table comments) is a
+ * case: a token rule with that pattern must (not) match the value.
+ */
+static void
+test_docs_table(void)
+{
+	char line[1024], pat[256], val[256];
+	FILE *fp = docs_open();
+	int in = 0, rows = 0, bad = 0;
+
+	if (!ok(fp != NULL, "docs/attribution.md opens"))
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *c1, *c2, *c3;
+		struct attr_set set;
+		struct attr_utm utm = { { NULL } };
+		struct attr_result res;
+		int want;
+		enum err rc;
+
+		if (strstr(line, "<!-- boundary-table -->") != NULL) {
+			in = 1;
+			continue;
+		}
+		if (strstr(line, "<!-- /boundary-table -->") != NULL)
+			break;
+		if (!in || line[0] != '|' || strstr(line, "|---") != NULL ||
+		    strncmp(line, "| Pattern", 9) == 0)
+			continue;
+		c1 = line + 1;
+		if ((c2 = strchr(c1, '|')) == NULL ||
+		    (c3 = strchr(c2 + 1, '|')) == NULL ||
+		    !cell_code(c1, pat, sizeof(pat)) ||
+		    !cell_code(c2 + 1, val, sizeof(val))) {
+			bad++;
+			continue;
+		}
+		want = strncmp(c3 + 1, " yes", 4) == 0;
+		if (!want && strncmp(c3 + 1, " no", 3) != 0) {
+			bad++;
+			continue;
+		}
+		rows++;
+		attr_set_init(&set);
+		rc = attr_set_add_team(&set, "t", "T", NULL, NULL, 1);
+		if (rc == ERR_OK)
+			rc = attr_set_add_rule(&set, "r", "t", pat,
+			    ATTR_KIND_TOKEN, ATTR_FIELDS_ALL, 0, 1);
+		utm.v[ATTR_FIELD_CAMPAIGN] = val;
+		if (rc == ERR_OK)
+			rc = attr_match(&set, &utm, &res);
+		ok(rc == ERR_OK && (res.team != NULL) == want,
+		    "docs table: token '%s' %s '%s'", pat,
+		    want ? "matches" : "does not match", val);
+		attr_set_free(&set);
+	}
+	fclose(fp);
+	ok(rows >= 40 && bad == 0, "docs table: %d rows read, %d malformed",
+	    rows, bad);
+}
+
+/* One value in one field and the near misses expected, as "rule:why,...". */
+struct ncase {
+	enum attr_field field;
+	const char *value;
+	const char *want;
+};
+
+static const struct ncase ncases[] = {
+	{ ATTR_FIELD_SOURCE, "alexa", "t-alex:boundary" },
+	{ ATTR_FIELD_SOURCE, "kenjifb", "n-kenjifb:matches,k-kenji:boundary" },
+	{ ATTR_FIELD_SOURCE, "kenjifb2", "n-kenjifb:kind,k-kenji:boundary" },
+	{ ATTR_FIELD_SOURCE, "KenjiFB", "n-kenjifb:matches,k-kenji:boundary" },
+	{ ATTR_FIELD_CAMPAIGN, "kenjifb", "n-kenjifb:field,k-kenji:boundary" },
+	{ ATTR_FIELD_SOURCE, "alex-inst",
+	    "n-alexinst:separators,t-alex:matches" },
+	{ ATTR_FIELD_CAMPAIGN, "optima", "m-tima:boundary" },
+	{ ATTR_FIELD_CAMPAIGN, "21day", "k-1day:boundary" },
+	{ ATTR_FIELD_CAMPAIGN, "webinar_1", "a-ar_:boundary" },
+	{ ATTR_FIELD_CAMPAIGN, "rm-almaty",
+	    "a-rm almaty:separators,a-rm_almaty:separators" },
+	{ ATTR_FIELD_SOURCE, "google", "" },
+	{ ATTR_FIELD_SOURCE, "", "" },
+};
+
+/* Near misses on the seed set and two exact source rules of 052. */
+static void
+test_near_misses(void)
+{
+	struct attr_set set;
+	struct attr_nears nm;
+	char got[512], label[128];
+	size_t i, j;
+	int built;
+
+	built = build(&set, NULL, NSEED, NULL) == ERR_OK &&
+	    attr_set_add_rule(&set, "n-kenjifb", "uuid-kenesary", "kenjifb",
+	        ATTR_KIND_EXACT, SRC, 0, 1) == ERR_OK &&
+	    attr_set_add_rule(&set, "n-alexinst", "uuid-traf4", "alexinst",
+	        ATTR_KIND_EXACT, SRC, 0, 1) == ERR_OK;
+	ok(built, "near misses: set builds");
+	for (i = 0; i < NELEM(ncases); i++) {
+		const struct ncase *c = &ncases[i];
+		size_t len = 0;
+
+		got[0] = '\0';
+		if (!ok(attr_near_misses(&set, c->field, c->value, 0, &nm) ==
+		            ERR_OK,
+		        "near misses of '%s' found", c->value))
+			continue;
+		for (j = 0; j < nm.n && len < sizeof(got); j++)
+			len += (size_t)snprintf(got + len, sizeof(got) - len,
+			    "%s%s:%s", j ? "," : "", nm.items[j].rule->id,
+			    attr_miss_name(nm.items[j].why));
+		snprintf(label, sizeof(label), "near misses of '%s' in %s",
+		    c->value, attr_field_name(c->field));
+		is_str(got, c->want, label);
+		attr_nears_free(&nm);
+	}
+	ok(attr_near_misses(&set, ATTR_FIELD_SOURCE, "kenjifb2", 1, &nm) ==
+	            ERR_OK &&
+	        nm.n == 1,
+	    "near misses: max 1 gives one");
+	attr_nears_free(&nm);
+	attr_nears_free(NULL);
+	is_str(attr_miss_name(ATTR_MISS__MAX), "?", "miss name out of range");
+	attr_set_free(&set);
 }
 
 /* Finds the entry for value in field; NULL if none. */
@@ -738,6 +944,8 @@ main(void)
 	}
 
 	test_kinds();
+	test_docs_table();
+	test_near_misses();
 	test_conflicts();
 	test_api();
 	attr_set_free(&fwd);

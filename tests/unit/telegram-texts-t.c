@@ -106,6 +106,41 @@ run_ops(void)
 	    "(сделки 9400001, 9400002) / the sweep recovered 2 sales whose "
 	    "webhook never came: check the webhooks",
 	    "sweep: recovered sales");
+	buf_reset(&b);
+	texts_alert_unattributed(&b, "source", "zhuldyz_<ads>", "2",
+	    "110000.00", "https://a.example/traffic/admin#teams?unattributed");
+	is_str(buf_str(&b),
+	    "⚠️ Продажи без команды: utm_source «zhuldyz_<ads>» — "
+	    "сегодня "
+	    "продаж: 2, 110,000 ₸. Ни одно правило не подошло. Разобрать: "
+	    "https://a.example/traffic/admin#teams?unattributed",
+	    "unattributed: a value, plain text (escaped when sent)");
+	buf_reset(&b);
+	texts_alert_unattributed(&b, "none", "", "1", "5000", "/x");
+	is_str(buf_str(&b),
+	    "⚠️ Продажи без команды и без UTM-меток — сегодня продаж: "
+	    "1, "
+	    "5,000 ₸. Ни одно правило не подошло. Разобрать: /x",
+	    "unattributed: sales without any UTM tag");
+	buf_reset(&b);
+	{
+		char v[300];
+
+		memset(v, 'x', sizeof(v) - 1);
+		v[sizeof(v) - 1] = '\0';
+		texts_alert_unattributed(&b, "campaign", v, "1", "1", "/x");
+		ok(strstr(buf_str(&b), "«xxxx") != NULL &&
+		        strstr(buf_str(&b), "x…»") != NULL && b.len < 300,
+		    "unattributed: a long value is cut to %d characters",
+		    TEXTS_ALERT_VALUE);
+	}
+	buf_reset(&b);
+	texts_alert_unattributed_more(&b, 12, "/x");
+	is_str(buf_str(&b),
+	    "⚠️ И ещё 12 новых значений UTM без команды "
+	    "сегодня. "
+	    "Разобрать: /x",
+	    "unattributed: the rest in one message");
 	buf_free(&b);
 }
 

@@ -269,7 +269,7 @@ export async function busy(btn, fn) {
 //           render: row => Node|string (default: formatted value),
 //           nosort}]
 //   opts: {csv: URL of the API's ?format=csv, pageSize, onRow: row => ...,
-//          filter: true, empty: text, id}
+//          filter: true, empty: text, id, rowData: row => {data-* of its tr}}
 // Returns {node, setRows(rows)}.
 export function table(cols, opts = {}) {
   const pageSize = opts.pageSize || 25;
@@ -349,7 +349,7 @@ export function table(cols, opts = {}) {
         rows.length ? 'Ничего не найдено' : (opts.empty || 'Нет данных'))));
     }
     for (const r of shown.slice(page * pageSize, (page + 1) * pageSize)) {
-      const tr = el('tr');
+      const tr = el('tr', opts.rowData ? { dataset: opts.rowData(r) } : null);
       for (const c of cols) {
         tr.appendChild(el('td', { class: c.type === 'num' || c.type === 'money' || c.type === 'pct' ? 'r' : '', 'data-label': c.title }, fmt(c, r)));
       }

@@ -1,6 +1,7 @@
-// Overview: KPIs of the period, a card per team with the change against
-// the previous period, and the dynamics chart (day/week/month, stacked by
-// team or product).
+// Overview: KPIs of the period (with the share of revenue without a team,
+// a link to the Team Constructor's panel of those sales), a card per team
+// with the change against the previous period, and the dynamics chart
+// (day/week/month, stacked by team or product).
 import { el, fill, api, qs, money, num, pct, loading, failed, empty, chart, colourOf, PALETTE, day } from '../lib.js';
 
 function sum(stats, k) {
@@ -19,9 +20,18 @@ function change(now, before) {
   return el('span', { class: cls }, `${d > 0 ? '▲ +' : d < 0 ? '▼ ' : ''}${pct(d.toFixed(1))}`);
 }
 
+// The share of the period's revenue without a team, a link to the Team
+// Constructor's "Без команды" panel (same period: ctx.period is shared).
+function unattributed(t) {
+  const share = t.share === null ? 0 : Number(t.share);
+  return el('a', { class: 'kpi link' + (share > 0 ? ' warn' : ''), id: 'kpi-unattr', href: '#teams?unattributed', dataset: { value: String(share), sales: String(t.unattributed_sales) } },
+    el('div', { class: 'label' }, 'Выручка без команды'), el('div', { class: 'value' }, pct(share)),
+    el('div', { class: 'sub' }, `${num(t.unattributed_sales)} продаж, ${money(t.unattributed_revenue)} — разобрать →`));
+}
+
 export async function render(root, ctx) {
   const { period, previous } = ctx;
-  const kpis = el('div', { class: 'kpis', id: 'kpis' });
+  const kpis = el('div', { class: 'kpis five', id: 'kpis' });
   const cards = el('div', { class: 'grid', id: 'team-cards' });
   const gran = el('div', { class: 'seg', role: 'group', 'aria-label': 'Шаг' });
   const group = el('div', { class: 'seg', role: 'group', 'aria-label': 'Разбивка' });
@@ -95,10 +105,11 @@ export async function render(root, ctx) {
 
   async function loadFigures() {
     try {
-      const [now, before, utm] = await Promise.all([
+      const [now, before, utm, un] = await Promise.all([
         api('/api/amocrm/sales-stats' + qs(cur)),
         api('/api/amocrm/sales-stats' + qs(previous)),
         api('/api/utm-analytics/overview' + qs(cur)),
+        api('/api/traffic/attribution/unattributed' + qs({ ...cur, limit: 1 })),
       ]);
       const sales = sum(now.stats, 'sales_count');
       const revenue = sum(now.stats, 'total_revenue');
@@ -110,7 +121,8 @@ export async function render(root, ctx) {
         kpi('sales', 'Продажи', sales, num(sales), el('span', null, 'к прошлому периоду: ', change(sales, pSales))),
         kpi('revenue', 'Выручка', revenue, money(revenue), el('span', null, 'к прошлому периоду: ', change(revenue, pRevenue))),
         kpi('avg', 'Средний чек', avg.toFixed(2), money(avg)),
-        kpi('utm', 'Доля с UTM', cov, pct(cov), utm.summary ? `без UTM: ${num(utm.summary.sales_without_utm)}` : null));
+        kpi('utm', 'Доля с UTM', cov, pct(cov), utm.summary ? `без UTM: ${num(utm.summary.sales_without_utm)}` : null),
+        unattributed(un.totals));
       const names = [...new Set([...teams.filter((t) => t.is_active).map((t) => t.name), ...now.stats.map((s) => s.targetologist)])];
       fill(cards, names.length ? names.map((name, i) => {
         const s = now.stats.find((x) => x.targetologist === name) || { sales_count: 0, total_revenue: 0 };

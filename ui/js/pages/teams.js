@@ -1,10 +1,21 @@
 // Team Constructor: teams and their attribution rules (create, edit,
-// reorder, delete), the live preview, conflicts, re-attribution (a dry
-// run first, then applied) and the audit log.
+// reorder, delete), the live preview, the sales without a team ("Без
+// команды": a rule from a value, its dry run, then applied with
+// re-attribution), conflicts, re-attribution (a dry run first, then
+// applied) and the audit log.
 import {
-  el, fill, api, qs, loading, failed, empty, table, toast, busy, field, select, datetime, num,
+  el, fill, api, qs, loading, failed, empty, table, toast, busy, field, select, datetime, num, money, pct,
   CONFIDENCE, KIND, FIELDS, today, addDays, errorBox,
 } from '../lib.js';
+
+// Why a rule almost matched a value (GET /api/traffic/attribution/unattributed).
+const WHY = {
+  matches: 'уже совпадает — переатрибутируйте',
+  field: 'смотрит другие поля',
+  boundary: 'другая граница слова',
+  kind: 'другой тип правила',
+  separators: 'другие разделители',
+};
 
 const T = '/api/traffic';
 
@@ -15,6 +26,7 @@ export async function render(root, ctx) {
   const previewBox = el('div', { id: 'preview' });
   const conflictsBox = el('div', { id: 'conflicts' });
   const reattrBox = el('div', { id: 'reattribute' });
+  const unattrBox = el('div', { id: 'unattributed' });
   const auditBox = el('div', { id: 'audit' });
   fill(root,
     el('h2', null, 'Конструктор команд'),
@@ -23,6 +35,9 @@ export async function render(root, ctx) {
       el('div', { class: 'card' }, el('h3', null, 'Проверка атрибуции'),
         el('p', { class: 'muted' }, 'Введите UTM-метки — увидите команду, уверенность и правило, которое решило.'), previewBox)),
     el('div', { class: 'card' }, rulesBox),
+    el('div', { class: 'card', id: 'unattributed-card' }, el('h3', null, 'Без команды'),
+      el('p', { class: 'muted' }, 'Значения UTM продаж, которые не попали ни в одну команду, по выручке. Создайте правило из значения: сначала проверка, потом применение с переатрибуцией.'),
+      unattrBox),
     el('div', { class: 'grid two' },
       el('div', { class: 'card' }, el('h3', null, 'Конфликты правил'), conflictsBox),
       el('div', { class: 'card' }, el('h3', null, 'Переатрибуция продаж'), reattrBox)),
@@ -342,6 +357,112 @@ export async function render(root, ctx) {
   fill(reattrBox, el('p', { class: 'muted' }, 'Пересчитать команду прошлых продаж по текущим правилам: сначала проверка, потом применение.'),
     el('div', { class: 'form' }, field('С', from), field('По', to), dry, apply), out);
 
+  // --- the sales without a team ------------------------------------------
+  const uFrom = el('input', { type: 'date', name: 'from', id: 'unattr-from', value: (ctx.period && ctx.period.start) || addDays(today(), -29) });
+  const uTo = el('input', { type: 'date', name: 'to', id: 'unattr-to', value: (ctx.period && ctx.period.end) || today() });
+  const uTotals = el('div', { id: 'unattr-totals' });
+  const uRule = el('div', { id: 'unattr-rule-box' });
+  const nearText = (v) => v.near.map((n) => `${n.rule.pattern} (${n.rule.team_name}, ${KIND[n.rule.kind] || n.rule.kind}): ${WHY[n.why] || n.why}`).join('; ');
+  const uTable = table([
+    { key: 'field', title: 'Поле', value: (v) => FIELDS[v.field] || v.field },
+    { key: 'value', title: 'Значение', render: (v) => el('code', null, v.value) },
+    { key: 'sales', title: 'Продаж', type: 'num' },
+    { key: 'revenue', title: 'Выручка', type: 'money' },
+    { key: 'first_seen', title: 'Впервые', type: 'datetime' },
+    { key: 'last_seen', title: 'Последняя', type: 'datetime' },
+    { key: 'near', title: 'Похожие правила', nosort: true, value: (v) => nearText(v) || '—' },
+    {
+      key: 'act', title: '', nosort: true,
+      render: (v) => el('button', { class: 'btn small', type: 'button', dataset: { act: 'make-rule' }, onclick: () => unattrRule(v) }, 'Создать правило'),
+    },
+  ], { pageSize: 10, empty: 'Все продажи периода с командой', id: 'unattr-table', csv: `${T}/attribution/unattributed?format=csv`, rowData: (v) => ({ field: v.field, value: v.value }) });
+  async function loadUnattributed() {
+    try {
+      const q = qs({ start: uFrom.value, end: uTo.value, limit: 200 });
+      const u = await api(`${T}/attribution/unattributed` + q);
+      const t = u.totals;
+      uTotals.dataset.share = t.share === null ? '' : String(t.share);
+      uTotals.dataset.sales = String(t.unattributed_sales);
+      fill(uTotals, el('p', null, 'Без команды: ', el('strong', null, `${num(t.unattributed_sales)} продаж, ${money(t.unattributed_revenue)}`),
+        ` — ${pct(t.share)} выручки периода`, t.without_utm_sales ? ` (без UTM вовсе: ${num(t.without_utm_sales)})` : ''));
+      uTable.setRows(u.values, `${T}/attribution/unattributed${q}&format=csv`);
+    } catch (e) {
+      fill(uTotals, errorBox(e, loadUnattributed));
+    }
+  }
+  // The form of a rule made from value v (its suggested rule), with a dry
+  // run over the panel's period before it can be applied.
+  function unattrRule(v) {
+    const sg = v.suggest;
+    const teamSel = select(teams.filter((t) => t.is_active).map((t) => [t.id, `${t.emoji || ''} ${t.name}`]), sg.team_id || (teams[0] && teams[0].id), { name: 'team' });
+    const pattern = el('input', { name: 'pattern', required: true, maxlength: 200, value: sg.pattern });
+    const kind = select(Object.entries(KIND), sg.kind, { name: 'kind' });
+    const checks = el('span', { class: 'checks' }, Object.entries(FIELDS).map(([k, t]) => el('label', null,
+      el('input', { type: 'checkbox', name: 'field', value: k, checked: sg.fields.includes(k) }), ' ', t)));
+    const out = el('div', { id: 'unattr-dry-result' });
+    const check = el('button', { class: 'btn', type: 'button', id: 'unattr-dry' }, 'Проверить (без изменений)');
+    const apply = el('button', { class: 'btn primary', type: 'button', id: 'unattr-apply', disabled: true }, 'Создать и переатрибутировать');
+    let checked = null;
+    const body = () => ({
+      pattern: pattern.value.trim(), kind: kind.value, from: uFrom.value, to: uTo.value,
+      fields: [...checks.querySelectorAll('input:checked')].map((c) => c.value),
+    });
+    const invalidate = () => { checked = null; apply.disabled = true; };
+    for (const i of [teamSel, pattern, kind, checks]) i.addEventListener('change', invalidate);
+    pattern.addEventListener('input', invalidate);
+    function show(r, applied) {
+      const ra = r.reattribution;
+      out.dataset.changed = String(ra.changed);
+      out.dataset.revenue = String(ra.revenue);
+      out.dataset.reassigned = String(ra.reassigned);
+      out.dataset.applied = applied ? '1' : '0';
+      fill(out,
+        el('p', null, applied ? 'Применено: ' : 'Проверка: ', el('strong', null, `${applied ? 'перешло' : 'перейдёт'} продаж ${num(ra.changed)}`),
+          ` на ${money(ra.revenue)}`, r.rule && r.rule.active === false ? ' — команда неактивна, правило не сработает' : ''),
+        ra.changes.length ? el('table', { class: 'data' },
+          el('thead', null, el('tr', null, el('th', null, 'Было'), el('th', null, 'Станет'), el('th', { class: 'r' }, 'Продаж'), el('th', { class: 'r' }, 'Выручка'))),
+          el('tbody', null, ra.changes.map((c) => el('tr', null,
+            el('td', { 'data-label': 'Было' }, c.from || 'без команды'), el('td', { 'data-label': 'Станет' }, c.to || 'без команды'),
+            el('td', { class: 'r', 'data-label': 'Продаж' }, num(c.count)), el('td', { class: 'r', 'data-label': 'Выручка' }, money(c.revenue)))))) : null,
+        ra.reassigned ? el('div', { class: 'warn', id: 'unattr-reassigned' },
+          el('p', null, `Уже атрибутированные продажи, которые сменят команду: ${num(ra.reassigned)}`),
+          el('ul', null, ra.reassigned_sales.map((m) => el('li', null, `сделка ${m.lead_id}: ${m.from} → ${m.to || 'без команды'}, ${money(m.amount)}`)))) : null);
+    }
+    check.addEventListener('click', () => busy(check, async () => {
+      const b = body();
+      try {
+        const r = await api(`${T}/teams/${teamSel.value}/rules`, { method: 'POST', body: { ...b, dry_run: true } });
+        show(r, false);
+        checked = { team: teamSel.value, body: b };
+        apply.disabled = false;
+      } catch (e) {
+        fill(out, errorBox(e));
+      }
+    }));
+    apply.addEventListener('click', () => busy(apply, async () => {
+      if (!checked) return;
+      try {
+        const r = await api(`${T}/teams/${checked.team}/rules`, { method: 'POST', body: checked.body });
+        show(r, true);
+        toast(`Правило «${checked.body.pattern}» создано, переатрибутировано продаж: ${num(r.reattribution.changed)}`);
+        invalidate();
+        await loadTeams();
+        loadUnattributed();
+        loadConflicts();
+        loadAudit();
+      } catch (e) {
+        fill(out, errorBox(e));
+      }
+    }));
+    fill(uRule, el('h3', null, 'Правило из значения ', el('code', null, v.value)),
+      el('div', { class: 'form', id: 'unattr-rule' }, field('Команда', teamSel), field('Шаблон', pattern), field('Тип', kind),
+        field('Поля', checks), check, apply,
+        el('button', { class: 'btn', type: 'button', onclick: () => fill(uRule) }, 'Отмена')), out);
+    uRule.scrollIntoView({ block: 'nearest' });
+  }
+  for (const i of [uFrom, uTo]) i.addEventListener('change', loadUnattributed);
+  fill(unattrBox, el('div', { class: 'form' }, field('С', uFrom), field('По', uTo)), uTotals, uTable.node, uRule);
+
   // --- audit ---------------------------------------------------------------
   const auditTable = table([
     { key: 'at', title: 'Когда', type: 'datetime' },
@@ -360,7 +481,9 @@ export async function render(root, ctx) {
     }
   }
 
-  await Promise.all([loadTeams(), loadConflicts(), loadAudit()]);
+  await Promise.all([loadTeams(), loadConflicts(), loadAudit(), loadUnattributed()]);
+  // From the Overview's share of revenue without a team: to the panel.
+  if (location.hash.includes('unattributed')) document.getElementById('unattributed-card').scrollIntoView();
 }
 
 // One line of what changed: the names and the fields that differ.
