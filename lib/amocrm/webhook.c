@@ -138,7 +138,7 @@ amo_opts_from_cfg(struct amo_opts *opts, const struct cfg *c)
 	int t;
 
 	memset(opts, 0, sizeof(*opts));
-	opts->limits.max_body = (size_t)cfg_int(c, CFG_MAX_BODY);
+	opts->limits.max_body = (size_t)cfg_int(c, CFG_WEBHOOK_MAX_BODY);
 	opts->limits.max_pairs = (size_t)cfg_int(c, CFG_MAX_PAIRS);
 	opts->limits.max_depth = (size_t)cfg_int(c, CFG_MAX_DEPTH);
 	opts->limits.max_key = (size_t)cfg_int(c, CFG_MAX_KEY);

@@ -19,5 +19,6 @@ const struct prog api_sales_webhook = {
 	.init = init,
 	.fini = webhook_fini,
 	.handler = webhook_handle,
+	.webhook_bodies = 1,
 	.idle = webhook_idle,
 };

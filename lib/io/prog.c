@@ -190,7 +190,8 @@ prog_main(int argc, char *argv[], const struct prog *p)
 	memset(&s, 0, sizeof(s));
 	s.p = p;
 	s.app = &app;
-	s.o.max_body = (size_t)cfg_int(&app.cfg, CFG_MAX_BODY);
+	s.o.max_body = (size_t)cfg_int(&app.cfg,
+	    p->webhook_bodies ? CFG_WEBHOOK_MAX_BODY : CFG_MAX_BODY);
 	s.o.max_requests = (long)cfg_int(&app.cfg, CFG_MAX_REQUESTS);
 	s.o.name = p->name;
 	/* Mapped once here: the pool's processes inherit the mapping. */

@@ -20,7 +20,12 @@ struct prog {
 	void (*fini)(void *ctx);
 	const struct route_table *const *routes; /* or NULL */
 	size_t nroutes;
-	web_handler handler;     /* when routes is NULL */
+	web_handler handler; /* when routes is NULL */
+	/*
+	 * 1: bodies up to AMOSYNC_WEBHOOK_MAX_BODY (amoCRM's bulk
+	 * deliveries); else AMOSYNC_MAX_BODY.
+	 */
+	int webhook_bodies;
 	void (*done)(void *ctx); /* after each request, e.g. end transactions */
 	/*
 	 * In a pool, the program's own process beside the request workers

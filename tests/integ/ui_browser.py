@@ -247,6 +247,27 @@ def overview(d):
     idle(d)
 
 
+def inbox(d):
+    """The header's "в обработке: N": deliveries kept and not applied yet."""
+    # A delivery that waits (its next try an hour away, so the processor
+    # leaves it), inserted as the door would keep it.
+    sql("traffic", "INSERT INTO webhook_requests (endpoint, http_status, outcome, state,"
+        " body_hash, lead_ids, attempts, next_at, raw_body) VALUES ('sales-webhook', 200,"
+        " 'queued', 'queued', '\\x00', '{999999001}', 1, now() + interval '1 hour', '\\x00')")
+    try:
+        for page, ready in (("/traffic/admin#overview", "#kpi-revenue"), ("/integrator/admin/leads", "#leads-table")):
+            d.get(URL + page)
+            wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, ready)))
+            wait(d, lambda x: x.find_element(By.ID, "inbox").get_attribute("data-queued") == "1", 15)
+            check("inbox: %s shows what waits" % page, text_of(d, "#inbox"), "в обработке: 1")
+            report(css(d, "#inbox").is_displayed(), "inbox: %s: the line is visible" % page)
+    finally:
+        sql("traffic", "DELETE FROM webhook_requests WHERE lead_ids = '{999999001}'")
+    d.get(URL + "/traffic/admin#overview")
+    wait(d, lambda x: x.find_element(By.ID, "inbox").get_attribute("data-queued") == "0", 15)
+    report(not css(d, "#inbox").is_displayed(), "inbox: nothing waits: the line is hidden")
+
+
 def accept_confirm(d):
     wait(d, EC.alert_is_present(), 10)
     d.switch_to.alert.accept()
@@ -300,6 +321,11 @@ def teams(d):
     st, _ = http("POST", URL + "/api/amocrm/funnel-sale" + HOOK_Q, body.encode(),
                  {"Content-Type": "application/x-www-form-urlencoded"})
     check("teams: the webhook's sale is stored (200)", st, 200)
+    # The webhook answers once the delivery is kept; its processor applies it.
+    for _ in range(100):
+        if sql("landing", "SELECT count(*) FROM express_course_sales WHERE deal_id = 955001") == "1":
+            break
+        time.sleep(0.1)
     check("teams: a new webhook's sale goes to the new team",
           sql("landing", "SELECT targetologist FROM express_course_sales WHERE deal_id = 955001"), "Алтын")
     # Re-attribution: a dry run shows the counts and changes nothing.
@@ -759,6 +785,7 @@ def main():
 CHECKS = [
     ("empty", empty_db),
     ("overview", overview),
+    ("inbox", inbox),
     ("sales", sales),
     ("utm", utm),
     ("funnel", funnel),
