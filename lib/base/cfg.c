@@ -7,6 +7,7 @@
 
 #include "base/cfg.h"
 #include "base/log.h"
+#include "base/secret.h"
 
 #define MAX_ID 999999999999LL /* an amoCRM field id */
 
@@ -304,6 +305,7 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "public https://host of the webhooks, to find them in "
 	            "amoCRM's webhook list (empty: match by path)" },
 	[CFG_WEBHOOK_SECRETS] = { .name = "AMOSYNC_WEBHOOK_SECRETS",
+	    .type = CFG_SECRETS,
 	    .secret = 1,
 	    .help = "secrets accepted in the webhook URLs' ?token= "
 	            "(comma-separated, 16+ characters each, several while "
@@ -680,13 +682,23 @@ cfg_check(enum cfg_key k, const char *v, long long *num, char *reason,
 		}
 		break;
 	case CFG_BOOL:
-		if (oneof("true 1 yes on", v))
+		/* Exactly the two words the docs print: a "yes" that some
+		 * program reads as true and another as false is refused. */
+		if (strcmp(v, "true") == 0)
 			n = 1;
-		else if (!oneof("false 0 no off", v)) {
+		else if (strcmp(v, "false") != 0) {
 			snprintf(reason, len, "must be true or false");
 			return ERR_CONFIG;
 		}
 		break;
+	case CFG_SECRETS:
+		/* The programs that take webhooks refuse a bad list; every
+		 * program (and --check) refuses it as they would. */
+		{
+			int count;
+
+			return secret_list_check(v, &count, reason, len);
+		}
 	case CFG_TZ:
 		if (!zone(v)) {
 			snprintf(reason, len,

@@ -14,13 +14,14 @@
 /*
  * Variables of the configuration's prefixes that are not configuration:
  * the local stack's scripts write AMOSYNC_PORT into its env file and read
- * the others from the environment the programs inherit; a pool master
- * hands its socket to a re-exec in AMOSYNC_LISTEN_FD.
+ * the others from the environment the programs inherit (AMOCRM_MOCK and
+ * TELEGRAM_MOCK: the stand-ins' URLs); a pool master hands its socket to
+ * a re-exec in AMOSYNC_LISTEN_FD.
  */
-static const char *const not_config[] = { "AMOSYNC_PORT", "AMOSYNC_LISTEN_FD",
+const char *const app_not_config[] = { "AMOSYNC_PORT", "AMOSYNC_LISTEN_FD",
 	"AMOSYNC_STACK_DIR", "AMOSYNC_BUILD_DIR", "AMOSYNC_ENV_FILE",
 	"AMOSYNC_WORKERS", "AMOSYNC_CONFIGURE_FLAGS", "AMOSYNC_PG_FSYNC",
-	"AMOSYNC_PG_LISTEN", NULL };
+	"AMOSYNC_PG_LISTEN", "AMOCRM_MOCK", "TELEGRAM_MOCK", NULL };
 
 /* The name an operator types: endpoints by their own, tools amosync-*. */
 static const char *
@@ -151,7 +152,7 @@ app_init(struct app *app, const char *name, unsigned opts, int argc,
 		usage(stderr, name, opts);
 		return ERR_CONFIG;
 	}
-	cfg_also_known(not_config);
+	cfg_also_known(app_not_config);
 	if ((rc = cfg_load(&app->cfg, app->envfile)) != ERR_OK) {
 		log_errx("could not load configuration: %s", err_str(rc));
 		return rc;
