@@ -294,7 +294,8 @@ stack_nginx_up() {
 		echo "# no admin authentication in the local stack" \
 			>"$dir/nginx/amosync-admin-auth.conf"
 	# The production renderer, from the stack's configuration.
-	AMOSYNC_NGINX_HOOK_LOG=$dir/nginx/access.log AMOSYNC_UI_DIR=$src/ui \
+	AMOSYNC_NGINX_HOOK_LOG=$dir/nginx/access.log AMOSYNC_NGINX_LOG=$dir/nginx/access.log \
+		AMOSYNC_UI_DIR=$src/ui \
 		sh "$src/scripts/render-nginx" "$dir/run" "$dir/nginx" \
 		"$dir/amosync.env" >/dev/null || stack_die "could not render nginx files"
 	sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir/nginx|g" \

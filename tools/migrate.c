@@ -574,11 +574,13 @@ check(struct cfg *c, enum target t, const char *sqldir)
 	buf_init(&sql);
 	if ((rc = db_init(&db, target_names[t], cfg_str(c, target_urls[t]))) !=
 	    ERR_OK) {
-		fprintf(stderr, "%s: is not set\n", cfg_vars[target_urls[t]].name);
+		fprintf(stderr, "%s: is not set\n",
+		    cfg_vars[target_urls[t]].name);
 		return rc;
 	}
 	if ((rc = db_try(&db, why, sizeof(why))) != ERR_OK) {
-		fprintf(stderr, "%s: could not connect to the %s database: %s\n",
+		fprintf(stderr,
+		    "%s: could not connect to the %s database: %s\n",
 		    cfg_vars[target_urls[t]].name, target_names[t], why);
 		goto out;
 	}

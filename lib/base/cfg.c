@@ -357,9 +357,14 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "admin API requests a second per client address in "
 	            "nginx (burst 100)" },
 	[CFG_NGINX_HOOK_LOG] = { .name = "AMOSYNC_NGINX_HOOK_LOG",
-	    .def = "/var/log/nginx/access.log",
+	    .def = "/var/log/nginx/amosync.access.log",
 	    .help = "nginx's access log file for the webhook locations, "
 	            "written without the query (scripts/render-nginx)" },
+	[CFG_NGINX_LOG] = { .name = "AMOSYNC_NGINX_LOG",
+	    .def = "/var/log/nginx/amosync.access.log",
+	    .help = "nginx's access log file for amosync's other locations "
+	            "(scripts/render-nginx); the site's own log is left "
+	            "alone" },
 	[CFG_UI_DIR] = { .name = "AMOSYNC_UI_DIR",
 	    .def = "/usr/local/share/amosync/ui",
 	    .help = "directory of the dashboards' files that nginx serves "

@@ -57,8 +57,9 @@ help(const char *name, unsigned opts)
 	int k;
 
 	usage(stdout, name, opts);
-	printf("\n"
-	       "  -f envfile     read KEY=VALUE lines (the environment wins)\n");
+	printf(
+	    "\n"
+	    "  -f envfile     read KEY=VALUE lines (the environment wins)\n");
 	if (opts & APP_OPT_SOCKET)
 		printf("  -s socket      listen on a unix socket, or on "
 		       "host:port\n"
@@ -113,8 +114,8 @@ app_init(struct app *app, const char *name, unsigned opts, int argc,
 	app->procs = -1;
 	log_init(name, NULL);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	    -1) {
+	while (
+	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			app->envfile = optarg;
@@ -209,7 +210,8 @@ try_db(struct db *db, enum cfg_key k)
 
 	fflush(stdout);
 	if (db_try(db, why, sizeof(why)) != ERR_OK) {
-		fprintf(stderr, "%s: could not connect to the %s database: %s\n",
+		fprintf(stderr,
+		    "%s: could not connect to the %s database: %s\n",
 		    cfg_vars[k].name, db->name, why);
 		return 1;
 	}
@@ -231,9 +233,8 @@ app_check(struct app *app, unsigned needs)
 	const char *url;
 	int bad = 0, unknown;
 
-	printf("%s: configuration loaded%s%s, every value checked\n",
-	    app->name, app->envfile ? " from " : "",
-	    app->envfile ? app->envfile : "");
+	printf("%s: configuration loaded%s%s, every value checked\n", app->name,
+	    app->envfile ? " from " : "", app->envfile ? app->envfile : "");
 	fflush(stdout);
 	if ((unknown = app->cfg.unknown + cfg_warn_unknown()) > 0) {
 		fprintf(stderr, "%d unknown variable%s (see above)\n", unknown,

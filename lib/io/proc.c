@@ -39,7 +39,7 @@ proc_nap(long ms)
 }
 
 static volatile sig_atomic_t got_stop, got_reload;
-static int cannot; /* a process exited with PROC_EXIT_CANNOT */
+static int cannot;         /* a process exited with PROC_EXIT_CANNOT */
 static sigset_t unblocked; /* the mask outside the master's critical part */
 
 static void

@@ -41,14 +41,24 @@ ROOT=$STACK/root
 PIDS=""
 cleanup() {
 	local status=$? p
+	# Each unit_start is a wrapper shell whose child is the program: stop
+	# the program (its pool's workers die with it), then the wrapper.
 	for p in $PIDS; do
+		pkill -TERM -P "$p" 2>/dev/null
 		kill -TERM "$p" 2>/dev/null
 	done
 	[ -f /run/nginx.pid ] && kill -QUIT "$(cat /run/nginx.pid)" 2>/dev/null
 	for p in $PIDS; do
 		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		pkill -KILL -P "$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
 	done
+	# Nothing the test started may outlive it (the programs run as amosync,
+	# a user that exists only in this namespace's copy of /etc).
+	if uid=$(id -u amosync 2>/dev/null); then
+		for _ in $(seq 100); do pgrep -u "$uid" >/dev/null || break; sleep 0.05; done
+		is "$(pgrep -u "$uid" | wc -l)" 0 "no process of the test's programs is left behind"
+	fi
 	stack_mocks_down "$STACK"
 	stack_pg_down "$STACK"
 	echo "1..$T_N"
@@ -212,6 +222,25 @@ like "$CHECK" 'AMOSYNC_MAX_BODY="010": must be a whole number from 1024' "--chec
 check AMOSYNC_MAX_BODY=-1
 is "$CHECK_STATUS" 1 "--check: AMOSYNC_MAX_BODY=-1 fails"
 like "$CHECK" 'AMOSYNC_MAX_BODY="-1": must be' "--check: AMOSYNC_MAX_BODY=-1 named"
+check AMOSYNC_WEBHOOK_SECRETS=short
+is "$CHECK_STATUS" 1 "--check: a 5-character AMOSYNC_WEBHOOK_SECRETS fails"
+like "$CHECK" 'AMOSYNC_WEBHOOK_SECRETS: secret 1 must be 16..256 characters' "--check: the secret's problem named"
+printf '%s' "$CHECK" | grep -q 'short'
+is $? 1 "--check: the secret is not printed"
+check "AMOSYNC_WEBHOOK_SECRETS=with spaces in the secret"
+is "$CHECK_STATUS" 1 "--check: a secret with spaces fails"
+check TELEGRAM_REPORTS_ENABLED=yes
+is "$CHECK_STATUS" 1 "--check: TELEGRAM_REPORTS_ENABLED=yes fails"
+like "$CHECK" 'TELEGRAM_REPORTS_ENABLED="yes": must be true or false' "--check: yes named"
+# An endpoint with a bad secret says why once and exits, not a loop of
+# restarted workers.
+out=$(as_unit "$EP" funnel-sale timeout -s TERM 10 env AMOSYNC_WEBHOOK_SECRETS=short \
+	/usr/local/libexec/amosync/funnel-sale -f "$env" -s "$STACK/bad.sock" 2>&1)
+is "$?" 1 "an endpoint with a bad secret exits 1 at once"
+is "$(printf '%s\n' "$out" | grep -c 'AMOSYNC_WEBHOOK_SECRETS')" 1 "and says why once"
+MCHECK=$(as_unit "$WK" "" /usr/local/bin/amosync-migrate -f "$env" --check 2>&1)
+is "$?" 0 "amosync-migrate --check before the first migration: 0"
+like "$MCHECK" 'traffic: [0-9]+ of [0-9]+ migrations to apply' "amosync-migrate --check lists what a run would apply"
 check AMOSYNC_TIMEZONE=Asia/Almatyy
 is "$CHECK_STATUS" 1 "--check: a bad time zone fails"
 like "$CHECK" 'AMOSYNC_TIMEZONE="Asia/Almatyy": must be a time zone' "--check: a bad time zone named"
@@ -269,7 +298,7 @@ is "$(id -u amosync) $(id -g amosync) $(id -g amosync)" \
 grep -q 'could not open env file' "$STACK"/log/*.log
 is $? 1 "every program read its configuration"
 
-# Step 6: nginx. Debian's stock server block, with two lines added.
+# Step 6: nginx. Debian's stock server block, with one line added.
 ln -s /usr/local/etc/nginx/conf.d/amosync-http.conf /etc/nginx/conf.d/amosync-http.conf
 htpasswd -bc /usr/local/etc/nginx/amosync.htpasswd admin admin-secret 2>/dev/null
 chgrp www-data /usr/local/etc/nginx/amosync.htpasswd
@@ -279,11 +308,66 @@ URL="http://127.0.0.1:$PORT"
 cp /etc/nginx/sites-available/default "$STACK/default.stock"
 sed -i -e "s/^\tlisten 80 default_server;/\tlisten 127.0.0.1:$PORT default_server;/" \
 	-e '/^\tlisten \[::\]:80 default_server;/d' \
-	-e 's|^\tserver_name _;|\tserver_name _;\n\tinclude /usr/local/etc/nginx/snippets/amosync-locations.conf;\n\taccess_log /var/log/nginx/amosync.access.log amosync;|' \
+	-e 's|^\tserver_name _;|\tserver_name _;\n\tinclude /usr/local/etc/nginx/snippets/amosync-locations.conf;|' \
 	/etc/nginx/sites-available/default
-is "$(diff "$STACK/default.stock" /etc/nginx/sites-available/default | grep -c '^>')" 3 "the stock server block, two lines added and the port changed"
+is "$(diff "$STACK/default.stock" /etc/nginx/sites-available/default | grep -c '^>')" 2 "the stock server block, one line added and the port changed"
 rm -f /etc/nginx/sites-enabled/*
 ln -s /etc/nginx/sites-available/default /etc/nginx/sites-enabled/default
+
+# An existing TLS site, as many are: HSTS, its own access log, a regex
+# rule for static files that would win over a plain prefix location.
+SHOP_PORT=$(stack_free_port)
+SHOP="https://127.0.0.1:$SHOP_PORT"
+mkdir -p "$STACK/www"
+echo "body { color: #123456 }" >"$STACK/www/site.css"
+echo "<h1>shop</h1>" >"$STACK/www/index.html"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=shop.example \
+	-keyout "$STACK/shop.key" -out "$STACK/shop.crt" 2>/dev/null
+cat >/etc/nginx/sites-available/shop <<SITE
+server {
+	listen 127.0.0.1:$SHOP_PORT ssl;
+	server_name shop.example;
+	ssl_certificate $STACK/shop.crt;
+	ssl_certificate_key $STACK/shop.key;
+	add_header Strict-Transport-Security "max-age=63072000" always;
+	access_log /var/log/nginx/shop.access.log;
+	root $STACK/www;
+
+	location ~* \.(css|js|png)\$ {
+		expires 30d;
+	}
+	location / {
+		try_files \$uri \$uri/ =404;
+	}
+
+	include /usr/local/etc/nginx/snippets/amosync-locations.conf;
+}
+SITE
+ln -s /etc/nginx/sites-available/shop /etc/nginx/sites-enabled/shop
+# The site's add_header lines, for the dashboards' locations
+# (docs/install.md).
+echo 'add_header Strict-Transport-Security "max-age=63072000" always;' \
+	>>/usr/local/etc/nginx/snippets/amosync-site-headers.conf
+# amosync's http { } file only names things: no directive of its own
+# changes another site's answers.
+is "$(grep -E '^[a-z_]+' /usr/local/etc/nginx/conf.d/amosync-http.conf | awk '{ print $1 }' | sort -u | tr '\n' ' ')" \
+	"limit_req_zone log_format " "amosync-http.conf: only log formats and rate-limit zones"
+
+# The installed renderer, with the install's paths: an allowlist from the
+# env file reaches the webhook guard; everything else stays as installed.
+cp -a /usr/local/etc/nginx "$STACK/nginx-installed"
+echo "AMOSYNC_WEBHOOK_ALLOW=127.0.0.1,10.0.0.0/8" >>"$env"
+/usr/local/sbin/amosync-render-nginx >"$STACK/log/render.log" 2>&1
+ok $? "amosync-render-nginx (no arguments: the install's paths)"
+is "$(grep -E '^(allow|deny)' /usr/local/etc/nginx/snippets/amosync-webhook-guard.conf | tr '\n' ' ')" \
+	"allow 127.0.0.1; allow 10.0.0.0/8; deny all; " "AMOSYNC_WEBHOOK_ALLOW of the env file is in the guard"
+for f in snippets/amosync-locations.conf snippets/amosync-log.conf snippets/amosync-fastcgi.conf \
+	snippets/amosync-ui-headers.conf snippets/amosync-site-headers.conf snippets/amosync-admin-auth.conf \
+	conf.d/amosync-http.conf; do
+	cmp -s "$STACK/nginx-installed/$f" "/usr/local/etc/nginx/$f"
+	ok $? "amosync-render-nginx renders $f as make install did"
+done
+
 # Our own prefix; the stock modules-enabled/ names modules relative to it.
 mkdir -p "$STACK/nginx"
 ln -s /usr/share/nginx/modules "$STACK/nginx/modules"
@@ -291,6 +375,50 @@ nginx -p "$STACK/nginx" -c /etc/nginx/nginx.conf -t >"$STACK/log/nginx-t.log" 2>
 ok $? "nginx -t with the stock nginx.conf"
 nginx -p "$STACK/nginx" -c /etc/nginx/nginx.conf 2>>"$STACK/log/nginx-t.log"
 ok $? "nginx started (stock nginx.conf, workers as www-data)"
+
+# Inside the existing TLS site.
+shop() { # shop PATH [CURL ARGS...]: headers and body of the site's answer
+	curl -sSk -D "$STACK/shop.headers" -o "$STACK/shop.body" -w '%{http_code}' "$SHOP$1" "${@:2}"
+}
+is "$(shop /site.css)" 200 "the site's own static rule still serves its CSS"
+grep -qi '^Expires:' "$STACK/shop.headers"
+ok $? "through its regex location (expires)"
+is "$(shop /amosync-ui/css/app.css -u admin:admin-secret)" 200 "the dashboards' CSS inside the site: 200, not the site's 404"
+cmp -s "$STACK/shop.body" /usr/local/share/amosync/ui/css/app.css
+ok $? "and it is amosync's file"
+grep -qi '^Content-Security-Policy:' "$STACK/shop.headers"
+ok $? "with the dashboards' CSP"
+grep -qi '^Strict-Transport-Security: max-age=63072000' "$STACK/shop.headers"
+ok $? "and the site's HSTS"
+is "$(shop /amosync-ui/vendor/chart.js/chart.min.js -u admin:admin-secret)" 200 "Chart.js inside the site: 200"
+is "$(shop /traffic/admin -u admin:admin-secret)" 200 "the Traffic Dashboard inside the site: 200"
+grep -qi '^Strict-Transport-Security:' "$STACK/shop.headers"
+ok $? "the dashboard page keeps the site's HSTS"
+is "$(shop /api/health)" 200 "/api/health inside the site: 200"
+grep -qi '^Strict-Transport-Security:' "$STACK/shop.headers"
+ok $? "the API keeps the site's HSTS without any extra line"
+is "$(shop /api/admin/outbox)" 401 "admin API inside the site without a password: 401"
+shop /api/admin/outbox -u admin:admin-secret >/dev/null
+grep -c '"GET /api/health ' /var/log/nginx/amosync.access.log >/dev/null
+ok $? "amosync's requests are in amosync's log"
+is "$(grep -c -e amosync-ui -e /api/ /var/log/nginx/shop.access.log)" 0 "and not in the site's log"
+is "$(grep -c 'GET /site.css' /var/log/nginx/shop.access.log)" 1 "the site's log keeps the site's requests"
+# Debian's python3-selenium (/usr/local is the scratch root here).
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && /usr/bin/python3 -c 'import selenium' 2>/dev/null; then
+	SHOT=$top_builddir/tests/integ/deploy-site.png
+	out=$(URL=$SHOP AUTH=admin:admin-secret SHOT=$SHOT HOME=$STACK \
+		/usr/bin/python3 "$top_srcdir/tests/integ/site_browser.py" 2>"$STACK/log/site-browser.log")
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok 0 "Chromium: ${line#ok - }" ;;
+		"not ok - "*) ok 1 "Chromium: ${line#not ok - }" ;;
+		*) echo "$line" ;;
+		esac
+	done <<<"$out"
+	echo "# screenshot of the dashboard inside the site: $SHOT"
+else
+	echo "# Chromium, chromedriver or selenium missing: the browser check is left out"
+fi
 
 # A real amoCRM delivery, through nginx, to the sandboxed programs.
 FORM=application/x-www-form-urlencoded
@@ -321,6 +449,12 @@ req GET /api/admin/outbox -u admin:wrong
 is "$STATUS" 401 "admin with a wrong password: 401"
 req GET /api/admin/outbox -u admin:admin-secret
 is "$STATUS" 200 "admin with the password: 200 (nginx's workers read the password file)"
+# A script's POST (curl: no Origin, no Sec-Fetch-Site, no body) passes the
+# cross-site rule that refuses another site's page.
+is "$(curl -sS -o /dev/null -w '%{http_code}' -u admin:admin-secret -X POST "$URL/api/admin/landing/sync-amocrm")" 200 \
+	"curl -X POST /api/admin/landing/sync-amocrm with the admin password: 200"
+is "$(curl -sS -o /dev/null -w '%{http_code}' -u admin:admin-secret -A 'Mozilla/5.0' -X POST "$URL/api/admin/landing/sync-amocrm")" 403 \
+	"the same POST from a browser without its own Origin: 403"
 
 # The database goes away: the webhook is spooled; the endpoint is stopped,
 # so only the worker, under its sandbox, can replay it when it is back.
@@ -328,7 +462,7 @@ stack_pg_down "$STACK"
 post /api/amocrm/sales-webhook $FORM "$(sale 8200)"
 is "$STATUS" 200 "database down: webhook accepted"
 is "$(ls /usr/local/var/spool/amosync | grep -c '^sales-webhook-')" 1 "database down: spooled in the unit's spool directory"
-kill -TERM "${EPID[sales-webhook]}"
+pkill -TERM -P "${EPID[sales-webhook]}"
 wait_for 10 sh -c "! kill -0 ${EPID[sales-webhook]} 2>/dev/null"
 sleep 2
 AMOSYNC_PG_LISTEN=127.0.0.1 AMOSYNC_PG_FSYNC=off stack_pg_up "$STACK" >>"$STACK/log/up.log" 2>&1
@@ -357,6 +491,23 @@ for u in amosync@funnel-sale.service amosync-worker.service; do
 	echo "# systemd-analyze security $u: $score"
 	ok "$(awk -v s="$score" 'BEGIN { print (s != "" && s < 4.0) ? 0 : 1 }')" "systemd-analyze security $u: $score < 4.0"
 done
+
+# The package's purge (debian/amosync.postrm) with a site that still
+# includes the snippet: dpkg deletes the snippets (conffiles), postrm
+# leaves an empty one in their place, and nginx still starts.
+sed -i '/amosync-locations.conf/d' /etc/nginx/sites-available/default
+mkdir -p /etc/nginx/snippets
+cp /usr/local/etc/nginx/snippets/amosync-*.conf /etc/nginx/snippets/
+sed -i 's|/usr/local/etc/nginx/snippets/|/etc/nginx/snippets/|' /etc/nginx/snippets/amosync-locations.conf \
+	/etc/nginx/sites-available/shop
+nginx -p "$STACK/nginx" -c /etc/nginx/nginx.conf -t >>"$STACK/log/nginx-t.log" 2>&1
+ok $? "nginx -t: the site includes the package's snippet"
+rm -f /etc/nginx/snippets/amosync-*.conf /etc/nginx/conf.d/amosync-http.conf
+sh "$top_srcdir/debian/amosync.postrm" purge
+ok $? "postrm purge"
+nginx -p "$STACK/nginx" -c /etc/nginx/nginx.conf -t >>"$STACK/log/nginx-t.log" 2>&1
+ok $? "nginx -t after the purge: the site's include finds an empty snippet"
+like "$(cat /etc/nginx/snippets/amosync-locations.conf)" 'amosync was purged' "which says what to do"
 
 bad=$(grep -l -E 'AddressSanitizer|runtime error:' "$STACK"/log/*.log 2>/dev/null)
 is "$bad" "" "no sanitizer reports in program logs"
