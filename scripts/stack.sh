@@ -168,6 +168,7 @@ stack_env() {
 	AMOSYNC_SPOOL_DIR=$dir/spool
 	AMOSYNC_SOCKET_MODE=0660
 	AMOSYNC_PORT=$port
+	AMOSYNC_PUBLIC_URL=http://127.0.0.1:$port
 	ENV
 }
 
