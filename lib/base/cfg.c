@@ -302,8 +302,9 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "seconds without a worker heartbeat before health "
 	            "fails" },
 	[CFG_PUBLIC_URL] = { .name = "AMOSYNC_PUBLIC_URL",
-	    .help = "public https://host of the webhooks, to find them in "
-	            "amoCRM's webhook list (empty: match by path)" },
+	    .help = "public https://host of the webhooks: where amosync-ctl "
+	            "amocrm setup registers them, how the checks find them "
+	            "(empty: match by path)" },
 	[CFG_WEBHOOK_SECRETS] = { .name = "AMOSYNC_WEBHOOK_SECRETS",
 	    .type = CFG_SECRETS,
 	    .secret = 1,

@@ -323,7 +323,7 @@ units_start() {
 units_stop() {
 	local p
 	for p in $(cat "$STACK/unit.pids" 2>/dev/null); do
-		pkill -TERM -P "$p" 2>/dev/null
+		pkill -TERM -P "$p" 2>/dev/null || true
 	done
 	# README blocks run under set -e: a slow stop is said, not fatal.
 	for p in $(cat "$STACK/unit.pids" 2>/dev/null); do
