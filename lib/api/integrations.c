@@ -7,6 +7,8 @@
  *                                         details, lastChecked}; 200
  *                                         when online, else 503
  *   GET /api/integrations/databases      the same shape, each database
+ *                                         (also at the original's
+ *                                         /api/integrations/supabase)
  *   GET /api/integrations/telegram       the bot and each chat
  *   GET /api/integrations/all            every check and overall; 200
  *                                         when all are healthy, else 503
@@ -207,6 +209,7 @@ static const struct route routes[] = {
 	{ WEB_GET, "/api/health", health, 0, NULL },
 	{ WEB_GET, "/api/integrations/amocrm", amocrm, 0, NULL },
 	{ WEB_GET, "/api/integrations/databases", databases, 0, NULL },
+	{ WEB_GET, "/api/integrations/supabase", databases, 0, NULL },
 	{ WEB_GET, "/api/integrations/telegram", telegram, 0, NULL },
 	{ WEB_GET, "/api/integrations/all", all, 0, NULL },
 	{ WEB_GET, "/api/integrations/webhook-requests", webhook_requests, 0,

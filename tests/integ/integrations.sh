@@ -233,6 +233,11 @@ is "$(m enrich)" 40 "metrics: 40 enrich jobs in the outbox gauge"
 ok $([ "$(m amocalls)" -gt 0 ] && echo 0 || echo 1) "metrics: amoCRM calls counted ($(m amocalls))"
 is "$(m spool)" 0 "metrics: spool gauge"
 
+# The original's name of the databases check answers the same.
+req GET /api/integrations/supabase
+is "$STATUS/$(jpath "$BODY" service)" "200/$(curl -s "$URL/api/integrations/databases" | python3 -c 'import json,sys; print(json.load(sys.stdin)["service"])')" \
+	"/api/integrations/supabase answers as /api/integrations/databases"
+
 # --- amoCRM set up in one step (amosync-ctl amocrm setup, the button) ----
 amo_ctl POST /__control/webhooks '{"webhooks": []}' >/dev/null
 posts() { amo_ctl GET /__control/requests | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["method"] == "POST" and r["path"] == "/api/v4/webhooks"))'; }
