@@ -42,7 +42,7 @@ mask(const char *url, char *out, size_t n)
 	const char *t = strstr(url, "token=");
 	size_t len;
 
-	if (t == NULL || (t[-1] != '?' && t[-1] != '&')) {
+	if (t == NULL || t == url || (t[-1] != '?' && t[-1] != '&')) {
 		snprintf(out, n, "%s", url);
 		return;
 	}
