@@ -102,7 +102,9 @@ stack_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# Creates (if needed) and starts the cluster in $1/pgdata.
+# Creates (if needed) and starts the cluster in $1/pgdata, with the
+# databases of STACK_PG_DBS (default traffic landing tripwire), whose
+# superuser is STACK_PG_SUPERUSER (default amosync).
 stack_pg_up() {
 	local dir=$1 bin
 	bin=$(stack_pgbin)
@@ -117,7 +119,7 @@ stack_pg_up() {
 	if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
 		mkdir -p "$dir/pgdata"
 		[ "$(id -u)" -eq 0 ] && chown postgres "$dir/pgdata"
-		stack_as_pg "$bin/initdb" -D "$dir/pgdata" -U amosync \
+		stack_as_pg "$bin/initdb" -D "$dir/pgdata" -U "${STACK_PG_SUPERUSER:-amosync}" \
 			--auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null ||
 			stack_die "initdb failed"
 	fi
@@ -128,7 +130,7 @@ stack_pg_up() {
 			start >/dev/null || stack_die "PostgreSQL did not start (see $dir/log/postgres.log)"
 	fi
 	local db
-	for db in traffic landing tripwire; do
+	for db in ${STACK_PG_DBS-traffic landing tripwire}; do
 		stack_psql "$dir" postgres -tAc \
 			"SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 ||
 			stack_psql "$dir" postgres -qc "CREATE DATABASE $db" ||
@@ -168,6 +170,7 @@ stack_env() {
 	AMOSYNC_SPOOL_DIR=$dir/spool
 	AMOSYNC_SOCKET_MODE=0660
 	AMOSYNC_PORT=$port
+	AMOSYNC_PUBLIC_URL=http://127.0.0.1:$port
 	ENV
 }
 
@@ -294,7 +297,8 @@ stack_nginx_up() {
 		echo "# no admin authentication in the local stack" \
 			>"$dir/nginx/amosync-admin-auth.conf"
 	# The production renderer, from the stack's configuration.
-	AMOSYNC_NGINX_HOOK_LOG=$dir/nginx/access.log AMOSYNC_UI_DIR=$src/ui \
+	AMOSYNC_NGINX_HOOK_LOG=$dir/nginx/access.log AMOSYNC_NGINX_LOG=$dir/nginx/access.log \
+		AMOSYNC_UI_DIR=$src/ui \
 		sh "$src/scripts/render-nginx" "$dir/run" "$dir/nginx" \
 		"$dir/amosync.env" >/dev/null || stack_die "could not render nginx files"
 	sed -e "s|@PORT@|$port|g" -e "s|@DIR@|$dir/nginx|g" \

@@ -27,6 +27,7 @@
 #include "base/buf.h"
 #include "base/cfg.h"
 #include "base/log.h"
+#include "io/app.h"
 #include "io/db.h"
 
 #ifndef AMOSYNC_SQLDIR
@@ -72,6 +73,9 @@ static const char SQL_FUNCTIONS_RECORD[] =
     "INSERT INTO amosync_functions (file, checksum) VALUES ($1, $2) "
     "ON CONFLICT (file) DO UPDATE SET checksum = EXCLUDED.checksum,"
     " applied_at = now()";
+static const char SQL_HAS_TABLES[] =
+    "SELECT to_regclass('amosync_migrations') IS NOT NULL,"
+    " to_regclass('amosync_functions') IS NOT NULL";
 static const char SQL_REBUILDS[] =
     "SELECT call FROM amosync_rebuilds ORDER BY id";
 static const char SQL_REBUILT[] =
@@ -93,6 +97,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: amosync-migrate [-f envfile] [-d sqldir] "
 	    "traffic|landing ...\n"
+	    "       amosync-migrate [-f envfile] [-d sqldir] --check "
+	    "[traffic|landing ...]\n"
 	    "       amosync-migrate --help | --version\n");
 	exit(2);
 }
@@ -113,6 +119,12 @@ help(void)
 	       "  -f envfile  read KEY=VALUE lines (TRAFFIC_DATABASE_URL, "
 	       "LANDING_DATABASE_URL)\n"
 	       "  -d sqldir   the migrations (default %s)\n"
+	       "  --check     change nothing: check the configuration, "
+	       "connect, and list\n"
+	       "              the migrations and function files a run "
+	       "would apply (a dry run;\n"
+	       "              default: every database whose URL is set); "
+	       "1 on a problem\n"
 	       "  --help      this text\n"
 	       "  --version   the version\n",
 	    AMOSYNC_SQLDIR);
@@ -497,13 +509,151 @@ out:
 	return rc;
 }
 
+/* Prints the names of the repeatable files of dir a run would apply anew. */
+static enum err
+check_repeatables(struct db *db, const char *dir, const char *name,
+    int *changed)
+{
+	struct dirent **list = NULL;
+	char path[8192], sum[17];
+	const char *v[1];
+	struct buf sql;
+	PGresult *res;
+	enum err rc = ERR_OK;
+	int i, n;
+
+	buf_init(&sql);
+	if ((n = scandir(dir, &list, isrepeatable, alphasort)) < 0)
+		return errno == ENOENT ? ERR_OK : ERR_IO;
+	for (i = 0; i < n; i++) {
+		buf_reset(&sql);
+		if ((rc = load(dir, list[i]->d_name, &sql, sum)) != ERR_OK)
+			break;
+		snprintf(path, sizeof(path), "%s/%s", name, list[i]->d_name);
+		v[0] = path;
+		if (db == NULL) {
+			res = NULL;
+		} else if ((res = db_exec(db, SQL_FUNCTIONS_APPLIED, 1, v,
+		                &rc)) == NULL) {
+			break;
+		}
+		if (res == NULL || PQntuples(res) == 0 ||
+		    strcmp(db_val(res, 0, 0), sum) != 0) {
+			printf("  would reapply %s\n", path);
+			(*changed)++;
+		}
+		PQclear(res);
+	}
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	buf_free(&sql);
+	return rc;
+}
+
+/*
+ * The dry run of one database (--check): connects, then prints each
+ * migration a run would apply and each function file it would reapply
+ * because it is new or changed. Changes nothing. Returns ERR_OK, or an
+ * error when the database cannot be reached or a migration it applied
+ * was edited since (which a run would refuse).
+ */
+static enum err
+check(struct cfg *c, enum target t, const char *sqldir)
+{
+	struct dirent **list = NULL;
+	char dir[4096], common[4200], own[4200], why[512], sum[17];
+	const char *v[1];
+	struct buf sql;
+	struct db db;
+	PGresult *res = NULL;
+	enum err rc;
+	int i, n = 0, has_m = 0, has_f = 0, pending = 0, edited = 0;
+	int changed = 0;
+
+	buf_init(&sql);
+	if ((rc = db_init(&db, target_names[t], cfg_str(c, target_urls[t]))) !=
+	    ERR_OK) {
+		fprintf(stderr, "%s: is not set\n",
+		    cfg_vars[target_urls[t]].name);
+		return rc;
+	}
+	if ((rc = db_try(&db, why, sizeof(why))) != ERR_OK) {
+		fprintf(stderr,
+		    "%s: could not connect to the %s database: %s\n",
+		    cfg_vars[target_urls[t]].name, target_names[t], why);
+		goto out;
+	}
+	printf("%s: connected to the %s database (server %d)\n",
+	    cfg_vars[target_urls[t]].name, target_names[t],
+	    PQserverVersion(db.conn));
+	if ((res = db_exec(&db, SQL_HAS_TABLES, 0, NULL, &rc)) == NULL)
+		goto out;
+	has_m = strcmp(db_val(res, 0, 0), "t") == 0;
+	has_f = strcmp(db_val(res, 0, 1), "t") == 0;
+	PQclear(res);
+	res = NULL;
+	snprintf(dir, sizeof(dir), "%s/%s", sqldir, target_names[t]);
+	if ((n = scandir(dir, &list, ismigration, alphasort)) < 0) {
+		fprintf(stderr, "%s: could not list %s: %s\n", target_names[t],
+		    dir, strerror(errno));
+		rc = ERR_IO;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		buf_reset(&sql);
+		if ((rc = load(dir, list[i]->d_name, &sql, sum)) != ERR_OK)
+			goto out;
+		v[0] = list[i]->d_name;
+		if (has_m &&
+		    (res = db_exec(&db, SQL_APPLIED, 1, v, &rc)) == NULL)
+			goto out;
+		if (res == NULL || PQntuples(res) == 0) {
+			printf("  would apply %s\n", list[i]->d_name);
+			pending++;
+		} else if (strcmp(db_val(res, 0, 0), sum) != 0 &&
+		    !was(sql.data, db_val(res, 0, 0))) {
+			fprintf(stderr,
+			    "%s: %s changed since it was applied (checksum "
+			    "%s, recorded %s): a run would refuse\n",
+			    target_names[t], list[i]->d_name, sum,
+			    db_val(res, 0, 0));
+			edited++;
+		}
+		PQclear(res);
+		res = NULL;
+	}
+	snprintf(common, sizeof(common), "%s/common/%s", sqldir, FUNCTIONS_DIR);
+	snprintf(own, sizeof(own), "%s/%s", dir, FUNCTIONS_DIR);
+	if ((rc = check_repeatables(has_f ? &db : NULL, common,
+	         "common/" FUNCTIONS_DIR, &changed)) != ERR_OK ||
+	    (rc = check_repeatables(has_f ? &db : NULL, own, FUNCTIONS_DIR,
+	         &changed)) != ERR_OK)
+		goto out;
+	printf("%s: %d of %d migrations to apply, %d function files new or "
+	       "changed%s\n",
+	    target_names[t], pending, n, changed,
+	    pending + changed == 0 ? " (up to date)" : "");
+	if (edited > 0)
+		rc = ERR_CONFLICT;
+out:
+	PQclear(res);
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	buf_free(&sql);
+	db_free(&db);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *envfile = NULL, *sqldir = AMOSYNC_SQLDIR;
 	struct cfg c;
-	int ch, i, t, status = EXIT_SUCCESS;
+	int ch, i, t, status = EXIT_SUCCESS, dry = 0, unknown, checked = 0;
 	static const struct option longopts[] = {
+		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -525,16 +675,65 @@ main(int argc, char *argv[])
 		case 'f':
 			envfile = optarg;
 			break;
+		case 'C':
+			dry = 1;
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
+	if (argc == 0 && !dry)
 		usage();
-	if (cfg_load(&c, envfile) != ERR_OK)
+	cfg_also_known(app_not_config);
+	if (cfg_load(&c, envfile) != ERR_OK) {
+		if (dry)
+			printf("amosync-migrate: configuration check failed\n");
 		return EXIT_FAILURE;
+	}
+	if (dry) {
+		printf("amosync-migrate: configuration loaded%s%s, every value "
+		       "checked\n",
+		    envfile ? " from " : "", envfile ? envfile : "");
+		fflush(stdout);
+		if ((unknown = c.unknown + cfg_warn_unknown()) > 0) {
+			fprintf(stderr, "%d unknown variable%s (see above)\n",
+			    unknown, unknown == 1 ? "" : "s");
+			status = EXIT_FAILURE;
+		}
+		for (t = 0; t < TARGET__MAX; t++) {
+			for (i = 0; i < argc; i++)
+				if (strcmp(argv[i], target_names[t]) == 0)
+					break;
+			if (argc > 0 ? i == argc
+			             : *cfg_str(&c, target_urls[t]) == '\0')
+				continue;
+			fflush(stdout);
+			checked++;
+			if (check(&c, (enum target)t, sqldir) != ERR_OK)
+				status = EXIT_FAILURE;
+		}
+		if (checked == 0) {
+			fprintf(stderr, "%s: neither %s nor %s is set\n",
+			    "amosync-migrate", cfg_vars[target_urls[0]].name,
+			    cfg_vars[target_urls[1]].name);
+			status = EXIT_FAILURE;
+		}
+		for (i = 0; i < argc; i++) {
+			for (t = 0; t < TARGET__MAX; t++)
+				if (strcmp(argv[i], target_names[t]) == 0)
+					break;
+			if (t == TARGET__MAX)
+				usage();
+		}
+		fflush(stdout);
+		printf("amosync-migrate: %s\n",
+		    status == EXIT_SUCCESS ? "configuration is good"
+		                           : "configuration check failed");
+		cfg_free(&c);
+		return status;
+	}
 	for (i = 0; i < argc; i++) {
 		for (t = 0; t < TARGET__MAX; t++)
 			if (strcmp(argv[i], target_names[t]) == 0)

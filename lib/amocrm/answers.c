@@ -19,6 +19,28 @@
 #include "base/jw.h"
 #include "base/log.h"
 
+/* Copies the event names of a webhook's settings array into h. */
+static enum err
+settings_add(struct json_object *arr, struct amocrm_webhook *h)
+{
+	size_t i, n = arr != NULL ? json_object_array_length(arr) : 0;
+	const char *e;
+
+	if (n > 64)
+		n = 64;
+	if (n > 0 && (h->settings = calloc(n, sizeof(*h->settings))) == NULL)
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		e = json_object_get_string(json_object_array_get_idx(arr, i));
+		if (e == NULL)
+			continue;
+		if ((h->settings[h->nsettings] = strdup(e)) == NULL)
+			return ERR_NOMEM;
+		h->nsettings++;
+	}
+	return ERR_OK;
+}
+
 enum err
 amocrm_webhooks_list(struct amocrm *a, struct amocrm_webhooks *out,
     struct amocrm_status *st)
@@ -52,6 +74,8 @@ amocrm_webhooks_list(struct amocrm *a, struct amocrm_webhooks *out,
 		h->destination = amo_jstr(o, "destination", &rc);
 		h->disabled = json_object_get_boolean(http_jget(o, "disabled"));
 		if (rc == ERR_NOMEM)
+			goto out;
+		if ((rc = settings_add(amo_jarr(o, "settings"), h)) != ERR_OK)
 			goto out;
 	}
 out:
@@ -130,10 +154,135 @@ amocrm_webhooks_free(struct amocrm_webhooks *hs)
 
 	if (hs == NULL)
 		return;
-	for (i = 0; i < hs->n; i++)
+	for (i = 0; i < hs->n; i++) {
 		free(hs->v[i].destination);
+		amo_strv_free(hs->v[i].settings, hs->v[i].nsettings);
+	}
 	free(hs->v);
 	memset(hs, 0, sizeof(*hs));
+}
+
+enum err
+amocrm_webhook_add(struct amocrm *a, const char *destination,
+    const char *const *settings, size_t n, struct amocrm_status *st)
+{
+	struct json_object *root = NULL;
+	struct buf url = { 0 }, body;
+	struct jw w;
+	enum err rc = ERR_NOMEM;
+	size_t i;
+
+	buf_init(&body);
+	jw_init(&w, &body);
+	jw_obj(&w, NULL);
+	jw_str(&w, "destination", destination);
+	jw_arr(&w, "settings");
+	for (i = 0; i < n; i++)
+		jw_str(&w, NULL, settings[i]);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	buf_printf(&url, "%s/api/v4/webhooks", a->base);
+	if (buf_err(&url) != ERR_OK || buf_err(&body) != ERR_OK) {
+		amo_status_set(st, NULL, "out of memory");
+		goto out;
+	}
+	rc = amo_call(a, buf_str(&url), buf_str(&body), a->health_timeout,
+	    "a webhook", &root, st);
+	if (rc == ERR_OK && (root == NULL || amo_jint(root, "id") == 0)) {
+		rc = ERR_HTTP;
+		amo_status_set(st, a->token,
+		    "amoCRM answered the webhook without its id");
+	}
+out:
+	json_object_put(root);
+	buf_free(&url);
+	buf_free(&body);
+	return rc;
+}
+
+/* Adds the custom fields of one page (_embedded.custom_fields) to fs. */
+static enum err
+fields_add(struct json_object *root, struct amocrm_fields *fs)
+{
+	struct json_object *arr, *o;
+	struct amocrm_field *f, *v;
+	enum err rc = ERR_OK;
+	size_t i, n;
+
+	arr = amo_jarr(http_jget(root, "_embedded"), "custom_fields");
+	n = arr != NULL ? json_object_array_length(arr) : 0;
+	if (n > AMOCRM_FIELDS_MAX - fs->n)
+		n = AMOCRM_FIELDS_MAX - fs->n;
+	if (n == 0)
+		return ERR_OK;
+	if ((v = realloc(fs->v, (fs->n + n) * sizeof(*v))) == NULL)
+		return ERR_NOMEM;
+	fs->v = v;
+	for (i = 0; i < n; i++) {
+		o = json_object_array_get_idx(arr, i);
+		f = &fs->v[fs->n++];
+		f->id = amo_jint(o, "id");
+		f->name = amo_jstr(o, "name", &rc);
+		f->code = amo_jstr(o, "code", &rc);
+		if (rc == ERR_NOMEM)
+			return rc;
+	}
+	return ERR_OK;
+}
+
+enum err
+amocrm_lead_fields_list(struct amocrm *a, struct amocrm_fields *out,
+    struct amocrm_status *st)
+{
+	struct json_object *root = NULL;
+	struct buf url = { 0 };
+	enum err rc = ERR_OK;
+	int page;
+
+	memset(out, 0, sizeof(*out));
+	for (page = 1; out->n < AMOCRM_FIELDS_MAX; page++) {
+		buf_reset(&url);
+		buf_printf(&url,
+		    "%s/api/v4/leads/custom_fields?page=%d&limit=50", a->base,
+		    page);
+		if (buf_err(&url) != ERR_OK) {
+			rc = ERR_NOMEM;
+			break;
+		}
+		rc = amo_call(a, buf_str(&url), NULL, a->health_timeout,
+		    "the leads' custom fields", &root, st);
+		if (rc != ERR_OK || root == NULL)
+			break;
+		if ((rc = fields_add(root, out)) != ERR_OK)
+			break;
+		/* The last page has no next link. */
+		if (http_jget(http_jget(root, "_links"), "next") == NULL)
+			break;
+		json_object_put(root);
+		root = NULL;
+	}
+	if (rc == ERR_NOMEM)
+		amo_status_set(st, NULL, "out of memory");
+	if (rc != ERR_OK)
+		amocrm_fields_free(out);
+	json_object_put(root);
+	buf_free(&url);
+	return rc;
+}
+
+void
+amocrm_fields_free(struct amocrm_fields *fs)
+{
+	size_t i;
+
+	if (fs == NULL)
+		return;
+	for (i = 0; i < fs->n; i++) {
+		free(fs->v[i].name);
+		free(fs->v[i].code);
+	}
+	free(fs->v);
+	memset(fs, 0, sizeof(*fs));
 }
 
 void

@@ -196,6 +196,8 @@ struct amocrm_webhook {
 	long long id;
 	char *destination; /* the URL amoCRM posts to; NULL when absent */
 	int disabled;      /* amoCRM switched it off after failures */
+	char **settings;   /* the events it is sent for ("status_lead") */
+	size_t nsettings;
 };
 
 struct amocrm_webhooks {
@@ -211,6 +213,41 @@ struct amocrm_webhooks {
 enum err amocrm_webhooks_list(struct amocrm *a, struct amocrm_webhooks *out,
     struct amocrm_status *st);
 void amocrm_webhooks_free(struct amocrm_webhooks *hs);
+
+/*
+ * POST /api/v4/webhooks {"destination", "settings"} (needs an admin's
+ * token): subscribes destination to the n events of settings. amoCRM
+ * keeps one webhook per destination: posting one it has replaces its
+ * events, so a second call adds nothing. The destination may hold a
+ * secret (?token=): it reaches neither a log nor st. Errors as
+ * amocrm_webhooks_list(); amoCRM's 400 (a bad URL or event, the 100
+ * webhooks of an account) is ERR_PERM with its detail in st.
+ */
+enum err amocrm_webhook_add(struct amocrm *a, const char *destination,
+    const char *const *settings, size_t n, struct amocrm_status *st);
+
+/* The leads' custom fields held (20 pages of 50). */
+#define AMOCRM_FIELDS_MAX 1000
+
+struct amocrm_field {
+	long long id;
+	char *name; /* as shown in amoCRM ("utm_source"); NULL if none */
+	char *code; /* UTM_SOURCE for the tracking fields; NULL if none */
+};
+
+struct amocrm_fields {
+	struct amocrm_field *v;
+	size_t n;
+};
+
+/*
+ * GET /api/v4/leads/custom_fields, every page: the custom fields of the
+ * account's leads (204: none). Uses health_timeout. Free out with
+ * amocrm_fields_free().
+ */
+enum err amocrm_lead_fields_list(struct amocrm *a, struct amocrm_fields *out,
+    struct amocrm_status *st);
+void amocrm_fields_free(struct amocrm_fields *fs);
 
 /* The longest JWT payload amocrm_token_expiry() decodes, bytes. */
 #define AMOCRM_JWT_MAX 4096

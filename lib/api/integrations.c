@@ -7,6 +7,8 @@
  *                                         details, lastChecked}; 200
  *                                         when online, else 503
  *   GET /api/integrations/databases      the same shape, each database
+ *                                         (also at the original's
+ *                                         /api/integrations/supabase)
  *   GET /api/integrations/telegram       the bot and each chat
  *   GET /api/integrations/all            every check and overall; 200
  *                                         when all are healthy, else 503
@@ -15,6 +17,11 @@
  *                                         first, with their raw bodies
  *   GET /api/integrations/inbox          deliveries kept and not yet
  *                                         applied, per database
+ *   GET /api/integrations/amocrm/setup   what setting amoCRM up would
+ *                                         change (health/setup.h)
+ *   POST /api/integrations/amocrm/setup  registers our webhooks in
+ *                                         amoCRM, checks the UTM field
+ *                                         ids (amosync-ctl amocrm setup)
  *   GET /metrics                         Prometheus text format
  * Checks answer in the original's shape, not {"success":...}, so they
  * send their own answer.
@@ -26,6 +33,7 @@
 #include "api/programs.h"
 #include "health/checks.h"
 #include "health/gauges.h"
+#include "health/setup.h"
 #include "io/metrics.h"
 #include "sales/inbox.h"
 #include "sales/ingest.h"
@@ -183,6 +191,36 @@ inbox(struct route_req *r)
 	return rc;
 }
 
+/*
+ * amoCRM set up for amosync: GET plans (changes nothing), POST applies.
+ * {"success", "dry_run", "problem", "changes", "problems", "webhooks":
+ * [{endpoint, url (token as ***), events, action, done, error}], "fields":
+ * [{variable, name, id, exists, found}]}.
+ */
+static enum err
+setup(struct route_req *r)
+{
+	struct health_env *e = r->ctx;
+	struct health_setup s;
+	int dry = r->req->method == WEB_GET;
+	enum err rc;
+
+	if (!e->has_amo) {
+		route_errorf(r, "amoCRM is not configured: %s", e->amo_reason);
+		return ERR_CONFIG;
+	}
+	if ((rc = health_setup_plan(&e->amo, &e->app->cfg, &s)) != ERR_OK) {
+		route_errorf(r, "%s", s.why);
+		return rc;
+	}
+	/* A post that failed is in its webhook's error (and logged once). */
+	if (!dry)
+		(void)health_setup_apply(&e->amo, &s);
+	jw_bool(&r->w, "dry_run", dry);
+	health_setup_write(&s, &r->w);
+	return ERR_OK;
+}
+
 /* The families of the per-host counters (io/metrics). */
 static const struct metrics_family families[] = {
 	{ "amosync_http_requests_total", "counter",
@@ -221,11 +259,14 @@ static const struct route routes[] = {
 	{ WEB_GET, "/api/health", health, 0, NULL },
 	{ WEB_GET, "/api/integrations/amocrm", amocrm, 0, NULL },
 	{ WEB_GET, "/api/integrations/databases", databases, 0, NULL },
+	{ WEB_GET, "/api/integrations/supabase", databases, 0, NULL },
 	{ WEB_GET, "/api/integrations/telegram", telegram, 0, NULL },
 	{ WEB_GET, "/api/integrations/all", all, 0, NULL },
 	{ WEB_GET, "/api/integrations/webhook-requests", webhook_requests, 0,
 	    NULL },
 	{ WEB_GET, "/api/integrations/inbox", inbox, 0, NULL },
+	{ WEB_GET, "/api/integrations/amocrm/setup", setup, 0, NULL },
+	{ WEB_POST, "/api/integrations/amocrm/setup", setup, 0, NULL },
 	{ WEB_GET, "/metrics", metrics, 0, NULL },
 };
 

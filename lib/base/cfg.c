@@ -7,6 +7,7 @@
 
 #include "base/cfg.h"
 #include "base/log.h"
+#include "base/secret.h"
 
 #define MAX_ID 999999999999LL /* an amoCRM field id */
 
@@ -308,10 +309,12 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "seconds without a worker heartbeat before health "
 	            "fails" },
 	[CFG_PUBLIC_URL] = { .name = "AMOSYNC_PUBLIC_URL",
-	    .help = "public https://host of the webhooks, to find them in "
-	            "amoCRM's webhook list (empty: match by path), and of "
-	            "the dashboards, for the alerts' links" },
+	    .help = "public https://host of the webhooks: where amosync-ctl "
+	            "amocrm setup registers them, how the checks find them "
+	            "(empty: match by path); and of the dashboards, for the "
+	            "alerts' links" },
 	[CFG_WEBHOOK_SECRETS] = { .name = "AMOSYNC_WEBHOOK_SECRETS",
+	    .type = CFG_SECRETS,
 	    .secret = 1,
 	    .help = "secrets accepted in the webhook URLs' ?token= "
 	            "(comma-separated, 16+ characters each, several while "
@@ -377,9 +380,14 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .help = "admin API requests a second per client address in "
 	            "nginx (burst 100)" },
 	[CFG_NGINX_HOOK_LOG] = { .name = "AMOSYNC_NGINX_HOOK_LOG",
-	    .def = "/var/log/nginx/access.log",
+	    .def = "/var/log/nginx/amosync.access.log",
 	    .help = "nginx's access log file for the webhook locations, "
 	            "written without the query (scripts/render-nginx)" },
+	[CFG_NGINX_LOG] = { .name = "AMOSYNC_NGINX_LOG",
+	    .def = "/var/log/nginx/amosync.access.log",
+	    .help = "nginx's access log file for amosync's other locations "
+	            "(scripts/render-nginx); the site's own log is left "
+	            "alone" },
 	[CFG_UI_DIR] = { .name = "AMOSYNC_UI_DIR",
 	    .def = "/usr/local/share/amosync/ui",
 	    .help = "directory of the dashboards' files that nginx serves "
@@ -702,13 +710,23 @@ cfg_check(enum cfg_key k, const char *v, long long *num, char *reason,
 		}
 		break;
 	case CFG_BOOL:
-		if (oneof("true 1 yes on", v))
+		/* Exactly the two words the docs print: a "yes" that some
+		 * program reads as true and another as false is refused. */
+		if (strcmp(v, "true") == 0)
 			n = 1;
-		else if (!oneof("false 0 no off", v)) {
+		else if (strcmp(v, "false") != 0) {
 			snprintf(reason, len, "must be true or false");
 			return ERR_CONFIG;
 		}
 		break;
+	case CFG_SECRETS:
+		/* The programs that take webhooks refuse a bad list; every
+		 * program (and --check) refuses it as they would. */
+		{
+			int count;
+
+			return secret_list_check(v, &count, reason, len);
+		}
 	case CFG_TZ:
 		if (!zone(v)) {
 			snprintf(reason, len,

@@ -82,6 +82,7 @@ enum cfg_key {
 	CFG_WEBHOOK_BURST,
 	CFG_ADMIN_RATE,
 	CFG_NGINX_HOOK_LOG,
+	CFG_NGINX_LOG,
 	CFG_UI_DIR,
 	CFG_TELEGRAM_RATE_LIMIT,
 	CFG_TELEGRAM_CHAT_RATE_LIMIT,
@@ -91,12 +92,13 @@ enum cfg_key {
 };
 
 enum cfg_type {
-	CFG_STR,  /* any text */
-	CFG_INT,  /* a decimal integer in [min, max] */
-	CFG_MODE, /* an octal file mode in [min, max], such as 0660 */
-	CFG_BOOL, /* true or false (also 1/0, yes/no, on/off) */
-	CFG_ENUM, /* one of the words of choices */
-	CFG_TZ,   /* a time zone of the system's tz database, or UTC */
+	CFG_STR,     /* any text */
+	CFG_INT,     /* a decimal integer in [min, max] */
+	CFG_MODE,    /* an octal file mode in [min, max], such as 0660 */
+	CFG_BOOL,    /* true or false, exactly (no yes/no, on/off, 1/0) */
+	CFG_ENUM,    /* one of the words of choices */
+	CFG_TZ,      /* a time zone of the system's tz database, or UTC */
+	CFG_SECRETS, /* a webhook secret list (base/secret.h) */
 };
 
 struct cfg_var {

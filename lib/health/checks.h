@@ -60,6 +60,24 @@ enum health_status health_worker(struct health_env *e, struct jw *w,
     const char *key, struct health_report *r);
 
 /*
+ * amosync's webhooks as amoCRM knows them: each program's path, and the
+ * original's path that reaches the same program (NULL: none).
+ */
+#define HEALTH_HOOKS 2
+struct health_hook {
+	const char *endpoint, *path, *alt;
+};
+extern const struct health_hook health_hooks[HEALTH_HOOKS];
+
+/*
+ * The webhook of amoCRM's list that is k (by its path, or its alt): when
+ * public_url is not empty, only a destination on that origin counts.
+ * NULL when none is; borrowed from hs.
+ */
+const struct amocrm_webhook *health_hook_find(const struct amocrm_webhooks *hs,
+    const char *public_url, const struct health_hook *k);
+
+/*
  * Every check above as members of w, then overall {status, lastChecked};
  * returns 1 when everything is healthy (HTTP 200), else 0 (503).
  */

@@ -12,13 +12,9 @@
 #include "base/buf.h"
 #include "health/checks.h"
 
-/* Our webhook URLs, as paths: amoCRM's list is searched for them. */
-static const struct {
-	const char *endpoint, *path;
-} hooks[] = {
-	{ "funnel-sale", "/api/amocrm/funnel-sale" },
-	{ "funnel-sale", "/webhook/amocrm/traffic" },
-	{ "sales-webhook", "/api/amocrm/sales-webhook" },
+const struct health_hook health_hooks[HEALTH_HOOKS] = {
+	{ "funnel-sale", "/api/amocrm/funnel-sale", "/webhook/amocrm/traffic" },
+	{ "sales-webhook", "/api/amocrm/sales-webhook", NULL },
 };
 
 static const char SQL_CHATS[] =
@@ -64,9 +60,9 @@ url_write(struct jw *w, const char *url)
 	buf_free(&b);
 }
 
-/* Finds our hook i in amoCRM's list: NULL when it is not registered. */
+/* Finds one path in amoCRM's list: NULL when it is not registered. */
 static const struct amocrm_webhook *
-find_hook(const struct amocrm_webhooks *hs, const char *public_url,
+find_path(const struct amocrm_webhooks *hs, const char *public_url,
     const char *path)
 {
 	char p[512];
@@ -84,6 +80,17 @@ find_hook(const struct amocrm_webhooks *hs, const char *public_url,
 			return &hs->v[i];
 	}
 	return NULL;
+}
+
+const struct amocrm_webhook *
+health_hook_find(const struct amocrm_webhooks *hs, const char *public_url,
+    const struct health_hook *k)
+{
+	const struct amocrm_webhook *h;
+
+	if ((h = find_path(hs, public_url, k->path)) == NULL && k->alt != NULL)
+		h = find_path(hs, public_url, k->alt);
+	return h;
 }
 
 /* The message and status of an amoCRM failure. */
@@ -244,14 +251,13 @@ health_amocrm(struct health_env *e, struct jw *w, const char *key,
 	}
 	check_flag(r, HA_AMOCRM, 0, "amoCRM доступен / amoCRM is reachable");
 	wrc = amocrm_webhooks_list(&e->amo, &hs, &wst);
-	for (i = 0; wrc == ERR_OK && i < sizeof(hooks) / sizeof(hooks[0]);
-	     i++) {
-		if ((h = find_hook(&hs, pub, hooks[i].path)) == NULL)
+	for (i = 0; wrc == ERR_OK && i < HEALTH_HOOKS; i++) {
+		if ((h = health_hook_find(&hs, pub, &health_hooks[i])) == NULL)
 			continue;
 		nreg++;
 		if (h->disabled && disabled[0] == '\0')
 			snprintf(disabled, sizeof(disabled), "%s",
-			    hooks[i].path);
+			    health_hooks[i].path);
 	}
 	if (wrc != ERR_OK) {
 		snprintf(msg, sizeof(msg),
@@ -270,8 +276,9 @@ health_amocrm(struct health_env *e, struct jw *w, const char *key,
 	} else if (nreg == 0) {
 		s = HEALTH_ERROR;
 		snprintf(msg, sizeof(msg),
-		    "Ни один вебхук amosync не зарегистрирован в amoCRM / no "
-		    "amosync webhook is registered in amoCRM");
+		    "Ни один вебхук amosync не зарегистрирован в amoCRM: "
+		    "amosync-ctl amocrm setup или кнопка «Настроить amoCRM» "
+		    "/ no amosync webhook is registered in amoCRM");
 		check_flag(r, HA_WEBHOOK, 0, "no webhook registered");
 	} else {
 		snprintf(msg, sizeof(msg),
@@ -291,12 +298,13 @@ health_amocrm(struct health_env *e, struct jw *w, const char *key,
 		jw_str(w, "webhooks_error", wst.reason);
 	} else {
 		jw_arr(w, "webhooks");
-		for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
-			h = find_hook(&hs, pub, hooks[i].path);
+		/* Each of our webhooks once, under the URL it has. */
+		for (i = 0; i < HEALTH_HOOKS; i++) {
+			h = health_hook_find(&hs, pub, &health_hooks[i]);
 			jw_obj(w, NULL);
-			jw_str(w, "endpoint", hooks[i].endpoint);
+			jw_str(w, "endpoint", health_hooks[i].endpoint);
 			url_write(w,
-			    h != NULL ? h->destination : hooks[i].path);
+			    h != NULL ? h->destination : health_hooks[i].path);
 			jw_bool(w, "registered", h != NULL);
 			jw_bool(w, "disabled", h != NULL && h->disabled);
 			jw_obj_end(w);

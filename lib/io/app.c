@@ -14,13 +14,14 @@
 /*
  * Variables of the configuration's prefixes that are not configuration:
  * the local stack's scripts write AMOSYNC_PORT into its env file and read
- * the others from the environment the programs inherit; a pool master
- * hands its socket to a re-exec in AMOSYNC_LISTEN_FD.
+ * the others from the environment the programs inherit (AMOCRM_MOCK and
+ * TELEGRAM_MOCK: the stand-ins' URLs); a pool master hands its socket to
+ * a re-exec in AMOSYNC_LISTEN_FD.
  */
-static const char *const not_config[] = { "AMOSYNC_PORT", "AMOSYNC_LISTEN_FD",
+const char *const app_not_config[] = { "AMOSYNC_PORT", "AMOSYNC_LISTEN_FD",
 	"AMOSYNC_STACK_DIR", "AMOSYNC_BUILD_DIR", "AMOSYNC_ENV_FILE",
 	"AMOSYNC_WORKERS", "AMOSYNC_CONFIGURE_FLAGS", "AMOSYNC_PG_FSYNC",
-	"AMOSYNC_PG_LISTEN", NULL };
+	"AMOSYNC_PG_LISTEN", "AMOCRM_MOCK", "TELEGRAM_MOCK", NULL };
 
 /* The name an operator types: endpoints by their own, tools amosync-*. */
 static const char *
@@ -56,8 +57,9 @@ help(const char *name, unsigned opts)
 	int k;
 
 	usage(stdout, name, opts);
-	printf("\n"
-	       "  -f envfile     read KEY=VALUE lines (the environment wins)\n");
+	printf(
+	    "\n"
+	    "  -f envfile     read KEY=VALUE lines (the environment wins)\n");
 	if (opts & APP_OPT_SOCKET)
 		printf("  -s socket      listen on a unix socket, or on "
 		       "host:port\n"
@@ -112,8 +114,8 @@ app_init(struct app *app, const char *name, unsigned opts, int argc,
 	app->procs = -1;
 	log_init(name, NULL);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	    -1) {
+	while (
+	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			app->envfile = optarg;
@@ -151,7 +153,7 @@ app_init(struct app *app, const char *name, unsigned opts, int argc,
 		usage(stderr, name, opts);
 		return ERR_CONFIG;
 	}
-	cfg_also_known(not_config);
+	cfg_also_known(app_not_config);
 	if ((rc = cfg_load(&app->cfg, app->envfile)) != ERR_OK) {
 		log_errx("could not load configuration: %s", err_str(rc));
 		return rc;
@@ -208,7 +210,8 @@ try_db(struct db *db, enum cfg_key k)
 
 	fflush(stdout);
 	if (db_try(db, why, sizeof(why)) != ERR_OK) {
-		fprintf(stderr, "%s: could not connect to the %s database: %s\n",
+		fprintf(stderr,
+		    "%s: could not connect to the %s database: %s\n",
 		    cfg_vars[k].name, db->name, why);
 		return 1;
 	}
@@ -230,9 +233,8 @@ app_check(struct app *app, unsigned needs)
 	const char *url;
 	int bad = 0, unknown;
 
-	printf("%s: configuration loaded%s%s, every value checked\n",
-	    app->name, app->envfile ? " from " : "",
-	    app->envfile ? app->envfile : "");
+	printf("%s: configuration loaded%s%s, every value checked\n", app->name,
+	    app->envfile ? " from " : "", app->envfile ? app->envfile : "");
 	fflush(stdout);
 	if ((unknown = app->cfg.unknown + cfg_warn_unknown()) > 0) {
 		fprintf(stderr, "%d unknown variable%s (see above)\n", unknown,

@@ -44,6 +44,13 @@ enum app_need {
  * variable's name). --help and --version print and set quit; --check
  * sets check (the caller then runs app_check()).
  */
+/*
+ * Names of the configuration's prefixes that are not configuration (the
+ * local stack's and the pool's own variables): never warned about as
+ * typos. NULL-terminated.
+ */
+extern const char *const app_not_config[];
+
 enum err app_init(struct app *app, const char *name, unsigned opts, int argc,
     char *argv[]);
 

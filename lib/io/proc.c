@@ -39,6 +39,7 @@ proc_nap(long ms)
 }
 
 static volatile sig_atomic_t got_stop, got_reload;
+static int cannot;         /* a process exited with PROC_EXIT_CANNOT */
 static sigset_t unblocked; /* the mask outside the master's critical part */
 
 static void
@@ -141,6 +142,9 @@ reap(struct slot *s, int n, int block)
 			if (s[i].pid == pid) {
 				ended(pid, status, s[i].aux);
 				s[i].pid = 0;
+				if (WIFEXITED(status) &&
+				    WEXITSTATUS(status) == PROC_EXIT_CANNOT)
+					cannot = 1;
 				/* A clean exit (recycling) restarts at once. */
 				if (WIFEXITED(status) &&
 				    WEXITSTATUS(status) == 0)
@@ -195,6 +199,7 @@ proc_pool_run(const struct proc_pool *p)
 	if (p->aux != NULL)
 		s[n - 1].aux = 1;
 	got_stop = got_reload = 0;
+	cannot = 0;
 	proc_on_stop(onstop);
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
@@ -216,7 +221,7 @@ proc_pool_run(const struct proc_pool *p)
 	    p->aux != NULL ? " and a processor" : "");
 	for (;;) {
 		reap(s, n, 0);
-		if (got_stop || got_reload)
+		if (got_stop || got_reload || cannot)
 			break;
 		for (i = 0, waiting = 0; i < n; i++)
 			if (s[i].pid == 0 &&
@@ -238,9 +243,15 @@ proc_pool_run(const struct proc_pool *p)
 		}
 	}
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
-	end = got_stop ? PROC_STOPPED : PROC_RELOAD;
-	log_info("%s: stopping the workers",
-	    end == PROC_STOPPED ? "stop" : "reload");
+	if (cannot) {
+		end = PROC_FAILED;
+		log_errx("a worker cannot start (see above): stopping, not "
+		         "restarting it in a loop");
+	} else {
+		end = got_stop ? PROC_STOPPED : PROC_RELOAD;
+		log_info("%s: stopping the workers",
+		    end == PROC_STOPPED ? "stop" : "reload");
+	}
 	stop_all(s, n, p->stop_timeout);
 	free(s);
 	return end;

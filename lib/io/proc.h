@@ -17,6 +17,13 @@
  */
 void proc_on_stop(void (*fn)(int));
 
+/*
+ * The exit status of a process that cannot start (its configuration is
+ * refused): starting it again would only fail again, so the pool stops
+ * and proc_pool_run returns PROC_FAILED (EX_CONFIG of sysexits.h).
+ */
+#define PROC_EXIT_CANNOT 78
+
 struct proc_pool {
 	int n;                  /* workers, >= 1 */
 	int (*work)(void *arg); /* a worker's life; returns its exit status */
@@ -28,7 +35,7 @@ struct proc_pool {
 enum proc_end {
 	PROC_STOPPED, /* SIGTERM or SIGINT: every process has ended */
 	PROC_RELOAD,  /* SIGHUP: every process has ended; re-execute */
-	PROC_FAILED,  /* could not fork at all */
+	PROC_FAILED,  /* could not fork at all, or a process cannot start */
 };
 
 /*

@@ -76,11 +76,14 @@ static int
 work(void *arg)
 {
 	struct served *s = arg;
+	enum err err;
 	int rc = 1;
 
-	if (ctx_init(s) == ERR_OK) {
+	if ((err = ctx_init(s)) == ERR_OK) {
 		rc = web_serve(s->fd, &s->o, handle, s) == 0 ? 0 : 1;
 		ctx_fini(s);
+	} else if (err == ERR_CONFIG) {
+		rc = PROC_EXIT_CANNOT;
 	}
 	close(s->fd);
 	app_free(s->app);
@@ -200,6 +203,16 @@ prog_main(int argc, char *argv[], const struct prog *p)
 	if (app_need(&app, p->needs) != ERR_OK)
 		goto out;
 	app.traffic.tx_sql = p->traffic_tx_sql;
+	/*
+	 * What a worker's context refuses (a setting the program needs)
+	 * is said once, here, and the program exits: a pool would only
+	 * restart its workers in a loop, each saying it again.
+	 */
+	if (ctx_init(&s) != ERR_OK) {
+		log_errx("%s cannot start its workers (see above)", p->name);
+		goto out;
+	}
+	ctx_fini(&s);
 	app_probe(&app);
 	own = (s.fd = inherited()) < 0;
 	if (own &&

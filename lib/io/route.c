@@ -75,10 +75,16 @@ json_ctype(const char *ct)
 
 const char *
 route_cross_site(const char *ctype, const char *requested_with,
-    const char *sec_fetch_site, const char *origin, const char *host)
+    const char *sec_fetch_site, const char *origin, const char *host,
+    const char *user_agent)
 {
 	const char *o;
 
+	/* Not a browser: nothing of another site's page can be in it. */
+	if ((sec_fetch_site == NULL || *sec_fetch_site == '\0') &&
+	    (origin == NULL || *origin == '\0') && user_agent != NULL &&
+	    *user_agent != '\0' && strncmp(user_agent, "Mozilla/", 8) != 0)
+		return NULL;
 	if (!json_ctype(ctype) &&
 	    (requested_with == NULL || *requested_with == '\0'))
 		return "a change needs Content-Type: application/json or an "
@@ -173,7 +179,8 @@ dispatch(struct route_req *r, const struct route_table *const *t, size_t nt)
 		why = route_cross_site(q->ctype,
 		    web_param(q, "HTTP_X_REQUESTED_WITH"),
 		    web_param(q, "HTTP_SEC_FETCH_SITE"),
-		    web_param(q, "HTTP_ORIGIN"), web_param(q, "HTTP_HOST"));
+		    web_param(q, "HTTP_ORIGIN"), web_param(q, "HTTP_HOST"),
+		    web_param(q, "HTTP_USER_AGENT"));
 		if (why != NULL) {
 			r->errstatus = 403;
 			route_errorf(r, "%s", why);

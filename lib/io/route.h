@@ -120,12 +120,17 @@ enum err route_query_date(struct route_req *r, const char *name,
  * X-Requested-With header (neither can be sent cross-site without a CORS
  * preflight, which no program grants), and, when the browser names them,
  * Sec-Fetch-Site is same-origin or none and Origin's host is the Host
- * header's. Any argument may be NULL (absent). Returns NULL when the
- * request passes, else the reason (a constant string); route_serve()
- * answers it with 403 before the handler runs.
+ * header's. A client that is no browser passes as it is (curl, a
+ * script, cron): it sends neither Origin nor Sec-Fetch-Site, which every
+ * browser of the last years sends with a POST, and a User-Agent that is
+ * not a browser's (every browser's starts with "Mozilla/"); it carries
+ * no credentials a page could borrow. Any argument may be NULL (absent).
+ * Returns NULL when the request passes, else the reason (a constant
+ * string); route_serve() answers it with 403 before the handler runs.
  */
 const char *route_cross_site(const char *ctype, const char *requested_with,
-    const char *sec_fetch_site, const char *origin, const char *host);
+    const char *sec_fetch_site, const char *origin, const char *host,
+    const char *user_agent);
 
 /* Returns 1 for a real calendar date written YYYY-MM-DD. */
 int route_valid_date(const char *s);

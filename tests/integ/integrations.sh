@@ -72,9 +72,11 @@ is "$(jpath "$BODY" details.token.warning)" true "token: warning under 30 days"
 like "$(jpath "$BODY" message)" 'истекает через 5 дн' "token: the message says it expires in 5 days"
 is "$(jpath "$BODY" details.webhooks.0.registered)/$(jpath "$BODY" details.webhooks.0.disabled)" "true/false" \
 	"webhooks: funnel-sale registered, enabled (another host's disabled hook is not ours)"
-is "$(jpath "$BODY" details.webhooks.1.registered)" false "webhooks: /webhook/amocrm/traffic not registered"
-is "$(jpath "$BODY" details.webhooks.2.registered)" true "webhooks: sales-webhook found despite its query"
-is "$(jpath "$BODY" details.webhooks.2.url)" "https://amosync.example.kz/api/amocrm/sales-webhook?***" \
+is "$(jpath "$BODY" details.webhooks.1.endpoint)/$(jpath "$BODY" details.webhooks.1.registered)" "sales-webhook/true" \
+	"webhooks: sales-webhook found despite its query"
+nhooks() { python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["details"]["webhooks"]))' "$1"; }
+is "$(nhooks "$BODY")" 2 "webhooks: each listed once (funnel-sale's two URLs are one webhook)"
+is "$(jpath "$BODY" details.webhooks.1.url)" "https://amosync.example.kz/api/amocrm/sales-webhook?***" \
 	"webhooks: the URL's query (a webhook secret) is not shown"
 case "$BODY" in *"$JWT"*) ok 1 "the token is not in the answer" ;; *) ok 0 "the token is not in the answer" ;; esac
 
@@ -230,5 +232,58 @@ is "$(m sum_pos)" 1 "metrics: the duration sum is positive"
 is "$(m enrich)" 40 "metrics: 40 enrich jobs in the outbox gauge"
 ok $([ "$(m amocalls)" -gt 0 ] && echo 0 || echo 1) "metrics: amoCRM calls counted ($(m amocalls))"
 is "$(m spool)" 0 "metrics: spool gauge"
+
+# The original's name of the databases check answers the same.
+req GET /api/integrations/supabase
+is "$STATUS/$(jpath "$BODY" service)" "200/$(curl -s "$URL/api/integrations/databases" | python3 -c 'import json,sys; print(json.load(sys.stdin)["service"])')" \
+	"/api/integrations/supabase answers as /api/integrations/databases"
+
+# --- amoCRM set up in one step (amosync-ctl amocrm setup, the button) ----
+amo_ctl POST /__control/webhooks '{"webhooks": []}' >/dev/null
+posts() { amo_ctl GET /__control/requests | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["method"] == "POST" and r["path"] == "/api/v4/webhooks"))'; }
+p0=$(posts)
+req GET /api/integrations/amocrm/setup
+is "$STATUS/$(jpath "$BODY" dry_run)/$(jpath "$BODY" changes)/$(jpath "$BODY" problems)" "200/true/2/0" \
+	"setup, GET: a dry run, two webhooks to add, no problem"
+is "$(jpath "$BODY" webhooks.0.endpoint)/$(jpath "$BODY" webhooks.0.action)/$(jpath "$BODY" webhooks.0.events.0)" \
+	"funnel-sale/add/status_lead" "setup, GET: funnel-sale would be added for status_lead"
+is "$(jpath "$BODY" webhooks.1.url)" "https://amosync.example.kz/api/amocrm/sales-webhook?token=***" \
+	"setup, GET: the URL at AMOSYNC_PUBLIC_URL, its token not shown"
+case "$BODY" in *"$HOOK_TOKEN"*) ok 1 "setup: the webhook secret is not in the answer" ;; *) ok 0 "setup: the webhook secret is not in the answer" ;; esac
+is "$(jpath "$BODY" fields.0.variable)/$(jpath "$BODY" fields.0.id)/$(jpath "$BODY" fields.0.exists)" \
+	"AMOCRM_UTM_SOURCE_FIELD/434731/true" "setup, GET: the utm_source field id exists in the account"
+is "$(posts)" "$p0" "setup, GET: nothing posted to amoCRM"
+req POST /api/integrations/amocrm/setup
+is "$STATUS/$(jpath "$BODY" dry_run)/$(jpath "$BODY" webhooks.0.done)/$(jpath "$BODY" webhooks.1.done)" "200/false/true/true" \
+	"setup, POST: both webhooks registered"
+is "$(posts)" "$((p0 + 2))" "setup, POST: two POST /api/v4/webhooks"
+listed=$(curl -sS -H "Authorization: Bearer $JWT" "$AMOCRM_MOCK/api/v4/webhooks" | python3 -c 'import json,sys; print(" ".join(sorted("%s:%s" % (h["destination"].split("?")[0], ",".join(h["settings"])) for h in json.load(sys.stdin)["_embedded"]["webhooks"])))')
+is "$listed" "https://amosync.example.kz/api/amocrm/funnel-sale:status_lead https://amosync.example.kz/api/amocrm/sales-webhook:status_lead" \
+	"amoCRM lists both, for status_lead"
+like "$(curl -sS -H "Authorization: Bearer $JWT" "$AMOCRM_MOCK/api/v4/webhooks")" "funnel-sale\\?token=$HOOK_TOKEN" "registered with the webhooks' secret"
+req POST /api/integrations/amocrm/setup
+is "$(jpath "$BODY" changes)/$(posts)" "0/$((p0 + 2))" "setup again: nothing to change, nothing posted (idempotent)"
+req GET /api/integrations/amocrm
+is "$(jpath "$BODY" details.webhooks.0.registered)/$(jpath "$BODY" details.webhooks.1.registered)/$(nhooks "$BODY")" \
+	"true/true/2" "the amoCRM check: both registered, each listed once"
+out=$("$top_builddir/tools/amosync-ctl" -f "$STACK/amosync.env" amocrm setup --dry-run 2>&1)
+is "$?" 0 "amosync-ctl amocrm setup --dry-run: 0"
+like "$out" 'webhook funnel-sale: https://amosync.example.kz/api/amocrm/funnel-sale\?token=\*\*\*: registered for status_lead: nothing to do' \
+	"amosync-ctl: funnel-sale registered"
+like "$out" '^0 webhooks to add or update, 0 problems for a person$' "amosync-ctl: nothing to do"
+case "$out" in *"$HOOK_TOKEN"*) ok 1 "amosync-ctl: the secret is not printed" ;; *) ok 0 "amosync-ctl: the secret is not printed" ;; esac
+# An id the account does not have: named, with the id of the field named so.
+amo_ctl POST /__control/fields '{"lead_fields": [{"id": 434731, "name": "utm_source", "code": "UTM_SOURCE"}, {"id": 777001, "name": "utm_term", "code": "UTM_TERM"}]}' >/dev/null
+req GET /api/integrations/amocrm/setup
+is "$(jpath "$BODY" fields.4.variable)/$(jpath "$BODY" fields.4.exists)/$(jpath "$BODY" fields.4.found)" \
+	"AMOCRM_UTM_TERM_FIELD/false/777001" "setup: a wrong utm_term id found, the right one named"
+out=$("$top_builddir/tools/amosync-ctl" -f "$STACK/amosync.env" amocrm setup --dry-run 2>&1)
+is "$?" 1 "amosync-ctl: a field mismatch exits 1"
+like "$out" 'field AMOCRM_UTM_TERM_FIELD=434733: no such lead field in amoCRM; utm_term is field 777001: set AMOCRM_UTM_TERM_FIELD=777001' \
+	"amosync-ctl: says which id to set"
+amo_ctl POST /__control/webhooks '{"webhooks": [{"destination": "https://amosync.example.kz/api/amocrm/funnel-sale?token=an-old-secret-0123456789", "disabled": false}]}' >/dev/null
+req GET /api/integrations/amocrm/setup
+is "$(jpath "$BODY" webhooks.0.action)/$(jpath "$BODY" webhooks.1.action)" "token/add" \
+	"setup: a webhook with a token none of the secrets is is named, not duplicated"
 
 integ_check_logs

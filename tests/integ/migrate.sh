@@ -26,6 +26,25 @@ is "$r1/$r2" "0/0" "two concurrent runs both succeed"
 is "$(stack_psql "$STACK" fresh -tAc "SELECT count(*) FROM amosync_migrations")" \
 	"$(ls "$top_srcdir"/sql/landing/*.sql | wc -l)" "concurrent runs: each migration once"
 
+# --check: the dry run. Changes nothing; lists what a run would apply.
+out=$("$top_builddir/tools/amosync-migrate" -f "$STACK/amosync.env" -d "$top_srcdir/sql" --check 2>&1)
+is "$?" 0 "--check on migrated databases: 0"
+like "$out" "traffic: 0 of [0-9]+ migrations to apply, 0 function files new or changed \(up to date\)" "--check: traffic up to date"
+like "$out" "configuration is good" "--check: configuration is good"
+stack_psql "$STACK" postgres -qc "CREATE DATABASE dry"
+out=$(env LANDING_DATABASE_URL="$(stack_url "$STACK" dry)" "$top_builddir/tools/amosync-migrate" -d "$top_srcdir/sql" --check landing 2>&1)
+is "$?" 0 "--check on an empty database: 0"
+first=$(ls "$top_srcdir"/sql/landing/[0-9]*.sql | head -n 1 | xargs basename)
+like "$out" "would apply $first" "--check: names the first migration a run would apply"
+like "$out" "landing: $(ls "$top_srcdir"/sql/landing/[0-9]*.sql | wc -l) of $(ls "$top_srcdir"/sql/landing/[0-9]*.sql | wc -l) migrations to apply" "--check: counts them all"
+is "$(stack_psql "$STACK" dry -tAc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0 "--check changed nothing"
+out=$(env LANDING_DATABASE_URL="$(stack_url "$STACK" nosuchdb)" "$top_builddir/tools/amosync-migrate" -d "$top_srcdir/sql" --check landing 2>&1)
+is "$?" 1 "--check: a database that does not exist: 1"
+like "$out" "LANDING_DATABASE_URL: could not connect to the landing database: .*nosuchdb" "--check: names the variable and libpq's reason"
+out=$(env AMOSYNC_WEBHOOK_SECRETS=short "$top_builddir/tools/amosync-migrate" -f "$STACK/amosync.env" -d "$top_srcdir/sql" --check 2>&1)
+is "$?" 1 "--check: a bad AMOSYNC_WEBHOOK_SECRETS: 1, as every program"
+like "$out" "AMOSYNC_WEBHOOK_SECRETS: secret 1 must be 16..256 characters" "--check: the secret's problem named, not the secret"
+
 # The SQL floors (docs/sql.md). Numbered migrations are immutable and the
 # functions and triggers live once, in sql/<db>/functions/, applied after
 # them on every run.

@@ -70,7 +70,7 @@ stall() {
 	is "$(stored "$first" "$last")" 0 "stall $table: nothing stored while the table is locked"
 	# The stall ends after 10 s at the least: the locker's transaction is
 	# cancelled, its lock gone.
-	sleep "$(awk -v t="$locked_at" -v n="$(date +%s.%N)" 'BEGIN { d = 10 - (n - t); print d > 0 ? d : 0 }')"
+	sleep "$(awk -v t="$locked_at" -v n="$(date +%s.%N)" 'BEGIN { d = 10 - (n - t); print (d > 0 ? d : 0) }')"
 	landing "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()" >/dev/null
 	wait "$locker"
 	wait_for 30 test "$(stored "$first" "$last")" -eq 40

@@ -57,8 +57,8 @@ xs() { # METHOD PATH [curl args]: status and error of a request without the test
 }
 sql traffic "INSERT INTO outbox_jobs (kind, payload, state, attempts) VALUES ('announce', '{}', 'dead', 8)" >/dev/null
 dead=$(sql traffic "SELECT id FROM outbox_jobs WHERE state = 'dead'")
-like "$(xs POST "/api/admin/outbox/$dead/retry" -H 'Content-Type: application/x-www-form-urlencoded' --data 'a=1')" \
-	'^403 a change needs' "a form POST (what another site can send) to an admin API: 403"
+like "$(xs POST "/api/admin/outbox/$dead/retry" -A 'Mozilla/5.0 (X11; Linux x86_64)' -H 'Content-Type: application/x-www-form-urlencoded' --data 'a=1')" \
+	'^403 a change needs' "a browser's form POST (what another site can send) to an admin API: 403"
 like "$(xs POST "/api/admin/outbox/$dead/retry" -H 'Content-Type: text/plain' -H 'Origin: https://evil.example' -H 'Sec-Fetch-Site: cross-site' --data x)" \
 	'^403 ' "a no-cors fetch from another site: 403"
 like "$(xs POST /api/traffic/teams -H 'Content-Type: application/json' -H 'Origin: https://evil.example' --data '{"name":"Evil"}')" \

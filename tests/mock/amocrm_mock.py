@@ -23,6 +23,24 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
   GET /api/v4/webhooks                        the account's webhooks, each
                                               {id, destination, disabled,
                                               settings, ...}; 204 when none
+  POST /api/v4/webhooks {"destination", "settings": [...]}
+                                              subscribes a URL to events;
+                                              an existing destination is
+                                              updated (its settings
+                                              replaced), not added twice;
+                                              200 and the webhook; 400
+                                              (validation-errors) for a
+                                              missing or non-http(s) URL,
+                                              an unknown event or a 101st
+                                              webhook
+  GET /api/v4/leads/custom_fields?page=&limit=
+                                              the leads' custom fields
+                                              (HAL pages of at most 50,
+                                              _embedded.custom_fields:
+                                              id, name, code, type, ...);
+                                              the UTM tracking fields of
+                                              the seed unless --data has
+                                              "lead_fields"
   GET /api/v4/leads/pipelines                 Express and Flagship with
                                               their stages, 142 and 143
   POST /api/v4/leads/complex                  <= 50 leads, each with one
@@ -47,6 +65,8 @@ shown only with with=contacts) and can be changed at run time:
   POST /__control/config    {"page_cap": N, "token": "..."}
   POST /__control/webhooks  {"webhooks": [{"destination", "disabled"}]}
                             replaces the account's webhook list
+  POST /__control/fields    {"lead_fields": [{"id", "name", "code",
+                            "type"}]} replaces the leads' custom fields
   GET  /__control/requests  [{"method", "path", "query", "auth", "auth_ok",
                               "time", "body" (not for GET)}]  (never the
                               header's value)
@@ -69,6 +89,29 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PAGE_MAX = 250
+# amoCRM's most webhooks per account, and the events a webhook may name.
+WEBHOOKS_MAX = 100
+WEBHOOK_EVENTS = {
+    "%s_%s" % (verb, entity)
+    for entity in ("lead", "contact", "company", "customer", "task")
+    for verb in ("add", "update", "delete", "restore", "responsible", "note")
+} | {"status_lead", "add_talk", "update_talk", "add_chat_template_review"}
+
+# The leads' custom fields of the seed: the tracking fields amoCRM creates
+# for UTM tags (ids as in the seed's leads and amosync's defaults) and two
+# of the account's own.
+DEFAULT_LEAD_FIELDS = [
+    {"id": 434725, "name": "utm_content", "code": "UTM_CONTENT"},
+    {"id": 434727, "name": "utm_medium", "code": "UTM_MEDIUM"},
+    {"id": 434729, "name": "utm_campaign", "code": "UTM_CAMPAIGN"},
+    {"id": 434731, "name": "utm_source", "code": "UTM_SOURCE"},
+    {"id": 434733, "name": "utm_term", "code": "UTM_TERM"},
+    {"id": 434735, "name": "utm_referrer", "code": "UTM_REFERRER"},
+    {"id": 434761, "name": "fbclid", "code": "FBCLID"},
+    {"id": 555001, "name": "Количество мест", "code": None,
+     "type": "numeric"},
+    {"id": 555002, "name": "Тариф", "code": None, "type": "select"},
+]
 
 DEFAULT_ACCOUNT = {
     "id": 29000001,
@@ -118,6 +161,7 @@ class State:
         self.faults = []
         self.requests = []
         self.webhooks = []
+        self.lead_fields = copy.deepcopy(DEFAULT_LEAD_FIELDS)
         if args.data:
             with open(args.data, encoding="utf-8") as f:
                 self.load(json.load(f))
@@ -134,6 +178,10 @@ class State:
             self.leads[int(lead["id"])] = lead
         for c in d.get("contacts", []):
             self.contacts[int(c["id"])] = c
+        if "webhooks" in d:
+            self.webhooks = list(d["webhooks"])
+        if "lead_fields" in d:
+            self.lead_fields = list(d["lead_fields"])
 
     def save(self):
         if not self.state_file:
@@ -142,6 +190,8 @@ class State:
             "account": self.account,
             "leads": list(self.leads.values()),
             "contacts": list(self.contacts.values()),
+            "webhooks": self.webhooks,
+            "lead_fields": self.lead_fields,
             "requests": self.requests,
         }
         tmp = self.state_file + ".tmp"
@@ -286,6 +336,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.problem(401)
         if method == "POST" and u.path == "/api/v4/leads/complex":
             return self.complex(raw)
+        if method == "POST" and u.path == "/api/v4/webhooks":
+            return self.webhook_add(raw)
         if method != "GET":
             return self.problem(405)
         q = urllib.parse.parse_qs(u.query, keep_blank_values=True)
@@ -301,6 +353,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.contacts_list(u, q)
         if u.path == "/api/v4/leads/pipelines":
             return self.pipelines()
+        if u.path == "/api/v4/leads/custom_fields":
+            return self.lead_fields(u, q)
         if u.path == "/api/v4/webhooks":
             return self.webhooks()
         if u.path == "/api/v4/account":
@@ -520,18 +574,107 @@ class Handler(BaseHTTPRequestHandler):
             hooks = copy.deepcopy(st.webhooks)
         if not hooks:
             return self.send(204)
-        out = []
-        for i, h in enumerate(hooks):
-            out.append({"id": h.get("id", 1000 + i),
-                        "destination": h["destination"],
-                        "created_at": 1700000000, "updated_at": 1700000000,
-                        "account_id": 29000001, "created_by": 9000001,
-                        "sort": i + 1, "disabled": bool(h.get("disabled")),
-                        "settings": h.get("settings", ["status_lead"])})
+        out = [self.webhook_model(i, h) for i, h in enumerate(hooks)]
         self.send(200, {"_total_items": len(out),
                         "_links": {"self": {"href": self.base() +
                                             "/api/v4/webhooks"}},
                         "_embedded": {"webhooks": out}})
+
+    def webhook_model(self, i, h):
+        return {"id": h.get("id", 1000 + i),
+                "destination": h["destination"],
+                "created_at": h.get("created_at", 1700000000),
+                "updated_at": h.get("updated_at", 1700000000),
+                "account_id": 29000001, "created_by": 9000001,
+                "sort": i + 1, "disabled": bool(h.get("disabled")),
+                "settings": h.get("settings", ["status_lead"])}
+
+    def webhook_add(self, raw):
+        """POST /api/v4/webhooks: subscribes destination to settings.
+        amoCRM keeps one webhook per destination: posting it again
+        replaces its settings."""
+        st = self.server.state
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self.problem(400)
+        errors = []
+        if not isinstance(body, dict):
+            return self.problem(400)
+        dest = body.get("destination")
+        settings = body.get("settings")
+        if not isinstance(dest, str) or not re.match(r"https?://[^/?#]+",
+                                                     dest):
+            errors.append({"path": "destination",
+                           "detail": "This value is not a valid URL."})
+        if (not isinstance(settings, list) or not settings or
+                any(e not in WEBHOOK_EVENTS for e in settings)):
+            errors.append({"path": "settings",
+                           "detail": "This value is not valid."})
+        with st.lock:
+            i = next((k for k, h in enumerate(st.webhooks)
+                      if h["destination"] == dest), None)
+            if not errors and i is None and \
+                    len(st.webhooks) >= WEBHOOKS_MAX:
+                errors.append({"path": "destination",
+                               "detail": "Webhooks limit exceeded."})
+            if errors:
+                return self.problem(400, "Request validation failed", {"validation-errors": [
+                    {"request_id": "0", "errors": errors}]})
+            now = int(time.time())
+            if i is None:
+                ids = [h.get("id", 1000 + k)
+                       for k, h in enumerate(st.webhooks)]
+                st.webhooks.append({"id": max(ids + [1000]) + 1,
+                                    "destination": dest,
+                                    "created_at": now})
+                i = len(st.webhooks) - 1
+            h = st.webhooks[i]
+            h["settings"] = list(dict.fromkeys(settings))
+            h["updated_at"] = now
+            out = self.webhook_model(i, h)
+            st.save()
+        self.send(200, out)
+
+    def lead_fields(self, u, q):
+        """GET /api/v4/leads/custom_fields: pages of 50 at most."""
+        st = self.server.state
+        try:
+            page = int(q.get("page", ["1"])[0])
+            limit = min(int(q.get("limit", ["50"])[0]), 50)
+        except ValueError:
+            return self.problem(400)
+        if page < 1 or limit < 1:
+            return self.problem(400)
+        with st.lock:
+            fields = copy.deepcopy(st.lead_fields)
+        chunk = fields[(page - 1) * limit:page * limit]
+        if not chunk:
+            return self.send(204)
+        out = []
+        for k, f in enumerate(chunk):
+            out.append({"id": f["id"], "name": f["name"],
+                        "type": f.get("type", "tracking_data"),
+                        "account_id": 29000001, "code": f.get("code"),
+                        "sort": 500 + k, "is_api_only": False,
+                        "enums": None, "group_id": None,
+                        "required_statuses": [], "is_deletable": True,
+                        "is_predefined": f.get("code") is not None,
+                        "entity_type": "leads", "remind": None,
+                        "_links": {"self": {"href": self.base() +
+                                   "/api/v4/leads/custom_fields/%d" %
+                                   f["id"]}}})
+
+        def href(p):
+            return (self.base() + "/api/v4/leads/custom_fields?page=%d"
+                    "&limit=%d" % (p, limit))
+        links = {"self": {"href": href(page)}}
+        if page * limit < len(fields):
+            links["next"] = {"href": href(page + 1)}
+        self.send(200, {"_total_items": len(chunk), "_page": page,
+                        "_page_count": (len(fields) + limit - 1) // limit,
+                        "_links": links,
+                        "_embedded": {"custom_fields": out}})
 
     def pipelines(self):
         """GET /api/v4/leads/pipelines: the funnels of the seed, each with
@@ -644,6 +787,8 @@ class Handler(BaseHTTPRequestHandler):
                     st.token = arg["token"]
             elif path == "/__control/webhooks":
                 st.webhooks = list(arg.get("webhooks", []))
+            elif path == "/__control/fields":
+                st.lead_fields = list(arg.get("lead_fields", []))
             elif path == "/__control/reset":
                 st.requests, st.faults = [], []
                 if arg.get("data"):

@@ -50,6 +50,19 @@ static const struct {
 	{ CFG_TELEGRAM_REPORTS_ENABLED, "false", ERR_OK, 0 },
 	{ CFG_TELEGRAM_REPORTS_ENABLED, "true", ERR_OK, 1 },
 	{ CFG_TELEGRAM_REPORTS_ENABLED, "maybe", ERR_CONFIG, 0 },
+	/* Exactly true or false: a yes read differently elsewhere is refused. */
+	{ CFG_TELEGRAM_REPORTS_ENABLED, "yes", ERR_CONFIG, 0 },
+	{ CFG_TELEGRAM_REPORTS_ENABLED, "on", ERR_CONFIG, 0 },
+	{ CFG_TELEGRAM_REPORTS_ENABLED, "1", ERR_CONFIG, 0 },
+	{ CFG_TELEGRAM_REPORTS_ENABLED, "True", ERR_CONFIG, 0 },
+	{ CFG_LOG_SYSLOG, "no", ERR_CONFIG, 0 },
+	/* The webhook secrets: checked at load, as the webhooks would. */
+	{ CFG_WEBHOOK_SECRETS, "", ERR_OK, 0 },
+	{ CFG_WEBHOOK_SECRETS, "abcdefghijklmnop", ERR_OK, 0 },
+	{ CFG_WEBHOOK_SECRETS, "abcdefghijklmnop,0123456789abcdef", ERR_OK, 0 },
+	{ CFG_WEBHOOK_SECRETS, "short", ERR_CONFIG, 0 },
+	{ CFG_WEBHOOK_SECRETS, "abcdefgh ijklmnop", ERR_CONFIG, 0 },
+	{ CFG_WEBHOOK_SECRETS, "abcdefghijklmnop,", ERR_CONFIG, 0 },
 	{ CFG_LOG_LEVEL, "debug", ERR_OK, 0 },
 	{ CFG_LOG_LEVEL, "loud", ERR_CONFIG, 0 },
 	{ CFG_LOG_LEVEL, "inf", ERR_CONFIG, 0 },
@@ -111,7 +124,8 @@ main(void)
 			    "value keeps its text");
 			if (cfg_vars[cases[i].k].type != CFG_STR &&
 			    cfg_vars[cases[i].k].type != CFG_ENUM &&
-			    cfg_vars[cases[i].k].type != CFG_TZ)
+			    cfg_vars[cases[i].k].type != CFG_TZ &&
+			    cfg_vars[cases[i].k].type != CFG_SECRETS)
 				ok(cfg_int(&c, cases[i].k) == cases[i].num,
 				    "%s=\"%s\" is %lld", name, cases[i].v,
 				    cases[i].num);

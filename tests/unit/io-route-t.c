@@ -109,6 +109,35 @@ static const struct {
 	    "cross-site request refused (Origin)" },
 };
 
+/*
+ * The same rule with the User-Agent: a client that is no browser (no
+ * Origin, no Sec-Fetch-Site, not a browser's User-Agent) passes as it is;
+ * a browser still needs JSON or X-Requested-With and its own origin.
+ */
+static const struct {
+	const char *ctype, *site, *origin, *ua;
+	const char *why;
+} agents[] = {
+	/* curl -X POST -u admin:... URL: no body, no content type. */
+	{ "", NULL, NULL, "curl/7.88.1", NULL },
+	{ NULL, NULL, NULL, "curl/7.88.1", NULL },
+	{ "application/x-www-form-urlencoded", NULL, NULL,
+	    "python-requests/2.31", NULL },
+	/* A browser's form post, with or without the headers it sends. */
+	{ "application/x-www-form-urlencoded", NULL, NULL,
+	    "Mozilla/5.0 (X11; Linux x86_64)", "a change needs" },
+	{ "application/x-www-form-urlencoded", "cross-site",
+	    "https://evil.example", "Mozilla/5.0", "a change needs" },
+	/* A script that claims another site's Origin is judged by it. */
+	{ "application/json", NULL, "https://evil.example", "curl/7.88.1",
+	    "cross-site request refused (Origin)" },
+	{ "application/json", "cross-site", NULL, "curl/7.88.1",
+	    "cross-site request refused (Sec-Fetch-Site)" },
+	/* No User-Agent at all: judged as a browser. */
+	{ "", NULL, NULL, "", "a change needs" },
+	{ "", NULL, NULL, NULL, "a change needs" },
+};
+
 int
 main(void)
 {
@@ -122,7 +151,7 @@ main(void)
 	plan_lazy();
 	for (i = 0; i < sizeof(sites) / sizeof(sites[0]); i++) {
 		const char *why = route_cross_site(sites[i].ctype, sites[i].xrw,
-		    sites[i].site, sites[i].origin, sites[i].host);
+		    sites[i].site, sites[i].origin, sites[i].host, NULL);
 
 		ok(sites[i].why == NULL ? why == NULL
 		                        : why != NULL &&
@@ -133,6 +162,19 @@ main(void)
 		    sites[i].site ? sites[i].site : "-",
 		    sites[i].origin ? sites[i].origin : "-",
 		    sites[i].why ? sites[i].why : "passes");
+	}
+	for (i = 0; i < sizeof(agents) / sizeof(agents[0]); i++) {
+		const char *why = route_cross_site(agents[i].ctype, NULL,
+		    agents[i].site, agents[i].origin, "adm.kz", agents[i].ua);
+
+		ok(agents[i].why == NULL ? why == NULL
+		                         : why != NULL &&
+		            strncmp(why, agents[i].why,
+		                strlen(agents[i].why)) == 0,
+		    "cross-site agent %zu (%s, %s): %s", i,
+		    agents[i].ua ? agents[i].ua : "-",
+		    agents[i].origin ? agents[i].origin : "-",
+		    agents[i].why ? agents[i].why : "passes");
 	}
 	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
 		setq(ints[i].query);

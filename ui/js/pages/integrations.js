@@ -2,7 +2,8 @@
 // each database, the spool, the outbox, webhooks and the worker
 // (/api/integrations/all); the dead letters with a retry button
 // (/api/admin/outbox); the recent rejected webhook requests with their raw
-// body (/api/integrations/webhook-requests).
+// body (/api/integrations/webhook-requests); amoCRM set up in one step
+// (/api/integrations/amocrm/setup: what would change, then the change).
 import { el, fill, api, qs, num, datetime, duration, loading, failed, table, toast, busy, errorBox } from '../lib.js';
 
 const STATUS = { online: 'Работает', offline: 'Не работает', error: 'Ошибка' };
@@ -17,6 +18,8 @@ export async function render(root) {
   const deadBox = el('div');
   const rejBox = el('div', { id: 'rejected' });
   const refresh = el('button', { class: 'btn', type: 'button', id: 'health-refresh' }, 'Обновить');
+  const setupBtn = el('button', { class: 'btn', type: 'button', id: 'amocrm-setup' }, 'Настроить amoCRM');
+  const setupBox = el('div', { id: 'amocrm-setup-plan' });
   const dead = table([
     { key: 'id', title: '№', type: 'num' },
     { key: 'kind', title: 'Задача' },
@@ -41,8 +44,8 @@ export async function render(root) {
     },
   ], { id: 'dead-letters', empty: 'Мёртвых писем нет', pageSize: 10 });
   fill(root,
-    el('div', { class: 'toolbar' }, el('h2', { class: 'grow' }, 'Интеграции'), refresh),
-    banner, cards,
+    el('div', { class: 'toolbar' }, el('h2', { class: 'grow' }, 'Интеграции'), setupBtn, refresh),
+    setupBox, banner, cards,
     el('div', { class: 'card' }, el('h3', null, 'Мёртвые письма (задачи, исчерпавшие попытки)'), deadBox, dead.node),
     el('div', { class: 'card' }, el('h3', null, 'Отклонённые вебхуки'), rejBox));
 
@@ -154,6 +157,44 @@ export async function render(root) {
       else failed(rejBox, e, loadRejected);
     }
   }
+
+  // amoCRM set up as amosync-ctl amocrm setup does: first what would
+  // change (GET), then, on the second button, the change (POST).
+  const ACTIONS = {
+    none: 'зарегистрирован, ничего не нужно', add: 'не зарегистрирован: будет добавлен',
+    events: 'нет события смены статуса: будет добавлено', disabled: 'отключён amoCRM: включите его в настройках amoCRM',
+    token: 'токен в адресе не из AMOSYNC_WEBHOOK_SECRETS: удалите его в amoCRM',
+  };
+  function showSetup(r, applied) {
+    const hooks = (r.webhooks || []).map((w) => el('li', null, `Вебхук ${w.endpoint} (${w.url}): `,
+      el('span', { class: 'pill ' + (w.error ? 'error' : w.action === 'none' || w.done ? 'ok' : 'warning') },
+        w.error ? 'ошибка: ' + w.error : w.done ? 'зарегистрирован' : ACTIONS[w.action] || w.action)));
+    const fields = (r.fields || []).filter((f) => !f.exists).map((f) => el('li', null,
+      `Поле ${f.name}: ${f.variable}=${f.id} нет в amoCRM`, f.found ? `; поле с этим именем — ${f.found}, укажите ${f.variable}=${f.found}` : ''));
+    const apply = el('button', { class: 'btn primary', type: 'button', id: 'amocrm-setup-apply' }, 'Зарегистрировать вебхуки');
+    apply.addEventListener('click', () => busy(apply, async () => {
+      try {
+        const done = await api('/api/integrations/amocrm/setup', { method: 'POST', timeout: 30000 });
+        showSetup(done, true);
+        toast('amoCRM настроен');
+        loadHealth();
+      } catch (e) {
+        toast(e.message, 'bad');
+      }
+    }));
+    fill(setupBox, el('div', { class: 'card', dataset: { changes: String(r.changes), problems: String(r.problems) } },
+      el('h3', null, applied ? 'Настройка amoCRM выполнена' : 'Настройка amoCRM: что будет сделано'),
+      el('ul', null, hooks, fields),
+      el('p', { class: 'muted' }, `Изменений: ${num(r.changes)}; требует внимания: ${num(r.problems)}`),
+      !applied && r.changes > 0 ? apply : null));
+  }
+  setupBtn.addEventListener('click', () => busy(setupBtn, async () => {
+    try {
+      showSetup(await api('/api/integrations/amocrm/setup', { timeout: 30000 }), false);
+    } catch (e) {
+      fill(setupBox, errorBox(e));
+    }
+  }));
 
   refresh.addEventListener('click', () => busy(refresh, () => Promise.all([loadHealth(), loadDead(), loadRejected()])));
   // Like the original, the checks refresh every 5 minutes while shown.
