@@ -212,6 +212,43 @@ enum err amocrm_webhooks_list(struct amocrm *a, struct amocrm_webhooks *out,
     struct amocrm_status *st);
 void amocrm_webhooks_free(struct amocrm_webhooks *hs);
 
+/* amoCRM's limits: pipelines per account, stages per pipeline. */
+#define AMOCRM_PIPELINES_MAX 50
+#define AMOCRM_STAGES_MAX 100
+
+struct amocrm_stage {
+	long long id;
+	char *name; /* "" when absent */
+	long long sort;
+	int type; /* 1: the unsorted stage, 0: any other */
+	int is_archive;
+};
+
+struct amocrm_pipeline {
+	long long id;
+	char *name; /* "" when absent */
+	long long sort;
+	int is_archive;
+	struct amocrm_stage *stages;
+	size_t nstages;
+};
+
+struct amocrm_pipelines {
+	struct amocrm_pipeline *v;
+	size_t n;
+};
+
+/*
+ * GET /api/v4/leads/pipelines: every pipeline of the account with its
+ * stages (_embedded.statuses), at most AMOCRM_PIPELINES_MAX of
+ * AMOCRM_STAGES_MAX stages each; an entry without an id is skipped.
+ * Uses sync_timeout. 204 is no pipelines. Free out with
+ * amocrm_pipelines_free() in every case.
+ */
+enum err amocrm_pipelines_list(struct amocrm *a, struct amocrm_pipelines *out,
+    struct amocrm_status *st);
+void amocrm_pipelines_free(struct amocrm_pipelines *ps);
+
 /* The longest JWT payload amocrm_token_expiry() decodes, bytes. */
 #define AMOCRM_JWT_MAX 4096
 

@@ -23,8 +23,10 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
   GET /api/v4/webhooks                        the account's webhooks, each
                                               {id, destination, disabled,
                                               settings, ...}; 204 when none
-  GET /api/v4/leads/pipelines                 Express and Flagship with
-                                              their stages, 142 and 143
+  GET /api/v4/leads/pipelines                 the data's "pipelines", each
+                                              with _embedded.statuses (id,
+                                              name, sort, type, ...), 142
+                                              and 143 among them
   POST /api/v4/leads/complex                  <= 50 leads, each with one
                                               contact (linked by id or
                                               created); the body is kept
@@ -32,7 +34,7 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
 
 Every API request needs "Authorization: Bearer <token>" (401 problem+json
 otherwise). Data comes from --data ({"account": {...}, "leads": [...],
-"contacts": [...]}, amoCRM's own shapes; a lead's _embedded.contacts is
+"contacts": [...], "pipelines": [...]}, amoCRM's own shapes; a lead's _embedded.contacts is
 shown only with with=contacts) and can be changed at run time:
 
   POST /__control/leads     {"leads": [...], "contacts": [...],
@@ -47,6 +49,10 @@ shown only with with=contacts) and can be changed at run time:
   POST /__control/config    {"page_cap": N, "token": "..."}
   POST /__control/webhooks  {"webhooks": [{"destination", "disabled"}]}
                             replaces the account's webhook list
+  POST /__control/pipelines {"pipelines": [...]} replaces the pipelines;
+                            {"stage": {"pipeline_id", "id", "name",
+                            "sort", "delete"}} renames, moves, adds or
+                            removes one stage
   GET  /__control/requests  [{"method", "path", "query", "auth", "auth_ok",
                               "time", "body" (not for GET)}]  (never the
                               header's value)
@@ -118,6 +124,7 @@ class State:
         self.faults = []
         self.requests = []
         self.webhooks = []
+        self.pipelines = []
         if args.data:
             with open(args.data, encoding="utf-8") as f:
                 self.load(json.load(f))
@@ -134,6 +141,32 @@ class State:
             self.leads[int(lead["id"])] = lead
         for c in d.get("contacts", []):
             self.contacts[int(c["id"])] = c
+        if "pipelines" in d:
+            self.pipelines = d["pipelines"]
+
+    def stage(self, arg):
+        """Changes one stage ({"pipeline_id", "id", "name", "sort"}, any
+        of name and sort), adds it when new, or removes it ("delete")."""
+        for p in self.pipelines:
+            if p["id"] != int(arg["pipeline_id"]):
+                continue
+            sts = p.setdefault("_embedded", {}).setdefault("statuses", [])
+            for s in sts:
+                if s["id"] == int(arg["id"]):
+                    if arg.get("delete"):
+                        sts.remove(s)
+                        return True
+                    for k in ("name", "sort"):
+                        if k in arg:
+                            s[k] = arg[k]
+                    return True
+            sts.append({"id": int(arg["id"]), "name": arg.get("name", ""),
+                        "sort": int(arg.get("sort", 500)),
+                        "is_editable": True, "pipeline_id": p["id"],
+                        "color": "#99ccff", "type": 0,
+                        "account_id": 29000001})
+            return True
+        return False
 
     def save(self):
         if not self.state_file:
@@ -142,6 +175,7 @@ class State:
             "account": self.account,
             "leads": list(self.leads.values()),
             "contacts": list(self.contacts.values()),
+            "pipelines": self.pipelines,
             "requests": self.requests,
         }
         tmp = self.state_file + ".tmp"
@@ -534,28 +568,18 @@ class Handler(BaseHTTPRequestHandler):
                         "_embedded": {"webhooks": out}})
 
     def pipelines(self):
-        """GET /api/v4/leads/pipelines: the funnels of the seed, each with
-        its stages and the system stages 142 and 143."""
-        def stage(pid, sid, name, sort, typ=0):
-            return {"id": sid, "name": name, "sort": sort,
-                    "is_editable": sid not in (142, 143),
-                    "pipeline_id": pid, "color": "#99ccff", "type": typ,
-                    "account_id": 29000001}
-        pipes = []
-        for i, (pid, name, stages) in enumerate([
-                (10350882, "Express Course",
-                 [(81856842, "заявка с профтеста"),
-                  (81854618, "Оплата")]),
-                (10418746, "Flagship Course", [(81900001, "Новая заявка")])]):
-            st = [stage(pid, 0, "Неразобранное", 10, 1)] + \
-                [stage(pid, sid, n, 20 + 10 * k)
-                 for k, (sid, n) in enumerate(stages)] + \
-                [stage(pid, 142, "Успешно реализовано", 10000),
-                 stage(pid, 143, "Закрыто и не реализовано", 11000)]
-            pipes.append({"id": pid, "name": name, "sort": i + 1,
-                          "is_main": i == 0, "is_unsorted_on": True,
-                          "is_archive": False, "account_id": 29000001,
-                          "_embedded": {"statuses": st}})
+        """GET /api/v4/leads/pipelines: the account's pipelines (the data's
+        "pipelines", amoCRM's shape), each with its stages in
+        _embedded.statuses, 142 and 143 among them; 204 when none."""
+        st = self.server.state
+        with st.lock:
+            pipes = json.loads(json.dumps(st.pipelines))
+        if not pipes:
+            return self.send(204)
+        for p in pipes:
+            p.setdefault("_links", {"self": {"href": self.base() +
+                                             "/api/v4/leads/pipelines/%d"
+                                             % p["id"]}})
         self.send(200, {"_total_items": len(pipes),
                         "_links": {"self": {"href": self.base() +
                                             "/api/v4/leads/pipelines"}},
@@ -644,6 +668,12 @@ class Handler(BaseHTTPRequestHandler):
                     st.token = arg["token"]
             elif path == "/__control/webhooks":
                 st.webhooks = list(arg.get("webhooks", []))
+            elif path == "/__control/pipelines":
+                if "pipelines" in arg:
+                    st.pipelines = list(arg["pipelines"])
+                if "stage" in arg and not st.stage(arg["stage"]):
+                    return self.send(404, {"error": "no such pipeline"},
+                                     "application/json")
             elif path == "/__control/reset":
                 st.requests, st.faults = [], []
                 if arg.get("data"):
