@@ -191,8 +191,7 @@ schedule_pipelines(struct app *app, struct jobs *j, const char *me)
 	interval = (int)cfg_int(&app->cfg, CFG_PIPELINES_SYNC_INTERVAL);
 	if (interval <= 0 || !j->has_amo)
 		return;
-	if (pipelines_due(&app->traffic, me, interval, &due) != ERR_OK ||
-	    !due)
+	if (pipelines_due(&app->traffic, me, interval, &due) != ERR_OK || !due)
 		return;
 	if (pipelines_sync(&app->traffic,
 	        app->has_landing ? &app->landing : NULL, &j->amo, "schedule",

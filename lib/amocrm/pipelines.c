@@ -46,8 +46,8 @@ stages(struct amocrm_pipeline *p, struct json_object *o)
 		g->id = amo_jint(s, "id");
 		g->sort = amo_jint(s, "sort");
 		g->type = (int)amo_jint(s, "type");
-		g->is_archive =
-		    json_object_get_boolean(http_jget(s, "is_archive"));
+		g->is_archive = json_object_get_boolean(
+		    http_jget(s, "is_archive"));
 		if ((g->name = name(s, &rc)) == NULL)
 			return ERR_NOMEM;
 	}
@@ -87,8 +87,8 @@ amocrm_pipelines_list(struct amocrm *a, struct amocrm_pipelines *out,
 		p = &out->v[out->n++];
 		p->id = amo_jint(o, "id");
 		p->sort = amo_jint(o, "sort");
-		p->is_archive =
-		    json_object_get_boolean(http_jget(o, "is_archive"));
+		p->is_archive = json_object_get_boolean(
+		    http_jget(o, "is_archive"));
 		if ((p->name = name(o, &rc)) == NULL ||
 		    (rc = stages(p, o)) != ERR_OK) {
 			rc = ERR_NOMEM;

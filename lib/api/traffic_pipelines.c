@@ -84,8 +84,8 @@ update(struct route_req *r)
 		s.set[PIPELINE_ACTIVE] = 1;
 		s.val[PIPELINE_ACTIVE] = active ? "true" : "false";
 	}
-	rc = pipelines_update(tdb(r), landing(r),
-	    admin_actor(r, tctx(r)->app), r->arg[0], &s, &r->w);
+	rc = pipelines_update(tdb(r), landing(r), admin_actor(r, tctx(r)->app),
+	    r->arg[0], &s, &r->w);
 	free(price);
 	return rc;
 }

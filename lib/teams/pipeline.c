@@ -86,12 +86,7 @@ static const char SQL_UPDATE[] =
 /* clang-format on */
 
 /* The columns of SQL_UPDATE's answer. */
-enum upd_col {
-	UP_ID,
-	UP_JSON,
-	UP_ANSWER,
-	UP__MAX
-};
+enum upd_col { UP_ID, UP_JSON, UP_ANSWER, UP__MAX };
 
 /* The landing database's columns of the catalogue, as JSON. */
 static const char SQL_COPY_READ[] =
@@ -172,11 +167,15 @@ apply(struct db *db, const char *json, const char *actor,
 		goto out;
 	if ((r = db_exec(db, SQL_SYNC, 1, v, &rc)) == NULL)
 		goto out;
-	res->pipelines_new = (int)strtol(db_val(r, 0, SY_PIPELINES_NEW), NULL, 10);
-	res->pipelines_changed = (int)strtol(db_val(r, 0, SY_PIPELINES_CHANGED), NULL, 10);
+	res->pipelines_new = (int)strtol(db_val(r, 0, SY_PIPELINES_NEW), NULL,
+	    10);
+	res->pipelines_changed = (int)strtol(db_val(r, 0, SY_PIPELINES_CHANGED),
+	    NULL, 10);
 	res->stages_new = (int)strtol(db_val(r, 0, SY_STAGES_NEW), NULL, 10);
-	res->stages_changed = (int)strtol(db_val(r, 0, SY_STAGES_CHANGED), NULL, 10);
-	res->stages_archived = (int)strtol(db_val(r, 0, SY_STAGES_ARCHIVED), NULL, 10);
+	res->stages_changed = (int)strtol(db_val(r, 0, SY_STAGES_CHANGED), NULL,
+	    10);
+	res->stages_archived = (int)strtol(db_val(r, 0, SY_STAGES_ARCHIVED),
+	    NULL, 10);
 	if (res->pipelines_new + res->pipelines_changed + res->stages_new +
 	        res->stages_changed + res->stages_archived >
 	    0) {
@@ -189,8 +188,8 @@ apply(struct db *db, const char *json, const char *actor,
 		jw_int(&w, "stages_archived", res->stages_archived);
 		jw_obj_end(&w);
 		if ((rc = buf_err(&after)) != ERR_OK ||
-		    (rc = teams_audit(db, actor, "sync", "pipeline", NULL,
-		         NULL, buf_str(&after))) != ERR_OK)
+		    (rc = teams_audit(db, actor, "sync", "pipeline", NULL, NULL,
+		         buf_str(&after))) != ERR_OK)
 			goto out;
 	}
 	rc = teams_finish(db, ERR_OK);
@@ -362,7 +361,8 @@ pipelines_copy(struct db *traffic, struct db *landing, long *n)
 	res = db_exec(landing, SQL_COPY_WRITE, 1, v, &rc);
 	PQclear(src);
 	if (res == NULL) {
-		log_warnx("could not copy the pipelines to the landing database");
+		log_warnx(
+		    "could not copy the pipelines to the landing database");
 		return rc;
 	}
 	*n = strtol(db_val(res, 0, 0), NULL, 10);

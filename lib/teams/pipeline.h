@@ -24,7 +24,7 @@ struct pipeline_sync_result {
 	int pipelines_new;     /* new to the catalogue */
 	int pipelines_changed; /* renamed, moved, archived */
 	int stages_new;
-	int stages_changed; /* renamed, moved, archived or back */
+	int stages_changed;  /* renamed, moved, archived or back */
 	int stages_archived; /* no longer listed by amoCRM */
 	long copied;         /* landing rows written; -1: no landing */
 	long amocrm_status;  /* last HTTP status from amoCRM */
@@ -82,9 +82,8 @@ struct pipeline_set {
  * caller), audited by actor in its transaction, writes it as "pipeline"
  * and copies the catalogue to landing (NULL: none). ERR_NOTFOUND.
  */
-enum err pipelines_update(struct db *db, struct db *landing,
-    const char *actor, const char *id, const struct pipeline_set *s,
-    struct jw *w);
+enum err pipelines_update(struct db *db, struct db *landing, const char *actor,
+    const char *id, const struct pipeline_set *s, struct jw *w);
 
 /*
  * Copies the catalogue's landing columns into the landing database's

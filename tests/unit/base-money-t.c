@@ -98,8 +98,8 @@ main(void)
 		ok(money_cents(rounds[i].in, &c) == rounds[i].ok &&
 		        c == rounds[i].cents,
 		    "\"%s\" is %lld tiyn", in, rounds[i].cents);
-		ok(money_whole(c) == rounds[i].whole, "\"%s\" is %lld tenge", in,
-		    rounds[i].whole);
+		ok(money_whole(c) == rounds[i].whole, "\"%s\" is %lld tenge",
+		    in, rounds[i].whole);
 	}
 	return exit_status();
 }
