@@ -305,8 +305,9 @@ const char *amocrm_lead_field(const struct amocrm_lead *l, long long id,
  * The answer parsers of the calls above, on a body alone (no HTTP): for
  * the fuzz target (tests/fuzz/amoapi_fuzz.c) and tests. kind names what
  * the body answers: a lead (GET /leads/{id}), a contact, a page of leads
- * or of contacts (_embedded...), or an error (problem+json title and
- * detail into problem, retry_after from the body, -1 when none).
+ * or of contacts (_embedded...), an error (problem+json title and
+ * detail into problem, retry_after from the body, -1 when none), or the
+ * pipelines with their stages.
  * Returns ERR_OK, ERR_HTTP (not a JSON object) or ERR_NOMEM; free out with
  * amocrm_parsed_free() in every case.
  */
@@ -316,6 +317,7 @@ enum amocrm_answer {
 	AMOCRM_ANSWER_LEADS,
 	AMOCRM_ANSWER_CONTACTS,
 	AMOCRM_ANSWER_ERROR,
+	AMOCRM_ANSWER_PIPELINES,
 	AMOCRM_ANSWER__MAX
 };
 
@@ -324,6 +326,7 @@ struct amocrm_parsed {
 	struct amocrm_contact contact;
 	struct amocrm_leads leads;
 	struct amocrm_contacts contacts;
+	struct amocrm_pipelines pipelines;
 	char problem[AMOCRM_REASON_LEN];
 	long retry_after;
 };

@@ -55,14 +55,45 @@ stages(struct amocrm_pipeline *p, struct json_object *o)
 }
 
 enum err
+amo_pipelines_from_json(struct amocrm_pipelines *out, struct json_object *root)
+{
+	struct json_object *arr, *o;
+	struct amocrm_pipeline *p;
+	enum err rc = ERR_OK;
+	size_t i, n;
+
+	memset(out, 0, sizeof(*out));
+	arr = amo_jarr(http_jget(root, "_embedded"), "pipelines");
+	n = arr != NULL ? json_object_array_length(arr) : 0;
+	if (n > AMOCRM_PIPELINES_MAX)
+		n = AMOCRM_PIPELINES_MAX;
+	if (n > 0 && (out->v = calloc(n, sizeof(*out->v))) == NULL)
+		return ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		o = json_object_array_get_idx(arr, i);
+		if (amo_jint(o, "id") <= 0)
+			continue;
+		p = &out->v[out->n++];
+		p->id = amo_jint(o, "id");
+		p->sort = amo_jint(o, "sort");
+		p->is_archive =
+		    json_object_get_boolean(http_jget(o, "is_archive"));
+		if ((p->name = name(o, &rc)) == NULL ||
+		    (rc = stages(p, o)) != ERR_OK) {
+			amocrm_pipelines_free(out);
+			return ERR_NOMEM;
+		}
+	}
+	return ERR_OK;
+}
+
+enum err
 amocrm_pipelines_list(struct amocrm *a, struct amocrm_pipelines *out,
     struct amocrm_status *st)
 {
-	struct json_object *root = NULL, *arr, *o;
-	struct amocrm_pipeline *p;
+	struct json_object *root = NULL;
 	struct buf url = { 0 };
 	enum err rc = ERR_NOMEM;
-	size_t i, n;
 
 	memset(out, 0, sizeof(*out));
 	buf_printf(&url, "%s/api/v4/leads/pipelines", a->base);
@@ -72,29 +103,7 @@ amocrm_pipelines_list(struct amocrm *a, struct amocrm_pipelines *out,
 	    &root, st);
 	if (rc != ERR_OK || root == NULL)
 		goto out;
-	arr = amo_jarr(http_jget(root, "_embedded"), "pipelines");
-	n = arr != NULL ? json_object_array_length(arr) : 0;
-	if (n > AMOCRM_PIPELINES_MAX)
-		n = AMOCRM_PIPELINES_MAX;
-	if (n > 0 && (out->v = calloc(n, sizeof(*out->v))) == NULL) {
-		rc = ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		o = json_object_array_get_idx(arr, i);
-		if (amo_jint(o, "id") <= 0)
-			continue;
-		p = &out->v[out->n++];
-		p->id = amo_jint(o, "id");
-		p->sort = amo_jint(o, "sort");
-		p->is_archive = json_object_get_boolean(
-		    http_jget(o, "is_archive"));
-		if ((p->name = name(o, &rc)) == NULL ||
-		    (rc = stages(p, o)) != ERR_OK) {
-			rc = ERR_NOMEM;
-			goto out;
-		}
-	}
+	rc = amo_pipelines_from_json(out, root);
 out:
 	if (rc == ERR_NOMEM)
 		amo_status_set(st, NULL, "out of memory");
