@@ -55,8 +55,16 @@ funnel_rows() {
 	req GET "/api/traffic/funnel?pipeline_id=$F&start=2026-11-01&end=2026-11-30"
 	jpath "$BODY" '" ".join("%s:%s" % (s["name"], s["leads"]) for s in d["stages"]) + " won=%s lost=%s" % (d["won"], d["lost"])'
 }
+traffic "INSERT INTO lead_events (lead_id, action, pipeline_id, old_pipeline_id, status_id, old_status_id, lead_updated_at, event_at)
+	VALUES (700100, 'status', 10350882, 10350882, 81856842, 81854574, 1, '2026-11-03 10:00+05')" >/dev/null
 wait_for 20 applied
 ok $? "the worker applies the new events"
+traffic "UPDATE pipeline_stages SET sort = sort * 3 WHERE pipeline_id = 10350882" >/dev/null
+is "$(traffic "SELECT count(*) FROM funnel_pending")" 0 \
+	"new sort values in the same order (as the first sync after the upgrade brings): no lead to recompute"
+restored() { [ "$(traffic "SELECT sort FROM pipeline_stages WHERE pipeline_id = 10350882 AND status_id = 81856842")" = 20 ]; }
+wait_for 20 restored
+is "$?/$(traffic "SELECT count(*) FROM funnel_pending")" 0/0 "the scheduled sync puts amoCRM's sort values back, still nothing to recompute"
 is "$(funnel_rows)" \
 	"Неразобранное:5 Новая заявка:4 Квалификация:3 Консультация проведена:2 Договор отправлен:1 Ожидает оплату:1 Успешно реализовано:1 won=1 lost=1" \
 	"the Flagship funnel from the synced stages, in amoCRM's order"

@@ -296,8 +296,8 @@ BEGIN
 END $$;
 
 -- A change of pipeline_stages: the pipelines whose funnel stages (not
--- 143, not archived) were added, removed or moved get every lead of
--- theirs marked pending (the worker applies them batch by batch, the
+-- 143, not archived) were added, removed or put in another order get
+-- every lead of theirs marked pending (the worker applies them batch by batch, the
 -- report says how many wait); a stage renamed changes no rank.
 CREATE OR REPLACE FUNCTION pipeline_stages_funnel() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -311,12 +311,25 @@ BEGIN
 		SELECT array_agg(DISTINCT pipeline_id) INTO p FROM old_stages
 		WHERE status_id <> 143 AND NOT is_archive;
 	ELSE
-		SELECT array_agg(DISTINCT coalesce(n.pipeline_id, o.pipeline_id))
-		INTO p FROM old_stages o FULL JOIN new_stages n
-			ON n.pipeline_id = o.pipeline_id AND n.status_id = o.status_id
-		WHERE n.pipeline_id IS NULL OR o.pipeline_id IS NULL
-			OR (n.status_id <> 143 AND (n.sort <> o.sort
-				OR n.is_archive <> o.is_archive));
+		-- The ranks are the order of the funnel's stages: a pipeline
+		-- counts when that order differs from the one before the
+		-- statement (its rows but the updated ones, and their old
+		-- versions), not for any new sort value.
+		SELECT array_agg(c.p) INTO p
+		FROM (SELECT DISTINCT pipeline_id AS p FROM new_stages) c
+		WHERE (SELECT array_agg(s.status_id ORDER BY s.sort, s.status_id)
+			FROM pipeline_stages s WHERE s.pipeline_id = c.p
+			AND s.status_id <> 143 AND NOT s.is_archive)
+		IS DISTINCT FROM (SELECT array_agg(x.status_id
+				ORDER BY x.sort, x.status_id)
+			FROM (SELECT s.status_id, s.sort, s.is_archive
+				FROM pipeline_stages s WHERE s.pipeline_id = c.p
+				AND NOT EXISTS (SELECT 1 FROM new_stages n
+					WHERE n.pipeline_id = s.pipeline_id
+					AND n.status_id = s.status_id)
+				UNION ALL SELECT o.status_id, o.sort, o.is_archive
+				FROM old_stages o WHERE o.pipeline_id = c.p) x
+			WHERE x.status_id <> 143 AND NOT x.is_archive);
 	END IF;
 	IF p IS NOT NULL THEN
 		INSERT INTO funnel_pending (pipeline_id, lead_id)
