@@ -522,6 +522,21 @@ def funnel(d):
     report(f["leads"] > 0, "funnel: the generated events fill the funnel (%d leads)" % f["leads"])
     report(d.execute_script("return !!Chart.getChart(document.getElementById('funnel-chart'))"), "funnel: the chart is drawn")
     csv_matches(d, "#funnel-table", "funnel")
+    # Every synced pipeline of the catalogue can be chosen: the Flagship's
+    # stages are amoCRM's (the worker synced them from the stand-in).
+    wait(d, lambda x: sql("traffic", "SELECT count(*) FROM pipeline_stages WHERE pipeline_id = 10418746") != "0", 30)
+    d.execute_script("location.hash = 'overview'")
+    tab(d, "funnel", "#funnel-table tbody tr")
+    opts = [o.get_attribute("value") for o in css(d, "select[name=pipeline]").find_elements(By.TAG_NAME, "option")]
+    check("funnel: the catalogue's pipelines to choose from", len(opts), int(sql("traffic", "SELECT count(*) FROM pipelines")))
+    Select(css(d, "select[name=pipeline]")).select_by_value("10418746")
+    fl = api("/api/traffic/funnel?pipeline_id=10418746&start=%s&end=%s" % (start, end))
+    names = lambda: d.execute_script(
+        "return [...document.querySelectorAll('#funnel-table tbody tr')].map(r => r.cells[1] ? r.cells[1].textContent : '')")
+    wait(d, lambda x: names() == [st["name"] for st in fl["stages"]])
+    report(names()[-1] == "Успешно реализовано", "funnel: the Flagship's stages from amoCRM, in its order, ending with 142")
+    Select(css(d, "select[name=pipeline]")).select_by_value("10350882")
+    wait(d, lambda x: len(names()) == len(f["stages"]))
 
 
 def roi(d):
