@@ -4,7 +4,9 @@
  * AMOSYNC_SYNC_INTERVAL seconds. Any number may run on any number of
  * hosts; each claims one job at a time with a lease, from the announce
  * lane before each job of the bulk lane (io/outbox.h), and one of them
- * claims each scheduled slot. It also beats (worker_heartbeats), runs the
+ * claims each scheduled slot. It also syncs the pipeline catalogue from
+ * amoCRM (teams/pipeline, once per AMOSYNC_PIPELINES_SYNC_INTERVAL
+ * across all workers), beats (worker_heartbeats), runs the
  * health alerts (health/alerts) and the reconciliation sweep (sales/sweep),
  * each once per interval across all workers. SIGTERM or SIGINT finishes
  * the current job and exits. A job's lease (AMOSYNC_OUTBOX_CLAIM_TIMEOUT,
@@ -36,6 +38,7 @@
 #include "sales/ingest.h"
 #include "sales/jobs.h"
 #include "sales/sweep.h"
+#include "teams/pipeline.h"
 #include "telegram/texts.h"
 
 /* Seconds between the worker's looks into the spool directory. */
@@ -173,6 +176,28 @@ schedule(struct app *app, struct jobs *j, const char *me)
 		log_info("scheduled sync skipped: run %lld is running",
 		    res.running_id);
 	landing_sync_result_free(&res);
+}
+
+/*
+ * Syncs the pipeline catalogue from amoCRM when this worker claims its
+ * scheduled slot (AMOSYNC_PIPELINES_SYNC_INTERVAL), and copies it to the
+ * landing database.
+ */
+static void
+schedule_pipelines(struct app *app, struct jobs *j, const char *me)
+{
+	struct pipeline_sync_result res;
+	int due, interval;
+
+	interval = (int)cfg_int(&app->cfg, CFG_PIPELINES_SYNC_INTERVAL);
+	if (interval <= 0 || !j->has_amo)
+		return;
+	if (pipelines_due(&app->traffic, me, interval, &due) != ERR_OK || !due)
+		return;
+	if (pipelines_sync(&app->traffic,
+	        app->has_landing ? &app->landing : NULL, &j->amo, "schedule",
+	        "amosync-worker", &res) != ERR_OK)
+		log_warnx("scheduled pipelines sync failed: %s", res.error);
 }
 
 /*
@@ -413,6 +438,7 @@ main(int argc, char *argv[])
 		}
 		if (time(NULL) >= next_schedule) {
 			schedule(&app, &j, me);
+			schedule_pipelines(&app, &j, me);
 			alerts_tick(&al, me);
 			sweep(&s, &j, &al, me);
 			next_schedule = time(NULL) + 1;

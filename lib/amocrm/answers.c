@@ -137,6 +137,9 @@ amocrm_answer_parse(enum amocrm_answer kind, const char *body, size_t n,
 	case AMOCRM_ANSWER_CONTACTS:
 		rc = amo_contacts_page_add(&out->contacts, o);
 		break;
+	case AMOCRM_ANSWER_PIPELINES:
+		rc = amo_pipelines_from_json(&out->pipelines, o);
+		break;
 	default:
 		rc = ERR_INPUT;
 		break;
@@ -294,5 +297,6 @@ amocrm_parsed_free(struct amocrm_parsed *p)
 	amocrm_contact_free(&p->contact);
 	amocrm_leads_free(&p->leads);
 	amocrm_contacts_free(&p->contacts);
+	amocrm_pipelines_free(&p->pipelines);
 	memset(p, 0, sizeof(*p));
 }

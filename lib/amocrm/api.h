@@ -240,6 +240,32 @@ struct amocrm_fields {
 	size_t n;
 };
 
+/* amoCRM's limits: pipelines per account, stages per pipeline. */
+#define AMOCRM_PIPELINES_MAX 50
+#define AMOCRM_STAGES_MAX 100
+
+struct amocrm_stage {
+	long long id;
+	char *name; /* "" when absent */
+	long long sort;
+	int type; /* 1: the unsorted stage, 0: any other */
+	int is_archive;
+};
+
+struct amocrm_pipeline {
+	long long id;
+	char *name; /* "" when absent */
+	long long sort;
+	int is_archive;
+	struct amocrm_stage *stages;
+	size_t nstages;
+};
+
+struct amocrm_pipelines {
+	struct amocrm_pipeline *v;
+	size_t n;
+};
+
 /*
  * GET /api/v4/leads/custom_fields, every page: the custom fields of the
  * account's leads (204: none). Uses health_timeout. Free out with
@@ -248,6 +274,17 @@ struct amocrm_fields {
 enum err amocrm_lead_fields_list(struct amocrm *a, struct amocrm_fields *out,
     struct amocrm_status *st);
 void amocrm_fields_free(struct amocrm_fields *fs);
+
+/*
+ * GET /api/v4/leads/pipelines: every pipeline of the account with its
+ * stages (_embedded.statuses), at most AMOCRM_PIPELINES_MAX of
+ * AMOCRM_STAGES_MAX stages each; an entry without an id is skipped.
+ * Uses sync_timeout. 204 is no pipelines. Free out with
+ * amocrm_pipelines_free() in every case.
+ */
+enum err amocrm_pipelines_list(struct amocrm *a, struct amocrm_pipelines *out,
+    struct amocrm_status *st);
+void amocrm_pipelines_free(struct amocrm_pipelines *ps);
 
 /* The longest JWT payload amocrm_token_expiry() decodes, bytes. */
 #define AMOCRM_JWT_MAX 4096
@@ -305,8 +342,9 @@ const char *amocrm_lead_field(const struct amocrm_lead *l, long long id,
  * The answer parsers of the calls above, on a body alone (no HTTP): for
  * the fuzz target (tests/fuzz/amoapi_fuzz.c) and tests. kind names what
  * the body answers: a lead (GET /leads/{id}), a contact, a page of leads
- * or of contacts (_embedded...), or an error (problem+json title and
- * detail into problem, retry_after from the body, -1 when none).
+ * or of contacts (_embedded...), an error (problem+json title and
+ * detail into problem, retry_after from the body, -1 when none), or the
+ * pipelines with their stages.
  * Returns ERR_OK, ERR_HTTP (not a JSON object) or ERR_NOMEM; free out with
  * amocrm_parsed_free() in every case.
  */
@@ -316,6 +354,7 @@ enum amocrm_answer {
 	AMOCRM_ANSWER_LEADS,
 	AMOCRM_ANSWER_CONTACTS,
 	AMOCRM_ANSWER_ERROR,
+	AMOCRM_ANSWER_PIPELINES,
 	AMOCRM_ANSWER__MAX
 };
 
@@ -324,6 +363,7 @@ struct amocrm_parsed {
 	struct amocrm_contact contact;
 	struct amocrm_leads leads;
 	struct amocrm_contacts contacts;
+	struct amocrm_pipelines pipelines;
 	char problem[AMOCRM_REASON_LEN];
 	long retry_after;
 };

@@ -54,6 +54,13 @@ enum err amo_call(struct amocrm *a, const char *url, const char *body,
     long timeout, const char *what, struct json_object **root,
     struct amocrm_status *st);
 
+/*
+ * Reads the pipelines of a GET /api/v4/leads/pipelines answer (root)
+ * into out (amocrm_pipelines_list()'s limits). ERR_NOMEM, out empty.
+ */
+enum err amo_pipelines_from_json(struct amocrm_pipelines *out,
+    struct json_object *root);
+
 /* Frees the n strings of v and v. */
 void amo_strv_free(char **v, size_t n);
 

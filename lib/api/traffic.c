@@ -2,9 +2,11 @@
  * The program "traffic": /api/traffic/ (api/traffic.h), the Team
  * Constructor API and the funnel and dynamics reports over the traffic
  * database, and the landing database
- * for re-attributing its sales.
+ * for re-attributing its sales; the pipeline catalogue (its sync from
+ * amoCRM on demand, its products and list prices).
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,7 @@ static const struct route_table *const tables[] = {
 	&traffic_funnel_routes,
 	&traffic_roi_routes,
 	&traffic_ui_routes,
+	&traffic_pipelines_routes,
 };
 
 int
@@ -58,23 +61,40 @@ traffic_is_ruleid(const char *s)
 static enum err
 init(struct app *app, void **ctx)
 {
-	struct sales_ctx *s;
+	struct traffic_ctx *t;
+	struct amocrm_status st;
+	enum err rc;
 
 	if (!app->has_landing)
 		log_info("LANDING_DATABASE_URL is not set; re-attribution "
 		         "will skip the landing sales");
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return ERR_NOMEM;
-	sales_ctx_init(s, app);
-	*ctx = s;
+	if ((rc = http_init(&t->http, cfg_str(&app->cfg, CFG_RUN_DIR))) !=
+	    ERR_OK) {
+		free(t);
+		return rc;
+	}
+	if (amocrm_init(&t->amo, &t->http, &app->cfg, &st) == ERR_OK) {
+		t->has_amo = 1;
+	} else {
+		snprintf(t->why, sizeof(t->why), "%s", st.reason);
+		log_info("the pipelines sync is unavailable: %s", st.reason);
+	}
+	sales_ctx_init(&t->s, app);
+	*ctx = t;
 	return ERR_OK;
 }
 
 static void
 fini(void *ctx)
 {
-	sales_ctx_free(ctx);
-	free(ctx);
+	struct traffic_ctx *t = ctx;
+
+	sales_ctx_free(&t->s);
+	amocrm_free(&t->amo);
+	http_free(&t->http);
+	free(t);
 }
 
 /* No transaction outlives its request, whatever happened. */

@@ -1,7 +1,9 @@
 #ifndef AMOSYNC_API_TRAFFIC_H
 #define AMOSYNC_API_TRAFFIC_H
 
+#include "amocrm/api.h"
 #include "io/db.h"
+#include "io/http.h"
 #include "io/route.h"
 #include "sales/ctx.h"
 
@@ -10,8 +12,9 @@
  * by the program "traffic" (api/traffic.c) from four route tables, one
  * per file: teams, rules, attribution (preview, conflicts,
  * re-attribution) and audit. Routes and semantics: docs/attribution.md.
- * The program's context is a struct sales_ctx: the traffic database and
- * the attribution rules cache.
+ * The program's context is a struct traffic_ctx: a struct sales_ctx (the
+ * traffic database and the attribution rules cache) and the amoCRM
+ * client of the pipelines' sync (api/traffic_pipelines.c).
  */
 
 /* Limits of the fields an admin types. */
@@ -34,6 +37,16 @@ extern const struct route_table traffic_dynamics_routes; /* reports */
 extern const struct route_table traffic_funnel_routes;
 extern const struct route_table traffic_roi_routes; /* ad-spend, roi */
 extern const struct route_table traffic_ui_routes;  /* ui-settings */
+extern const struct route_table traffic_pipelines_routes;
+
+/* The program's context; s first, so r->ctx is a struct sales_ctx too. */
+struct traffic_ctx {
+	struct sales_ctx s;
+	struct http http;
+	struct amocrm amo;
+	int has_amo;
+	char why[AMOCRM_REASON_LEN]; /* why there is no client */
+};
 
 /* The program's context and its traffic database. */
 static inline struct sales_ctx *

@@ -46,8 +46,8 @@ funnel_get(struct route_req *r)
 	report_http_begin(r, csv, &out, &b);
 	if ((rc = funnel(tdb(r), &q, &out)) == ERR_NOTFOUND)
 		route_errorf(r,
-		    "no stages are defined for pipeline %lld "
-		    "(table funnel_stages)",
+		    "pipeline %lld has no stages: sync the pipelines from "
+		    "amoCRM (POST /api/traffic/pipelines/sync)",
 		    pipe);
 	return report_http_end(r, &out, rc);
 }

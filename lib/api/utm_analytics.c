@@ -1,13 +1,15 @@
 /*
  * The program "utm-analytics": UTM analysis under the original's URLs
- * (R15; report/utm.c), every list also as ?format=csv.
+ * (R15; report/utm.c), every list also as ?format=csv. Every one reads
+ * one period: the days days (default 30) ending at end (default today),
+ * unless start is given; without dates, the same answer as with them.
  *   GET /api/utm-analytics/overview?days=30&start=&end=
- *   GET /api/utm-analytics/top-sources?limit=10&start=&end=
- *   GET /api/utm-analytics/top-campaigns?limit=10&source=&start=&end=
- *   GET /api/utm-analytics/without-utm?limit=50&start=&end=
+ *   GET /api/utm-analytics/top-sources?limit=10&days=30&start=&end=
+ *   GET /api/utm-analytics/top-campaigns?limit=10&source=&days=30&start=&end=
+ *   GET /api/utm-analytics/without-utm?limit=50&days=30&start=&end=
  *   GET /api/utm-analytics/daily-stats?days=30&source=&campaign=&start=&end=
  *   GET /api/utm-analytics/search?utm_source=&utm_campaign=&utm_medium=
- *       &targetologist=&start=&end=&limit=100
+ *       &targetologist=&days=30&start=&end=&limit=100
  *   GET /api/utm-analytics/source-details/{source}?days=30&start=&end=
  */
 #include <string.h>
@@ -130,38 +132,53 @@ overview(struct route_req *r)
 static enum err
 top_sources(struct route_req *r)
 {
+	char from[11], to[11];
 	struct utm_q q;
+	long long ndays;
 	enum err rc;
 	int csv;
 
-	if ((rc = common(r, &q, 10, &csv)) != ERR_OK)
+	if ((rc = common(r, &q, 10, &csv)) != ERR_OK ||
+	    (rc = period(r, &q, from, to, &ndays)) != ERR_OK)
 		return rc;
+	if (!csv)
+		period_json(r, &q, ndays);
 	return answer(r, csv, &q, utm_top_sources);
 }
 
 static enum err
 top_campaigns(struct route_req *r)
 {
+	char from[11], to[11];
 	struct utm_q q;
+	long long ndays;
 	enum err rc;
 	int csv;
 
 	if ((rc = common(r, &q, 10, &csv)) != ERR_OK ||
 	    (rc = route_query_str(r, "source", VALUE_CHARS, &q.source)) !=
-	        ERR_OK)
+	        ERR_OK ||
+	    (rc = period(r, &q, from, to, &ndays)) != ERR_OK)
 		return rc;
+	if (!csv)
+		period_json(r, &q, ndays);
 	return answer(r, csv, &q, utm_top_campaigns);
 }
 
 static enum err
 without_utm(struct route_req *r)
 {
+	char from[11], to[11];
 	struct utm_q q;
+	long long ndays;
 	enum err rc;
 	int csv;
 
-	if ((rc = common(r, &q, 50, &csv)) != ERR_OK)
+	if ((rc = common(r, &q, 50, &csv)) != ERR_OK ||
+	    (rc = period(r, &q, from, to, &ndays)) != ERR_OK)
 		return rc;
+	if (!csv)
+		period_json(r, &q, ndays);
 	return answer(r, csv, &q, utm_without);
 }
 
@@ -189,7 +206,9 @@ daily_stats(struct route_req *r)
 static enum err
 search(struct route_req *r)
 {
+	char from[11], to[11];
 	struct utm_q q;
+	long long ndays;
 	enum err rc;
 	int csv;
 
@@ -201,8 +220,11 @@ search(struct route_req *r)
 	    (rc = route_query_str(r, "utm_medium", VALUE_CHARS, &q.medium)) !=
 	        ERR_OK ||
 	    (rc = route_query_str(r, "targetologist", VALUE_CHARS,
-	         &q.targetologist)) != ERR_OK)
+	         &q.targetologist)) != ERR_OK ||
+	    (rc = period(r, &q, from, to, &ndays)) != ERR_OK)
 		return rc;
+	if (!csv)
+		period_json(r, &q, ndays);
 	return answer(r, csv, &q, utm_search);
 }
 

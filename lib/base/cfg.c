@@ -287,6 +287,14 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .max = 86400,
 	    .help = "seconds between reconciliation sweeps of amoCRM's "
 	            "changed leads (0: none)" },
+	[CFG_PIPELINES_SYNC_INTERVAL] = { .name =
+	                                      "AMOSYNC_PIPELINES_SYNC_INTERVAL",
+	    .type = CFG_INT,
+	    .def = "3600",
+	    .min = 0,
+	    .max = 86400,
+	    .help = "seconds between syncs of the pipelines and their stages "
+	            "from amoCRM (0: only on demand)" },
 	[CFG_SWEEP_OVERLAP] = { .name = "AMOSYNC_SWEEP_OVERLAP",
 	    .type = CFG_INT,
 	    .def = "300",

@@ -55,3 +55,45 @@ money_positive(const char *amount)
 {
 	return amount != NULL && strspn(amount, "0.") < strlen(amount);
 }
+
+int
+money_cents(const char *s, long long *cents)
+{
+	long long v = 0;
+	int ints = 0, fracs = 0, dot = 0, up = 0;
+
+	*cents = 0;
+	if (s == NULL)
+		return 0;
+	while (space(*s))
+		s++;
+	for (; *s != '\0' && !space(*s); s++) {
+		if (*s == '.' && !dot) {
+			dot = 1;
+		} else if (*s < '0' || *s > '9') {
+			return 0;
+		} else if (!dot) {
+			if (++ints > MONEY_INT_DIGITS)
+				return 0;
+			v = v * 10 + (*s - '0');
+		} else if (++fracs <= MONEY_FRAC_DIGITS) {
+			v = v * 10 + (*s - '0');
+		} else if (fracs == MONEY_FRAC_DIGITS + 1) {
+			up = *s >= '5';
+		}
+	}
+	while (space(*s))
+		s++;
+	if (*s != '\0' || ints == 0 || (dot && fracs == 0))
+		return 0;
+	for (; fracs < MONEY_FRAC_DIGITS; fracs++)
+		v *= 10;
+	*cents = v + up;
+	return 1;
+}
+
+long long
+money_whole(long long cents)
+{
+	return cents >= 0 ? (cents + 50) / 100 : -((-cents + 50) / 100);
+}

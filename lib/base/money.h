@@ -25,4 +25,19 @@ enum err money_parse(const char *s, char **out, const char **reason);
 /* Returns 1 if the amount (as money_parse() accepted it) is above zero. */
 int money_positive(const char *amount);
 
+/*
+ * An amount as text (money_parse()'s, or a numeric(15,2) column's) in
+ * tiyn, exactly (no floating point): "4952.5" is 495250. Digits after the
+ * second decimal round half up. Returns 0 and *cents 0 when s is not a
+ * non-negative amount of at most MONEY_INT_DIGITS whole digits.
+ */
+int money_cents(const char *s, long long *cents);
+
+/*
+ * Whole tenge of an amount in tiyn, rounded half up (never cut, never
+ * rounded to even): 495250 is 4953, 495249 is 4952. For every amount
+ * shown to people.
+ */
+long long money_whole(long long cents);
+
 #endif

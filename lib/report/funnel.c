@@ -26,7 +26,9 @@ enum fn_col {
 
 /*
  * $1 pipeline, $2 and $3 the days, $4 the time zone, $5 the team.
- * ord: the pipeline's stage ids in order, so a status's rank is its
+ * st: the pipeline's funnel stages (pipeline_stages, synced from amoCRM:
+ * all but 143 and the archived, in amoCRM's sort order; position is the
+ * rank, 1..n); ord: the pipeline's stage ids in order, so a status's rank is its
  * array_position (NULL: not a stage). fast: no team and the days of
  * funnel_day_* are those of $4 (sql/traffic/009-funnel-leads.sql);
  * tfast: the same days, with a team (funnel_team_day_*,
@@ -59,9 +61,11 @@ enum fn_col {
 	"  WHERE s.lead_id = " lead "::text" \
 	"  AND coalesce(s.targetologist, 'Unknown') = $5))"
 static const char SQL_FUNNEL[] =
-    "WITH st AS (SELECT status_id, name, position,"
-    "  row_number() OVER (ORDER BY position) AS rk"
-    "  FROM funnel_stages WHERE pipeline_id = $1::bigint),"
+    "WITH st AS (SELECT status_id, name, rk AS position, rk FROM"
+    "  (SELECT status_id, name,"
+    "  row_number() OVER (ORDER BY sort, status_id) AS rk"
+    "  FROM pipeline_stages WHERE pipeline_id = $1::bigint"
+    "  AND status_id <> 143 AND NOT is_archive) s),"
     " ord AS (SELECT array_agg(status_id ORDER BY rk) AS a FROM st),"
     " fast AS (SELECT $5::text IS NULL AND " REPORT_STATS_OK("$4") " AS f),"
     " tfast AS (SELECT $5::text IS NOT NULL AND " REPORT_STATS_OK("$4")

@@ -21,10 +21,11 @@ static const char SQL_EVENTS[] =
     " e.status_id::text, s.name, e.old_pipeline_id::text,"
     " e.old_status_id::text, o.name"
     " FROM lead_events e"
-    " LEFT JOIN funnel_stages s ON s.pipeline_id = e.pipeline_id"
+    " LEFT JOIN pipeline_stages s ON s.pipeline_id = e.pipeline_id"
     "  AND s.status_id = e.status_id"
-    " LEFT JOIN funnel_stages o ON o.pipeline_id = e.old_pipeline_id"
-    "  AND o.status_id = e.old_status_id"
+    " LEFT JOIN pipeline_stages o"
+    "  ON o.pipeline_id = coalesce(nullif(e.old_pipeline_id, 0),"
+    "  e.pipeline_id) AND o.status_id = e.old_status_id"
     " WHERE e.lead_id = $1::bigint ORDER BY e.event_at, e.id LIMIT $2::integer";
 /* clang-format on */
 

@@ -6,8 +6,10 @@
 
 /*
  * GET /api/traffic/leads/{lead_id}/events: a lead's stage changes
- * (lead_events, oldest first) with the names of the stages where
- * funnel_stages knows them: the timeline of a sale's details.
+ * (lead_events, oldest first) with the names of both stages, the new and
+ * the previous (the previous in the old pipeline, else the same one),
+ * where the pipeline catalogue (pipeline_stages) knows them: the
+ * timeline of a sale's details.
  */
 
 /*

@@ -9,10 +9,15 @@ enum roi_col {
 	RO_ROI,
 	RO_ROAS,
 	RO_CPS,
+	RO_ROI_PCT,
+	RO_ROMI_PCT,
 	RO__MAX
 };
 
 /*
+ * roi and roas are ratios (8.9); roi_percent is roi in percent (890.00),
+ * and romi_percent the same figure under the name marketing reports use
+ * (ad spend is the only cost amosync knows, so ROMI = ROI here).
  * Sales from traffic_sales_stats and the pending sales of the days when
  * it counts the days of $3, else from the sales. Indexes: traffic_sales_stats_date_idx,
  * all_sales_tracking_history_idx, ad_spend_date_idx.
@@ -44,7 +49,11 @@ static const char SQL_ROI[] =
     " CASE WHEN sp.spend > 0 THEN round((coalesce(s.revenue, 0) -"
     " sp.spend) / sp.spend, 4) END, CASE WHEN sp.spend > 0 THEN"
     " round(coalesce(s.revenue, 0) / sp.spend, 4) END, CASE WHEN"
-    " sp.spend > 0 AND s.n > 0 THEN round(sp.spend / s.n, 2) END FROM"
+    " sp.spend > 0 AND s.n > 0 THEN round(sp.spend / s.n, 2) END,"
+    " CASE WHEN sp.spend > 0 THEN round(100 * (coalesce(s.revenue, 0) -"
+    " sp.spend) / sp.spend, 2) END, CASE WHEN sp.spend > 0 THEN"
+    " round(100 * (coalesce(s.revenue, 0) - sp.spend) / sp.spend, 2) END"
+    " FROM"
     " teams LEFT JOIN s ON s.t = teams.t LEFT JOIN sp ON sp.t = teams.t"
     " ORDER BY 2 DESC, 3 DESC, 1";
 /* clang-format on */
@@ -57,6 +66,8 @@ const struct report_col roi_cols[] = {
 	{ "roi", RO_ROI, REPORT_NUM },
 	{ "roas", RO_ROAS, REPORT_NUM },
 	{ "cost_per_sale", RO_CPS, REPORT_NUM },
+	{ "roi_percent", RO_ROI_PCT, REPORT_NUM },
+	{ "romi_percent", RO_ROMI_PCT, REPORT_NUM },
 };
 const size_t roi_ncols = sizeof(roi_cols) / sizeof(roi_cols[0]);
 

@@ -9,8 +9,8 @@
 #include "io/db.h"
 
 /*
- * The audit trail of the Team Constructor: attribution_audit in the
- * traffic database (this is its only writer), and the one skeleton of an
+ * The audit trail of the Team Constructor and the pipeline catalogue:
+ * attribution_audit in the traffic database (this is its only writer), and the one skeleton of an
  * audited change: begin, lock the row before, write, audit before and
  * after, commit. A change and its audit row commit together or not at
  * all. The actor is a plain name (an admin, a tool), so a change can be
@@ -64,7 +64,7 @@ enum err teams_change(struct db *db, const char *actor,
 
 /* The audit rows a list asks for. */
 struct teams_audit_q {
-	const char *entity; /* "team", "rule", "sales"; NULL: all */
+	const char *entity; /* "team", "rule", "sales", "pipeline"; NULL: all */
 	const char *id;     /* entity_id; NULL: all */
 	long long limit;
 };

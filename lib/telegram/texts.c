@@ -1,8 +1,8 @@
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/money.h"
 #include "base/text.h"
 #include "telegram/api.h"
 #include "telegram/texts.h"
@@ -26,12 +26,12 @@ void
 texts_amount(struct buf *out, const char *amount)
 {
 	char digits[32];
-	double v = amount != NULL ? strtod(amount, NULL) : 0;
+	long long c;
 	size_t n, i;
 
-	if (!isfinite(v) || v < 0 || v > 1e15)
-		v = 0;
-	n = (size_t)snprintf(digits, sizeof(digits), "%.0f", v);
+	/* Whole tenge, rounded half up: 4952.5 is 4,953 (base/money). */
+	money_cents(amount, &c);
+	n = (size_t)snprintf(digits, sizeof(digits), "%lld", money_whole(c));
 	for (i = 0; i < n; i++) {
 		if (i > 0 && (n - i) % 3 == 0)
 			buf_addc(out, ',');
@@ -148,17 +148,16 @@ texts_digest(const struct texts_sale *a, size_t n, size_t max,
 	struct buf line = { 0 }, head = { 0 };
 	size_t *units = NULL, room, used, i, m = 0, k;
 	char total[64];
-	double sum = 0, v;
+	long long sum = 0, c;
 	enum err rc = ERR_NOMEM;
 
 	*parts = NULL;
 	*nparts = 0;
-	for (i = 0; i < n; i++) {
-		v = a[i].amount != NULL ? strtod(a[i].amount, NULL) : 0;
-		if (isfinite(v) && v > 0 && v <= 1e15)
-			sum += v;
-	}
-	snprintf(total, sizeof(total), "%.0f", sum);
+	/* The sum in tiyn, exactly; rounded once, half up. */
+	for (i = 0; i < n; i++)
+		if (money_cents(a[i].amount, &c))
+			sum += c;
+	snprintf(total, sizeof(total), "%lld", money_whole(sum));
 	/* Room for the lines under the widest header: "(n/n)". */
 	digest_header(&head, n, total, n, n > 1 ? n : 2);
 	if ((units = calloc(n + 1, sizeof(*units))) == NULL ||

@@ -69,7 +69,7 @@ INSERT INTO ad_spend (team_id, spend_date, campaign, amount, currency, amount_kz
 SELECT t.id, d::date, '', 100000, 'KZT', 100000
 FROM traffic_teams t, generate_series(date '2024-12-31', date '$END', interval '1 day') d;
 VACUUM ANALYZE all_sales_tracking;
-SELECT funnel_pending_apply() \\g /dev/null
+SELECT funnel_pending_apply(NULL) \\g /dev/null
 VACUUM ANALYZE lead_events;
 VACUUM ANALYZE traffic_sales_stats;
 VACUUM ANALYZE utm_sales_stats;

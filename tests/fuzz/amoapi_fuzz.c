@@ -1,7 +1,7 @@
 /*
  * Fuzz target for the amoCRM API client's answer parsers (amocrm/api.c):
  * the first byte picks what the rest answers (a lead, a contact, a page
- * of leads or contacts, an error body); the parsed structs keep their
+ * of leads or contacts, an error body, the pipelines with their stages); the parsed structs keep their
  * promises or the target aborts.
  */
 #include <stddef.h>
@@ -73,6 +73,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)strlen(p.contact.emails[i]);
 		if (strlen(p.problem) >= sizeof(p.problem))
 			abort();
+		if (p.pipelines.n > AMOCRM_PIPELINES_MAX)
+			abort();
+		for (i = 0; i < p.pipelines.n; i++) {
+			const struct amocrm_pipeline *pl = &p.pipelines.v[i];
+
+			if (pl->id <= 0 || pl->name == NULL ||
+			    pl->nstages > AMOCRM_STAGES_MAX)
+				abort();
+			for (k = 0; k < pl->nstages; k++)
+				if (pl->stages[k].id <= 0 ||
+				    pl->stages[k].name == NULL)
+					abort();
+		}
 		if (kind == AMOCRM_ANSWER_ERROR &&
 		    (p.retry_after == 0 || p.retry_after < -1))
 			abort();

@@ -503,6 +503,63 @@ def worklist(d):
     report(not errs, "worklist: no console errors after the changes", "\n".join(errs))
 
 
+def pipelines(d):
+    """Воронки и продукты: the catalogue the worker synced from the amoCRM
+    stand-in, the Flagship's stages in amoCRM's order, its product and
+    list price edited through the form (stored, copied to the landing
+    database, audited, the price shown rounded half up), a sync on demand."""
+    synced = lambda: sql("traffic", "SELECT count(*) FROM pipeline_stages WHERE pipeline_id = 10418746") != "0"
+    wait(d, lambda x: synced(), 30)
+    d.execute_script("location.hash = 'overview'")
+    tab(d, "pipelines", "#pipelines-table tbody tr")
+    row = lambda: next(r for r in d.find_elements(By.CSS_SELECTOR, "#pipelines-table tbody tr") if "10418746" in r.text)
+    row().find_element(By.CSS_SELECTOR, "button[data-act=stages]").click()
+    wait(d, lambda x: "Flagship" in x.find_element(By.CSS_SELECTOR, "#pipeline-stages h3").text)
+    shown = [r.find_elements(By.TAG_NAME, "td")[1].text for r in d.find_elements(By.CSS_SELECTOR, "#stages-table tbody tr")]
+    want = [x["name"] for p in api("/api/traffic/pipelines")["pipelines"] if p["id"] == 10418746 for x in p["stages"]]
+    check("pipelines: the Flagship's stages in amoCRM's order", shown, want)
+    check("pipelines: ... the stand-in's, unsorted first, 142 and 143 last",
+          (shown[0], shown[-2:]), ("Неразобранное", ["Успешно реализовано", "Закрыто и не реализовано"]))
+    row().find_element(By.CSS_SELECTOR, "button[data-act=edit]").click()
+    f = css(d, "#pipeline-editor")
+    name = f.find_element(By.NAME, "product_name")
+    name.clear()
+    name.send_keys("Флагман " + XSS)
+    price = f.find_element(By.NAME, "list_price")
+    price.clear()
+    price.send_keys("512345.5")
+    f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    toast_text(d, "Флагман")
+    check("pipelines: the product and list price set through the form are stored",
+          sql("traffic", "SELECT product_name || '/' || default_amount FROM pipelines WHERE pipeline_id = 10418746"),
+          "Флагман " + XSS + "/512345.50")
+    check("pipelines: ... and copied to the landing database",
+          sql("landing", "SELECT product_name || '/' || default_amount FROM pipelines WHERE pipeline_id = 10418746"),
+          "Флагман " + XSS + "/512345.50")
+    sp = lambda t: t.replace("\u00a0", " ").replace("\u202f", " ")
+    wait(d, lambda x: "512 346 ₸" in sp(row().text))
+    report(True, "pipelines: the table shows the new price rounded half up (512 345,5 -> 512 346 ₸)")
+    check("pipelines: the product name is text, no markup", no_markup(d, "#pipelines-table td"), (True, 0, None))
+    check("pipelines: the change is audited, by whom, before and after",
+          sql("traffic", "SELECT action || '/' || entity || '/' || entity_id || '/' || (before->>'product_name') || '/' || (after->>'default_amount') "
+                         "FROM attribution_audit WHERE entity = 'pipeline' AND action = 'update' ORDER BY id DESC LIMIT 1"),
+          "update/pipeline/10418746/Flagship Course/512345.50")
+    wait(d, lambda x: any("512 346 ₸" in sp(r.text) and "изменение" in r.text
+                          for r in x.find_elements(By.CSS_SELECTOR, "#pipelines-audit-table tbody tr")))
+    report(True, "pipelines: the audit row is on the page (цена: 490 000 ₸ -> 512 346 ₸)")
+    # A stage renamed in amoCRM, synced from the page.
+    http("POST", os.environ["AMOCRM_MOCK"] + "/__control/pipelines",
+         json.dumps({"stage": {"pipeline_id": 10418746, "id": 82400003, "name": "Квалификация (звонок)"}}).encode(),
+         {"Content-Type": "application/json"})
+    css(d, "#pipelines-sync-now").click()
+    toast_text(d, "Синхронизировано")
+    row().find_element(By.CSS_SELECTOR, "button[data-act=stages]").click()
+    wait(d, lambda x: "Квалификация (звонок)" in x.find_element(By.ID, "stages-table").text)
+    report(True, "pipelines: a stage renamed in amoCRM shows after the sync button")
+    errs = console_errors(d)
+    report(not errs, "pipelines: no console errors after the changes", "\n".join(errs))
+
+
 def csv_matches(d, sel, what):
     """The CSV link of table sel gives as many rows as the table shows."""
     with urllib.request.urlopen(css(d, sel + " a.csv").get_attribute("href"), timeout=30) as r:
@@ -595,6 +652,21 @@ def funnel(d):
     report(f["leads"] > 0, "funnel: the generated events fill the funnel (%d leads)" % f["leads"])
     report(d.execute_script("return !!Chart.getChart(document.getElementById('funnel-chart'))"), "funnel: the chart is drawn")
     csv_matches(d, "#funnel-table", "funnel")
+    # Every synced pipeline of the catalogue can be chosen: the Flagship's
+    # stages are amoCRM's (the worker synced them from the stand-in).
+    wait(d, lambda x: sql("traffic", "SELECT count(*) FROM pipeline_stages WHERE pipeline_id = 10418746") != "0", 30)
+    d.execute_script("location.hash = 'overview'")
+    tab(d, "funnel", "#funnel-table tbody tr")
+    opts = [o.get_attribute("value") for o in css(d, "select[name=pipeline]").find_elements(By.TAG_NAME, "option")]
+    check("funnel: the catalogue's pipelines to choose from", len(opts), int(sql("traffic", "SELECT count(*) FROM pipelines")))
+    Select(css(d, "select[name=pipeline]")).select_by_value("10418746")
+    fl = api("/api/traffic/funnel?pipeline_id=10418746&start=%s&end=%s" % (start, end))
+    names = lambda: d.execute_script(
+        "return [...document.querySelectorAll('#funnel-table tbody tr')].map(r => r.cells[1] ? r.cells[1].textContent : '')")
+    wait(d, lambda x: names() == [st["name"] for st in fl["stages"]])
+    report(names()[-1] == "Успешно реализовано", "funnel: the Flagship's stages from amoCRM, in its order, ending with 142")
+    Select(css(d, "select[name=pipeline]")).select_by_value("10350882")
+    wait(d, lambda x: len(names()) == len(f["stages"]))
 
 
 def roi(d):
@@ -748,7 +820,7 @@ def leads(d):
 
 TRAFFIC_TABS = [("overview", "#kpi-revenue"), ("sales", "#sales-table"), ("utm", "#utm-sources"),
                 ("funnel", "#funnel-table"), ("roi", "#roi-table"), ("integrations", "#dead-letters"),
-                ("teams", "#audit table")]
+                ("teams", "#audit table"), ("pipelines", "#pipelines-table")]
 
 
 def screens(d):
@@ -793,6 +865,7 @@ CHECKS = [
     ("integrations", integrations),
     ("teams", teams),
     ("worklist", worklist),
+    ("pipelines", pipelines),
     ("leads", leads),
     ("screens", screens),
 ]

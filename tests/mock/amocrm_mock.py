@@ -41,8 +41,10 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
                                               the UTM tracking fields of
                                               the seed unless --data has
                                               "lead_fields"
-  GET /api/v4/leads/pipelines                 Express and Flagship with
-                                              their stages, 142 and 143
+  GET /api/v4/leads/pipelines                 the data's "pipelines", each
+                                              with _embedded.statuses (id,
+                                              name, sort, type, ...), 142
+                                              and 143 among them
   POST /api/v4/leads/complex                  <= 50 leads, each with one
                                               contact (linked by id or
                                               created); the body is kept
@@ -50,7 +52,7 @@ first line of stdout. It behaves like the parts of amoCRM amosync uses
 
 Every API request needs "Authorization: Bearer <token>" (401 problem+json
 otherwise). Data comes from --data ({"account": {...}, "leads": [...],
-"contacts": [...]}, amoCRM's own shapes; a lead's _embedded.contacts is
+"contacts": [...], "pipelines": [...]}, amoCRM's own shapes; a lead's _embedded.contacts is
 shown only with with=contacts) and can be changed at run time:
 
   POST /__control/leads     {"leads": [...], "contacts": [...],
@@ -67,6 +69,10 @@ shown only with with=contacts) and can be changed at run time:
                             replaces the account's webhook list
   POST /__control/fields    {"lead_fields": [{"id", "name", "code",
                             "type"}]} replaces the leads' custom fields
+  POST /__control/pipelines {"pipelines": [...]} replaces the pipelines;
+                            {"stage": {"pipeline_id", "id", "name",
+                            "sort", "delete"}} renames, moves, adds or
+                            removes one stage
   GET  /__control/requests  [{"method", "path", "query", "auth", "auth_ok",
                               "time", "body" (not for GET)}]  (never the
                               header's value)
@@ -162,6 +168,7 @@ class State:
         self.requests = []
         self.webhooks = []
         self.lead_fields = copy.deepcopy(DEFAULT_LEAD_FIELDS)
+        self.pipelines = []
         if args.data:
             with open(args.data, encoding="utf-8") as f:
                 self.load(json.load(f))
@@ -182,6 +189,32 @@ class State:
             self.webhooks = list(d["webhooks"])
         if "lead_fields" in d:
             self.lead_fields = list(d["lead_fields"])
+        if "pipelines" in d:
+            self.pipelines = d["pipelines"]
+
+    def stage(self, arg):
+        """Changes one stage ({"pipeline_id", "id", "name", "sort"}, any
+        of name and sort), adds it when new, or removes it ("delete")."""
+        for p in self.pipelines:
+            if p["id"] != int(arg["pipeline_id"]):
+                continue
+            sts = p.setdefault("_embedded", {}).setdefault("statuses", [])
+            for s in sts:
+                if s["id"] == int(arg["id"]):
+                    if arg.get("delete"):
+                        sts.remove(s)
+                        return True
+                    for k in ("name", "sort"):
+                        if k in arg:
+                            s[k] = arg[k]
+                    return True
+            sts.append({"id": int(arg["id"]), "name": arg.get("name", ""),
+                        "sort": int(arg.get("sort", 500)),
+                        "is_editable": True, "pipeline_id": p["id"],
+                        "color": "#99ccff", "type": 0,
+                        "account_id": 29000001})
+            return True
+        return False
 
     def save(self):
         if not self.state_file:
@@ -192,6 +225,7 @@ class State:
             "contacts": list(self.contacts.values()),
             "webhooks": self.webhooks,
             "lead_fields": self.lead_fields,
+            "pipelines": self.pipelines,
             "requests": self.requests,
         }
         tmp = self.state_file + ".tmp"
@@ -677,28 +711,18 @@ class Handler(BaseHTTPRequestHandler):
                         "_embedded": {"custom_fields": out}})
 
     def pipelines(self):
-        """GET /api/v4/leads/pipelines: the funnels of the seed, each with
-        its stages and the system stages 142 and 143."""
-        def stage(pid, sid, name, sort, typ=0):
-            return {"id": sid, "name": name, "sort": sort,
-                    "is_editable": sid not in (142, 143),
-                    "pipeline_id": pid, "color": "#99ccff", "type": typ,
-                    "account_id": 29000001}
-        pipes = []
-        for i, (pid, name, stages) in enumerate([
-                (10350882, "Express Course",
-                 [(81856842, "заявка с профтеста"),
-                  (81854618, "Оплата")]),
-                (10418746, "Flagship Course", [(81900001, "Новая заявка")])]):
-            st = [stage(pid, 0, "Неразобранное", 10, 1)] + \
-                [stage(pid, sid, n, 20 + 10 * k)
-                 for k, (sid, n) in enumerate(stages)] + \
-                [stage(pid, 142, "Успешно реализовано", 10000),
-                 stage(pid, 143, "Закрыто и не реализовано", 11000)]
-            pipes.append({"id": pid, "name": name, "sort": i + 1,
-                          "is_main": i == 0, "is_unsorted_on": True,
-                          "is_archive": False, "account_id": 29000001,
-                          "_embedded": {"statuses": st}})
+        """GET /api/v4/leads/pipelines: the account's pipelines (the data's
+        "pipelines", amoCRM's shape), each with its stages in
+        _embedded.statuses, 142 and 143 among them; 204 when none."""
+        st = self.server.state
+        with st.lock:
+            pipes = json.loads(json.dumps(st.pipelines))
+        if not pipes:
+            return self.send(204)
+        for p in pipes:
+            p.setdefault("_links", {"self": {"href": self.base() +
+                                             "/api/v4/leads/pipelines/%d"
+                                             % p["id"]}})
         self.send(200, {"_total_items": len(pipes),
                         "_links": {"self": {"href": self.base() +
                                             "/api/v4/leads/pipelines"}},
@@ -789,6 +813,12 @@ class Handler(BaseHTTPRequestHandler):
                 st.webhooks = list(arg.get("webhooks", []))
             elif path == "/__control/fields":
                 st.lead_fields = list(arg.get("lead_fields", []))
+            elif path == "/__control/pipelines":
+                if "pipelines" in arg:
+                    st.pipelines = list(arg["pipelines"])
+                if "stage" in arg and not st.stage(arg["stage"]):
+                    return self.send(404, {"error": "no such pipeline"},
+                                     "application/json")
             elif path == "/__control/reset":
                 st.requests, st.faults = [], []
                 if arg.get("data"):

@@ -43,6 +43,28 @@ static const struct {
 	{ NULL, ERR_VALIDATION, NULL, 0 },
 };
 
+/* money_cents() and money_whole(): whole tenge rounded half up. */
+static const struct {
+	const char *in;
+	int ok;
+	long long cents, whole;
+} rounds[] = {
+	{ "4952.5", 1, 495250, 4953 },
+	{ "4952.50", 1, 495250, 4953 },
+	{ "4952.49", 1, 495249, 4952 },
+	{ "4954.5", 1, 495450, 4955 }, /* not to even */
+	{ " 5000 ", 1, 500000, 5000 },
+	{ "0.005", 1, 1, 0 },
+	{ "0.5", 1, 50, 1 },
+	{ "9999999999999.99", 1, 999999999999999, 10000000000000 },
+	{ "12345678901234", 0, 0, 0 },
+	{ "-5", 0, 0, 0 },
+	{ "5,5", 0, 0, 0 },
+	{ "5.", 0, 0, 0 },
+	{ "", 0, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
 int
 main(void)
 {
@@ -68,6 +90,16 @@ main(void)
 			    "\"%s\": no copy, a reason", in);
 		}
 		free(out);
+	}
+	for (i = 0; i < sizeof(rounds) / sizeof(rounds[0]); i++) {
+		const char *in = rounds[i].in ? rounds[i].in : "(null)";
+		long long c;
+
+		ok(money_cents(rounds[i].in, &c) == rounds[i].ok &&
+		        c == rounds[i].cents,
+		    "\"%s\" is %lld tiyn", in, rounds[i].cents);
+		ok(money_whole(c) == rounds[i].whole, "\"%s\" is %lld tenge",
+		    in, rounds[i].whole);
 	}
 	return exit_status();
 }

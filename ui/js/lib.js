@@ -114,7 +114,8 @@ export function num(v) {
   return Number.isFinite(n) ? nf0.format(n) : '—';
 }
 
-// 1 234 567 ₸ (whole tenge; tiyn are not worth a column).
+// 1 234 567 ₸ (whole tenge, rounded half up, never cut: 4952.5 is 4 953 ₸;
+// tiyn are not worth a column).
 export function money(v) {
   if (v === null || v === undefined || v === '') return '—';
   const n = Number(v);

@@ -10,6 +10,7 @@ const PAGES = {
   roi: { title: 'ROI', load: () => import('./pages/roi.js'), period: true },
   integrations: { title: 'Интеграции', load: () => import('./pages/integrations.js') },
   teams: { title: 'Конструктор команд', load: () => import('./pages/teams.js') },
+  pipelines: { title: 'Воронки и продукты', load: () => import('./pages/pipelines.js') },
 };
 
 const PRESETS = [

@@ -8,8 +8,10 @@
 -- by the worker in a loop until none is left; the funnel report applies
 -- one small batch if it can without waiting, and answers from the
 -- applied sums, saying how many leads and sales are still pending. A
--- change of funnel_stages or of the report time zone rebuilds
--- everything.
+-- change of the report time zone rebuilds everything; a change of a
+-- pipeline's funnel stages (pipeline_stages: a stage added, removed,
+-- archived or moved) marks that pipeline's leads pending, a rename
+-- nothing (the report reads the names).
 --
 -- Races, and why each is safe:
 -- - Two applies: each claims its batch with FOR UPDATE SKIP LOCKED and
@@ -131,8 +133,9 @@ BEGIN
 	WHERE f.pipeline_id = k.p AND f.lead_id = k.l;
 	WITH k AS (SELECT DISTINCT k.p, k.l FROM unnest(p, l) AS k(p, l)),
 	st AS (SELECT pipeline_id, status_id,
-		row_number() OVER (PARTITION BY pipeline_id ORDER BY position) AS rk
-		FROM funnel_stages),
+		row_number() OVER (PARTITION BY pipeline_id
+			ORDER BY sort, status_id) AS rk
+		FROM pipeline_stages WHERE status_id <> 143 AND NOT is_archive),
 	ev AS MATERIALIZED (SELECT e.pipeline_id, e.lead_id, e.status_id,
 		e.event_at, s1.rk, s2.rk AS ork
 		FROM k JOIN lead_events e ON e.lead_id = k.l AND e.pipeline_id = k.p
@@ -292,6 +295,51 @@ BEGIN
 	RETURN NULL;
 END $$;
 
+-- A change of pipeline_stages: the pipelines whose funnel stages (not
+-- 143, not archived) were added, removed or put in another order get
+-- every lead of theirs marked pending (the worker applies them batch by batch, the
+-- report says how many wait); a stage renamed changes no rank.
+CREATE OR REPLACE FUNCTION pipeline_stages_funnel() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	p bigint[];
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		SELECT array_agg(DISTINCT pipeline_id) INTO p FROM new_stages
+		WHERE status_id <> 143 AND NOT is_archive;
+	ELSIF TG_OP = 'DELETE' THEN
+		SELECT array_agg(DISTINCT pipeline_id) INTO p FROM old_stages
+		WHERE status_id <> 143 AND NOT is_archive;
+	ELSE
+		-- The ranks are the order of the funnel's stages: a pipeline
+		-- counts when that order differs from the one before the
+		-- statement (its rows but the updated ones, and their old
+		-- versions), not for any new sort value.
+		SELECT array_agg(c.p) INTO p
+		FROM (SELECT DISTINCT pipeline_id AS p FROM new_stages) c
+		WHERE (SELECT array_agg(s.status_id ORDER BY s.sort, s.status_id)
+			FROM pipeline_stages s WHERE s.pipeline_id = c.p
+			AND s.status_id <> 143 AND NOT s.is_archive)
+		IS DISTINCT FROM (SELECT array_agg(x.status_id
+				ORDER BY x.sort, x.status_id)
+			FROM (SELECT s.status_id, s.sort, s.is_archive
+				FROM pipeline_stages s WHERE s.pipeline_id = c.p
+				AND NOT EXISTS (SELECT 1 FROM new_stages n
+					WHERE n.pipeline_id = s.pipeline_id
+					AND n.status_id = s.status_id)
+				UNION ALL SELECT o.status_id, o.sort, o.is_archive
+				FROM old_stages o WHERE o.pipeline_id = c.p) x
+			WHERE x.status_id <> 143 AND NOT x.is_archive);
+	END IF;
+	IF p IS NOT NULL THEN
+		INSERT INTO funnel_pending (pipeline_id, lead_id)
+		SELECT pipeline_id, lead_id FROM funnel_leads
+		WHERE pipeline_id = ANY (p) ORDER BY 1, 2
+		ON CONFLICT DO NOTHING;
+	END IF;
+	RETURN NULL;
+END $$;
+
 -- Marks pending the leads of the sales with these lead ids (a lead id
 -- that is not a lead's number has no lead).
 CREATE OR REPLACE FUNCTION funnel_mark_sale_leads(ids text[]) RETURNS void
@@ -375,8 +423,21 @@ CREATE OR REPLACE TRIGGER lead_events_funnel_truncate
 	AFTER TRUNCATE ON lead_events
 	FOR EACH STATEMENT EXECUTE FUNCTION lead_events_funnel_truncate();
 
-CREATE OR REPLACE TRIGGER funnel_stages_funnel_leads
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON funnel_stages
+CREATE OR REPLACE TRIGGER pipeline_stages_funnel_ins
+	AFTER INSERT ON pipeline_stages REFERENCING NEW TABLE AS new_stages
+	FOR EACH STATEMENT EXECUTE FUNCTION pipeline_stages_funnel();
+
+CREATE OR REPLACE TRIGGER pipeline_stages_funnel_upd
+	AFTER UPDATE ON pipeline_stages
+	REFERENCING OLD TABLE AS old_stages NEW TABLE AS new_stages
+	FOR EACH STATEMENT EXECUTE FUNCTION pipeline_stages_funnel();
+
+CREATE OR REPLACE TRIGGER pipeline_stages_funnel_del
+	AFTER DELETE ON pipeline_stages REFERENCING OLD TABLE AS old_stages
+	FOR EACH STATEMENT EXECUTE FUNCTION pipeline_stages_funnel();
+
+CREATE OR REPLACE TRIGGER pipeline_stages_funnel_truncate
+	AFTER TRUNCATE ON pipeline_stages
 	FOR EACH STATEMENT EXECUTE FUNCTION funnel_leads_rebuild_trigger();
 
 CREATE OR REPLACE TRIGGER report_settings_funnel_leads

@@ -2,13 +2,21 @@
 // with conversion and the median time between stages), for all or one team.
 import { el, fill, api, qs, num, pct, duration, loading, failed, table, field, select, chart, empty } from '../lib.js';
 
+// Until the catalogue answers: the seed's two funnels.
 const PIPELINES = [['10350882', 'Express Course'], ['10418746', 'Flagship Course']];
 
 export async function render(root, ctx) {
   const { period } = ctx;
   let teams = [];
   try { teams = await ctx.teams(); } catch (e) { teams = []; }
-  const pipeline = select(PIPELINES, sessionStorage.getItem('amosync.funnel.pipeline') || '10350882', { name: 'pipeline' });
+  // Every pipeline of the catalogue that has stages (synced from amoCRM).
+  let pipes = PIPELINES;
+  try {
+    const c = await api('/api/traffic/pipelines');
+    const synced = c.pipelines.filter((p) => !p.is_archive && p.stages.some((x) => !x.is_archive && x.id !== 143));
+    if (synced.length) pipes = synced.map((p) => [String(p.id), p.name]);
+  } catch (e) { pipes = PIPELINES; }
+  const pipeline = select(pipes, sessionStorage.getItem('amosync.funnel.pipeline') || '10350882', { name: 'pipeline' });
   const team = select([['', 'Все команды'], ...teams.map((t) => [t.name, `${t.emoji || ''} ${t.name}`])], '', { name: 'team' });
   const head = el('div', { class: 'kpis', id: 'funnel-summary' });
   const canvas = el('canvas', { id: 'funnel-chart', 'aria-label': 'Воронка' });

@@ -14,7 +14,7 @@ export async function render(root, ctx) {
     { key: 'spend', title: 'Расход', type: 'money' },
     { key: 'revenue', title: 'Выручка', type: 'money' },
     { key: 'sales', title: 'Продаж', type: 'num' },
-    { key: 'roi', title: 'ROI', type: 'num', render: (r) => (r.roi === null ? '—' : dec(r.roi)) },
+    { key: 'roi_percent', title: 'ROI, %', type: 'pct' },
     { key: 'roas', title: 'ROAS', type: 'num', render: (r) => (r.roas === null ? '—' : el('span', { class: 'pill ' + (r.roas >= 2 ? 'ok' : r.roas >= 1 ? 'warning' : 'error') }, dec(r.roas))) },
     { key: 'cost_per_sale', title: 'Цена продажи', type: 'money' },
   ], { csv: '/api/traffic/roi' + qs({ start: period.start, end: period.end, format: 'csv' }), id: 'roi-table', filter: false });
