@@ -5,8 +5,9 @@
  * hosts; each claims one job at a time with a lease, from the announce
  * lane before each job of the bulk lane (io/outbox.h), and one of them
  * claims each scheduled slot. It also beats (worker_heartbeats), runs the
- * health alerts (health/alerts) and the reconciliation sweep (sales/sweep),
- * each once per interval across all workers. SIGTERM or SIGINT finishes
+ * health alerts (health/alerts), the reconciliation sweep (sales/sweep)
+ * and the queueing of the Facebook spend imports (report/fb_import), each
+ * once per interval across all workers. SIGTERM or SIGINT finishes
  * the current job and exits. A job's lease (AMOSYNC_OUTBOX_CLAIM_TIMEOUT,
  * 15 s) is renewed by a heartbeat while the job runs, so a job of a killed
  * worker is taken over within seconds; its sync run stops blocking others
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "fb/api.h"
 #include "health/alerts.h"
 #include "health/beat.h"
 #include "io/app.h"
@@ -29,6 +31,7 @@
 #include "io/proc.h"
 #include "landing/push.h"
 #include "landing/sync.h"
+#include "report/fb_import.h"
 #include "report/funnel.h"
 #include "report/stats.h"
 #include "sales/hooks.h"
@@ -47,6 +50,10 @@
 #define RETENTION_BATCH 5000
 
 static volatile sig_atomic_t stopping;
+
+/* The Facebook client, when FB_ACCESS_TOKEN is set (over the jobs' HTTP). */
+static struct fb fbc;
+static int has_fb;
 
 static void
 onsignal(int sig)
@@ -210,6 +217,42 @@ push(struct app *app, struct jobs *j, const struct outbox_job *job,
 	return rc;
 }
 
+/*
+ * Runs an import of an ad account's spend (report/fb_import.c). A rate
+ * limit, a pause before one, or another run holding the account puts the
+ * job back without counting an attempt; a transient failure is retried
+ * with backoff; a token or permission a person must fix ends the job (the
+ * run records it, health shows it, the next slot tries again).
+ */
+static enum err
+fb_job(struct app *app, struct jobs *j, const struct outbox_job *job,
+    struct job_outcome *out)
+{
+	struct fb_import_outcome fo;
+	char ids[32];
+
+	memset(out, 0, sizeof(*out));
+	fb_import_run(&app->traffic, has_fb ? &fbc : NULL, &app->cfg, j->me,
+	    job->id, job->payload != NULL ? job->payload : "{}", &fo);
+	snprintf(out->error, sizeof(out->error), "%s", fo.error);
+	switch (fo.next) {
+	case FB_IMPORT_DONE:
+		return ERR_OK;
+	case FB_IMPORT_POSTPONE:
+		snprintf(ids, sizeof(ids), "{%lld}", job->id);
+		if (outbox_postpone(&app->traffic, ids, j->me, fo.wait,
+		        fo.error) == ERR_OK) {
+			out->recorded = 1;
+			return ERR_OK;
+		}
+		out->retry_after = fo.wait;
+		return ERR_RATE;
+	case FB_IMPORT_RETRY:
+	default:
+		return ERR_HTTP;
+	}
+}
+
 /* The sales jobs (sales/jobs.c), in the dispatch table's shape. */
 static enum err
 sales_job(struct app *app, struct jobs *j, const struct outbox_job *job,
@@ -230,6 +273,7 @@ static enum err (*const job_runs[OUTBOX_KIND__MAX])(struct app *, struct jobs *,
 	[OUTBOX_ENRICH] = sales_job,
 	[OUTBOX_ANNOUNCE] = sales_job,
 	[OUTBOX_LANDING_PUSH] = push,
+	[OUTBOX_FB_IMPORT] = fb_job,
 };
 
 /* Runs the sweep when due; tells the ops chat what it recovered. */
@@ -373,6 +417,14 @@ main(int argc, char *argv[])
 	j.me = me;
 	j.http.tick = beat;
 	j.http.tick_arg = &hb;
+	if (*cfg_str(&app.cfg, CFG_FB_ACCESS_TOKEN) != '\0') {
+		struct fb_status fst;
+
+		if (fb_init(&fbc, &j.http, &app.cfg, &fst) == ERR_OK)
+			has_fb = 1;
+		else
+			log_warnx("no Facebook spend import: %s", fst.reason);
+	}
 	proc_on_stop(onsignal);
 	log_info("worker %s started", me);
 	next_replay = next_schedule = next_beat = next_retention = 0;
@@ -412,6 +464,10 @@ main(int argc, char *argv[])
 		}
 		if (time(NULL) >= next_schedule) {
 			schedule(&app, &j, me);
+			if (has_fb && fb_import_tick(&app.traffic, &app.cfg, me,
+			                  &busy) != ERR_OK)
+				log_warnx("could not queue the Facebook "
+				          "spend imports");
 			alerts_tick(&al, me);
 			sweep(&s, &j, &al, me);
 			next_schedule = time(NULL) + 1;
@@ -435,6 +491,8 @@ main(int argc, char *argv[])
 	}
 	health_unbeat(&app.traffic, me);
 	log_info("worker %s stopped", me);
+	if (has_fb)
+		fb_free(&fbc);
 	alerts_free(&al);
 	metrics_close();
 	jobs_free(&j);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "api/admin.h"
 #include "api/report_http.h"
@@ -9,12 +10,14 @@
 #include "base/csv.h"
 #include "base/money.h"
 #include "report/ad_spend.h"
+#include "report/fb_import.h"
 #include "report/roi.h"
 
 /*
  * /api/traffic/ad-spend and /api/traffic/roi: ad spend per team and day,
- * uploaded as JSON rows or a CSV file (report/ad_spend.c), and the ROI
- * per team (report/roi.c).
+ * uploaded as JSON rows or a CSV file (report/ad_spend.c) or imported
+ * from Facebook (report/fb_import.c: a backfill on demand, the runs), and
+ * the ROI per team, per campaign and per day (report/roi.c).
  */
 
 #define LIST_MAX 1000
@@ -393,10 +396,159 @@ roi_get(struct route_req *r)
 	        &out));
 }
 
+/* GET /api/traffic/roi/campaigns?start=&end=&team=&format= */
+static enum err
+campaigns_get(struct route_req *r)
+{
+	struct app *app = tctx(r)->app;
+	const char *start, *end, *team;
+	struct report_out out;
+	struct buf b;
+	enum err rc;
+	int csv;
+
+	if ((rc = report_http_format(r, &csv)) != ERR_OK ||
+	    (rc = report_http_range_req(r, &start, &end)) != ERR_OK ||
+	    (rc = route_query_str(r, "team", MAX_NAME, &team)) != ERR_OK)
+		return rc;
+	if (!csv) {
+		jw_obj(&r->w, "period");
+		jw_str(&r->w, "start", start);
+		jw_str(&r->w, "end", end);
+		jw_obj_end(&r->w);
+		jw_str(&r->w, "currency", "KZT");
+		jw_bool(&r->w, "leads_counted", app->has_landing);
+	}
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out,
+	    roi_campaigns(tdb(r), app->has_landing ? &app->landing : NULL,
+	        start, end, cfg_str(&app->cfg, CFG_TIMEZONE), team, &out));
+}
+
+/* GET /api/traffic/roi/daily?start=&end=&team=&format= */
+static enum err
+daily_get(struct route_req *r)
+{
+	const char *start, *end, *team;
+	struct report_out out;
+	struct buf b;
+	enum err rc;
+	int csv;
+
+	if ((rc = report_http_format(r, &csv)) != ERR_OK ||
+	    (rc = report_http_range_req(r, &start, &end)) != ERR_OK ||
+	    (rc = route_query_str(r, "team", MAX_NAME, &team)) != ERR_OK)
+		return rc;
+	if (!csv)
+		jw_str(&r->w, "currency", "KZT");
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out,
+	    roi_daily(tdb(r), start, end,
+	        cfg_str(&tctx(r)->app->cfg, CFG_TIMEZONE), team, &out));
+}
+
+/* Days from a to b (YYYY-MM-DD, checked), b included. */
+static long
+days_incl(const char *a, const char *b)
+{
+	struct tm ta, tb;
+
+	memset(&ta, 0, sizeof(ta));
+	memset(&tb, 0, sizeof(tb));
+	sscanf(a, "%d-%d-%d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday);
+	sscanf(b, "%d-%d-%d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday);
+	ta.tm_year -= 1900;
+	tb.tm_year -= 1900;
+	ta.tm_mon--;
+	tb.tm_mon--;
+	return (long)((timegm(&tb) - timegm(&ta)) / 86400) + 1;
+}
+
+static enum err
+import_date(struct route_req *r, const char *key, const char **out)
+{
+	enum err rc;
+
+	if ((rc = jread_str(&r->in, key, 10, 0, out)) != ERR_OK)
+		return rc;
+	if (*out == NULL || !route_valid_date(*out))
+		return route_fail(r, ERR_VALIDATION, key,
+		    "is required: a date such as 2025-12-01");
+	return ERR_OK;
+}
+
+/*
+ * POST /api/traffic/ad-spend/import {"start", "end", "team"}: a backfill
+ * from Facebook, one job per ad account of the team (absent: every active
+ * team); the worker runs them. 202 with the jobs.
+ */
+static enum err
+import_post(struct route_req *r)
+{
+	static const char *const keys[] = { "start", "end", "team", NULL };
+	struct app *app = tctx(r)->app;
+	const char *start, *end, *team;
+	long days, max = (long)cfg_int(&app->cfg, CFG_FB_BACKFILL_DAYS);
+	char why[120];
+	enum err rc;
+
+	if ((rc = jread_only(&r->in, keys)) != ERR_OK ||
+	    (rc = import_date(r, "start", &start)) != ERR_OK ||
+	    (rc = import_date(r, "end", &end)) != ERR_OK ||
+	    (rc = jread_str(&r->in, "team", MAX_NAME, 0, &team)) != ERR_OK)
+		return rc;
+	if (strcmp(start, end) > 0)
+		return route_fail(r, ERR_VALIDATION, "end",
+		    "must not be before start");
+	if ((days = days_incl(start, end)) > max) {
+		snprintf(why, sizeof(why),
+		    "must be at most %ld days after start "
+		    "(AMOSYNC_FB_BACKFILL_DAYS)",
+		    max - 1);
+		return route_fail(r, ERR_VALIDATION, "end", why);
+	}
+	if (*cfg_str(&app->cfg, CFG_FB_ACCESS_TOKEN) == '\0') {
+		route_errorf(r,
+		    "FB_ACCESS_TOKEN is not set: no spend can be "
+		    "imported from Facebook");
+		return ERR_CONFLICT;
+	}
+	rc = fb_import_request(tdb(r), team, start, end, admin_actor(r, app),
+	    &r->w);
+	if (rc == ERR_NOTFOUND)
+		return route_fail(r, ERR_NOTFOUND, "team",
+		    team != NULL ? "no active team of that name has an ad "
+		                   "account (fb_ad_account_id)"
+		                 : "no active team has an ad account "
+		                   "(fb_ad_account_id)");
+	if (rc == ERR_OK)
+		r->status = 202;
+	return rc;
+}
+
+/* GET /api/traffic/ad-spend/imports?limit= */
+static enum err
+imports_get(struct route_req *r)
+{
+	long long n = 50;
+	enum err rc;
+
+	if ((rc = route_query_int(r, "limit", 1, LIST_MAX, &n)) != ERR_OK)
+		return rc;
+	jw_bool(&r->w, "facebook_configured",
+	    *cfg_str(&tctx(r)->app->cfg, CFG_FB_ACCESS_TOKEN) != '\0');
+	return fb_import_runs(tdb(r), (int)n, &r->w);
+}
+
 static const struct route routes[] = {
 	{ WEB_GET, "/api/traffic/ad-spend", spend_get, 0, NULL },
 	{ WEB_POST, "/api/traffic/ad-spend", spend_post, 0, NULL },
+	{ WEB_POST, "/api/traffic/ad-spend/import", import_post, ROUTE_BODY,
+	    NULL },
+	{ WEB_GET, "/api/traffic/ad-spend/imports", imports_get, 0, NULL },
 	{ WEB_GET, "/api/traffic/roi", roi_get, 0, NULL },
+	{ WEB_GET, "/api/traffic/roi/campaigns", campaigns_get, 0, NULL },
+	{ WEB_GET, "/api/traffic/roi/daily", daily_get, 0, NULL },
 };
 
 const struct route_table traffic_roi_routes = ROUTE_TABLE(routes);

@@ -28,6 +28,7 @@ enum health_alert {
 	HA_SPOOL,  /* a spooled webhook older than the limit */
 	HA_DEAD,   /* dead letters in the outbox */
 	HA_WORKER, /* a worker stopped beating */
+	HA_FACEBOOK, /* Facebook unreachable, its token rejected or expiring */
 	HA__MAX
 };
 
