@@ -497,6 +497,7 @@ fb_import_run(struct db *db, struct fb *f, const struct cfg *c,
 		/* Another worker imports this account: wait for it. */
 		snprintf(out->error, sizeof(out->error),
 		    "account %s is being imported by another run", p.account);
+		log_info("Facebook import job %lld waits: %s", job, out->error);
 		out->next = FB_IMPORT_POSTPONE;
 		out->wait = 5;
 		rc = ERR_OK;

@@ -57,7 +57,8 @@ Control (JSON bodies):
   POST /__control/config    {"page_size": N, "token": "...",
                              "delay_ms": N (every insights call),
                              "usage": {"pct": 95, "count": N} (the next N
-                             answers report pct in every usage header),
+                             insights answers report pct in every usage
+                             header),
                              "expires_at": unix time, "scopes": [...]}
   GET  /__control/requests  [{"method", "path", "account", "after",
                              "since", "until", "auth" ("header"|"query"|
@@ -271,7 +272,7 @@ class Handler(BaseHTTPRequestHandler):
         if delay:
             time.sleep(delay / 1000.0)
         with st.lock:
-            pct = st.usage()
+            pct = st.usage() if kind == "insights" else 3
         if fault and fault.get("code"):
             code = int(fault["code"])
             regain = int(fault.get("estimated_minutes", 0))
