@@ -464,8 +464,9 @@ main(int argc, char *argv[])
 		}
 		if (time(NULL) >= next_schedule) {
 			schedule(&app, &j, me);
-			if (has_fb && fb_import_tick(&app.traffic, &app.cfg, me,
-			                  &busy) != ERR_OK)
+			if (has_fb &&
+			    fb_import_tick(&app.traffic, &app.cfg, me, &busy) !=
+			        ERR_OK)
 				log_warnx("could not queue the Facebook "
 				          "spend imports");
 			alerts_tick(&al, me);

@@ -16,8 +16,8 @@ static const char *const usage_headers[] = { "x-business-use-case-usage",
 	"x-ad-account-usage", "x-app-usage", NULL };
 
 static const char INSIGHTS_FIELDS[] = "campaign_id,campaign_name,spend,"
-				      "impressions,clicks,account_currency,"
-				      "date_start";
+                                      "impressions,clicks,account_currency,"
+                                      "date_start";
 
 static void
 status_clear(struct fb_status *st)
@@ -147,8 +147,7 @@ fb_usage(const char *header, long *regain)
 }
 
 enum err
-fb_init(struct fb *f, struct http *h, const struct cfg *c,
-    struct fb_status *st)
+fb_init(struct fb *f, struct http *h, const struct cfg *c, struct fb_status *st)
 {
 	const char *url = cfg_str(c, CFG_FB_API_URL);
 	const char *ver = cfg_str(c, CFG_FB_API_VERSION);
@@ -277,7 +276,8 @@ get(struct fb *f, const char *url, long timeout, const char *what,
 				regain_max = regain;
 		}
 		if (rc != ERR_OK) {
-			status_set(st, f->token, "Facebook %s: %s", what, r.err);
+			status_set(st, f->token, "Facebook %s: %s", what,
+			    r.err);
 			if (attempt < f->retries && rc == ERR_HTTP) {
 				sleep_s(1L << attempt);
 				continue;
@@ -295,14 +295,14 @@ get(struct fb *f, const char *url, long timeout, const char *what,
 		j = http_json(&r);
 		err = http_jget(j, "error");
 		st->code = (int)json_object_get_int(http_jget(err, "code"));
-		st->subcode =
-		    (int)json_object_get_int(http_jget(err, "error_subcode"));
+		st->subcode = (int)json_object_get_int(
+		    http_jget(err, "error_subcode"));
 		rc = fb_code_err(st->code, r.status);
 		status_set(st, f->token, "Facebook %s: HTTP %ld, code %d: %s",
 		    what, r.status, st->code,
 		    http_jget(err, "message") != NULL
-			? json_object_get_string(http_jget(err, "message"))
-			: "no message");
+		        ? json_object_get_string(http_jget(err, "message"))
+		        : "no message");
 		json_object_put(j);
 		if (rc == ERR_HTTP && attempt < f->retries) {
 			sleep_s(1L << attempt);
@@ -359,7 +359,8 @@ decimal_ok(const char *s)
 static int
 row_read(struct json_object *e, struct fb_row *row)
 {
-	const char *id = jstr(e, "campaign_id"), *name = jstr(e, "campaign_name");
+	const char *id = jstr(e, "campaign_id"),
+	           *name = jstr(e, "campaign_name");
 	const char *spend = jstr(e, "spend"), *date = jstr(e, "date_start");
 	const char *cur = jstr(e, "account_currency");
 	const char *imp = jstr(e, "impressions"), *clk = jstr(e, "clicks");
@@ -403,14 +404,14 @@ fb_insights(struct fb *f, const char *account, const char *since,
 	status_clear(st);
 	memset(p, 0, sizeof(*p));
 	if (!fb_account_ok(account, acct, sizeof(acct))) {
-		status_set(st, NULL, "not an ad account id: digits, with or "
-				     "without act_");
+		status_set(st, NULL,
+		    "not an ad account id: digits, with or "
+		    "without act_");
 		return ERR_PERM;
 	}
 	buf_init(&url);
 	buf_init(&range);
-	buf_printf(&range, "{\"since\":\"%s\",\"until\":\"%s\"}", since,
-	    until);
+	buf_printf(&range, "{\"since\":\"%s\",\"until\":\"%s\"}", since, until);
 	buf_printf(&url,
 	    "%s/act_%s/insights?level=campaign&time_increment=1"
 	    "&limit=%d&fields=",

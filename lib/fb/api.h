@@ -42,14 +42,14 @@
 #define FB_PAGE_LIMIT 500
 
 struct fb {
-	struct http *http; /* borrowed, outlives this client */
-	char *base;        /* "https://graph.facebook.com/v24.0", no '/' */
-	char *token;       /* a secret */
-	char *auth;        /* "Authorization: Bearer <token>" */
+	struct http *http;   /* borrowed, outlives this client */
+	char *base;          /* "https://graph.facebook.com/v24.0", no '/' */
+	char *token;         /* a secret */
+	char *auth;          /* "Authorization: Bearer <token>" */
 	long timeout;        /* seconds per call (AMOSYNC_SYNC_TIMEOUT) */
 	long health_timeout; /* seconds, fb_token_check() */
-	long rate_wait;      /* ERR_RATE without a hint (AMOSYNC_FB_RATE_WAIT) */
-	int retries;         /* 5xx retries inside a call; 2 */
+	long rate_wait; /* ERR_RATE without a hint (AMOSYNC_FB_RATE_WAIT) */
+	int retries;    /* 5xx retries inside a call; 2 */
 };
 
 struct fb_status {

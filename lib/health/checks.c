@@ -93,8 +93,7 @@ health_env_init(struct health_env *e, struct app *app)
 	if (*cfg_str(&app->cfg, CFG_FB_ACCESS_TOKEN) != '\0') {
 		struct fb_status fst;
 
-		if ((rc = fb_init(&e->fb, &e->http, &app->cfg, &fst)) ==
-		    ERR_OK)
+		if ((rc = fb_init(&e->fb, &e->http, &app->cfg, &fst)) == ERR_OK)
 			e->has_fb = 1;
 		else if (rc == ERR_NOMEM)
 			goto fail;

@@ -108,8 +108,7 @@ imports(struct health_env *e, struct jw *w, long long *accounts)
 
 	*accounts = 0;
 	if (!e->app->has_traffic ||
-	    import_status(&e->app->traffic, w, &failed, accounts) !=
-	        ERR_OK) {
+	    import_status(&e->app->traffic, w, &failed, accounts) != ERR_OK) {
 		jw_null(w, "last_import");
 		jw_null(w, "usage_pct");
 	}
@@ -196,8 +195,7 @@ health_facebook(struct health_env *e, struct jw *w, const char *key,
 		break;
 	}
 	check_flag(r, HA_FACEBOOK,
-	    s != HEALTH_ONLINE ||
-	        (days >= 0 && days < HEALTH_TOKEN_ALERT_DAYS),
+	    s != HEALTH_ONLINE || (days >= 0 && days < HEALTH_TOKEN_ALERT_DAYS),
 	    "%s", msg);
 	check_open(w, key, "Facebook Ads", s, msg);
 	jw_obj(w, "details");

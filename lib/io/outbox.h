@@ -50,7 +50,7 @@ enum outbox_kind {
  */
 enum outbox_lane {
 	OUTBOX_LANE_ANNOUNCE, /* announce jobs, and the newest enrich job */
-	OUTBOX_LANE_BULK,     /* enrich (oldest first), landing push, fb import */
+	OUTBOX_LANE_BULK,     /* enrich (oldest first), landing push, fb */
 	OUTBOX_LANE__MAX
 };
 

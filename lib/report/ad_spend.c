@@ -217,8 +217,8 @@ ad_spend_fb_store(struct db *db, const struct ad_spend_fb *in,
     struct ad_spend_fb_counts *c)
 {
 	char run[24];
-	const char *v[7] = { in->rows, in->account, in->team_id, run,
-		in->rates, in->from, in->to };
+	const char *v[7] = { in->rows, in->account, in->team_id, run, in->rates,
+		in->from, in->to };
 	PGresult *res;
 	enum err rc;
 

@@ -42,13 +42,13 @@ enum err ad_spend_store(struct db *db, const char *rows, const char *actor,
  * campaign exists (an admin's figure wins, and is never overwritten).
  */
 #define AD_SPEND_COUNTED(a)                                                    \
-	"(" a ".source = 'manual' OR NOT EXISTS (SELECT 1 FROM ad_spend m"    \
+	"(" a ".source = 'manual' OR NOT EXISTS (SELECT 1 FROM ad_spend m"     \
 	" WHERE m.source = 'manual' AND m.team_id = " a ".team_id AND"         \
 	" m.spend_date = " a ".spend_date AND m.campaign = " a ".campaign))"
 
 /* An import of one ad account's spend over [from, to]. */
 struct ad_spend_fb {
-	const char *rows; /* JSON [{date, campaign_id, campaign_name, spend,
+	const char *rows;    /* JSON [{date, campaign_id, campaign_name, spend,
 	                     currency, impressions, clicks}] */
 	const char *account; /* digits */
 	const char *team_id; /* uuid */

@@ -158,8 +158,7 @@ static const struct report_col run_cols[] = {
 };
 
 enum err
-fb_import_tick(struct db *db, const struct cfg *c, const char *me,
-    int *queued)
+fb_import_tick(struct db *db, const struct cfg *c, const char *me, int *queued)
 {
 	static const char *const kinds[2] = { "hourly", "revise" };
 	const enum cfg_key every[2] = { CFG_FB_IMPORT_INTERVAL,
@@ -461,9 +460,8 @@ failed(struct run *r, enum err rc, const struct fb_status *st,
 }
 
 enum err
-fb_import_run(struct db *db, struct fb *f, const struct cfg *c,
-    const char *me, long long job, const char *payload,
-    struct fb_import_outcome *out)
+fb_import_run(struct db *db, struct fb *f, const struct cfg *c, const char *me,
+    long long job, const char *payload, struct fb_import_outcome *out)
 {
 	struct fb_status st;
 	struct fb_page page;

@@ -100,7 +100,8 @@ static const char SQL_LEADS[] =
  * campaign's latest name.
  */
 #define CAMPAIGN_IDS                                                           \
-	"ids AS (SELECT DISTINCT ON (campaign_id) campaign_id, lower(campaign)" \
+	"ids AS (SELECT DISTINCT ON (campaign_id) campaign_id, "               \
+	"lower(campaign)"                                                      \
 	" AS k FROM ad_spend WHERE source = 'facebook' ORDER BY campaign_id,"  \
 	" spend_date DESC)"
 
@@ -180,8 +181,8 @@ const struct report_col roi_campaign_cols[] = {
 	{ "roas", CA_ROAS, REPORT_NUM },
 	{ "unmatched", CA_UNMATCHED, REPORT_TEXT },
 };
-const size_t roi_campaign_ncols =
-    sizeof(roi_campaign_cols) / sizeof(roi_campaign_cols[0]);
+const size_t roi_campaign_ncols = sizeof(roi_campaign_cols) /
+    sizeof(roi_campaign_cols[0]);
 
 enum err
 roi_campaigns(struct db *db, struct db *landing, const char *start,
@@ -255,8 +256,8 @@ const struct report_col roi_daily_cols[] = {
 	{ "revenue", DA_REVENUE, REPORT_NUM },
 	{ "sales", DA_SALES, REPORT_NUM },
 };
-const size_t roi_daily_ncols =
-    sizeof(roi_daily_cols) / sizeof(roi_daily_cols[0]);
+const size_t roi_daily_ncols = sizeof(roi_daily_cols) /
+    sizeof(roi_daily_cols[0]);
 
 enum err
 roi_daily(struct db *db, const char *start, const char *end, const char *tz,
@@ -268,8 +269,7 @@ roi_daily(struct db *db, const char *start, const char *end, const char *tz,
 
 	if ((res = db_exec(db, SQL_DAILY, 4, v, &rc)) == NULL)
 		return rc;
-	rc = report_rows(out, "days", res, -1, roi_daily_cols,
-	    roi_daily_ncols);
+	rc = report_rows(out, "days", res, -1, roi_daily_cols, roi_daily_ncols);
 	PQclear(res);
 	return rc;
 }

@@ -28,10 +28,10 @@ static const struct {
 	{ 80004, 400, ERR_RATE },
 	{ 80014, 400, ERR_RATE },
 	{ 80015, 400, ERR_PERM },
-	{ 1, 500, ERR_HTTP },     /* unknown error */
-	{ 2, 503, ERR_HTTP },     /* service temporarily unavailable */
-	{ 0, 502, ERR_HTTP },     /* a proxy's answer */
-	{ 0, 0, ERR_HTTP },       /* no answer */
+	{ 1, 500, ERR_HTTP }, /* unknown error */
+	{ 2, 503, ERR_HTTP }, /* service temporarily unavailable */
+	{ 0, 502, ERR_HTTP }, /* a proxy's answer */
+	{ 0, 0, ERR_HTTP },   /* no answer */
 	{ 0, 429, ERR_RATE },
 	{ 0, 404, ERR_PERM },
 };
@@ -60,13 +60,9 @@ static const struct {
 	int ok;
 	const char *out;
 } accounts[] = {
-	{ "act_123456", 1, "123456" },
-	{ "123456", 1, "123456" },
-	{ "act_", 0, NULL },
-	{ "", 0, NULL },
-	{ "act_12a", 0, NULL },
-	{ "act_1 ", 0, NULL },
-	{ "../me", 0, NULL },
+	{ "act_123456", 1, "123456" }, { "123456", 1, "123456" },
+	{ "act_", 0, NULL }, { "", 0, NULL }, { "act_12a", 0, NULL },
+	{ "act_1 ", 0, NULL }, { "../me", 0, NULL },
 	{ "123456789012345678901", 0, NULL }, /* 21 digits */
 };
 
