@@ -11,7 +11,8 @@
 static enum err
 audit_list(struct route_req *r)
 {
-	static const char *const entities[] = { "team", "rule", "sales", NULL };
+	static const char *const entities[] = { "team", "rule", "sales",
+		"campaign_map", NULL };
 	struct teams_audit_q q = { .limit = 50 };
 	struct buf csv;
 	enum err rc;

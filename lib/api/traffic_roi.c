@@ -12,6 +12,7 @@
 #include "report/ad_spend.h"
 #include "report/fb_import.h"
 #include "report/roi.h"
+#include "teams/campaign_map.h"
 
 /*
  * /api/traffic/ad-spend and /api/traffic/roi: ad spend per team and day,
@@ -515,12 +516,14 @@ import_post(struct route_req *r)
 	}
 	rc = fb_import_request(tdb(r), team, start, end, admin_actor(r, app),
 	    &r->w);
-	if (rc == ERR_NOTFOUND)
-		return route_fail(r, ERR_NOTFOUND, "team",
+	if (rc == ERR_NOTFOUND) {
+		route_errorf(r, "%s",
 		    team != NULL ? "no active team of that name has an ad "
 		                   "account (fb_ad_account_id)"
 		                 : "no active team has an ad account "
 		                   "(fb_ad_account_id)");
+		return ERR_NOTFOUND;
+	}
 	if (rc == ERR_OK)
 		r->status = 202;
 	return rc;
@@ -540,7 +543,58 @@ imports_get(struct route_req *r)
 	return fb_import_runs(tdb(r), (int)n, &r->w);
 }
 
+/* GET /api/traffic/campaign-map */
+static enum err
+map_get(struct route_req *r)
+{
+	return teams_campaign_map_list(tdb(r), &r->w);
+}
+
+/* POST /api/traffic/campaign-map {"utm_campaign", "campaign"}: 201. */
+static enum err
+map_post(struct route_req *r)
+{
+	static const char *const keys[] = { "utm_campaign", "campaign", NULL };
+	const char *utm, *campaign;
+	enum err rc;
+
+	if ((rc = jread_only(&r->in, keys)) != ERR_OK ||
+	    (rc = jread_str(&r->in, "utm_campaign", CAMPAIGN_MAP_MAX, 0,
+	         &utm)) != ERR_OK ||
+	    (rc = jread_str(&r->in, "campaign", CAMPAIGN_MAP_MAX, 0,
+	         &campaign)) != ERR_OK)
+		return rc;
+	if (blank(utm))
+		return route_fail(r, ERR_VALIDATION, "utm_campaign",
+		    "is required: the utm_campaign of the sales and leads");
+	if (blank(campaign))
+		return route_fail(r, ERR_VALIDATION, "campaign",
+		    "is required: the name of the ad campaign it means");
+	rc = teams_campaign_map_create(tdb(r), admin_actor(r, tctx(r)->app),
+	    utm, campaign, &r->w);
+	if (rc == ERR_CONFLICT)
+		return route_fail(r, ERR_CONFLICT, "utm_campaign",
+		    "is mapped already: delete that mapping first");
+	if (rc == ERR_OK)
+		r->status = 201;
+	return rc;
+}
+
+/* DELETE /api/traffic/campaign-map/{id} */
+static enum err
+map_delete(struct route_req *r)
+{
+	if (!traffic_is_ruleid(r->arg[0]))
+		return ERR_NOTFOUND;
+	return teams_campaign_map_delete(tdb(r), admin_actor(r, tctx(r)->app),
+	    r->arg[0], &r->w);
+}
+
 static const struct route routes[] = {
+	{ WEB_GET, "/api/traffic/campaign-map", map_get, 0, NULL },
+	{ WEB_POST, "/api/traffic/campaign-map", map_post, ROUTE_BODY, NULL },
+	{ WEB_DELETE, "/api/traffic/campaign-map/{id}", map_delete, 0,
+	    "mapping" },
 	{ WEB_GET, "/api/traffic/ad-spend", spend_get, 0, NULL },
 	{ WEB_POST, "/api/traffic/ad-spend", spend_post, 0, NULL },
 	{ WEB_POST, "/api/traffic/ad-spend/import", import_post, ROUTE_BODY,

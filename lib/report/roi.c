@@ -97,13 +97,15 @@ static const char SQL_LEADS[] =
 /*
  * A campaign's key: its name in lower case; an utm_campaign that is an
  * imported campaign's id (ads tagged {{campaign.id}}) stands for that
- * campaign's latest name.
+ * campaign's latest name, and one of campaign_map for its campaign.
  */
 #define CAMPAIGN_IDS                                                           \
 	"ids AS (SELECT DISTINCT ON (campaign_id) campaign_id, "               \
 	"lower(campaign)"                                                      \
 	" AS k FROM ad_spend WHERE source = 'facebook' ORDER BY campaign_id,"  \
-	" spend_date DESC)"
+	" spend_date DESC),"                                                   \
+	" map AS (SELECT lower(btrim(utm_campaign)) AS utm, lower(campaign)"   \
+	" AS k FROM campaign_map)"
 
 /* The columns of SQL_CAMPAIGNS. */
 enum camp_col {
@@ -139,15 +141,17 @@ static const char SQL_CAMPAIGNS[] =
     " t.id = a.team_id WHERE a.spend_date BETWEEN $1::date AND $2::date"
     " AND " AD_SPEND_COUNTED("a") " GROUP BY 1, 2),"
     " s AS (SELECT coalesce(s.targetologist, 'Unknown') AS team,"
-    " coalesce(ids.k, lower(coalesce(btrim(s.utm_campaign), ''))) AS k,"
+    " coalesce(map.k, ids.k, lower(coalesce(btrim(s.utm_campaign), '')))"
+    " AS k,"
     " max(coalesce(btrim(s.utm_campaign), '')) AS name, count(*) AS n,"
     " sum(s.sale_amount) AS revenue FROM all_sales_tracking s LEFT JOIN ids"
-    " ON ids.campaign_id = btrim(s.utm_campaign) WHERE"
+    " ON ids.campaign_id = btrim(s.utm_campaign) LEFT JOIN map ON map.utm ="
+    " lower(btrim(s.utm_campaign)) WHERE"
     REPORT_COUNTED " s.sale_date >= " REPORT_DAY_FROM("$1", "$3")
     " AND s.sale_date < " REPORT_DAY_TO("$2", "$3") " GROUP BY 1, 2),"
-    " l AS (SELECT coalesce(ids.k, j.key) AS k, sum(j.value::bigint) AS n"
-    " FROM json_each_text($4::json) j LEFT JOIN ids ON ids.campaign_id ="
-    " j.key GROUP BY 1),"
+    " l AS (SELECT coalesce(map.k, ids.k, j.key) AS k, sum(j.value::bigint)"
+    " AS n FROM json_each_text($4::json) j LEFT JOIN ids ON ids.campaign_id"
+    " = j.key LEFT JOIN map ON map.utm = j.key GROUP BY 1),"
     " r AS (SELECT coalesce(sp.team, s.team) AS team, coalesce(sp.k, s.k)"
     " AS k, coalesce(sp.name, s.name) AS name, sp.ids, sp.sources,"
     " coalesce(sp.spend, 0) AS spend, coalesce(s.n, 0) AS sales,"

@@ -30,7 +30,8 @@ enum err roi(struct db *db, const char *start, const char *end, const char *tz,
  * = spend / sales, ROMI % = (revenue - spend) * 100 / spend, ROAS =
  * revenue / spend (null when the base is zero). Spend joins sales and
  * leads by campaign: utm_campaign equal to the campaign's name (any
- * case), or to an imported campaign's id. A campaign with spend and no
+ * case), to an imported campaign's id, or mapped to the campaign in
+ * campaign_map (teams/campaign_map). A campaign with spend and no
  * sales ("unmatched": "no_sales") and sales whose campaign has no spend
  * ("no_spend") are listed, not dropped. Leads carry no team: a campaign
  * name two teams share shows its leads in both rows. team (a name, NULL:

@@ -80,3 +80,22 @@ CREATE TABLE IF NOT EXISTS fb_import_schedule (
 
 -- The campaign reports (lib/report/roi.c) read a period's imported rows.
 CREATE INDEX IF NOT EXISTS ad_spend_source_date_idx ON ad_spend (spend_date, source);
+
+-- The campaigns a sale's or lead's utm_campaign means when it is neither
+-- the campaign's name nor its id (a typo, an old name, a shared tag):
+-- edited on the ROI page (lib/teams/campaign_map.c, its writer, audited
+-- in attribution_audit as entity 'campaign_map'). utm_campaign is
+-- compared trimmed and in lower case; campaign is the ad campaign's name.
+CREATE TABLE IF NOT EXISTS campaign_map (
+	id bigserial PRIMARY KEY,
+	utm_campaign text NOT NULL CHECK (btrim(utm_campaign) <> ''),
+	campaign text NOT NULL CHECK (btrim(campaign) <> ''),
+	created_by text,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS campaign_map_utm_key
+	ON campaign_map (lower(btrim(utm_campaign)));
+ALTER TABLE attribution_audit DROP CONSTRAINT IF EXISTS attribution_audit_entity_check;
+ALTER TABLE attribution_audit DROP CONSTRAINT IF EXISTS attribution_audit_entity;
+ALTER TABLE attribution_audit ADD CONSTRAINT attribution_audit_entity
+	CHECK (entity IN ('team', 'rule', 'sales', 'campaign_map'));

@@ -538,6 +538,18 @@ def roi_facebook(d):
     check("roi facebook: the spend source shows Facebook's part",
           text_of(d, "#spend-facebook").replace("\u00a0", " ").replace("\u202f", " "),
           "{:,}".format(round(fbsum)).replace(",", " ") + " ₸")
+    # Map an utm_campaign to an imported campaign from the page.
+    f = css(d, "#campaign-map-form")
+    f.find_element(By.NAME, "utm_campaign").send_keys("fb-ui-old-name")
+    f.find_element(By.NAME, "campaign").send_keys("fb_ui_0")
+    f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    toast_text(d, "Сопоставление сохранено")
+    wait(d, lambda x: "fb-ui-old-name → fb_ui_0" in text_of(x, "#campaign-map"), 10)
+    check("roi facebook: a mapping made on the page is stored",
+          sql("traffic", "SELECT utm_campaign || '>' || campaign FROM campaign_map"), "fb-ui-old-name>fb_ui_0")
+    css(d, "#campaign-map button[data-delete]").click()
+    wait(d, lambda x: "fb-ui-old-name" not in text_of(x, "#campaign-map"), 10)
+    check("roi facebook: ... and deleted", sql("traffic", "SELECT count(*) FROM campaign_map"), "0")
     errs = console_errors(d)
     report(not errs, "roi facebook: no console errors", "\n".join(errs))
 

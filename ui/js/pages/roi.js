@@ -56,6 +56,34 @@ export async function render(root, ctx) {
     { key: 'unmatched', title: 'Сопоставление', render: (r) => (r.unmatched ? el('span', { class: 'pill warning' }, UNMATCHED[r.unmatched] || r.unmatched) : '✓') },
   ], { csv: '#', id: 'campaign-table', pageSize: 25 });
   const campMsg = el('div');
+
+  // The mapping of the rest: an utm_campaign that is neither a campaign's
+  // name nor its id, mapped to the campaign it means.
+  const mUtm = el('input', { name: 'utm_campaign', maxlength: 200, required: true, placeholder: 'как в utm_campaign' });
+  const mCamp = el('input', { name: 'campaign', maxlength: 200, required: true, list: 'campaign-names', placeholder: 'название кампании' });
+  const mNames = el('datalist', { id: 'campaign-names' });
+  const mMsg = el('div');
+  const mSave = el('button', { class: 'btn', type: 'submit' }, 'Сопоставить');
+  const mList = el('ul', { id: 'campaign-map' });
+  const mForm = el('form', {
+    class: 'form', id: 'campaign-map-form',
+    onsubmit: (e) => {
+      e.preventDefault();
+      busy(mSave, async () => {
+        try {
+          await api('/api/traffic/campaign-map', { method: 'POST', body: { utm_campaign: mUtm.value, campaign: mCamp.value } });
+          fill(mMsg);
+          mUtm.value = '';
+          mCamp.value = '';
+          toast('Сопоставление сохранено');
+          loadMap();
+          loadCampaigns();
+        } catch (err) {
+          fill(mMsg, errorBox(err));
+        }
+      });
+    },
+  }, field('utm_campaign', mUtm), field('Кампания', mCamp), mNames, mSave);
   const sourceBox = el('div', { class: 'kpis', id: 'spend-source' });
   const dailyCanvas = el('canvas', { id: 'roi-daily-chart', 'aria-label': 'Расход и выручка по дням' });
 
@@ -152,7 +180,10 @@ export async function render(root, ctx) {
     sourceBox,
     el('div', { class: 'card' }, msg, roiTable.node),
     el('div', { class: 'card' }, el('h3', null, 'Расход и выручка по командам'), el('div', { class: 'chart-box' }, canvas)),
-    el('div', { class: 'card' }, el('h3', null, 'Стоимость лида и продажи по кампаниям'), el('div', { class: 'form' }, field('Команда', campTeam)), campMsg, campTable.node),
+    el('div', { class: 'card' }, el('h3', null, 'Стоимость лида и продажи по кампаниям'), el('div', { class: 'form' }, field('Команда', campTeam)), campMsg, campTable.node,
+      el('h4', null, 'Сопоставление utm_campaign с кампаниями'),
+      el('p', { class: 'muted' }, 'Продажи и лиды попадают в кампанию, если их utm_campaign — её название или id; остальные можно сопоставить здесь.'),
+      mForm, mMsg, mList),
     el('div', { class: 'card' }, el('h3', null, 'Расход и выручка по дням'), el('div', { class: 'chart-box' }, dailyCanvas)),
     el('div', { class: 'card' }, el('h3', null, 'Расходы из Facebook'), bForm, bMsg, runsMsg, runsTable.node),
     el('div', { class: 'grid two' },
@@ -185,7 +216,7 @@ export async function render(root, ctx) {
     } catch (e) {
       failed(msg, e, load);
     }
-    await Promise.all([loadCampaigns(), loadRuns()]);
+    await Promise.all([loadCampaigns(), loadRuns(), loadMap()]);
   }
 
   async function loadCampaigns() {
@@ -199,6 +230,7 @@ export async function render(root, ctx) {
       ]);
       fill(campMsg, c.leads_counted ? null : el('p', { class: 'muted' }, 'Лиды не считаются: база лендинга не подключена'));
       campTable.setRows(c.campaigns);
+      fill(mNames, [...new Set(c.campaigns.filter((x) => Number(x.spend) > 0 && x.campaign).map((x) => x.campaign))].map((n) => el('option', { value: n })));
       const sum = (k) => d.days.reduce((a, x) => a + Number(x[k]), 0);
       fill(sourceBox,
         el('div', { class: 'kpi' }, el('div', { class: 'label' }, 'Расход за период'), el('div', { class: 'value' }, money(sum('spend')))),
@@ -219,6 +251,28 @@ export async function render(root, ctx) {
     } catch (e) {
       failed(campMsg, e, loadCampaigns);
       campTable.setRows([]);
+    }
+  }
+
+  async function loadMap() {
+    try {
+      const r = await api('/api/traffic/campaign-map');
+      fill(mList, r.mappings.map((m) => el('li', null,
+        el('span', null, `${m.utm_campaign} → ${m.campaign} `),
+        el('button', {
+          class: 'btn small', type: 'button', 'data-delete': m.id,
+          onclick: (e) => busy(e.currentTarget, async () => {
+            try {
+              await api(`/api/traffic/campaign-map/${encodeURIComponent(m.id)}`, { method: 'DELETE' });
+              loadMap();
+              loadCampaigns();
+            } catch (err) {
+              fill(mMsg, errorBox(err));
+            }
+          }),
+        }, 'Удалить'))));
+    } catch (e) {
+      failed(mMsg, e, loadMap);
     }
   }
 
