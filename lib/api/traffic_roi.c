@@ -543,6 +543,124 @@ imports_get(struct route_req *r)
 	return fb_import_runs(tdb(r), (int)n, &r->w);
 }
 
+/* Reads a rate given as a string or a number under key of in. */
+static enum err
+rate_of(struct jread *in, const char *key, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (jread_str(in, key, 32, 0, &s) == ERR_OK) {
+		if (s != NULL && (*out = strdup(s)) == NULL)
+			return ERR_NOMEM;
+		return ERR_OK;
+	}
+	return jread_amount(in, key, out);
+}
+
+/*
+ * POST /api/traffic/currency-rates {"rows": [{"currency", "date",
+ * "rate"}]}: KZT per unit of a currency on a day, for the Facebook
+ * imports; stored whole or not at all, a day's rate replaced.
+ */
+static enum err
+rates_post(struct route_req *r)
+{
+	static const char *const top[] = { "rows", NULL };
+	static const char *const keys[] = { "currency", "date", "rate", NULL };
+	const char *cur, *date;
+	char *rate, cu[4], why[200], name[64];
+	struct jread row;
+	struct buf rows;
+	struct jw w;
+	size_t i, n, k;
+	long stored;
+	enum err rc;
+
+	if ((rc = jread_only(&r->in, top)) != ERR_OK ||
+	    (rc = jread_arr(&r->in, "rows", AD_SPEND_MAX_ROWS, &n)) != ERR_OK)
+		return rc;
+	if (n == 0)
+		return route_fail(r, ERR_VALIDATION, "rows",
+		    "must hold at least one row");
+	buf_init(&rows);
+	jw_init(&w, &rows);
+	jw_arr(&w, NULL);
+	for (i = 0, rc = ERR_OK; i < n && rc == ERR_OK; i++) {
+		rate = NULL;
+		if ((rc = jread_elem_obj(&r->in, "rows", i, &row)) != ERR_OK)
+			break;
+		if ((rc = jread_only(&row, keys)) != ERR_OK ||
+		    (rc = jread_str(&row, "currency", 3, 0, &cur)) != ERR_OK ||
+		    (rc = jread_str(&row, "date", 10, 0, &date)) != ERR_OK ||
+		    (rc = rate_of(&row, "rate", &rate)) != ERR_OK) {
+			snprintf(name, sizeof(name), "%s", row.field);
+			snprintf(why, sizeof(why), "row %zu: %s", i + 1,
+			    row.reason);
+			if (rc == ERR_VALIDATION || rc == ERR_UTF8)
+				rc = route_fail(r, ERR_VALIDATION, name, why);
+		} else {
+			for (k = 0; cur != NULL && k < 3 && cur[k] != '\0'; k++)
+				cu[k] = (char)(cur[k] >= 'a' && cur[k] <= 'z'
+				        ? cur[k] - 'a' + 'A'
+				        : cur[k]);
+			cu[k] = '\0';
+			if (k != 3 ||
+			    strspn(cu, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3 ||
+			    strcmp(cu, "KZT") == 0) {
+				snprintf(why, sizeof(why),
+				    "row %zu: must be a currency code such as "
+				    "USD (not KZT)",
+				    i + 1);
+				rc = route_fail(r, ERR_VALIDATION, "currency",
+				    why);
+			} else if (!route_valid_date(date)) {
+				snprintf(why, sizeof(why),
+				    "row %zu: must be a date such as "
+				    "2025-12-01",
+				    i + 1);
+				rc = route_fail(r, ERR_VALIDATION, "date", why);
+			} else if (!ad_spend_rate_ok(rate)) {
+				snprintf(why, sizeof(why),
+				    "row %zu: must be a rate above zero such "
+				    "as 512.25",
+				    i + 1);
+				rc = route_fail(r, ERR_VALIDATION, "rate", why);
+			} else {
+				jw_obj(&w, NULL);
+				jw_str(&w, "currency", cu);
+				jw_str(&w, "date", date);
+				jw_numstr(&w, "rate", rate);
+				jw_obj_end(&w);
+			}
+		}
+		free(rate);
+		jread_free(&row);
+	}
+	jw_arr_end(&w);
+	if (rc == ERR_OK && (rc = buf_err(&rows)) == ERR_OK)
+		rc = ad_spend_rates_store(tdb(r), buf_str(&rows),
+		    admin_actor(r, tctx(r)->app), &stored);
+	buf_free(&rows);
+	if (rc == ERR_OK)
+		jw_int(&r->w, "stored", stored);
+	return rc;
+}
+
+/* GET /api/traffic/currency-rates?currency=&limit= */
+static enum err
+rates_get(struct route_req *r)
+{
+	const char *cur;
+	long long n = 100;
+	enum err rc;
+
+	if ((rc = route_query_str(r, "currency", 3, &cur)) != ERR_OK ||
+	    (rc = route_query_int(r, "limit", 1, LIST_MAX, &n)) != ERR_OK)
+		return rc;
+	return ad_spend_rates_list(tdb(r), cur, (int)n, &r->w);
+}
+
 /* GET /api/traffic/campaign-map */
 static enum err
 map_get(struct route_req *r)
@@ -591,6 +709,9 @@ map_delete(struct route_req *r)
 }
 
 static const struct route routes[] = {
+	{ WEB_GET, "/api/traffic/currency-rates", rates_get, 0, NULL },
+	{ WEB_POST, "/api/traffic/currency-rates", rates_post, ROUTE_BODY,
+	    NULL },
 	{ WEB_GET, "/api/traffic/campaign-map", map_get, 0, NULL },
 	{ WEB_POST, "/api/traffic/campaign-map", map_post, ROUTE_BODY, NULL },
 	{ WEB_DELETE, "/api/traffic/campaign-map/{id}", map_delete, 0,

@@ -52,8 +52,10 @@ static const char SQL_STORE[] =
 /* clang-format off */
 static const char SQL_FB_STORE[] =
     "WITH x AS (SELECT DISTINCT ON (x.campaign_id, x.date) x.*,"
-    " CASE WHEN x.currency = 'KZT' THEN NULL ELSE ($5::jsonb ->>"
-    " x.currency)::numeric END AS rate FROM json_to_recordset($1::json)"
+    " CASE WHEN x.currency = 'KZT' THEN NULL ELSE coalesce((SELECT r.kzt"
+    " FROM currency_rates r WHERE r.currency = x.currency AND r.rate_date"
+    " <= x.date ORDER BY r.rate_date DESC LIMIT 1), ($5::jsonb ->>"
+    " x.currency)::numeric) END AS rate FROM json_to_recordset($1::json)"
     " AS x (date date, campaign_id text, campaign_name text, spend numeric,"
     " currency text, impressions bigint, clicks bigint)"
     " ORDER BY x.campaign_id, x.date),"
@@ -81,6 +83,43 @@ static const char SQL_FB_STORE[] =
     " AND m.team_id = $3::uuid AND m.spend_date = x.date AND m.campaign ="
     " x.campaign_name))";
 /* clang-format on */
+
+/* The currencies of rows $1 with no rate: neither in $2 nor by day. */
+/* clang-format off */
+static const char SQL_FB_NORATE[] =
+    "SELECT string_agg(DISTINCT x.currency, ', ') FROM"
+    " json_to_recordset($1::json) AS x (date date, currency text)"
+    " WHERE x.currency <> 'KZT' AND NOT ($2::jsonb ? x.currency) AND NOT"
+    " EXISTS (SELECT 1 FROM currency_rates r WHERE r.currency = x.currency"
+    " AND r.rate_date <= x.date)";
+/* clang-format on */
+
+/* Upserts the rates of $1 ([{currency, date, rate}]) by $2. */
+static const char SQL_RATES_STORE[] =
+    "INSERT INTO currency_rates AS r (currency, rate_date, kzt, uploaded_by)"
+    " SELECT upper(x.currency), x.date, x.rate, $2 FROM json_to_recordset("
+    "$1::json) AS x (currency text, date date, rate numeric)"
+    " ON CONFLICT (currency, rate_date) DO UPDATE SET kzt = EXCLUDED.kzt,"
+    " uploaded_by = EXCLUDED.uploaded_by, created_at = now()";
+
+/* The columns of SQL_RATES. */
+enum rate_col { RA_CURRENCY, RA_DATE, RA_KZT, RA_BY, RA_AT, RA__MAX };
+
+/* clang-format off */
+static const char SQL_RATES[] =
+    "SELECT currency, to_char(rate_date, 'YYYY-MM-DD'), kzt, uploaded_by, "
+    REPORT_TS("created_at") " FROM currency_rates WHERE ($1::text IS NULL"
+    " OR currency = upper($1)) ORDER BY rate_date DESC, currency"
+    " LIMIT $2::int";
+/* clang-format on */
+
+static const struct report_col rate_cols[] = {
+	{ "currency", RA_CURRENCY, REPORT_TEXT },
+	{ "date", RA_DATE, REPORT_TEXT },
+	{ "rate", RA_KZT, REPORT_NUM },
+	{ "uploaded_by", RA_BY, REPORT_TEXT },
+	{ "created_at", RA_AT, REPORT_TEXT },
+};
 
 /* The columns of SQL_LIST. */
 enum as_col {
@@ -224,12 +263,52 @@ ad_spend_fb_store(struct db *db, const struct ad_spend_fb *in,
 
 	memset(c, 0, sizeof(*c));
 	snprintf(run, sizeof(run), "%lld", in->run_id);
+	{
+		const char *nv[2] = { in->rows, in->rates };
+
+		if ((res = db_exec(db, SQL_FB_NORATE, 2, nv, &rc)) == NULL)
+			return rc;
+		if (db_val(res, 0, 0) != NULL) {
+			snprintf(c->norate, sizeof(c->norate), "%s",
+			    db_val(res, 0, 0));
+			PQclear(res);
+			return ERR_VALIDATION;
+		}
+		PQclear(res);
+	}
 	if ((res = db_exec(db, SQL_FB_STORE, 7, v, &rc)) == NULL)
 		return rc;
 	c->stored = strtoll(db_val(res, 0, 0), NULL, 10);
 	snprintf(c->kzt, sizeof(c->kzt), "%s", db_val(res, 0, 1));
 	c->removed = strtoll(db_val(res, 0, 2), NULL, 10);
 	c->manual = strtoll(db_val(res, 0, 3), NULL, 10);
+	PQclear(res);
+	return ERR_OK;
+}
+
+enum err
+ad_spend_rates_store(struct db *db, const char *rows, const char *actor,
+    long *stored)
+{
+	const char *v[2] = { rows, actor };
+
+	return db_run_count(db, SQL_RATES_STORE, 2, v, stored);
+}
+
+enum err
+ad_spend_rates_list(struct db *db, const char *currency, int limit,
+    struct jw *w)
+{
+	char lim[16];
+	const char *v[2] = { currency, lim };
+	PGresult *res;
+	enum err rc;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	if ((res = db_exec(db, SQL_RATES, 2, v, &rc)) == NULL)
+		return rc;
+	report_json(w, "rates", res, rate_cols,
+	    sizeof(rate_cols) / sizeof(rate_cols[0]));
 	PQclear(res);
 	return ERR_OK;
 }

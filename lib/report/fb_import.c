@@ -341,29 +341,15 @@ rates_json(const struct cfg *c, struct buf *out, char *err, size_t errlen)
 	return buf_err(out);
 }
 
-/* Whether the rates (JSON text) name currency: "\"EUR\":". */
-static int
-has_rate(const char *rates, const char *currency)
-{
-	char key[16];
-
-	if (strcmp(currency, "KZT") == 0)
-		return 1;
-	snprintf(key, sizeof(key), "\"%s\":", currency);
-	return strstr(rates, key) != NULL;
-}
-
 /* Appends the rows of page p to the JSON array being written in w. */
-static const char *
-rows_add(struct jw *w, const struct fb_page *p, const char *rates)
+static void
+rows_add(struct jw *w, const struct fb_page *p)
 {
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
 		const struct fb_row *row = &p->v[i];
 
-		if (!has_rate(rates, row->currency))
-			return row->currency;
 		jw_obj(w, NULL);
 		jw_str(w, "date", row->date);
 		jw_str(w, "campaign_id", row->campaign_id);
@@ -374,7 +360,6 @@ rows_add(struct jw *w, const struct fb_page *p, const char *rates)
 		jw_int(w, "clicks", row->clicks);
 		jw_obj_end(w);
 	}
-	return NULL;
 }
 
 /* The members of a job's payload. */
@@ -471,7 +456,6 @@ fb_import_run(struct db *db, struct fb *f, const struct cfg *c, const char *me,
 	struct jw w;
 	struct ad_spend_fb in;
 	char team_id[48], *after = NULL;
-	const char *bad;
 	int usage_max = (int)cfg_int(c, CFG_FB_USAGE_MAX);
 	enum err rc;
 
@@ -532,13 +516,7 @@ fb_import_run(struct db *db, struct fb *f, const struct cfg *c, const char *me,
 		}
 		r.pages++;
 		r.read += (long long)page.n;
-		if ((bad = rows_add(&w, &page, buf_str(&rates))) != NULL) {
-			snprintf(st.reason, sizeof(st.reason),
-			    "no rate to KZT for %s: set AMOSYNC_FB_RATES", bad);
-			fb_page_free(&page);
-			failed(&r, ERR_CONFIG, &st, out);
-			goto out;
-		}
+		rows_add(&w, &page);
 		free(after);
 		after = page.after;
 		page.after = NULL;
@@ -580,7 +558,15 @@ fb_import_run(struct db *db, struct fb *f, const struct cfg *c, const char *me,
 	in.rates = buf_str(&rates);
 	in.from = p.from;
 	in.to = p.to;
-	if (ad_spend_fb_store(db, &in, &r.c) != ERR_OK) {
+	if ((rc = ad_spend_fb_store(db, &in, &r.c)) == ERR_VALIDATION) {
+		snprintf(st.reason, sizeof(st.reason),
+		    "no rate to KZT for %s: set AMOSYNC_FB_RATES or a rate of "
+		    "the day (POST /api/traffic/currency-rates)",
+		    r.c.norate);
+		failed(&r, ERR_CONFIG, &st, out);
+		goto out;
+	}
+	if (rc != ERR_OK) {
 		snprintf(st.reason, sizeof(st.reason),
 		    "could not store the spend");
 		failed(&r, ERR_DB, &st, out);

@@ -9,24 +9,16 @@
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* The columns of MAP_COLS, then the row as JSON for the audit. */
-enum map_col {
-	MC_ID,
-	MC_UTM,
-	MC_CAMPAIGN,
-	MC_BY,
-	MC_AT,
-	MC_JSON,
-	MC__MAX
-};
+enum map_col { MC_ID, MC_UTM, MC_CAMPAIGN, MC_BY, MC_AT, MC_JSON, MC__MAX };
 
 static const char SQL_LIST[] = "SELECT " MAP_COLS " FROM campaign_map m"
-			       " ORDER BY lower(m.utm_campaign), m.id";
+                               " ORDER BY lower(m.utm_campaign), m.id";
 static const char SQL_INSERT[] =
     "INSERT INTO campaign_map AS m (utm_campaign, campaign, created_by)"
     " VALUES (btrim($1), btrim($2), $3) RETURNING " MAP_COLS ", to_jsonb(m)";
 static const char SQL_LOCK[] = "SELECT " MAP_COLS ", to_jsonb(m)"
-			       " FROM campaign_map m WHERE m.id = $1::bigint"
-			       " FOR UPDATE";
+                               " FROM campaign_map m WHERE m.id = $1::bigint"
+                               " FOR UPDATE";
 static const char SQL_DELETE[] =
     "DELETE FROM campaign_map WHERE id = $1::bigint";
 

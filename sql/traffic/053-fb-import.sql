@@ -99,3 +99,16 @@ ALTER TABLE attribution_audit DROP CONSTRAINT IF EXISTS attribution_audit_entity
 ALTER TABLE attribution_audit DROP CONSTRAINT IF EXISTS attribution_audit_entity;
 ALTER TABLE attribution_audit ADD CONSTRAINT attribution_audit_entity
 	CHECK (entity IN ('team', 'rule', 'sales', 'campaign_map'));
+
+-- KZT per unit of a currency on a day, for the spend imported from
+-- Facebook: a row's rate is that of its day, else the latest earlier one,
+-- else AMOSYNC_USD_KZT_RATE / AMOSYNC_FB_RATES. Written by
+-- lib/report/ad_spend.c (POST /api/traffic/currency-rates).
+CREATE TABLE IF NOT EXISTS currency_rates (
+	currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$' AND currency <> 'KZT'),
+	rate_date date NOT NULL,
+	kzt numeric(14,4) NOT NULL CHECK (kzt > 0),
+	uploaded_by text,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (currency, rate_date)
+);

@@ -223,6 +223,29 @@ is "$(q "SELECT count(*) FROM ad_spend WHERE account_id = '1001'")" 21 "the acco
 is "$(q "SELECT DISTINCT t.name FROM ad_spend a JOIN traffic_teams t ON t.id = a.team_id WHERE a.account_id = '1001' AND a.source = 'facebook'")" \
 	Muha "an account moved to another team: its rows follow"
 
+# --- a rate of the day; a currency without a rate ----------------------
+post /api/traffic/currency-rates application/json "{\"rows\": [{\"currency\": \"eur\", \"date\": \"$YDAY\", \"rate\": \"600\"}]}"
+is "$STATUS $(jget "$BODY" stored)" "200 1" "a rate of the day is stored"
+post /api/traffic/currency-rates application/json '{"rows": [{"currency": "KZT", "date": "2026-01-01", "rate": 1}]}'
+is "$STATUS $(jget "$BODY" field)" "400 currency" "KZT has no rate"
+BEFORE=$(q "SELECT count(*) FROM fb_import_runs WHERE status = 'ok'")
+post /api/traffic/ad-spend/import application/json "{\"start\": \"$YDAY\", \"end\": \"$YDAY\", \"team\": \"Arystan\"}"
+wait_for 30 runs_at_least ok $((BEFORE + 2))
+wait_for 20 jobs_idle
+is "$(q "SELECT DISTINCT usd_to_kzt_rate || ' ' || (amount_kzt = round(amount * 600, 2)) FROM ad_spend WHERE account_id = '2001' AND spend_date = '$YDAY'")" \
+	"600.0000 true" "EUR of that day at the rate of the day"
+is "$(q "SELECT DISTINCT usd_to_kzt_rate FROM ad_spend WHERE account_id = '2001' AND spend_date < '$YDAY'")" \
+	"550.5000" "earlier days keep AMOSYNC_FB_RATES"
+fb_ctl POST /__control/accounts "{\"accounts\": {\"3003\": {\"currency\": \"GBP\", \"rows\": [{\"date\": \"$TODAY\", \"campaign_id\": \"1\", \"campaign_name\": \"uk\", \"spend\": \"5.00\"}]}}}" >/dev/null
+q "UPDATE traffic_teams SET fb_ad_account_id = '3003' WHERE name = 'Traf4'" >/dev/null
+post /api/traffic/ad-spend/import application/json "{\"start\": \"$TODAY\", \"end\": \"$TODAY\", \"team\": \"Traf4\"}"
+wait_for 20 jobs_idle
+is "$(q "SELECT status || ': ' || error FROM fb_import_runs WHERE account_id = '3003'")" \
+	"failed: no rate to KZT for GBP: set AMOSYNC_FB_RATES or a rate of the day (POST /api/traffic/currency-rates)" \
+	"a currency without a rate: the import fails and names it"
+is "$(q "SELECT count(*) FROM ad_spend WHERE account_id = '3003'")" 0 "... and stores nothing"
+q "UPDATE traffic_teams SET fb_ad_account_id = NULL WHERE name = 'Traf4'" >/dev/null
+
 # --- validation and secrets -------------------------------------------
 post /api/traffic/ad-spend/import application/json "{\"start\": \"$TODAY\", \"end\": \"$WEEK\"}"
 is "$STATUS $(jpath "$BODY" field)" "400 end" "backfill: end before start is refused"
