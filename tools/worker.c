@@ -124,8 +124,8 @@ prune(const char *what, struct db *db, int days,
 
 /*
  * Retention (AMOSYNC_RETENTION_DAYS): webhook_requests of both databases,
- * done outbox jobs, the record of Telegram sends and finished sync runs
- * older than the limit. Only rows
+ * done outbox jobs, the record of Telegram sends, finished sync runs and
+ * finished Facebook import runs older than the limit. Only rows
  * whose data lives elsewhere or is finished go: a sale, its event and a
  * pending or dead job stay. Any worker may run it; two at once delete
  * disjoint or already deleted rows.
@@ -140,6 +140,7 @@ retention(struct app *app)
 	prune("webhook requests", &app->traffic, days, hook_requests_prune);
 	prune("done outbox jobs", &app->traffic, days, outbox_prune);
 	prune("Telegram sends", &app->traffic, days, jobs_sends_prune);
+	prune("Facebook import runs", &app->traffic, days, fb_import_prune);
 	if (app->has_landing) {
 		prune("webhook requests", &app->landing, days,
 		    hook_requests_prune);

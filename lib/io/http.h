@@ -21,7 +21,7 @@
 #define HTTP_RATE_MAX 1000
 /* The most headers a call keeps (http_opts.keep), and their length. */
 #define HTTP_KEEP_MAX 4
-#define HTTP_KEPT_LEN 512
+#define HTTP_KEPT_LEN 1024
 
 struct http {
 	void *curl;   /* CURL *, opaque here */

@@ -93,6 +93,11 @@ static const char SQL_FINISH[] =
     " nullif($11::int, 0), error = $12"
     " WHERE id = $1::bigint AND finished_at IS NULL";
 
+static const char SQL_PRUNE[] =
+    "DELETE FROM fb_import_runs WHERE id IN (SELECT id FROM fb_import_runs"
+    " WHERE finished_at IS NOT NULL AND started_at < now() -"
+    " make_interval(days => $1::int) ORDER BY started_at LIMIT $2::int)";
+
 /* The columns of SQL_RUNS. */
 enum run_col {
 	RUN_ID,
@@ -601,4 +606,15 @@ fb_import_runs(struct db *db, int limit, struct jw *w)
 	    sizeof(run_cols) / sizeof(run_cols[0]));
 	PQclear(res);
 	return ERR_OK;
+}
+
+enum err
+fb_import_prune(struct db *db, int days, int limit, long *n)
+{
+	char d[16], l[16];
+	const char *v[2] = { d, l };
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	return db_run_count(db, SQL_PRUNE, 2, v, n);
 }

@@ -64,4 +64,10 @@ enum err fb_import_run(struct db *db, struct fb *f, const struct cfg *c,
 /* Writes "runs":[...] (newest first, at most limit) into w. */
 enum err fb_import_runs(struct db *db, int limit, struct jw *w);
 
+/*
+ * Retention: deletes at most limit finished runs started more than days
+ * ago; *n gets how many. ERR_DB.
+ */
+enum err fb_import_prune(struct db *db, int days, int limit, long *n);
+
 #endif
