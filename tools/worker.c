@@ -420,7 +420,18 @@ main(int argc, char *argv[])
 	j.http.tick_arg = &hb;
 	if (*cfg_str(&app.cfg, CFG_FB_ACCESS_TOKEN) != '\0') {
 		struct fb_status fst;
+		char why[200];
 
+		if (fb_import_rates_check(&app.cfg, why, sizeof(why)) !=
+		    ERR_OK) {
+			log_warnx("%s", why);
+			metrics_close();
+			alerts_free(&al);
+			jobs_free(&j);
+			sales_ctx_free(&s);
+			app_free(&app);
+			return EXIT_FAILURE;
+		}
 		if (fb_init(&fbc, &j.http, &app.cfg, &fst) == ERR_OK)
 			has_fb = 1;
 		else

@@ -21,6 +21,9 @@
 	" ''), '[,;[:space:]]+') AS s) a WHERE t.is_active AND acct ~"         \
 	" '^[0-9]{1,20}$' ORDER BY acct, t.position, t.name"
 
+/* The most rows one import holds before storing them (about 40 MiB). */
+#define MAX_ROWS 200000
+
 /* A job's dedup key: unique per request, so every slot imports anew. */
 #define JOB_KEY(trigger)                                                       \
 	"'fb_import:' || " trigger " || ':' || acct || ':' ||"                 \
@@ -521,6 +524,14 @@ fb_import_run(struct db *db, struct fb *f, const struct cfg *c, const char *me,
 		}
 		r.pages++;
 		r.read += (long long)page.n;
+		if (r.read > MAX_ROWS) {
+			snprintf(st.reason, sizeof(st.reason),
+			    "more than %d rows: import a shorter range",
+			    MAX_ROWS);
+			fb_page_free(&page);
+			failed(&r, ERR_CONFIG, &st, out);
+			goto out;
+		}
 		rows_add(&w, &page);
 		free(after);
 		after = page.after;
@@ -617,4 +628,16 @@ fb_import_prune(struct db *db, int days, int limit, long *n)
 	snprintf(d, sizeof(d), "%d", days);
 	snprintf(l, sizeof(l), "%d", limit);
 	return db_run_count(db, SQL_PRUNE, 2, v, n);
+}
+
+enum err
+fb_import_rates_check(const struct cfg *c, char *why, size_t n)
+{
+	struct buf b;
+	enum err rc;
+
+	buf_init(&b);
+	rc = rates_json(c, &b, why, n);
+	buf_free(&b);
+	return rc;
 }

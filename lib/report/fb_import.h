@@ -1,6 +1,8 @@
 #ifndef AMOSYNC_REPORT_FB_IMPORT_H
 #define AMOSYNC_REPORT_FB_IMPORT_H
 
+#include <stddef.h>
+
 #include "base/cfg.h"
 #include "base/jw.h"
 #include "fb/api.h"
@@ -63,6 +65,12 @@ enum err fb_import_run(struct db *db, struct fb *f, const struct cfg *c,
 
 /* Writes "runs":[...] (newest first, at most limit) into w. */
 enum err fb_import_runs(struct db *db, int limit, struct jw *w);
+
+/*
+ * Checks AMOSYNC_FB_RATES (and AMOSYNC_USD_KZT_RATE): ERR_CONFIG with
+ * why (n bytes) naming the variable when it is malformed.
+ */
+enum err fb_import_rates_check(const struct cfg *c, char *why, size_t n);
 
 /*
  * Retention: deletes at most limit finished runs started more than days
