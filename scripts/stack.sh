@@ -238,8 +238,9 @@ stack_stop_workers() {
 	done
 }
 
-# Starts the loopback stand-ins for amoCRM and Telegram and points the
-# stack's configuration at them (tests, and the demo without real tokens).
+# Starts the loopback stand-ins for amoCRM, Telegram and the Facebook
+# Graph API and points the stack's configuration at them (tests, and the
+# demo without real tokens).
 stack_mocks_up() {
 	local dir=$1 src i
 	src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -254,20 +255,27 @@ stack_mocks_up() {
 		--state-file "$dir/mock/telegram-state.json" \
 		>"$dir/mock/telegram.port" 2>>"$dir/log/telegram-mock.log" &
 	echo $! >"$dir/run/telegram-mock.pid"
+	python3 "$src/tests/mock/fb_mock.py" --port 0 \
+		--token fb-test-token --state-file "$dir/mock/fb-state.json" \
+		>"$dir/mock/fb.port" 2>>"$dir/log/fb-mock.log" &
+	echo $! >"$dir/run/fb-mock.pid"
 	for i in $(seq 100); do
-		[ -s "$dir/mock/amocrm.port" ] && [ -s "$dir/mock/telegram.port" ] && break
+		[ -s "$dir/mock/amocrm.port" ] && [ -s "$dir/mock/telegram.port" ] &&
+			[ -s "$dir/mock/fb.port" ] && break
 		sleep 0.05
 	done
 	AMOCRM_MOCK="http://127.0.0.1:$(head -n 1 "$dir/mock/amocrm.port")"
 	TELEGRAM_MOCK="http://127.0.0.1:$(head -n 1 "$dir/mock/telegram.port")"
-	[ "$AMOCRM_MOCK" != "http://127.0.0.1:" ] && [ "$TELEGRAM_MOCK" != "http://127.0.0.1:" ] ||
+	FB_MOCK="http://127.0.0.1:$(head -n 1 "$dir/mock/fb.port")"
+	[ "$AMOCRM_MOCK" != "http://127.0.0.1:" ] && [ "$TELEGRAM_MOCK" != "http://127.0.0.1:" ] &&
+		[ "$FB_MOCK" != "http://127.0.0.1:" ] ||
 		stack_die "mock servers did not start (see $dir/log/*-mock.log)"
-	export AMOCRM_MOCK TELEGRAM_MOCK
+	export AMOCRM_MOCK TELEGRAM_MOCK FB_MOCK
 }
 
 stack_mocks_down() {
 	local dir=$1 f
-	for f in "$dir/run/amocrm-mock.pid" "$dir/run/telegram-mock.pid"; do
+	for f in "$dir/run/amocrm-mock.pid" "$dir/run/telegram-mock.pid" "$dir/run/fb-mock.pid"; do
 		[ -f "$f" ] || continue
 		kill "$(cat "$f")" 2>/dev/null
 		rm -f "$f"
@@ -283,6 +291,8 @@ stack_mocks_env() {
 	TELEGRAM_API_URL=$TELEGRAM_MOCK
 	TELEGRAM_BOT_TOKEN=123456:TEST-telegram-token
 	TELEGRAM_CHAT_ID=-1001234567890
+	FB_API_URL=$FB_MOCK
+	FB_ACCESS_TOKEN=fb-test-token
 	ENV
 }
 

@@ -7,8 +7,9 @@
  * claims each scheduled slot. It also syncs the pipeline catalogue from
  * amoCRM (teams/pipeline, once per AMOSYNC_PIPELINES_SYNC_INTERVAL
  * across all workers), beats (worker_heartbeats), runs the
- * health alerts (health/alerts) and the reconciliation sweep (sales/sweep),
- * each once per interval across all workers. SIGTERM or SIGINT finishes
+ * health alerts (health/alerts), the reconciliation sweep (sales/sweep)
+ * and the queueing of the Facebook spend imports (report/fb_import), each
+ * once per interval across all workers. SIGTERM or SIGINT finishes
  * the current job and exits. A job's lease (AMOSYNC_OUTBOX_CLAIM_TIMEOUT,
  * 15 s) is renewed by a heartbeat while the job runs, so a job of a killed
  * worker is taken over within seconds; its sync run stops blocking others
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "fb/api.h"
 #include "health/alerts.h"
 #include "health/beat.h"
 #include "io/app.h"
@@ -31,6 +33,7 @@
 #include "io/proc.h"
 #include "landing/push.h"
 #include "landing/sync.h"
+#include "report/fb_import.h"
 #include "report/funnel.h"
 #include "report/stats.h"
 #include "sales/hooks.h"
@@ -51,6 +54,10 @@
 #define RETENTION_BATCH 5000
 
 static volatile sig_atomic_t stopping;
+
+/* The Facebook client, when FB_ACCESS_TOKEN is set (over the jobs' HTTP). */
+static struct fb fbc;
+static int has_fb;
 
 static void
 onsignal(int sig)
@@ -121,8 +128,8 @@ prune(const char *what, struct db *db, int days,
 
 /*
  * Retention (AMOSYNC_RETENTION_DAYS): webhook_requests of both databases,
- * done outbox jobs, the record of Telegram sends and finished sync runs
- * older than the limit. Only rows
+ * done outbox jobs, the record of Telegram sends, finished sync runs and
+ * finished Facebook import runs older than the limit. Only rows
  * whose data lives elsewhere or is finished go: a sale, its event and a
  * pending or dead job stay. Any worker may run it; two at once delete
  * disjoint or already deleted rows.
@@ -137,6 +144,7 @@ retention(struct app *app)
 	prune("webhook requests", &app->traffic, days, hook_requests_prune);
 	prune("done outbox jobs", &app->traffic, days, outbox_prune);
 	prune("Telegram sends", &app->traffic, days, jobs_sends_prune);
+	prune("Facebook import runs", &app->traffic, days, fb_import_prune);
 	if (app->has_landing) {
 		prune("webhook requests", &app->landing, days,
 		    hook_requests_prune);
@@ -236,6 +244,42 @@ push(struct app *app, struct jobs *j, const struct outbox_job *job,
 	return rc;
 }
 
+/*
+ * Runs an import of an ad account's spend (report/fb_import.c). A rate
+ * limit, a pause before one, or another run holding the account puts the
+ * job back without counting an attempt; a transient failure is retried
+ * with backoff; a token or permission a person must fix ends the job (the
+ * run records it, health shows it, the next slot tries again).
+ */
+static enum err
+fb_job(struct app *app, struct jobs *j, const struct outbox_job *job,
+    struct job_outcome *out)
+{
+	struct fb_import_outcome fo;
+	char ids[32];
+
+	memset(out, 0, sizeof(*out));
+	fb_import_run(&app->traffic, has_fb ? &fbc : NULL, &app->cfg, j->me,
+	    job->id, job->payload != NULL ? job->payload : "{}", &fo);
+	snprintf(out->error, sizeof(out->error), "%s", fo.error);
+	switch (fo.next) {
+	case FB_IMPORT_DONE:
+		return ERR_OK;
+	case FB_IMPORT_POSTPONE:
+		snprintf(ids, sizeof(ids), "{%lld}", job->id);
+		if (outbox_postpone(&app->traffic, ids, j->me, fo.wait,
+		        fo.error) == ERR_OK) {
+			out->recorded = 1;
+			return ERR_OK;
+		}
+		out->retry_after = fo.wait;
+		return ERR_RATE;
+	case FB_IMPORT_RETRY:
+	default:
+		return ERR_HTTP;
+	}
+}
+
 /* The sales jobs (sales/jobs.c), in the dispatch table's shape. */
 static enum err
 sales_job(struct app *app, struct jobs *j, const struct outbox_job *job,
@@ -256,6 +300,7 @@ static enum err (*const job_runs[OUTBOX_KIND__MAX])(struct app *, struct jobs *,
 	[OUTBOX_ENRICH] = sales_job,
 	[OUTBOX_ANNOUNCE] = sales_job,
 	[OUTBOX_LANDING_PUSH] = push,
+	[OUTBOX_FB_IMPORT] = fb_job,
 };
 
 /* Runs the sweep when due; tells the ops chat what it recovered. */
@@ -399,6 +444,25 @@ main(int argc, char *argv[])
 	j.me = me;
 	j.http.tick = beat;
 	j.http.tick_arg = &hb;
+	if (*cfg_str(&app.cfg, CFG_FB_ACCESS_TOKEN) != '\0') {
+		struct fb_status fst;
+		char why[200];
+
+		if (fb_import_rates_check(&app.cfg, why, sizeof(why)) !=
+		    ERR_OK) {
+			log_warnx("%s", why);
+			metrics_close();
+			alerts_free(&al);
+			jobs_free(&j);
+			sales_ctx_free(&s);
+			app_free(&app);
+			return EXIT_FAILURE;
+		}
+		if (fb_init(&fbc, &j.http, &app.cfg, &fst) == ERR_OK)
+			has_fb = 1;
+		else
+			log_warnx("no Facebook spend import: %s", fst.reason);
+	}
 	proc_on_stop(onsignal);
 	log_info("worker %s started", me);
 	next_replay = next_schedule = next_beat = next_retention = 0;
@@ -439,6 +503,11 @@ main(int argc, char *argv[])
 		if (time(NULL) >= next_schedule) {
 			schedule(&app, &j, me);
 			schedule_pipelines(&app, &j, me);
+			if (has_fb &&
+			    fb_import_tick(&app.traffic, &app.cfg, me, &busy) !=
+			        ERR_OK)
+				log_warnx("could not queue the Facebook "
+				          "spend imports");
 			alerts_tick(&al, me);
 			sweep(&s, &j, &al, me);
 			next_schedule = time(NULL) + 1;
@@ -462,6 +531,8 @@ main(int argc, char *argv[])
 	}
 	health_unbeat(&app.traffic, me);
 	log_info("worker %s stopped", me);
+	if (has_fb)
+		fb_free(&fbc);
 	alerts_free(&al);
 	metrics_close();
 	jobs_free(&j);

@@ -10,6 +10,8 @@
  *                                         (also at the original's
  *                                         /api/integrations/supabase)
  *   GET /api/integrations/telegram       the bot and each chat
+ *   GET /api/integrations/facebook       the token, the last spend import,
+ *                                         the rate-limit usage
  *   GET /api/integrations/all            every check and overall; 200
  *                                         when all are healthy, else 503
  *   GET /api/integrations/webhook-requests?outcome=&limit=
@@ -88,6 +90,12 @@ static enum err
 telegram(struct route_req *r)
 {
 	return single(r, health_telegram);
+}
+
+static enum err
+facebook(struct route_req *r)
+{
+	return single(r, health_facebook);
 }
 
 static enum err
@@ -261,6 +269,7 @@ static const struct route routes[] = {
 	{ WEB_GET, "/api/integrations/databases", databases, 0, NULL },
 	{ WEB_GET, "/api/integrations/supabase", databases, 0, NULL },
 	{ WEB_GET, "/api/integrations/telegram", telegram, 0, NULL },
+	{ WEB_GET, "/api/integrations/facebook", facebook, 0, NULL },
 	{ WEB_GET, "/api/integrations/all", all, 0, NULL },
 	{ WEB_GET, "/api/integrations/webhook-requests", webhook_requests, 0,
 	    NULL },

@@ -12,7 +12,7 @@ static enum err
 audit_list(struct route_req *r)
 {
 	static const char *const entities[] = { "team", "rule", "sales",
-		"pipeline", NULL };
+		"pipeline", "campaign_map", NULL };
 	struct teams_audit_q q = { .limit = 50 };
 	struct buf csv;
 	enum err rc;

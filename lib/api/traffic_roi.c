@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "api/admin.h"
 #include "api/report_http.h"
@@ -9,12 +10,15 @@
 #include "base/csv.h"
 #include "base/money.h"
 #include "report/ad_spend.h"
+#include "report/fb_import.h"
 #include "report/roi.h"
+#include "teams/campaign_map.h"
 
 /*
  * /api/traffic/ad-spend and /api/traffic/roi: ad spend per team and day,
- * uploaded as JSON rows or a CSV file (report/ad_spend.c), and the ROI
- * per team (report/roi.c).
+ * uploaded as JSON rows or a CSV file (report/ad_spend.c) or imported
+ * from Facebook (report/fb_import.c: a backfill on demand, the runs), and
+ * the ROI per team, per campaign and per day (report/roi.c).
  */
 
 #define LIST_MAX 1000
@@ -393,10 +397,333 @@ roi_get(struct route_req *r)
 	        &out));
 }
 
+/* GET /api/traffic/roi/campaigns?start=&end=&team=&format= */
+static enum err
+campaigns_get(struct route_req *r)
+{
+	struct app *app = tctx(r)->app;
+	const char *start, *end, *team;
+	struct report_out out;
+	struct buf b;
+	enum err rc;
+	int csv;
+
+	if ((rc = report_http_format(r, &csv)) != ERR_OK ||
+	    (rc = report_http_range_req(r, &start, &end)) != ERR_OK ||
+	    (rc = route_query_str(r, "team", MAX_NAME, &team)) != ERR_OK)
+		return rc;
+	if (!csv) {
+		jw_obj(&r->w, "period");
+		jw_str(&r->w, "start", start);
+		jw_str(&r->w, "end", end);
+		jw_obj_end(&r->w);
+		jw_str(&r->w, "currency", "KZT");
+		jw_bool(&r->w, "leads_counted", app->has_landing);
+	}
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out,
+	    roi_campaigns(tdb(r), app->has_landing ? &app->landing : NULL,
+	        start, end, cfg_str(&app->cfg, CFG_TIMEZONE), team, &out));
+}
+
+/* GET /api/traffic/roi/daily?start=&end=&team=&format= */
+static enum err
+daily_get(struct route_req *r)
+{
+	const char *start, *end, *team;
+	struct report_out out;
+	struct buf b;
+	enum err rc;
+	int csv;
+
+	if ((rc = report_http_format(r, &csv)) != ERR_OK ||
+	    (rc = report_http_range_req(r, &start, &end)) != ERR_OK ||
+	    (rc = route_query_str(r, "team", MAX_NAME, &team)) != ERR_OK)
+		return rc;
+	if (!csv)
+		jw_str(&r->w, "currency", "KZT");
+	report_http_begin(r, csv, &out, &b);
+	return report_http_end(r, &out,
+	    roi_daily(tdb(r), start, end,
+	        cfg_str(&tctx(r)->app->cfg, CFG_TIMEZONE), team, &out));
+}
+
+/* Days from a to b (YYYY-MM-DD, checked), b included. */
+static long
+days_incl(const char *a, const char *b)
+{
+	struct tm ta, tb;
+
+	memset(&ta, 0, sizeof(ta));
+	memset(&tb, 0, sizeof(tb));
+	sscanf(a, "%d-%d-%d", &ta.tm_year, &ta.tm_mon, &ta.tm_mday);
+	sscanf(b, "%d-%d-%d", &tb.tm_year, &tb.tm_mon, &tb.tm_mday);
+	ta.tm_year -= 1900;
+	tb.tm_year -= 1900;
+	ta.tm_mon--;
+	tb.tm_mon--;
+	return (long)((timegm(&tb) - timegm(&ta)) / 86400) + 1;
+}
+
+static enum err
+import_date(struct route_req *r, const char *key, const char **out)
+{
+	enum err rc;
+
+	if ((rc = jread_str(&r->in, key, 10, 0, out)) != ERR_OK)
+		return rc;
+	if (*out == NULL || !route_valid_date(*out))
+		return route_fail(r, ERR_VALIDATION, key,
+		    "is required: a date such as 2025-12-01");
+	return ERR_OK;
+}
+
+/*
+ * POST /api/traffic/ad-spend/import {"start", "end", "team"}: a backfill
+ * from Facebook, one job per ad account of the team (absent: every active
+ * team); the worker runs them. 202 with the jobs.
+ */
+static enum err
+import_post(struct route_req *r)
+{
+	static const char *const keys[] = { "start", "end", "team", NULL };
+	struct app *app = tctx(r)->app;
+	const char *start, *end, *team;
+	long days, max = (long)cfg_int(&app->cfg, CFG_FB_BACKFILL_DAYS);
+	char why[120];
+	enum err rc;
+
+	if ((rc = jread_only(&r->in, keys)) != ERR_OK ||
+	    (rc = import_date(r, "start", &start)) != ERR_OK ||
+	    (rc = import_date(r, "end", &end)) != ERR_OK ||
+	    (rc = jread_str(&r->in, "team", MAX_NAME, 0, &team)) != ERR_OK)
+		return rc;
+	if (strcmp(start, end) > 0)
+		return route_fail(r, ERR_VALIDATION, "end",
+		    "must not be before start");
+	if ((days = days_incl(start, end)) > max) {
+		snprintf(why, sizeof(why),
+		    "must be at most %ld days after start "
+		    "(AMOSYNC_FB_BACKFILL_DAYS)",
+		    max - 1);
+		return route_fail(r, ERR_VALIDATION, "end", why);
+	}
+	if (*cfg_str(&app->cfg, CFG_FB_ACCESS_TOKEN) == '\0') {
+		route_errorf(r,
+		    "FB_ACCESS_TOKEN is not set: no spend can be "
+		    "imported from Facebook");
+		return ERR_CONFLICT;
+	}
+	rc = fb_import_request(tdb(r), team, start, end, admin_actor(r, app),
+	    &r->w);
+	if (rc == ERR_NOTFOUND) {
+		route_errorf(r, "%s",
+		    team != NULL ? "no active team of that name has an ad "
+		                   "account (fb_ad_account_id)"
+		                 : "no active team has an ad account "
+		                   "(fb_ad_account_id)");
+		return ERR_NOTFOUND;
+	}
+	if (rc == ERR_OK)
+		r->status = 202;
+	return rc;
+}
+
+/* GET /api/traffic/ad-spend/imports?limit= */
+static enum err
+imports_get(struct route_req *r)
+{
+	long long n = 50;
+	enum err rc;
+
+	if ((rc = route_query_int(r, "limit", 1, LIST_MAX, &n)) != ERR_OK)
+		return rc;
+	jw_bool(&r->w, "facebook_configured",
+	    *cfg_str(&tctx(r)->app->cfg, CFG_FB_ACCESS_TOKEN) != '\0');
+	return fb_import_runs(tdb(r), (int)n, &r->w);
+}
+
+/* Reads a rate given as a string or a number under key of in. */
+static enum err
+rate_of(struct jread *in, const char *key, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (jread_str(in, key, 32, 0, &s) == ERR_OK) {
+		if (s != NULL && (*out = strdup(s)) == NULL)
+			return ERR_NOMEM;
+		return ERR_OK;
+	}
+	return jread_amount(in, key, out);
+}
+
+/*
+ * POST /api/traffic/currency-rates {"rows": [{"currency", "date",
+ * "rate"}]}: KZT per unit of a currency on a day, for the Facebook
+ * imports; stored whole or not at all, a day's rate replaced.
+ */
+static enum err
+rates_post(struct route_req *r)
+{
+	static const char *const top[] = { "rows", NULL };
+	static const char *const keys[] = { "currency", "date", "rate", NULL };
+	const char *cur, *date;
+	char *rate, cu[4], why[200], name[64];
+	struct jread row;
+	struct buf rows;
+	struct jw w;
+	size_t i, n, k;
+	long stored;
+	enum err rc;
+
+	if ((rc = jread_only(&r->in, top)) != ERR_OK ||
+	    (rc = jread_arr(&r->in, "rows", AD_SPEND_MAX_ROWS, &n)) != ERR_OK)
+		return rc;
+	if (n == 0)
+		return route_fail(r, ERR_VALIDATION, "rows",
+		    "must hold at least one row");
+	buf_init(&rows);
+	jw_init(&w, &rows);
+	jw_arr(&w, NULL);
+	for (i = 0, rc = ERR_OK; i < n && rc == ERR_OK; i++) {
+		rate = NULL;
+		if ((rc = jread_elem_obj(&r->in, "rows", i, &row)) != ERR_OK)
+			break;
+		if ((rc = jread_only(&row, keys)) != ERR_OK ||
+		    (rc = jread_str(&row, "currency", 3, 0, &cur)) != ERR_OK ||
+		    (rc = jread_str(&row, "date", 10, 0, &date)) != ERR_OK ||
+		    (rc = rate_of(&row, "rate", &rate)) != ERR_OK) {
+			snprintf(name, sizeof(name), "%s", row.field);
+			snprintf(why, sizeof(why), "row %zu: %s", i + 1,
+			    row.reason);
+			if (rc == ERR_VALIDATION || rc == ERR_UTF8)
+				rc = route_fail(r, ERR_VALIDATION, name, why);
+		} else {
+			for (k = 0; cur != NULL && k < 3 && cur[k] != '\0'; k++)
+				cu[k] = (char)(cur[k] >= 'a' && cur[k] <= 'z'
+				        ? cur[k] - 'a' + 'A'
+				        : cur[k]);
+			cu[k] = '\0';
+			if (k != 3 ||
+			    strspn(cu, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3 ||
+			    strcmp(cu, "KZT") == 0) {
+				snprintf(why, sizeof(why),
+				    "row %zu: must be a currency code such as "
+				    "USD (not KZT)",
+				    i + 1);
+				rc = route_fail(r, ERR_VALIDATION, "currency",
+				    why);
+			} else if (!route_valid_date(date)) {
+				snprintf(why, sizeof(why),
+				    "row %zu: must be a date such as "
+				    "2025-12-01",
+				    i + 1);
+				rc = route_fail(r, ERR_VALIDATION, "date", why);
+			} else if (!ad_spend_rate_ok(rate)) {
+				snprintf(why, sizeof(why),
+				    "row %zu: must be a rate above zero such "
+				    "as 512.25",
+				    i + 1);
+				rc = route_fail(r, ERR_VALIDATION, "rate", why);
+			} else {
+				jw_obj(&w, NULL);
+				jw_str(&w, "currency", cu);
+				jw_str(&w, "date", date);
+				jw_numstr(&w, "rate", rate);
+				jw_obj_end(&w);
+			}
+		}
+		free(rate);
+		jread_free(&row);
+	}
+	jw_arr_end(&w);
+	if (rc == ERR_OK && (rc = buf_err(&rows)) == ERR_OK)
+		rc = ad_spend_rates_store(tdb(r), buf_str(&rows),
+		    admin_actor(r, tctx(r)->app), &stored);
+	buf_free(&rows);
+	if (rc == ERR_OK)
+		jw_int(&r->w, "stored", stored);
+	return rc;
+}
+
+/* GET /api/traffic/currency-rates?currency=&limit= */
+static enum err
+rates_get(struct route_req *r)
+{
+	const char *cur;
+	long long n = 100;
+	enum err rc;
+
+	if ((rc = route_query_str(r, "currency", 3, &cur)) != ERR_OK ||
+	    (rc = route_query_int(r, "limit", 1, LIST_MAX, &n)) != ERR_OK)
+		return rc;
+	return ad_spend_rates_list(tdb(r), cur, (int)n, &r->w);
+}
+
+/* GET /api/traffic/campaign-map */
+static enum err
+map_get(struct route_req *r)
+{
+	return teams_campaign_map_list(tdb(r), &r->w);
+}
+
+/* POST /api/traffic/campaign-map {"utm_campaign", "campaign"}: 201. */
+static enum err
+map_post(struct route_req *r)
+{
+	static const char *const keys[] = { "utm_campaign", "campaign", NULL };
+	const char *utm, *campaign;
+	enum err rc;
+
+	if ((rc = jread_only(&r->in, keys)) != ERR_OK ||
+	    (rc = jread_str(&r->in, "utm_campaign", CAMPAIGN_MAP_MAX, 0,
+	         &utm)) != ERR_OK ||
+	    (rc = jread_str(&r->in, "campaign", CAMPAIGN_MAP_MAX, 0,
+	         &campaign)) != ERR_OK)
+		return rc;
+	if (blank(utm))
+		return route_fail(r, ERR_VALIDATION, "utm_campaign",
+		    "is required: the utm_campaign of the sales and leads");
+	if (blank(campaign))
+		return route_fail(r, ERR_VALIDATION, "campaign",
+		    "is required: the name of the ad campaign it means");
+	rc = teams_campaign_map_create(tdb(r), admin_actor(r, tctx(r)->app),
+	    utm, campaign, &r->w);
+	if (rc == ERR_CONFLICT)
+		return route_fail(r, ERR_CONFLICT, "utm_campaign",
+		    "is mapped already: delete that mapping first");
+	if (rc == ERR_OK)
+		r->status = 201;
+	return rc;
+}
+
+/* DELETE /api/traffic/campaign-map/{id} */
+static enum err
+map_delete(struct route_req *r)
+{
+	if (!traffic_is_ruleid(r->arg[0]))
+		return ERR_NOTFOUND;
+	return teams_campaign_map_delete(tdb(r), admin_actor(r, tctx(r)->app),
+	    r->arg[0], &r->w);
+}
+
 static const struct route routes[] = {
+	{ WEB_GET, "/api/traffic/currency-rates", rates_get, 0, NULL },
+	{ WEB_POST, "/api/traffic/currency-rates", rates_post, ROUTE_BODY,
+	    NULL },
+	{ WEB_GET, "/api/traffic/campaign-map", map_get, 0, NULL },
+	{ WEB_POST, "/api/traffic/campaign-map", map_post, ROUTE_BODY, NULL },
+	{ WEB_DELETE, "/api/traffic/campaign-map/{id}", map_delete, 0,
+	    "mapping" },
 	{ WEB_GET, "/api/traffic/ad-spend", spend_get, 0, NULL },
 	{ WEB_POST, "/api/traffic/ad-spend", spend_post, 0, NULL },
+	{ WEB_POST, "/api/traffic/ad-spend/import", import_post, ROUTE_BODY,
+	    NULL },
+	{ WEB_GET, "/api/traffic/ad-spend/imports", imports_get, 0, NULL },
 	{ WEB_GET, "/api/traffic/roi", roi_get, 0, NULL },
+	{ WEB_GET, "/api/traffic/roi/campaigns", campaigns_get, 0, NULL },
+	{ WEB_GET, "/api/traffic/roi/daily", daily_get, 0, NULL },
 };
 
 const struct route_table traffic_roi_routes = ROUTE_TABLE(routes);

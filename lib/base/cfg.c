@@ -430,6 +430,68 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .max = 1000000000000LL,
 	    .help = "a sale of at least this many tenge is announced on "
 	            "its own, never in a digest (0: no amount is)" },
+	[CFG_FB_ACCESS_TOKEN] = { .name = "FB_ACCESS_TOKEN",
+	    .secret = 1,
+	    .help = "Facebook system user's access token with ads_read "
+	            "(empty: no spend is imported)" },
+	[CFG_FB_API_URL] = { .name = "FB_API_URL",
+	    .def = "https://graph.facebook.com",
+	    .help = "Facebook Graph API base URL" },
+	[CFG_FB_API_VERSION] = { .name = "FB_API_VERSION",
+	    .def = "v24.0",
+	    .help = "Graph API version of every Facebook call (vNN.N)" },
+	[CFG_FB_IMPORT_INTERVAL] = { .name = "AMOSYNC_FB_IMPORT_INTERVAL",
+	    .type = CFG_INT,
+	    .def = "3600",
+	    .min = 0,
+	    .max = 604800,
+	    .help = "seconds between imports of yesterday's and today's "
+	            "spend of every ad account (0: never)" },
+	[CFG_FB_REVISE_INTERVAL] = { .name = "AMOSYNC_FB_REVISE_INTERVAL",
+	    .type = CFG_INT,
+	    .def = "86400",
+	    .min = 0,
+	    .max = 2592000,
+	    .help = "seconds between imports of the last "
+	            "AMOSYNC_FB_REVISE_DAYS days, which Facebook revises "
+	            "(0: never)" },
+	[CFG_FB_REVISE_DAYS] = { .name = "AMOSYNC_FB_REVISE_DAYS",
+	    .type = CFG_INT,
+	    .def = "7",
+	    .min = 2,
+	    .max = 90,
+	    .help = "days the revising import reads, today included" },
+	[CFG_FB_RATE_WAIT] = { .name = "AMOSYNC_FB_RATE_WAIT",
+	    .type = CFG_INT,
+	    .def = "300",
+	    .min = 1,
+	    .max = 86400,
+	    .help = "seconds an import waits after a Facebook rate limit "
+	            "that names no time" },
+	[CFG_FB_USAGE_MAX] = { .name = "AMOSYNC_FB_USAGE_MAX",
+	    .type = CFG_INT,
+	    .def = "90",
+	    .min = 10,
+	    .max = 100,
+	    .help = "usage percentage (Facebook's usage headers) at which an "
+	            "import pauses before the limit is hit" },
+	[CFG_FB_RATES] = { .name = "AMOSYNC_FB_RATES",
+	    .help = "KZT per unit of other ad account currencies, "
+	            "\"EUR=510.5,RUB=5.2\" (USD: AMOSYNC_USD_KZT_RATE unless "
+	            "given here)" },
+	[CFG_FB_LEASE] = { .name = "AMOSYNC_FB_LEASE",
+	    .type = CFG_INT,
+	    .def = "120",
+	    .min = 5,
+	    .max = 3600,
+	    .help = "seconds an account's import holds its lock without "
+	            "renewing it" },
+	[CFG_FB_BACKFILL_DAYS] = { .name = "AMOSYNC_FB_BACKFILL_DAYS",
+	    .type = CFG_INT,
+	    .def = "400",
+	    .min = 1,
+	    .max = 1100,
+	    .help = "most days one backfill may ask for" },
 };
 
 static enum err put(struct cfg *, enum cfg_key, const char *, size_t);

@@ -90,6 +90,17 @@ health_env_init(struct health_env *e, struct app *app)
 		goto fail;
 	else
 		snprintf(e->tg_reason, sizeof(e->tg_reason), "%s", tr.reason);
+	if (*cfg_str(&app->cfg, CFG_FB_ACCESS_TOKEN) != '\0') {
+		struct fb_status fst;
+
+		if ((rc = fb_init(&e->fb, &e->http, &app->cfg, &fst)) == ERR_OK)
+			e->has_fb = 1;
+		else if (rc == ERR_NOMEM)
+			goto fail;
+		else
+			snprintf(e->fb_reason, sizeof(e->fb_reason), "%s",
+			    fst.reason);
+	}
 	url = cfg_str(&app->cfg, CFG_TRIPWIRE_DATABASE_URL);
 	if (*url != '\0') {
 		if ((rc = db_init(&e->tripwire, "tripwire", url)) != ERR_OK)
@@ -113,6 +124,8 @@ health_env_free(struct health_env *e)
 		tg_free(&e->tg);
 	if (e->has_tripwire)
 		db_free(&e->tripwire);
+	if (e->has_fb)
+		fb_free(&e->fb);
 	http_free(&e->http);
 	memset(e, 0, sizeof(*e));
 }
@@ -520,6 +533,7 @@ health_all(struct health_env *e, struct jw *w, struct health_report *r)
 	health_webhooks(e, w, "webhooks", r);
 	health_landing_sync(e, w, "landing_sync", r);
 	health_worker(e, w, "worker", r);
+	health_facebook(e, w, "facebook", r);
 	check_iso(now, sizeof(now), time(NULL));
 	jw_obj(w, "overall");
 	jw_str(w, "status", r->healthy ? "online" : "error");

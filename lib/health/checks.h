@@ -3,6 +3,7 @@
 
 #include "amocrm/api.h"
 #include "base/jw.h"
+#include "fb/api.h"
 #include "health/report.h"
 #include "io/app.h"
 #include "io/http.h"
@@ -30,8 +31,11 @@ struct health_env {
 	struct amocrm amo;
 	struct tg tg;
 	struct db tripwire;
+	struct fb fb;
 	int has_amo, has_tg, has_tripwire;
+	int has_fb; /* 0: FB_ACCESS_TOKEN not set, or fb_reason says why */
 	char amo_reason[AMOCRM_REASON_LEN]; /* why has_amo is 0 */
+	char fb_reason[FB_REASON_LEN];
 	char tg_reason[TG_REASON_LEN];
 };
 
@@ -57,6 +61,14 @@ enum health_status health_webhooks(struct health_env *e, struct jw *w,
 enum health_status health_landing_sync(struct health_env *e, struct jw *w,
     const char *key, struct health_report *r);
 enum health_status health_worker(struct health_env *e, struct jw *w,
+    const char *key, struct health_report *r);
+/*
+ * Facebook Ads (health/facebook.c): the token (valid, ads_read, days to
+ * its expiry), the last import, the rate-limit usage. Online and never
+ * alerting when FB_ACCESS_TOKEN is not set (spend is entered by hand);
+ * offline when Facebook rejects the token (code 190) or cannot be reached.
+ */
+enum health_status health_facebook(struct health_env *e, struct jw *w,
     const char *key, struct health_report *r);
 
 /*

@@ -14,6 +14,7 @@ const char *const health_alert_keys[HA__MAX] = {
 	"spool",       /* HA_SPOOL */
 	"dead",        /* HA_DEAD */
 	"worker",      /* HA_WORKER */
+	"facebook",    /* HA_FACEBOOK */
 };
 
 static const char *const status_names[] = { "online", "offline", "error" };

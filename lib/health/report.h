@@ -25,9 +25,10 @@ enum health_alert {
 	HA_DB_TRAFFIC, /* a database unreachable */
 	HA_DB_LANDING,
 	HA_DB_TRIPWIRE,
-	HA_SPOOL,  /* a spooled webhook older than the limit */
-	HA_DEAD,   /* dead letters in the outbox */
-	HA_WORKER, /* a worker stopped beating */
+	HA_SPOOL,    /* a spooled webhook older than the limit */
+	HA_DEAD,     /* dead letters in the outbox */
+	HA_WORKER,   /* a worker stopped beating */
+	HA_FACEBOOK, /* Facebook unreachable, its token rejected or expiring */
 	HA__MAX
 };
 

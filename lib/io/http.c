@@ -28,6 +28,7 @@
 struct xfer {
 	struct http *h;
 	struct http_resp *r;
+	const char *const *keep; /* http_opts.keep */
 	size_t max;
 	int toobig;
 	long long ticked; /* CLOCK_MONOTONIC us of the last tick */
@@ -384,7 +385,7 @@ static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
-	size_t len = size * n, vlen;
+	size_t len = size * n, vlen, i;
 	char v[128];
 	const char *colon;
 
@@ -392,10 +393,29 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		x->r->retry_after = -1;
 		x->r->content_type[0] = '\0';
+		for (i = 0; i < HTTP_KEEP_MAX; i++)
+			x->r->kept[i][0] = '\0';
 		return len;
 	}
 	if ((colon = memchr(p, ':', len)) == NULL)
 		return len;
+	for (i = 0; x->keep != NULL && i < HTTP_KEEP_MAX && x->keep[i] != NULL;
+	     i++) {
+		char *k = x->r->kept[i];
+		const char *s = colon + 1;
+
+		if ((size_t)(colon - p) != strlen(x->keep[i]) ||
+		    strncasecmp(p, x->keep[i], (size_t)(colon - p)) != 0)
+			continue;
+		while (s < p + len && (*s == ' ' || *s == '\t'))
+			s++;
+		vlen = (size_t)(p + len - s);
+		if (vlen >= HTTP_KEPT_LEN)
+			vlen = HTTP_KEPT_LEN - 1;
+		memcpy(k, s, vlen);
+		k[vlen] = '\0';
+		k[strcspn(k, "\r\n")] = '\0';
+	}
 	vlen = len - (size_t)(colon + 1 - p);
 	if (vlen >= sizeof(v))
 		vlen = sizeof(v) - 1;
@@ -496,6 +516,7 @@ perform(struct http *h, const struct http_opts *o, const char *method,
 	x.h = h;
 	x.ticked = now_us(CLOCK_MONOTONIC);
 	x.r = r;
+	x.keep = o->keep;
 	x.max = o->max_body > 0 ? o->max_body : HTTP_MAX_BODY_DEFAULT;
 	buf_init_max(&r->body, x.max);
 	x.toobig = 0;

@@ -19,6 +19,9 @@
 #define HTTP_ERRLEN 256
 /* The most requests per second a rate key can be given. */
 #define HTTP_RATE_MAX 1000
+/* The most headers a call keeps (http_opts.keep), and their length. */
+#define HTTP_KEEP_MAX 4
+#define HTTP_KEPT_LEN 1024
 
 struct http {
 	void *curl;   /* CURL *, opaque here */
@@ -45,6 +48,12 @@ struct http_opts {
 	const char *secret;   /* a token to hide in logged URLs and errors */
 	const char *metric;   /* API name in amosync_api_calls_total; NULL:
 	                         rate_key, if any */
+	/*
+	 * Response headers to keep (names, any case, NULL-terminated, at
+	 * most HTTP_KEEP_MAX), or NULL: their values land in
+	 * http_resp.kept[i], cut at HTTP_KEPT_LEN - 1 bytes.
+	 */
+	const char *const *keep;
 };
 
 struct http_resp {
@@ -52,6 +61,7 @@ struct http_resp {
 	struct buf body;       /* response body, NUL-terminated */
 	long retry_after;      /* Retry-After in seconds, -1 when absent */
 	char content_type[64]; /* "" when absent */
+	char kept[HTTP_KEEP_MAX][HTTP_KEPT_LEN]; /* opts.keep's; "" absent */
 	char err[HTTP_ERRLEN]; /* why the call failed; "" on success */
 };
 

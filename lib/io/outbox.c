@@ -10,6 +10,7 @@ const char *const outbox_kinds[OUTBOX_KIND__MAX] = {
 	"enrich",       /* OUTBOX_ENRICH */
 	"announce",     /* OUTBOX_ANNOUNCE */
 	"landing_push", /* OUTBOX_LANDING_PUSH */
+	"fb_import",    /* OUTBOX_FB_IMPORT */
 };
 
 const char *const outbox_states[OUTBOX_STATE__MAX + 1] = {
@@ -29,6 +30,7 @@ const enum outbox_lane outbox_kind_lanes[OUTBOX_KIND__MAX] = {
 	[OUTBOX_ENRICH] = OUTBOX_LANE_BULK, /* its newest: the announce lane */
 	[OUTBOX_ANNOUNCE] = OUTBOX_LANE_ANNOUNCE,
 	[OUTBOX_LANDING_PUSH] = OUTBOX_LANE_BULK,
+	[OUTBOX_FB_IMPORT] = OUTBOX_LANE_BULK,
 };
 
 /*

@@ -25,6 +25,7 @@ enum outbox_kind {
 	OUTBOX_ENRICH,   /* a new sale: contacts, verification (sales/jobs) */
 	OUTBOX_ANNOUNCE, /* a sale's Telegram message (sales/jobs) */
 	OUTBOX_LANDING_PUSH, /* landing leads into amoCRM (landing/push) */
+	OUTBOX_FB_IMPORT,    /* an ad account's spend (report/fb_import) */
 	OUTBOX_KIND__MAX     /* also: a kind this build does not know */
 };
 
@@ -49,7 +50,7 @@ enum outbox_kind {
  */
 enum outbox_lane {
 	OUTBOX_LANE_ANNOUNCE, /* announce jobs, and the newest enrich job */
-	OUTBOX_LANE_BULK,     /* enrich (oldest first), landing push */
+	OUTBOX_LANE_BULK,     /* enrich (oldest first), landing push, fb */
 	OUTBOX_LANE__MAX
 };
 

@@ -37,6 +37,56 @@ enum err ad_spend_store(struct db *db, const char *rows, const char *actor,
     long long *inserted, long long *updated, struct ad_spend_bad *bad);
 
 /*
+ * Whether the ad_spend row a counts (SQL, a boolean): a manual row
+ * always; an imported one while no manual row of its team, day and
+ * campaign exists (an admin's figure wins, and is never overwritten).
+ */
+#define AD_SPEND_COUNTED(a)                                                    \
+	"(" a ".source = 'manual' OR NOT EXISTS (SELECT 1 FROM ad_spend m"     \
+	" WHERE m.source = 'manual' AND m.team_id = " a ".team_id AND"         \
+	" m.spend_date = " a ".spend_date AND m.campaign = " a ".campaign))"
+
+/* An import of one ad account's spend over [from, to]. */
+struct ad_spend_fb {
+	const char *rows;    /* JSON [{date, campaign_id, campaign_name, spend,
+	                     currency, impressions, clicks}] */
+	const char *account; /* digits */
+	const char *team_id; /* uuid */
+	long long run_id;    /* fb_import_runs.id */
+	const char *rates;   /* {"USD": "470.5"}: KZT per unit */
+	const char *from, *to;
+};
+
+struct ad_spend_fb_counts {
+	long long stored, removed, manual;
+	char kzt[32];     /* the stored rows' sum in KZT */
+	char norate[128]; /* ERR_VALIDATION: the currencies without a rate */
+};
+
+/*
+ * Stores an import (source 'facebook') in one statement: each row of
+ * in->rows replaces the account's row of its campaign and day, and the
+ * account's rows of [from, to] not among them are removed. A row's rate
+ * is its currency's of its day in currency_rates, else the latest
+ * earlier one, else in->rates'; a currency with none refuses the whole
+ * import (ERR_VALIDATION, c->norate names it). A manual row is never
+ * touched; c->manual counts the rows one shadows. ERR_DB.
+ */
+enum err ad_spend_fb_store(struct db *db, const struct ad_spend_fb *in,
+    struct ad_spend_fb_counts *c);
+
+/*
+ * Per-day rates (currency_rates): stores rows, a JSON array of
+ * {"currency", "date", "rate"} (checked by the caller), replacing a
+ * currency's rate of the same day, by actor; *stored counts them. The
+ * list writes "rates":[...] (newest day first, of currency or all).
+ */
+enum err ad_spend_rates_store(struct db *db, const char *rows,
+    const char *actor, long *stored);
+enum err ad_spend_rates_list(struct db *db, const char *currency, int limit,
+    struct jw *w);
+
+/*
  * Writes the first limit rows of [start, end] (NULL: unbounded) of team
  * (NULL: all) through out (JSON: "ad_spend").
  */

@@ -10,6 +10,7 @@ Environment: URL (nginx), SHOTS (directory), PSQL (a psql command line
 without -d), AMOCRM_MOCK, TELEGRAM_MOCK (the stand-ins' URLs).
 """
 import csv
+import datetime
 import io
 import json
 import os
@@ -696,6 +697,65 @@ def roi(d):
     report(not errs, "roi: no console errors", "\n".join(errs))
 
 
+def roi_facebook(d):
+    """The ROI page with spend imported from Facebook (the Graph API
+    stand-in): "Загрузить расходы" queues the import the worker runs; the
+    spend source, the per-campaign table and the daily chart show it."""
+    tab(d, "roi", "#roi-table tbody tr")
+    start = d.find_element(By.ID, "period-start").get_attribute("value")
+    end = datetime.date.fromisoformat(d.find_element(By.ID, "period-end").get_attribute("value"))
+    rows = [{"date": (end - datetime.timedelta(days=i)).isoformat(), "campaign_id": "77%d" % c,
+             "campaign_name": "fb_ui_%d" % c, "spend": "%d.50" % (10000 * (c + 1) + i), "impressions": 100,
+             "clicks": 5} for i in range(5) for c in range(2)]
+    status, _ = http("POST", os.environ["FB_MOCK"] + "/__control/accounts",
+                     json.dumps({"accounts": {"5001": {"currency": "KZT", "rows": rows}}}).encode(),
+                     {"Content-Type": "application/json"})
+    check("roi facebook: the stand-in holds a Facebook ad account", status, 200)
+    sql("traffic", "UPDATE traffic_teams SET fb_ad_account_id = 'act_5001' WHERE name = 'Kenesary'")
+    btn = css(d, "#backfill")
+    check("roi facebook: the backfill button", btn.text, "Загрузить расходы")
+    btn.click()
+    wait(d, lambda x: "Поставлено в очередь импортов: 1" in text_of(x, "#backfill-msg"), 15)
+    deadline = time.time() + 30
+    while time.time() < deadline and sql("traffic", "SELECT count(*) FROM fb_import_runs WHERE status = 'ok'") != "1":
+        time.sleep(0.3)
+    check("roi facebook: the worker imported the account",
+          sql("traffic", "SELECT count(*) || ' ' || sum(amount_kzt) FROM ad_spend WHERE source = 'facebook'"),
+          "10 %.2f" % sum(float(r["spend"]) for r in rows))
+    d.execute_script("location.hash = arguments[0]", "overview")
+    tab(d, "roi", "#campaign-table tbody tr")
+    wait(d, lambda x: "готово" in text_of(x, "#imports-table"), 15)
+    camp = text_of(d, "#campaign-table")
+    report("fb_ui_0" in camp and "fb_ui_1" in camp and "Facebook" in camp,
+           "roi facebook: the campaign table shows the imported campaigns and their source")
+    csv_matches(d, "#campaign-table", "roi campaigns")
+    daily = api("/api/traffic/roi/daily?start=%s&end=%s" % (start, end.isoformat()))
+    drawn = d.execute_script(
+        "const c = window.Chart && Chart.getChart(document.getElementById('roi-daily-chart'));"
+        "return c ? [c.data.labels.length, c.data.datasets[0].data.reduce((a, b) => a + b, 0)] : null;")
+    check("roi facebook: the daily chart draws every day's spend",
+          drawn and [drawn[0], round(drawn[1], 2)],
+          [len(daily["days"]), round(sum(float(x["spend"]) for x in daily["days"]), 2)])
+    fbsum = sum(float(x["spend_facebook"]) for x in daily["days"])
+    check("roi facebook: the spend source shows Facebook's part",
+          text_of(d, "#spend-facebook").replace("\u00a0", " ").replace("\u202f", " "),
+          "{:,}".format(round(fbsum)).replace(",", " ") + " ₸")
+    # Map an utm_campaign to an imported campaign from the page.
+    f = css(d, "#campaign-map-form")
+    f.find_element(By.NAME, "utm_campaign").send_keys("fb-ui-old-name")
+    f.find_element(By.NAME, "campaign").send_keys("fb_ui_0")
+    f.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    toast_text(d, "Сопоставление сохранено")
+    wait(d, lambda x: "fb-ui-old-name → fb_ui_0" in text_of(x, "#campaign-map"), 10)
+    check("roi facebook: a mapping made on the page is stored",
+          sql("traffic", "SELECT utm_campaign || '>' || campaign FROM campaign_map"), "fb-ui-old-name>fb_ui_0")
+    css(d, "#campaign-map button[data-delete]").click()
+    wait(d, lambda x: "fb-ui-old-name" not in text_of(x, "#campaign-map"), 10)
+    check("roi facebook: ... and deleted", sql("traffic", "SELECT count(*) FROM campaign_map"), "0")
+    errs = console_errors(d)
+    report(not errs, "roi facebook: no console errors", "\n".join(errs))
+
+
 def integrations(d):
     d.execute_script("location.hash = arguments[0]", "integrations")
     wait(d, EC.presence_of_element_located((By.CSS_SELECTOR, "#dead-letters tbody tr")))
@@ -862,6 +922,7 @@ CHECKS = [
     ("utm", utm),
     ("funnel", funnel),
     ("roi", roi),
+    ("roi facebook", roi_facebook),
     ("integrations", integrations),
     ("teams", teams),
     ("worklist", worklist),

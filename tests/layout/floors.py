@@ -22,7 +22,7 @@ from tap import check, done, top  # noqa: E402
 FLOORS = {
     "base": 1,
     "io": 2,
-    "amocrm": 3, "telegram": 3, "attr": 3,
+    "amocrm": 3, "telegram": 3, "attr": 3, "fb": 3,
     "sales": 4, "landing": 4, "report": 4, "teams": 4, "health": 4,
     "api": 5,
 }

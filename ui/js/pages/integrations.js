@@ -9,7 +9,7 @@ import { el, fill, api, qs, num, datetime, duration, loading, failed, table, toa
 const STATUS = { online: 'Работает', offline: 'Не работает', error: 'Ошибка' };
 const NAMES = {
   amocrm: 'AmoCRM', databases: 'Базы данных', telegram: 'Telegram', spool: 'Спул вебхуков', outbox: 'Очередь задач',
-  webhooks: 'Вебхуки', landing_sync: 'Синхронизация лидов', worker: 'Воркер',
+  webhooks: 'Вебхуки', landing_sync: 'Синхронизация лидов', worker: 'Воркер', facebook: 'Facebook Ads',
 };
 
 export async function render(root) {
