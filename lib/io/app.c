@@ -14,14 +14,14 @@
 /*
  * Variables of the configuration's prefixes that are not configuration:
  * the local stack's scripts write AMOSYNC_PORT into its env file and read
- * the others from the environment the programs inherit (AMOCRM_MOCK and
- * TELEGRAM_MOCK: the stand-ins' URLs); a pool master hands its socket to
+ * the others from the environment the programs inherit (AMOCRM_MOCK,
+ * TELEGRAM_MOCK and FB_MOCK: the stand-ins' URLs); a pool master hands its socket to
  * a re-exec in AMOSYNC_LISTEN_FD.
  */
 const char *const app_not_config[] = { "AMOSYNC_PORT", "AMOSYNC_LISTEN_FD",
 	"AMOSYNC_STACK_DIR", "AMOSYNC_BUILD_DIR", "AMOSYNC_ENV_FILE",
 	"AMOSYNC_WORKERS", "AMOSYNC_CONFIGURE_FLAGS", "AMOSYNC_PG_FSYNC",
-	"AMOSYNC_PG_LISTEN", "AMOCRM_MOCK", "TELEGRAM_MOCK", NULL };
+	"AMOSYNC_PG_LISTEN", "AMOCRM_MOCK", "TELEGRAM_MOCK", "FB_MOCK", NULL };
 
 /* The name an operator types: endpoints by their own, tools amosync-*. */
 static const char *

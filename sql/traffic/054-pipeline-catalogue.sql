@@ -81,7 +81,10 @@ ALTER TABLE attribution_audit DROP CONSTRAINT IF EXISTS
 ALTER TABLE attribution_audit ADD CONSTRAINT attribution_audit_action_check
 	CHECK (action IN ('create', 'update', 'delete', 'reorder',
 		'reattribute', 'sync'));
+-- One check of the entities (053 named its own attribution_audit_entity).
 ALTER TABLE attribution_audit DROP CONSTRAINT IF EXISTS
 	attribution_audit_entity_check;
+ALTER TABLE attribution_audit DROP CONSTRAINT IF EXISTS
+	attribution_audit_entity;
 ALTER TABLE attribution_audit ADD CONSTRAINT attribution_audit_entity_check
-	CHECK (entity IN ('team', 'rule', 'sales', 'pipeline'));
+	CHECK (entity IN ('team', 'rule', 'sales', 'pipeline', 'campaign_map'));

@@ -43,7 +43,8 @@ r=$(hook "$(event 880001 142 1764300003)")
 is "${r% *}" 200 "retry of a queued delivery: 200"
 like "$(cat "$STACK/hook.out")" '"leads_queued":0,"duplicate":true' "retry of a queued delivery: not kept twice"
 is "$(traffic "SELECT count(*) FROM webhook_requests WHERE lead_ids = '{880001}'")" 3 "three deliveries of lead 880001 kept, once each"
-is "$(traffic "SELECT count(*) FROM lead_events WHERE lead_id IN (880001, 880002)")" 0 "nothing applied while the processor is held up"
+# (Not read from lead_events: a read would queue behind the lock.)
+is "$(traffic "SELECT count(*) FROM webhook_requests WHERE lead_ids && '{880001,880002}' AND state <> 'queued'")" 0 "nothing applied while the processor is held up"
 # 4. What waits is visible.
 req GET /api/integrations/inbox
 is "$STATUS" 200 "inbox: 200"
@@ -74,10 +75,10 @@ echo "# received to applied over 40 sales at 20/s: $(traffic "SELECT 'p50 ' || r
 is "$(traffic "SELECT count(*) FROM all_sales_tracking WHERE lead_id::bigint BETWEEN 881001 AND 881040")" 40 "trickle: forty sales applied"
 
 # 6. A body with no lead needs no work: recorded, a bounded excerpt.
-python3 -c 'import sys; sys.stdout.write("account%5Bid%5D=29000001&junk=" + "x" * 200000)' >"$STACK/junk.body"
+python3 -c 'import sys; sys.stdout.write("account%5Bid%5D=29000001" + "".join("&junk%d=%s" % (i, "x" * 994) for i in range(200)))' >"$STACK/junk.body"
 post /api/amocrm/sales-webhook $FORM "@$STACK/junk.body"
 is "$STATUS" 200 "no lead: 200"
 is "$(traffic "SELECT outcome || '|' || (state IS NULL) || '|' || octet_length(raw_body) || '|' || body_size FROM webhook_requests ORDER BY id DESC LIMIT 1")" \
-	"no_leads|true|16384|$((200000 + 29))" "no lead: recorded, not queued, 16 KiB of it kept"
+	"no_leads|true|16384|$(stat -c %s "$STACK/junk.body")" "no lead: recorded, not queued, 16 KiB of it kept"
 
 integ_check_logs

@@ -19,6 +19,13 @@ code() {
 	curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL$1" \
 		-H "Content-Type: $FORM" --data-binary "@$2"
 }
+# secrets VALUE: the env file's AMOSYNC_WEBHOOK_SECRETS, replaced (a
+# program checks every line it reads, so a bad one is not overridden by a
+# later line).
+secrets() {
+	sed -i '/^AMOSYNC_WEBHOOK_SECRETS=/d' "$STACK/amosync.env"
+	echo "AMOSYNC_WEBHOOK_SECRETS=$1" >>"$STACK/amosync.env"
+}
 restart() {
 	stack_stop_program "$STACK" "$1"
 	stack_start_program "$STACK" "$top_builddir" "$1"
@@ -66,31 +73,31 @@ is "$STATUS" 401 "the original Flagship URL too: 401"
 
 # 5. Rotation: old and new accepted at once, then only the new one.
 NEW=rotated-secret-abcdefghijklmnop
-echo "AMOSYNC_WEBHOOK_SECRETS=$HOOK_TOKEN,$NEW" >>"$STACK/amosync.env"
+secrets "$HOOK_TOKEN,$NEW"
 restart funnel-sale
 sale 920003 >"$STACK/s3"
 is "$(code "/api/amocrm/funnel-sale?token=$NEW" "$STACK/s3")" 200 "rotation: the new secret accepted"
 sale 920004 >"$STACK/s4"
 is "$(code "/api/amocrm/funnel-sale$HOOK_Q" "$STACK/s4")" 200 "rotation: the old one still accepted"
-echo "AMOSYNC_WEBHOOK_SECRETS=$NEW" >>"$STACK/amosync.env"
+secrets "$NEW"
 restart funnel-sale
 sale 920005 >"$STACK/s5"
 is "$(code "/api/amocrm/funnel-sale$HOOK_Q" "$STACK/s5")" 403 "rotation done: the old secret refused"
 is "$(code "/api/amocrm/funnel-sale?token=$NEW" "$STACK/s5")" 200 "rotation done: the new one accepted"
 
 # 6. A secret too short stops the program, naming the variable, not the value.
-echo "AMOSYNC_WEBHOOK_SECRETS=$NEW,short-SeCrEt" >>"$STACK/amosync.env"
+secrets "$NEW,short-SeCrEt"
 "$top_builddir/cgi-bin/funnel-sale" -f "$STACK/amosync.env" -s "$STACK/run/bad.sock" -n 0 \
 	>"$STACK/bad.out" 2>&1 </dev/null
 ok "$([ $? -ne 0 ]; echo $?)" "a 12-character secret: the program does not start"
 like "$(cat "$STACK/bad.out")" 'AMOSYNC_WEBHOOK_SECRETS: secret 2 must be 16' "the message names the variable and which secret"
 is "$(grep -c -e short-SeCrEt -e "$NEW" "$STACK/bad.out")" 0 "and shows no secret"
-echo "AMOSYNC_WEBHOOK_SECRETS=$HOOK_TOKEN" >>"$STACK/amosync.env"
+secrets "$HOOK_TOKEN"
 # Unset: the programs start, and say loudly that the webhooks are open.
-echo "AMOSYNC_WEBHOOK_SECRETS=" >>"$STACK/amosync.env"
+secrets ""
 restart sales-webhook
 like "$(cat "$STACK/log/sales-webhook.log")" 'AMOSYNC_WEBHOOK_SECRETS is not set: the webhooks are OPEN' "no secret: a loud warning at start"
-echo "AMOSYNC_WEBHOOK_SECRETS=$HOOK_TOKEN" >>"$STACK/amosync.env"
+secrets "$HOOK_TOKEN"
 restart sales-webhook
 restart funnel-sale
 
