@@ -338,6 +338,13 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .max = 1073741824,
 	    .help = "bytes of a rejected webhook body kept in "
 	            "webhook_requests (the full size is recorded)" },
+	[CFG_PROCESSORS] = { .name = "AMOSYNC_PROCESSORS",
+	    .type = CFG_INT,
+	    .def = "4",
+	    .min = 1,
+	    .max = 64,
+	    .help = "processors of each webhook program, applying its queued "
+	            "deliveries side by side" },
 	[CFG_INBOX_BATCH] = { .name = "AMOSYNC_INBOX_BATCH",
 	    .type = CFG_INT,
 	    .def = "200",

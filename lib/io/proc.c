@@ -192,12 +192,13 @@ proc_pool_run(const struct proc_pool *p)
 	struct slot *s;
 	pid_t master = getpid();
 	enum proc_end end;
-	int i, n = p->n + (p->aux != NULL), waiting;
+	int i, naux = p->aux == NULL ? 0 : p->naux > 0 ? p->naux : 1;
+	int n = p->n + naux, waiting;
 
 	if ((s = calloc((size_t)n, sizeof(*s))) == NULL)
 		return PROC_FAILED;
-	if (p->aux != NULL)
-		s[n - 1].aux = 1;
+	for (i = p->n; i < n; i++)
+		s[i].aux = 1;
 	got_stop = got_reload = 0;
 	cannot = 0;
 	proc_on_stop(onstop);
@@ -217,8 +218,11 @@ proc_pool_run(const struct proc_pool *p)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &unblocked);
-	log_info("starting %d workers%s", p->n,
-	    p->aux != NULL ? " and a processor" : "");
+	if (naux > 0)
+		log_info("starting %d workers and %d processor%s", p->n, naux,
+		    naux == 1 ? "" : "s");
+	else
+		log_info("starting %d workers", p->n);
 	for (;;) {
 		reap(s, n, 0);
 		if (got_stop || got_reload || cannot)

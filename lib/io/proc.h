@@ -4,7 +4,7 @@
 /*
  * The process itself: signals, and a pool of worker processes in the
  * php-fpm "static" model. The master forks n workers that each serve the
- * listening socket they inherited, plus at most one auxiliary process
+ * listening socket they inherited, plus naux auxiliary processes
  * (the spool replay, kept out of every live request), restarts any that
  * dies (with backoff when it dies young), and stops them all on SIGTERM
  * or SIGINT: each finishes the request it holds, within a timeout. The
@@ -27,7 +27,8 @@ void proc_on_stop(void (*fn)(int));
 struct proc_pool {
 	int n;                  /* workers, >= 1 */
 	int (*work)(void *arg); /* a worker's life; returns its exit status */
-	int (*aux)(void *arg);  /* the auxiliary process, or NULL */
+	int (*aux)(void *arg);  /* an auxiliary process's life, or NULL */
+	int naux;               /* auxiliary processes when aux is set, >= 1 */
 	void *arg;
 	int stop_timeout; /* seconds a stop waits before SIGKILL */
 };

@@ -233,6 +233,7 @@ prog_main(int argc, char *argv[], const struct prog *p)
 	pool.n = procs;
 	pool.work = work;
 	pool.aux = p->idle != NULL ? aux : NULL;
+	pool.naux = (int)cfg_int(&app.cfg, CFG_PROCESSORS);
 	pool.arg = &s;
 	pool.stop_timeout = (int)cfg_int(&app.cfg, CFG_STOP_TIMEOUT);
 	for (;;) {

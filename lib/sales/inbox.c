@@ -23,17 +23,26 @@ static const char SQL_PUT[] =
 
 /*
  * The batch: queued rows of the endpoint that are due, oldest first,
- * skipping those another processor holds and those an earlier queued
- * row shares a lead with (it goes first). Locked until the batch ends.
+ * skipping those another processor holds. Locked until the batch ends.
  */
 static const char SQL_CLAIM[] =
     "SELECT w.id, w.body_size FROM webhook_requests w"
     " WHERE w.state = 'queued' AND w.endpoint = $1"
     " AND (w.next_at IS NULL OR w.next_at <= now())"
-    " AND NOT EXISTS (SELECT 1 FROM webhook_requests e"
-    "  WHERE e.state = 'queued' AND e.endpoint = $1 AND e.id < w.id"
-    "  AND e.lead_ids && w.lead_ids)"
     " ORDER BY w.id LIMIT $2::int FOR UPDATE OF w SKIP LOCKED";
+
+/*
+ * Per-lead order: the claimed rows ($2) that must wait, because an
+ * earlier queued row outside the batch (held by another processor, or
+ * not due yet) carries one of their leads. Inside the batch rows are
+ * applied in id order. Asked of the batch only, so its cost does not
+ * grow with the backlog.
+ */
+static const char SQL_WAITING[] =
+    "SELECT c.id FROM webhook_requests c WHERE c.id = ANY($2::bigint[])"
+    " AND EXISTS (SELECT 1 FROM webhook_requests e"
+    "  WHERE e.state = 'queued' AND e.endpoint = $1 AND e.id < c.id"
+    "  AND e.lead_ids && c.lead_ids AND e.id <> ALL($2::bigint[]))";
 
 /* The claimed rows' requests, in id order. */
 static const char SQL_ROWS[] =
@@ -192,10 +201,38 @@ row_fail(struct row *r, enum err rc, const char *why)
 	snprintf(r->error, sizeof(r->error), "%s", why);
 }
 
+/* Is id one of the first column's values of r (NULL: none)? */
+static int
+listed(const PGresult *r, const char *id)
+{
+	int i;
+
+	for (i = 0; r != NULL && i < PQntuples(r); i++)
+		if (strcmp(db_val(r, i, 0), id) == 0)
+			return 1;
+	return 0;
+}
+
+/* "{1,2,3}": the ids of c's first n rows that skip does not list. */
+static void
+id_list(struct buf *out, const PGresult *c, int n, const PGresult *skip)
+{
+	int i, k = 0;
+
+	buf_reset(out);
+	buf_addc(out, '{');
+	for (i = 0; i < n; i++)
+		if (!listed(skip, db_val(c, i, 0)))
+			buf_printf(out, "%s%s", k++ > 0 ? "," : "",
+			    db_val(c, i, 0));
+	buf_addc(out, '}');
+}
+
 /*
  * Claims the batch: locks up to limit due rows (SQL_CLAIM), keeps the
- * prefix whose bodies fit BATCH_BYTES, reads and parses them. The other
- * locked rows are left queued (their locks end with the batch).
+ * prefix whose bodies fit BATCH_BYTES less the rows that wait for an
+ * earlier delivery of their lead (SQL_WAITING), reads and parses them.
+ * The other locked rows are left queued (their locks end with the batch).
  */
 static enum err
 claim(struct batch *b, struct db *db, int limit)
@@ -203,7 +240,7 @@ claim(struct batch *b, struct db *db, int limit)
 	struct buf ids;
 	char lim[16];
 	const char *v[2];
-	PGresult *c;
+	PGresult *c, *w = NULL;
 	long long bytes = 0;
 	enum err rc;
 	int i, n;
@@ -223,14 +260,23 @@ claim(struct batch *b, struct db *db, int limit)
 		return ERR_OK;
 	}
 	buf_init(&ids);
-	buf_addc(&ids, '{');
-	for (i = 0; i < n; i++)
-		buf_printf(&ids, "%s%s", i > 0 ? "," : "", db_val(c, i, 0));
-	buf_addc(&ids, '}');
-	PQclear(c);
+	id_list(&ids, c, n, NULL);
 	if ((rc = buf_err(&ids)) == ERR_OK) {
+		v[1] = buf_str(&ids);
+		w = db_exec(db, SQL_WAITING, 2, v, &rc);
+	}
+	if (w != NULL && PQntuples(w) > 0)
+		id_list(&ids, c, n, w);
+	PQclear(c);
+	PQclear(w);
+	if (rc == ERR_OK && (rc = buf_err(&ids)) == ERR_OK &&
+	    strcmp(buf_str(&ids), "{}") != 0) {
 		v[0] = buf_str(&ids);
 		b->data = db_exec(db, SQL_ROWS, 1, v, &rc);
+	} else if (rc == ERR_OK) {
+		/* Every claimed row waits for an earlier one. */
+		buf_free(&ids);
+		return ERR_OK;
 	}
 	buf_free(&ids);
 	if (b->data == NULL)

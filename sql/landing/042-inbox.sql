@@ -31,9 +31,12 @@ CREATE UNIQUE INDEX IF NOT EXISTS webhook_requests_queued_body
 -- The processors' claim, oldest first.
 CREATE INDEX IF NOT EXISTS webhook_requests_queued_idx
 	ON webhook_requests (endpoint, id) WHERE state = 'queued';
--- Per-lead order: a delivery waits for an earlier one of its leads.
+-- Per-lead order: a delivery waits for an earlier one of its leads. No
+-- pending list (fastupdate): every claim looks up its rows' leads, and a
+-- backlog's entries must be in the tree, not in a list scanned each time.
 CREATE INDEX IF NOT EXISTS webhook_requests_queued_leads
-	ON webhook_requests USING gin (lead_ids) WHERE state = 'queued';
+	ON webhook_requests USING gin (lead_ids) WITH (fastupdate = off)
+	WHERE state = 'queued';
 -- Deliveries set aside, for the gauges and the dashboards.
 CREATE INDEX IF NOT EXISTS webhook_requests_dead_idx
 	ON webhook_requests (processed_at) WHERE state = 'dead';

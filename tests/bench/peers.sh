@@ -40,7 +40,7 @@ peers_up() {
 		-d "$(stack_url "$STACK" landing)" -n 8 2>>"$STACK/log/baseline.log" &
 	BASELINE_PID=$!
 	wait_for 5 test -S "$STACK/run/baseline.sock" || { echo "baseline did not start"; exit 1; }
-	cat >>"$STACK/nginx/amosync-locations.conf" <<CONF
+	cat >>"$STACK/nginx/amosync-locations.conf" <<-CONF
 	location = /bench/baseline {
 		include $STACK/nginx/amosync-fastcgi.conf;
 		fastcgi_pass unix:$STACK/run/baseline.sock;
@@ -60,13 +60,13 @@ peers_up() {
 		echo "express peer did not start: $(tail -n 3 "$STACK/log/express.log")"
 		exit 1
 	}
-	cat >>"$STACK/nginx/amosync-http.conf" <<CONF
+	cat >>"$STACK/nginx/amosync-http.conf" <<-CONF
 	upstream bench_express {
 		server unix:$STACK/run/express.sock;
 		keepalive 32;
 	}
 	CONF
-	cat >>"$STACK/nginx/amosync-locations.conf" <<CONF
+	cat >>"$STACK/nginx/amosync-locations.conf" <<-CONF
 	location = /bench/express {
 		proxy_pass http://bench_express;
 		proxy_http_version 1.1;

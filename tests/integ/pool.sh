@@ -7,6 +7,7 @@
 # The load below is one client address far above nginx's webhook rate
 # limit (tests/integ/webhook-auth.sh tests that): a burst it never runs out of.
 INTEG_ENV="AMOSYNC_PROCS=8
+AMOSYNC_PROCESSORS=2
 AMOSYNC_WEBHOOK_BURST=1000000"
 . "$top_srcdir/tests/integ/lib.sh"
 integ_up
@@ -38,9 +39,9 @@ export URL URI FORM
 
 master=$(cat "$STACK/run/funnel-sale.pid")
 
-# 1. The pool: eight workers and the processor under one master.
-wait_for 5 test "$(children "$master")" -eq 9
-is "$(children "$master")" 9 "pool: 8 workers and the processor"
+# 1. The pool: eight workers and two processors under one master.
+wait_for 5 test "$(children "$master")" -eq 10
+is "$(children "$master")" 10 "pool: 8 workers and the 2 processors"
 post_sale 600000 >/dev/null
 inbox_wait
 is "$(stored 600000 600000)" 1 "pool: a sale through the pool is stored"
@@ -94,8 +95,8 @@ victim=$(pgrep -P "$master" | sort -n | head -n 1)
 kill -KILL "$victim"
 wait "$loader"
 like "$(cat "$STACK/log/funnel-sale.log")" "worker $victim killed by signal 9" "crash: the master logged the death"
-wait_for 5 test "$(children "$master")" -eq 9
-is "$(children "$master")" 9 "crash: the worker was replaced"
+wait_for 5 test "$(children "$master")" -eq 10
+is "$(children "$master")" 10 "crash: the worker was replaced"
 failed=$(awk '$2 != 200' "$STACK/crash.txt" | wc -l)
 ok "$([ "$failed" -le 1 ]; echo $?)" "crash: at most the one request the worker held failed ($failed)"
 awk '$2 != 200 { print $1 }' "$STACK/crash.txt" | while read -r id; do
@@ -115,7 +116,7 @@ cp "$top_builddir/cgi-bin/funnel-sale" "$STACK/swap/cgi-bin/"
 stack_stop_program "$STACK" funnel-sale
 stack_start_program "$STACK" "$STACK/swap" funnel-sale
 master=$(cat "$STACK/run/funnel-sale.pid")
-wait_for 5 test "$(children "$master")" -eq 9
+wait_for 5 test "$(children "$master")" -eq 10
 load 630000 10 >"$STACK/swap1.txt" &
 l1=$!
 load 640000 10 >"$STACK/swap2.txt" &
@@ -136,8 +137,8 @@ ok "$([ "$n" -gt 20 ]; echo $?)" "swap: the load kept going ($n requests)"
 is "$(awk '$2 != 200' "$STACK/swap.txt" | wc -l)" 0 "swap: zero failed requests"
 inbox_wait
 is "$(( $(stored 630000 639999) + $(stored 640000 649999) ))" "$n" "swap: every sale stored once"
-wait_for 5 test "$(children "$master")" -eq 9
-is "$(children "$master")" 9 "swap: a full pool again"
+wait_for 5 test "$(children "$master")" -eq 10
+is "$(children "$master")" 10 "swap: a full pool again"
 
 # 5. A program can listen on TCP too, so it can move to another host.
 tport=$(stack_free_port)
