@@ -99,31 +99,40 @@ ms() {
 		else print v }'
 }
 
-# burst PATH BASE: posts BENCH_SALES deliveries; sets RPS, ANSWERED,
-# ERRORS, P99 (ms), SECS, T_END (epoch seconds of the last answer).
+# burst PATH BASE COUNT-SQL: posts BENCH_SALES deliveries (wrk's threads
+# stop after their share; wrk itself is stopped once COUNT-SQL, the rows
+# the target kept, reaches BENCH_SALES); sets RPS, ANSWERED, ERRORS, P99
+# (ms), SECS, T_END (epoch seconds when the last was kept).
 burst() {
-	local out t0 reqs non2xx sock
+	local out=$STACK/wrk.out t0 reqs non2xx sock pid
 	t0=$EPOCHREALTIME
-	out=$(wrk -t2 -c"$BENCH_CONNS" -d600s --latency -s "$STACK/burst.lua" \
-		"$URL$1" -- "$STACK/body.txt" "$2" $((BENCH_SALES / 2)) 2>&1)
+	wrk -t2 -c"$BENCH_CONNS" -d600s --latency -s "$STACK/burst.lua" \
+		"$URL$1" -- "$STACK/body.txt" "$2" $((BENCH_SALES / 2)) >"$out" 2>&1 &
+	pid=$!
+	while [ "$(sql landing "$3" 2>/dev/null || echo 0)" -lt "$BENCH_SALES" ] &&
+		kill -0 "$pid" 2>/dev/null; do
+		sleep 0.2
+	done
 	T_END=$EPOCHREALTIME
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid"
 	SECS=$(awk -v a="$t0" -v b="$T_END" 'BEGIN { printf "%.1f", b - a }')
-	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
-	non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
-	sock=$(awk '/Socket errors/ { s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s }' <<<"$out")
-	ANSWERED=$((reqs - ${non2xx:-0}))
+	reqs=$(awk '/requests in/ { print $1 }' "$out")
+	non2xx=$(awk '/Non-2xx/ { print $NF }' "$out")
+	sock=$(awk '/Socket errors/ { s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s }' "$out")
+	ANSWERED=$((${reqs:-0} - ${non2xx:-0}))
 	ERRORS=$((${non2xx:-0} + ${sock:-0}))
 	RPS=$(awk -v n="$ANSWERED" -v s="$SECS" 'BEGIN { printf "%.0f", n / s }')
-	P99=$(ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+	P99=$(ms "$(awk '$1 == "99%" { print $2 }' "$out")")
 }
 
 echo "burst: $BENCH_SALES deliveries of $(wc -c <"$STACK/body.txt") bytes, wrk -t2 -c$BENCH_CONNS"
 printf '%-12s %8s %8s %7s %8s %9s %9s\n' target 'sent s' '2xx/s' errors 'p99 ms' answered rows
-burst /bench/baseline 100000000000
+burst /bench/baseline 100000000000 "SELECT count(*) FROM bench_baseline WHERE deal_id >= 100000000000"
 printf '%-12s %8s %8s %7s %8s %9s %9s\n' baseline "$SECS" "$RPS" "$ERRORS" "$P99" "$ANSWERED" \
 	"$(sql landing "SELECT count(*) FROM bench_baseline WHERE deal_id >= 100000000000")"
 BASE_RPS=$RPS
-burst /bench/express 200000000000
+burst /bench/express 200000000000 "SELECT count(*) FROM bench_express WHERE deal_id >= 200000000000"
 printf '%-12s %8s %8s %7s %8s %9s %9s\n' express "$SECS" "$RPS" "$ERRORS" "$P99" "$ANSWERED" \
 	"$(sql landing "SELECT count(*) FROM bench_express WHERE deal_id >= 200000000000")"
 EXPR_RPS=$RPS
@@ -147,7 +156,7 @@ sampler() {
 sampler >"$STACK/samples.txt" 2>/dev/null &
 SAMPLER_PID=$!
 
-burst "/api/amocrm/funnel-sale$HOOK_Q" 300000000000
+burst "/api/amocrm/funnel-sale$HOOK_Q" 300000000000 "SELECT count(*) FROM webhook_requests WHERE endpoint = 'funnel-sale' AND state IS NOT NULL"
 echo catchup >"$STACK/phase"
 t_end=$T_END
 inbox_wait 3600
