@@ -82,7 +82,7 @@ static const struct {
 	    "invalid integer value \"abc\" for connection option \"port\"",
 	    "invalid integer value \"abc\" for connection option \"port\"" },
 	{ "postgresql:///traffic?host=/tmp/x&user=amosync",
-	    "connection to server failed: /tmp/x", 
+	    "connection to server failed: /tmp/x",
 	    "connection to server failed: /tmp/x" },
 	{ "postgresql://u:PW@h/db", "PWPWPW", "*********" },
 };
