@@ -59,7 +59,7 @@ done
 # The migration itself: duplicates left by the old writers go, the
 # earliest stays, and the index is back; run twice.
 for db in traffic landing; do
-	f=$(ls "$top_srcdir"/sql/$db/*-webhook-request-unique.sql)
+	f=$(ls "$top_srcdir"/sql/$db/*-hardening.sql)
 	sql "$db" "DROP INDEX webhook_requests_request_id_key" >/dev/null
 	sql "$db" "INSERT INTO webhook_requests (endpoint, request_id, http_status, outcome) VALUES ('e', 'req-dup-3', 200, 'saved'), ('e', 'req-dup-3', 200, 'saved'), ('e', 'req-dup-3', 200, 'saved'), ('e', NULL, 200, 'saved'), ('e', NULL, 200, 'saved')" >/dev/null
 	first=$(sql "$db" "SELECT min(id) FROM webhook_requests WHERE request_id = 'req-dup-3'")

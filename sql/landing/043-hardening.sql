@@ -12,3 +12,9 @@ WHERE w.request_id IS NOT NULL
 
 CREATE UNIQUE INDEX IF NOT EXISTS webhook_requests_request_id_key
 	ON webhook_requests (request_id) WHERE request_id IS NOT NULL;
+
+-- A sale as large as money_parse() accepts (13 whole digits) is kept
+-- whole, and a table of them summed: the landing amounts get 18 whole
+-- digits (a wider precision is no rewrite of the table).
+ALTER TABLE express_course_sales ALTER COLUMN amount TYPE numeric(20,2);
+ALTER TABLE main_product_sales ALTER COLUMN amount TYPE numeric(20,2);
