@@ -258,9 +258,10 @@ track_batch(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
 		if (sa[i].saved && over_max(s, batch[i]->price)) {
 			const char *v[1] = { sa[i].sale_id };
 
-			log_warnx("sale of lead %lld: amount %s is over the "
-			          "maximum (AMOSYNC_MAX_SALE_AMOUNT %lld): kept, "
-			          "counted and flagged",
+			log_warnx(
+			    "sale of lead %lld: amount %s is over the "
+			    "maximum (AMOSYNC_MAX_SALE_AMOUNT %lld): kept, "
+			    "counted and flagged",
 			    batch[i]->id, batch[i]->price,
 			    cfg_int(&s->app->cfg, CFG_MAX_SALE_AMOUNT));
 			rc = db_run(db, SQL_OVER_MAX, 1, v);
