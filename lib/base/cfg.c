@@ -98,6 +98,13 @@ const struct cfg_var cfg_vars[CFG__MAX] = {
 	    .max = 1073741824,
 	    .help = "largest webhook body, bytes (a bulk delivery of 6,000 "
 	            "leads is up to ~8 MB)" },
+	[CFG_MAX_SALE_AMOUNT] = { .name = "AMOSYNC_MAX_SALE_AMOUNT",
+	    .type = CFG_INT,
+	    .def = "100000000",
+	    .min = 1,
+	    .max = 9999999999999LL,
+	    .help = "largest plausible sale, whole tenge: a sale above it is "
+	            "kept, counted and flagged (amount_over_max)" },
 	[CFG_MAX_PAIRS] = { .name = "AMOSYNC_MAX_PAIRS",
 	    .type = CFG_INT,
 	    .def = "500000",

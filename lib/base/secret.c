@@ -86,3 +86,167 @@ secret_match(const char *list, const char *token, size_t tlen)
 	}
 	return found;
 }
+
+/* The most pieces of a connection string masked, and their longest. */
+#define REDACT_MAX 16
+#define REDACT_LEN 512
+
+struct redact {
+	char s[REDACT_MAX][REDACT_LEN];
+	int n;
+};
+
+/* Adds the n bytes at p as a string to mask; at least min bytes long. */
+static void
+add(struct redact *r, const char *p, size_t n, size_t min)
+{
+	if (n < min || n == 0 || r->n == REDACT_MAX)
+		return;
+	if (n >= REDACT_LEN)
+		n = REDACT_LEN - 1;
+	memcpy(r->s[r->n], p, n);
+	r->s[r->n][n] = '\0';
+	r->n++;
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Adds p[0..n) as written, percent-decoded and in its pieces. */
+static void
+add_password(struct redact *r, const char *p, size_t n)
+{
+	char dec[REDACT_LEN];
+	size_t i, k = 0, start = 0;
+	int hi, lo;
+
+	add(r, p, n, 1);
+	for (i = 0; i < n && k + 1 < sizeof(dec); i++) {
+		if (p[i] == '%' && i + 2 < n &&
+		    (hi = hexval((unsigned char)p[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)p[i + 2])) >= 0) {
+			dec[k++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else
+			dec[k++] = p[i];
+	}
+	if (k != n || memcmp(dec, p, n) != 0)
+		add(r, dec, k, 1);
+	/* libpq cuts a malformed URL at these and echoes a piece. */
+	for (i = 0; i <= n; i++)
+		if (i == n || strchr("/?#[]@:%&=", p[i]) != NULL) {
+			if (i - start < n)
+				add(r, p + start, i - start, 4);
+			start = i + 1;
+		}
+}
+
+/* Every password= value of s (URL query or key=value words). */
+static void
+add_words(struct redact *r, const char *s)
+{
+	const char *p = s, *v;
+	size_t n;
+
+	while ((p = strstr(p, "password")) != NULL) {
+		p += strlen("password");
+		v = p;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v != '=')
+			continue;
+		v++;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v == '\'') {
+			v++;
+			for (n = 0; v[n] != '\0' && v[n] != '\''; n++)
+				if (v[n] == '\\' && v[n + 1] != '\0')
+					n++;
+		} else
+			n = strcspn(v, " \t&#");
+		add_password(r, v, n);
+		p = v + n;
+	}
+}
+
+/* Replaces every copy of what in msg by "***". */
+static void
+mask(char *msg, size_t len, const char *what)
+{
+	char out[2048];
+	size_t wl = strlen(what), k = 0;
+	const char *p = msg, *hit;
+
+	if (wl == 0)
+		return;
+	if (len > sizeof(out))
+		len = sizeof(out);
+	while ((hit = strstr(p, what)) != NULL) {
+		while (p < hit && k + 1 < len)
+			out[k++] = *p++;
+		if (p < hit || k + 4 > len) {
+			/* No room for the mask: the message ends here. */
+			p = "";
+			break;
+		}
+		memcpy(out + k, "***", 3);
+		k += 3;
+		p = hit + wl;
+	}
+	while (*p != '\0' && k + 1 < len)
+		out[k++] = *p++;
+	out[k] = '\0';
+	memcpy(msg, out, k + 1);
+}
+
+void
+secret_redact(char *msg, size_t len, const char *conninfo)
+{
+	struct redact r;
+	const char *a, *at, *colon, *end;
+	size_t i, j, best;
+	int order[REDACT_MAX], t;
+
+	if (conninfo == NULL || msg == NULL || len == 0)
+		return;
+	r.n = 0;
+	if ((a = strstr(conninfo, "://")) != NULL) {
+		a += 3;
+		/* The user part ends at the last @: libpq's own reading. */
+		at = NULL;
+		for (end = a; *end != '\0'; end++)
+			if (*end == '@')
+				at = end;
+		if (at != NULL) {
+			add(&r, a, (size_t)(at - a), 1);
+			if ((colon = memchr(a, ':', (size_t)(at - a))) != NULL)
+				add_password(&r, colon + 1,
+				    (size_t)(at - colon - 1));
+		}
+	}
+	add_words(&r, conninfo);
+	/* Longest first, so a piece never leaves part of a longer one. */
+	for (i = 0; i < (size_t)r.n; i++)
+		order[i] = (int)i;
+	for (i = 0; i < (size_t)r.n; i++) {
+		best = i;
+		for (j = i + 1; j < (size_t)r.n; j++)
+			if (strlen(r.s[order[j]]) > strlen(r.s[order[best]]))
+				best = j;
+		t = order[i];
+		order[i] = order[best];
+		order[best] = t;
+	}
+	for (i = 0; i < (size_t)r.n; i++)
+		mask(msg, len, r.s[order[i]]);
+}

@@ -35,4 +35,16 @@ enum err secret_list_check(const char *list, int *n, char *reason, size_t len);
  */
 int secret_match(const char *list, const char *token, size_t tlen);
 
+/*
+ * Masks in msg (NUL-terminated, at most len bytes with the NUL; changed
+ * in place) every copy of the password of conninfo, a connection string
+ * (a postgresql:// URL or libpq's key=value words): libpq echoes pieces
+ * of a malformed string in its messages (a whole URL, a bad
+ * percent-encoding). Replaced by "***": the URL's whole user part, the
+ * password as written and decoded, its pieces between the characters
+ * that end a URL's part, and any password= value. A NULL conninfo
+ * changes nothing.
+ */
+void secret_redact(char *msg, size_t len, const char *conninfo);
+
 #endif

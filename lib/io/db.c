@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/secret.h"
 #include "io/db.h"
 
 enum err
@@ -52,13 +53,20 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* libpq's message on one line, without its final newline. */
+/*
+ * libpq's message on one line, without its final newline, and without
+ * the password: libpq echoes pieces of a malformed connection string.
+ */
 static void
-reason(PGconn *conn, char *out, size_t len)
+reason(struct db *db, char *out, size_t len)
 {
+	char all[2048];
 	size_t n, i;
 
-	snprintf(out, len, "%s", PQerrorMessage(conn));
+	/* Masked whole, before a cut could leave half a password. */
+	snprintf(all, sizeof(all), "%s", PQerrorMessage(db->conn));
+	secret_redact(all, sizeof(all), db->conninfo);
+	snprintf(out, len, "%s", all);
 	for (i = 0; out[i] != '\0'; i++)
 		if (out[i] == '\n')
 			out[i] = ' ';
@@ -91,7 +99,7 @@ db_try(struct db *db, char *why, size_t len)
 	if ((db->conn = open_conn(db)) == NULL)
 		return ERR_NOMEM;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
-		reason(db->conn, why, len);
+		reason(db, why, len);
 		db_close(db);
 		return ERR_DB;
 	}
@@ -107,7 +115,7 @@ failed(struct db *db)
 	char msg[512];
 	int i;
 
-	reason(db->conn, msg, sizeof(msg));
+	reason(db, msg, sizeof(msg));
 	for (i = 1; i < db->failures && delay < DB_BACKOFF_MAX_MS; i++)
 		delay *= 2;
 	if (delay > DB_BACKOFF_MAX_MS)
@@ -125,8 +133,8 @@ failed(struct db *db)
 }
 
 /*
- * The connection string is a secret (it may hold a password), so only the
- * server's own message is logged, and libpq never echoes passwords.
+ * The connection string is a secret (it may hold a password): only
+ * libpq's message is logged, with the password masked (reason()).
  */
 enum err
 db_connect(struct db *db)

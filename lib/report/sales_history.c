@@ -70,6 +70,7 @@ enum sh_col {
 	SH_SALE_DAY,
 	SH_CREATED,
 	SH_VERIFICATION,
+	SH_OVER_MAX,
 	SH_CUR,
 	SH__MAX
 };
@@ -87,7 +88,7 @@ static const char SQL_ROWS[] =
     " attribution_confidence, " REPORT_TS("sale_date")
     ", to_char(sale_date AT TIME ZONE $4, 'YYYY-MM-DD'), "
     REPORT_TS("created_at")
-    ", verification"
+    ", verification, amount_over_max"
     ", (extract(epoch FROM sale_date) * 1000000)::bigint || '.' || id"
     " FROM all_sales_tracking" WHERE SHOWN
     " AND ($5::bigint IS NULL OR (sale_date, id) <"
@@ -119,6 +120,8 @@ const struct report_col sales_history_cols[] = {
 	{ "sale_day", SH_SALE_DAY, REPORT_TEXT },
 	{ "created_at", SH_CREATED, REPORT_TEXT },
 	{ "verification", SH_VERIFICATION, REPORT_TEXT },
+	/* Over AMOSYNC_MAX_SALE_AMOUNT: kept and counted, to be looked at. */
+	{ "amount_over_max", SH_OVER_MAX, REPORT_BOOL },
 };
 const size_t sales_history_ncols = sizeof(sales_history_cols) /
     sizeof(sales_history_cols[0]);

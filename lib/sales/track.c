@@ -6,6 +6,7 @@
 
 #include "base/jw.h"
 #include "base/log.h"
+#include "base/money.h"
 #include "io/outbox.h"
 #include "sales/track.h"
 
@@ -28,6 +29,26 @@ static const char SQL_SALE[] =
 
 /* The columns SQL_SALE returns. */
 enum sale_col { SC_ID, SC_VERSION, SC_JOB, SC__MAX };
+
+/* A new sale whose amount is over AMOSYNC_MAX_SALE_AMOUNT: flagged. */
+static const char SQL_OVER_MAX[] =
+    "UPDATE all_sales_tracking SET amount_over_max = true WHERE id = $1";
+
+/*
+ * Is amount (decimal text: money_parse()'s, or a numeric column's) above
+ * AMOSYNC_MAX_SALE_AMOUNT? Such a sale is kept and counted, flagged so a
+ * person looks at it; its amount has at most 13 whole digits, which no
+ * sum overflows (traffic 055).
+ */
+static int
+over_max(const struct sales_ctx *s, const char *amount)
+{
+	long long cents;
+
+	if (amount == NULL || !money_cents(amount, &cents))
+		return 0;
+	return cents > cfg_int(&s->app->cfg, CFG_MAX_SALE_AMOUNT) * 100;
+}
 
 /* Returns the first value of the lead's field with this code, or NULL. */
 static const char *
@@ -80,6 +101,8 @@ struct sale {
 	char team[256]; /* a copy: a reload of the rules frees theirs */
 	char *raw;
 	const char *v[21];
+	int saved;        /* stored now (sale_done()), not there already */
+	char sale_id[40]; /* its id, when saved */
 };
 
 /*
@@ -140,8 +163,7 @@ sale(struct sales_ctx *s, struct db *db, struct sale *sa,
  * since they were cached (nothing was stored; the caller tries again).
  */
 static void
-sale_done(const struct sale *sa, PGresult *r, struct hook_result *res,
-    int *moved)
+sale_done(struct sale *sa, PGresult *r, struct hook_result *res, int *moved)
 {
 	const char *id = db_val(r, 0, SC_ID);
 
@@ -158,6 +180,8 @@ sale_done(const struct sale *sa, PGresult *r, struct hook_result *res,
 		return;
 	}
 	snprintf(res->sale_id, sizeof(res->sale_id), "%s", id);
+	sa->saved = 1;
+	snprintf(sa->sale_id, sizeof(sa->sale_id), "%s", id);
 	snprintf(res->targetologist, sizeof(res->targetologist), "%.*s",
 	    (int)sizeof(res->targetologist) - 1, sa->team);
 	res->saved++;
@@ -230,6 +254,18 @@ track_batch(struct sales_ctx *s, struct db *db, const struct amo_event *ev,
 			PQclear(again);
 		}
 	}
+	for (i = 0; i < n && rc == ERR_OK; i++)
+		if (sa[i].saved && over_max(s, batch[i]->price)) {
+			const char *v[1] = { sa[i].sale_id };
+
+			log_warnx(
+			    "sale of lead %lld: amount %s is over the "
+			    "maximum (AMOSYNC_MAX_SALE_AMOUNT %lld): kept, "
+			    "counted and flagged",
+			    batch[i]->id, batch[i]->price,
+			    cfg_int(&s->app->cfg, CFG_MAX_SALE_AMOUNT));
+			rc = db_run(db, SQL_OVER_MAX, 1, v);
+		}
 	for (i = 0; i < k; i++)
 		PQclear(r[i]);
 	for (i = 0; i < n; i++)
@@ -298,7 +334,10 @@ static const char SQL_VERIFIED[] =
     "   WHERE p.pipeline_id = $12::text::bigint), product_name)"
     "  ELSE product_name END,"
     " pipeline_id = $12, verification = 'verified', verified_at = now(),"
-    " verification_note = NULL"
+    " verification_note = NULL,"
+    " amount_over_max = coalesce(pipeline_amount($11, (SELECT"
+    "  p.default_amount FROM pipelines p"
+    "  WHERE p.pipeline_id = $12::text::bigint)), sale_amount) > $13::numeric"
     " WHERE lead_id = $1 RETURNING sale_amount::text";
 
 static const char SQL_UNVERIFIED[] =
@@ -400,12 +439,12 @@ enum err
 track_enrich(struct sales_ctx *s, struct db *db,
     const struct track_enrichment *e, struct track_verdict *out)
 {
-	const char *v[12], *w[3];
+	const char *v[13], *w[3];
 	struct attr_result ar;
 	struct attr_utm utm;
 	struct buf cb = { 0 };
 	struct jw jw;
-	char id[32];
+	char id[32], max[32];
 	PGresult *old, *now = NULL;
 	enum err rc;
 	int t;
@@ -437,12 +476,20 @@ track_enrich(struct sales_ctx *s, struct db *db,
 		                                                   : NULL;
 	v[10] = e->price;
 	v[11] = e->pipeline != NULL ? e->pipeline : db_val(old, 0, ST_PIPELINE);
-	if ((now = db_exec(db, SQL_VERIFIED, 12, v, &rc)) == NULL)
+	snprintf(max, sizeof(max), "%lld",
+	    cfg_int(&s->app->cfg, CFG_MAX_SALE_AMOUNT));
+	v[12] = max;
+	if ((now = db_exec(db, SQL_VERIFIED, 13, v, &rc)) == NULL)
 		goto out;
 	snprintf(out->verification, sizeof(out->verification), "verified");
 	if (PQntuples(now) > 0)
 		snprintf(out->amount, sizeof(out->amount), "%s",
 		    db_val(now, 0, 0));
+	if (over_max(s, out->amount))
+		log_warnx("sale of lead %s: amoCRM's amount %s is over the "
+		          "maximum (AMOSYNC_MAX_SALE_AMOUNT %s): kept, counted "
+		          "and flagged",
+		    id, out->amount, max);
 	jw_init(&jw, &cb);
 	jw_arr(&jw, NULL);
 	out->corrected = corrections(&jw, old, e,

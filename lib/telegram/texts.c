@@ -40,39 +40,6 @@ texts_amount(struct buf *out, const char *amount)
 	buf_adds(out, " \xe2\x82\xb8");
 }
 
-enum err
-texts_sale(const struct texts_sale *a, struct buf *out)
-{
-	const char *team = fallback(a->team, "Unknown");
-
-	buf_adds(out, "\xf0\x9f\x8e\x89 <b>НОВАЯ ПРОДАЖА!</b>");
-	if (a->test)
-		buf_adds(out, " (ТЕСТ)");
-	buf_adds(out, "\n\n");
-	text_html_escape(out, fallback(a->emoji, "\xf0\x9f\x8e\xaf"));
-	buf_adds(out, " <b>Таргетолог:</b> ");
-	text_html_escape(out, team);
-	buf_adds(out, "\n\xf0\x9f\x91\xa4 <b>Клиент:</b> ");
-	text_html_escape(out, fallback(a->client, "Без имени"));
-	buf_adds(out, "\n\xf0\x9f\x92\xb0 <b>Сумма:</b> ");
-	texts_amount(out, a->amount);
-	buf_adds(out, "\n\xf0\x9f\x93\xa6 <b>Продукт:</b> ");
-	text_html_escape(out, fallback(a->product, "—"));
-	if (!a->test) {
-		buf_adds(out,
-		    "\n\xf0\x9f\x8f\xb7\xef\xb8\x8f <b>Кампания:</b> ");
-		text_html_escape(out, fallback(a->campaign, "—"));
-	}
-	buf_adds(out, "\n\n<b>");
-	text_html_escape(out, team);
-	buf_adds(out,
-	    ", ПОЗДРАВЛЯЕМ! ПО ВАМ СДЕЛАЛИ ПРОДАЖУ!</b> "
-	    "\xf0\x9f\x94\xa5");
-	if (a->test)
-		buf_adds(out, "\n\n<i>Это тестовое уведомление</i>");
-	return buf_err(out);
-}
-
 /* Appends s cut to at most max characters ("…" when cut), as it is. */
 static void
 cut(struct buf *out, const char *s, size_t max)
@@ -100,6 +67,39 @@ field(struct buf *out, const char *s, size_t max)
 	cut(&c, s, max);
 	text_html_escape(out, buf_err(&c) == ERR_OK ? buf_str(&c) : "");
 	buf_free(&c);
+}
+
+enum err
+texts_sale(const struct texts_sale *a, struct buf *out)
+{
+	const char *team = fallback(a->team, "Unknown");
+
+	buf_adds(out, "\xf0\x9f\x8e\x89 <b>НОВАЯ ПРОДАЖА!</b>");
+	if (a->test)
+		buf_adds(out, " (ТЕСТ)");
+	buf_adds(out, "\n\n");
+	field(out, fallback(a->emoji, "\xf0\x9f\x8e\xaf"), 4);
+	buf_adds(out, " <b>Таргетолог:</b> ");
+	field(out, team, TEXTS_SALE_FIELD);
+	buf_adds(out, "\n\xf0\x9f\x91\xa4 <b>Клиент:</b> ");
+	field(out, fallback(a->client, "Без имени"), TEXTS_SALE_FIELD);
+	buf_adds(out, "\n\xf0\x9f\x92\xb0 <b>Сумма:</b> ");
+	texts_amount(out, a->amount);
+	buf_adds(out, "\n\xf0\x9f\x93\xa6 <b>Продукт:</b> ");
+	field(out, fallback(a->product, "—"), TEXTS_SALE_FIELD);
+	if (!a->test) {
+		buf_adds(out,
+		    "\n\xf0\x9f\x8f\xb7\xef\xb8\x8f <b>Кампания:</b> ");
+		field(out, fallback(a->campaign, "—"), TEXTS_SALE_FIELD);
+	}
+	buf_adds(out, "\n\n<b>");
+	field(out, team, TEXTS_SALE_FIELD);
+	buf_adds(out,
+	    ", ПОЗДРАВЛЯЕМ! ПО ВАМ СДЕЛАЛИ ПРОДАЖУ!</b> "
+	    "\xf0\x9f\x94\xa5");
+	if (a->test)
+		buf_adds(out, "\n\n<i>Это тестовое уведомление</i>");
+	return buf_err(out);
 }
 
 /* Appends one digest line for sale a. */

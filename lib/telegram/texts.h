@@ -32,8 +32,16 @@ struct texts_sale {
  */
 extern const struct texts_sale texts_test_sale;
 
-/* Appends the sale announcement of the seed (Telegram HTML) to out;
- * returns buf_err(out). */
+/*
+ * Characters of a value shown in a sale announcement, at most: each value
+ * is cut on its own (with "…"), so the whole message stays far under
+ * Telegram's 4096 and a long name never pushes the amount out of it.
+ */
+#define TEXTS_SALE_FIELD 256
+
+/* Appends the sale announcement of the seed (Telegram HTML) to out, each
+ * value cut to TEXTS_SALE_FIELD characters (the emoji to 4) and the
+ * amount never; returns buf_err(out). */
 enum err texts_sale(const struct texts_sale *a, struct buf *out);
 
 /* Characters of a value shown in one digest line, at most. */

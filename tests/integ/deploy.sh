@@ -422,7 +422,7 @@ done
 # amosync's http { } file only names things: no directive of its own
 # changes another site's answers.
 is "$(grep -E '^[a-z_]+' /usr/local/etc/nginx/conf.d/amosync-http.conf | awk '{ print $1 }' | sort -u | tr '\n' ' ')" \
-	"limit_req_zone log_format " "amosync-http.conf: only log formats and rate-limit zones"
+	"limit_req_zone log_format map " "amosync-http.conf: only a map, log formats and rate-limit zones"
 
 # The line the operator adds to Debian's stock server block.
 cp /etc/nginx/sites-available/default "$STACK/default.stock"

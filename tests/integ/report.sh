@@ -70,8 +70,8 @@ req GET "/api/amocrm/sales-history?start=2025-11-01&end=2025-11-01&targetologist
 is "$(jpath "$BODY" '[s["sale_day"] for s in d["sales"] if s["lead_id"] == "990002"]')" "['2025-11-01']" "sales-history: 19:10 UTC on 31 Oct is 1 Nov in Almaty"
 req GET "/api/amocrm/sales-history?limit=1"
 is "$(jpath "$BODY" 'sorted(d["sales"][0].keys())')" \
-	"['attribution_confidence', 'contact_email', 'contact_name', 'contact_phone', 'created_at', 'currency', 'id', 'lead_id', 'lead_name', 'pipeline_id', 'product_name', 'sale_amount', 'sale_date', 'sale_day', 'status_id', 'targetologist', 'utm_campaign', 'utm_content', 'utm_id', 'utm_medium', 'utm_source', 'utm_term', 'verification']" \
-	"sales-history: the original's row fields, and the sale's verification"
+	"['amount_over_max', 'attribution_confidence', 'contact_email', 'contact_name', 'contact_phone', 'created_at', 'currency', 'id', 'lead_id', 'lead_name', 'pipeline_id', 'product_name', 'sale_amount', 'sale_date', 'sale_day', 'status_id', 'targetologist', 'utm_campaign', 'utm_content', 'utm_id', 'utm_medium', 'utm_source', 'utm_term', 'verification']" \
+	"sales-history: the original's row fields, the sale's verification and its amount flag"
 is "$(jpath "$BODY" 'd["stats"]["total_sales"]')" 1502 "sales-history: totals not capped by the page"
 
 # --- CSV ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
  * Unit tests for the webhook secrets (base/secret): which lists start a
  * program and which tokens match, rotation included.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -53,6 +54,39 @@ static const struct {
 	{ A, NULL, 0, 0 },
 };
 
+/* libpq's messages for malformed strings, and the password in each. */
+static const struct {
+	const char *conninfo;
+	const char *msg;
+	const char *want;
+} redacts[] = {
+	{ "postgresql://u:SECRETPW@[::1/db",
+	    "end of string reached when looking for matching \"]\" in IPv6 "
+	    "host address in URI: \"postgresql://u:SECRETPW@[::1/db\"",
+	    "end of string reached when looking for matching \"]\" in IPv6 "
+	    "host address in URI: \"postgresql://***@[::1/db\"" },
+	{ "postgresql://u:SECRET%zzPW@host/db",
+	    "invalid percent-encoded token: \"SECRET%zzPW\"",
+	    "invalid percent-encoded token: \"***\"" },
+	{ "postgresql://u:SECRET%41PW@h/db", "password SECRETAPW refused",
+	    "password *** refused" },
+	{ "postgresql://u:SECR/ETPW@host/db",
+	    "invalid integer value \"SECR\" for connection option \"port\"",
+	    "invalid integer value \"***\" for connection option \"port\"" },
+	{ "postgresql:///db?host=/s&password=SECRETPW&x=1",
+	    "invalid URI query parameter: \"x\" in password=SECRETPW&x=1",
+	    "invalid URI query parameter: \"x\" in password=***&x=1" },
+	{ "host=x password = 'SECRET PW' port=abc", "got 'SECRET PW'",
+	    "got '***'" },
+	{ "host=x password=SECRETPW port=abc",
+	    "invalid integer value \"abc\" for connection option \"port\"",
+	    "invalid integer value \"abc\" for connection option \"port\"" },
+	{ "postgresql:///traffic?host=/tmp/x&user=amosync",
+	    "connection to server failed: /tmp/x",
+	    "connection to server failed: /tmp/x" },
+	{ "postgresql://u:PW@h/db", "PWPWPW", "*********" },
+};
+
 int
 main(void)
 {
@@ -83,6 +117,20 @@ main(void)
 		        tokens[i].match,
 		    "token %zu: %s", i,
 		    tokens[i].match ? "matches" : "refused");
+	}
+	for (i = 0; i < sizeof(redacts) / sizeof(redacts[0]); i++) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", redacts[i].msg);
+		secret_redact(msg, sizeof(msg), redacts[i].conninfo);
+		is_str(msg, redacts[i].want, "redact: the password is masked");
+	}
+	{
+		/* No room for the mask: the message ends before the secret. */
+		char msg[11] = "abcdefPWPW";
+
+		secret_redact(msg, sizeof(msg), "postgresql://u:PW@h/d");
+		is_str(msg, "abcdef***", "redact: no room for the mask");
 	}
 	return exit_status();
 }

@@ -320,6 +320,44 @@ run_long_digest(void)
 	free(d);
 }
 
+/*
+ * A 5,000-character contact name (and every other value as long): each
+ * value is cut on its own, the message fits Telegram's limit whole and
+ * still shows the amount.
+ */
+static void
+run_long_fields(void)
+{
+	struct texts_sale a = { 0 };
+	struct buf b, name;
+	const char *t;
+	char *fit;
+	size_t i;
+
+	buf_init(&name);
+	for (i = 0; i < 5000; i++)
+		buf_adds(&name, i % 2 ? "&" : "Я");
+	a.team = a.client = a.product = a.campaign = a.emoji = buf_str(&name);
+	a.amount = "123456";
+	buf_init(&b);
+	ok(texts_sale(&a, &b) == ERR_OK, "long values: the message builds");
+	t = buf_str(&b);
+	ok(tg_text_units(t) <= TG_TEXT_MAX, "long values: %zu units, within %d",
+	    tg_text_units(t), TG_TEXT_MAX);
+	ok(strstr(t, "<b>Сумма:</b> 123,456 ₸\n") != NULL,
+	    "long values: the amount is shown");
+	ok(utf8_ok(t), "long values: valid UTF-8");
+	ok(strstr(t, "<b>Клиент:</b> Я&amp;Я") != NULL &&
+	        strstr(t, "Я&amp;…\n") != NULL,
+	    "long values: cut with …, on a character");
+	fit = tg_text_fit(t, TG_TEXT_MAX);
+	ok(fit != NULL && strstr(fit, "123,456 ₸") != NULL,
+	    "long values: the amount survives the send path's fit");
+	free(fit);
+	buf_free(&b);
+	buf_free(&name);
+}
+
 int
 main(void)
 {
@@ -380,6 +418,7 @@ main(void)
 	    "<i>Это тестовое уведомление</i>",
 	    "test variant with defaults");
 	buf_free(&b);
+	run_long_fields();
 	run_digests();
 	run_long_digest();
 	return exit_status();

@@ -26,5 +26,8 @@ BEGIN
 		nullif(p_amocrm_request_id, ''), nullif(p_remote_addr, ''),
 		nullif(p_user_agent, ''), nullif(p_content_type, ''), p_body_size,
 		p_raw_body, p_http_status, p_outcome, p_error, p_processed,
-		p_saved);
+		p_saved)
+	-- A request already recorded (a replay after a commit the client
+	-- did not see) is not recorded twice: request_id is unique.
+	ON CONFLICT DO NOTHING;
 END $$;

@@ -25,7 +25,9 @@ BEGIN
 		nullif(p_amocrm_request_id, ''), nullif(p_remote_addr, ''),
 		nullif(p_user_agent, ''), nullif(p_content_type, ''), p_body_size,
 		p_raw_body, 200, 'queued', p_processed, 'queued', h, p_lead_ids)
-	ON CONFLICT (endpoint, body_hash) WHERE state = 'queued' DO NOTHING
+	-- Neither a retry of a queued delivery (endpoint, body_hash) nor a
+	-- request kept already (request_id, unique) is kept twice.
+	ON CONFLICT DO NOTHING
 	RETURNING w.id INTO id;
 	duplicate := id IS NULL;
 	IF duplicate THEN

@@ -104,6 +104,16 @@ BEGIN
 			WHERE sale_id = OLD.id) THEN
 		RETURN NULL;
 	END IF;
+	-- A sale set aside (sales_stats_pending_aside) is in no sum: a
+	-- change marks it again for the catch-up to try.
+	IF EXISTS (SELECT 1 FROM sales_stats_failed WHERE sale_id = OLD.id) THEN
+		IF TG_OP = 'UPDATE' THEN
+			DELETE FROM sales_stats_failed WHERE sale_id = OLD.id;
+			INSERT INTO sales_stats_pending (sale_id) VALUES (NEW.id)
+			ON CONFLICT DO NOTHING;
+		END IF;
+		RETURN NULL;
+	END IF;
 	IF OLD.sale_date IS NOT NULL
 		AND OLD.verification <> 'unverified' THEN -- 040:
 		PERFORM traffic_sales_stats_apply(
@@ -121,12 +131,12 @@ BEGIN
 	RETURN NULL;
 END $$;
 
--- One batch of sales_stats_pending_apply(), below.
+-- One batch of sales_stats_pending_apply(), below: claims and unmarks at
+-- most lim sales and adds them.
 CREATE OR REPLACE FUNCTION sales_stats_pending_batch(lim integer)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
-	tz text := (SELECT timezone FROM report_settings);
 	ids uuid[];
 BEGIN
 	WITH d AS (DELETE FROM sales_stats_pending WHERE sale_id IN (
@@ -137,6 +147,17 @@ BEGIN
 	IF ids IS NULL THEN
 		RETURN 0;
 	END IF;
+	RETURN sales_stats_pending_add(ids);
+END $$;
+
+-- Adds the sales ids (claimed and unmarked by the caller) to both tables;
+-- returns how many.
+CREATE OR REPLACE FUNCTION sales_stats_pending_add(ids uuid[])
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	tz text := (SELECT timezone FROM report_settings);
+BEGIN
 	-- The sales as they are once no change to them is in flight; the
 	-- lock keeps them so until COMMIT.
 	PERFORM 1 FROM all_sales_tracking WHERE id = ANY (ids) ORDER BY id
@@ -219,8 +240,45 @@ BEGIN
 			IF tries >= 5 THEN
 				RAISE;
 			END IF;
+		WHEN OTHERS THEN
+			-- One sale breaks the batch (rolled back whole):
+			-- the batch again, sale by sale, that one set aside.
+			RETURN sales_stats_pending_aside(lim);
 		END;
 	END LOOP;
+END $$;
+
+-- A batch of at most lim pending sales, one at a time: a sale that
+-- cannot be added is unmarked and set aside in sales_stats_failed with
+-- its error (and a warning in PostgreSQL's log), and the others go on.
+-- A later change to a sale set aside marks it again (the row trigger);
+-- traffic_sales_stats_rebuild() counts every sale anyway.
+CREATE OR REPLACE FUNCTION sales_stats_pending_aside(lim integer)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	sid uuid;
+	n bigint := 0;
+BEGIN
+	FOR sid IN SELECT sale_id FROM sales_stats_pending ORDER BY sale_id
+			LIMIT lim FOR UPDATE SKIP LOCKED LOOP
+		BEGIN
+			DELETE FROM sales_stats_pending WHERE sale_id = sid;
+			PERFORM sales_stats_pending_add(ARRAY[sid]);
+		EXCEPTION WHEN deadlock_detected THEN
+			RAISE;
+		WHEN OTHERS THEN
+			DELETE FROM sales_stats_pending WHERE sale_id = sid;
+			INSERT INTO sales_stats_failed (sale_id, error)
+			VALUES (sid, SQLERRM)
+			ON CONFLICT (sale_id) DO UPDATE SET
+				error = EXCLUDED.error, failed_at = now();
+			RAISE WARNING 'sale % set aside by the statistics catch-up: %',
+				sid, SQLERRM;
+		END;
+		n := n + 1;
+	END LOOP;
+	RETURN n;
 END $$;
 
 -- TRUNCATE of the sales: nothing left to apply either.
