@@ -6,6 +6,12 @@
 # visible (GET /api/integrations/inbox, /metrics). Runs sales-webhook
 # against real nginx and PostgreSQL, stalling its processor with a lock
 # on lead_events, which the door never touches.
+# One processor: the stall below holds a batch (and, through the pooler
+# of the .pooled pass, one of its two server connections) on purpose; a
+# second processor's batch would hold the other, and the door would
+# spool (correctly, but this test is about the door keeping rows). The
+# rest of the suite runs the default four.
+INTEG_ENV="AMOSYNC_PROCESSORS=1"
 . "$top_srcdir/tests/integ/lib.sh"
 integ_up
 
