@@ -80,7 +80,7 @@ like "$BODY" '"amount_over_max":true' "the history shows the flag"
 
 # 3. A catch-up that fails on one sale sets it aside with its error and
 #    applies the others.
-traffic "CREATE OR REPLACE FUNCTION test_break() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN IF NEW.utm_source = 'fb_break' THEN RAISE EXCEPTION 'broken on purpose'; END IF; RETURN NEW; END \$\$" >/dev/null
+traffic "CREATE OR REPLACE FUNCTION test_break() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN IF NEW.utm_source = 'fb_break' THEN RAISE EXCEPTION USING ERRCODE = 'numeric_value_out_of_range', MESSAGE = 'broken on purpose'; END IF; RETURN NEW; END \$\$" >/dev/null
 traffic "CREATE TRIGGER test_break BEFORE INSERT OR UPDATE ON utm_sales_stats FOR EACH ROW EXECUTE FUNCTION test_break()" >/dev/null
 stack_stop_workers "$STACK"
 amolead 980004 7000

@@ -240,9 +240,12 @@ BEGIN
 			IF tries >= 5 THEN
 				RAISE;
 			END IF;
-		WHEN OTHERS THEN
+		WHEN data_exception OR integrity_constraint_violation THEN
 			-- One sale breaks the batch (rolled back whole):
 			-- the batch again, sale by sale, that one set aside.
+			-- Only a sale's own data does: a lock timeout (the
+			-- funnel report's 100 ms), a cancel or a lost
+			-- connection is no sale's fault and goes up.
 			RETURN sales_stats_pending_aside(lim);
 		END;
 	END LOOP;
@@ -265,9 +268,7 @@ BEGIN
 		BEGIN
 			DELETE FROM sales_stats_pending WHERE sale_id = sid;
 			PERFORM sales_stats_pending_add(ARRAY[sid]);
-		EXCEPTION WHEN deadlock_detected THEN
-			RAISE;
-		WHEN OTHERS THEN
+		EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN
 			DELETE FROM sales_stats_pending WHERE sale_id = sid;
 			INSERT INTO sales_stats_failed (sale_id, error)
 			VALUES (sid, SQLERRM)
