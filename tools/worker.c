@@ -91,20 +91,38 @@ backoff(int failures, long poll)
 	return ms < 30000 ? ms : 30000;
 }
 
+/* The most batches of one webhook's inbox the worker applies per turn. */
+#define INBOX_TURN_BATCHES 10
+
 /*
- * Replays the spool of both webhooks, so requests taken while the database
- * was down are stored even if no further webhook arrives to trigger the
- * endpoint's own replay.
+ * Moves the spool of both webhooks into their inbox, so requests taken
+ * while the database was down are kept even if no further webhook
+ * arrives to trigger the endpoint's own replay, and applies a few
+ * batches of each inbox: a host whose webhook programs are down (or that
+ * runs only workers) still applies what is queued. The programs'
+ * processors do the same work; SKIP LOCKED shares it.
  */
 static void
 replay(struct sales_ctx *s)
 {
+	int (*const defs[])(struct sales_ctx *,
+	    struct hook_def *) = { hooks_funnel_sale, hooks_sales_webhook };
+	struct inbox_stats st;
 	struct hook_def def;
+	size_t i;
+	int b;
 
-	if (hooks_funnel_sale(s, &def) == 0)
+	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+		if (defs[i](s, &def) != 0)
+			continue;
 		inbox_replay(s, &def, NULL);
-	if (hooks_sales_webhook(s, &def) == 0)
-		inbox_replay(s, &def, NULL);
+		for (b = 0; b < INBOX_TURN_BATCHES; b++)
+			if (inbox_drain(s, &def,
+			        (int)cfg_int(&s->app->cfg, CFG_INBOX_BATCH),
+			        &st) != ERR_OK ||
+			    st.claimed == 0)
+				break;
+	}
 }
 
 /* Deletes in batches until a batch comes back short; logs the total. */

@@ -410,10 +410,16 @@ apply_all(struct batch *b)
 	int i;
 
 	for (k = 0; k < b->def->nsteps; k++)
-		for (i = 0; i < b->n; i++)
-			if (b->rows[i].parsed &&
-			    (rc = store(b, k, &b->rows[i])) != ERR_OK)
+		for (i = 0; i < b->n; i++) {
+			if (!b->rows[i].parsed)
+				continue;
+			/* Its log lines carry the request's id, as at the door. */
+			log_reqid(b->rows[i].m.reqid);
+			rc = store(b, k, &b->rows[i]);
+			log_reqid(NULL);
+			if (rc != ERR_OK)
 				return rc;
+		}
 	return ERR_OK;
 }
 
@@ -440,7 +446,10 @@ apply_each(struct batch *b)
 
 			if ((rc = run(db, "SAVEPOINT inbox_row")) != ERR_OK)
 				return rc;
-			if ((serr = store(b, k, r)) == ERR_OK)
+			log_reqid(r->m.reqid);
+			serr = store(b, k, r);
+			log_reqid(NULL);
+			if (serr == ERR_OK)
 				continue;
 			if (db_failure(b, serr))
 				return serr;

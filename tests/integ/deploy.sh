@@ -551,8 +551,10 @@ fi
 FORM=application/x-www-form-urlencoded
 post /api/amocrm/funnel-sale $FORM "$(fixture status_express_142.txt)"
 is "$STATUS" 200 "funnel-sale: a real amoCRM delivery answered 200"
-like "$BODY" '"leads_saved":1' "funnel-sale: saved"
-is "$(stack_psql "$STACK" landing -tAc "SELECT count(*) FROM express_course_sales")" 1 "the sale is in the landing database"
+like "$BODY" '"leads_queued":1' "funnel-sale: kept"
+landed() { [ "$(stack_psql "$STACK" landing -tAc "SELECT count(*) FROM express_course_sales")" = 1 ]; }
+wait_for 10 landed
+is "$(stack_psql "$STACK" landing -tAc "SELECT count(*) FROM express_course_sales")" 1 "the sale is in the landing database (applied by the processors)"
 req=$(sed -n 's/.*"POST \/api\/amocrm\/funnel-sale[^"]*" 200 .* req=\([0-9a-f]*\)$/\1/p' /var/log/nginx/amosync.access.log | tail -n 1)
 like "$req" '^[0-9a-f]{32}$' "the access log has the request id (log_format amosync)"
 grep -q "req=$req" "$STACK/log/funnel-sale.log"
