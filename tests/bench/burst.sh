@@ -36,18 +36,14 @@ integ_up
 bench_down() {
 	local status=$?
 	[ -n "${SAMPLER_PID:-}" ] && kill "$SAMPLER_PID" 2>/dev/null
-	[ -n "${BASELINE_PID:-}" ] && kill "$BASELINE_PID" 2>/dev/null && wait "$BASELINE_PID"
-	[ -n "${EXPRESS_PID:-}" ] && kill "$EXPRESS_PID" 2>/dev/null && wait "$EXPRESS_PID"
+	peers_down
 	stack_down "$STACK"
 	if [ "$status" -eq 0 ]; then rm -rf "$STACK"; else echo "stack kept in $STACK"; fi
 	exit "$status"
 }
 trap bench_down EXIT
 
-if grep -qa __asan_init "$top_builddir/cgi-bin/funnel-sale"; then
-	echo "WARNING: built with AddressSanitizer (--enable-dev): figures are" \
-		"not representative; use a plain ./configure build"
-fi
+peers_warn_asan
 peers_up
 
 # The delivery: a status change to 142 of an Express deal with its UTM
@@ -91,13 +87,6 @@ function response(status, headers, body)
 end
 LUA
 
-ms() {
-	awk -v v="$1" 'BEGIN {
-		if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
-		else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
-		else print v }'
-}
 
 # burst PATH BASE COUNT-SQL: posts BENCH_SALES deliveries (wrk's threads
 # stop after their share; wrk itself is stopped once COUNT-SQL, the rows

@@ -30,18 +30,14 @@ integ_up
 
 bench_down() {
 	local status=$?
-	[ -n "${BASELINE_PID:-}" ] && kill "$BASELINE_PID" 2>/dev/null && wait "$BASELINE_PID"
-	[ -n "${EXPRESS_PID:-}" ] && kill "$EXPRESS_PID" 2>/dev/null && wait "$EXPRESS_PID"
+	peers_down
 	stack_down "$STACK"
 	if [ "$status" -eq 0 ]; then rm -rf "$STACK"; else echo "stack kept in $STACK"; fi
 	exit "$status"
 }
 trap bench_down EXIT
 
-if grep -qa __asan_init "$top_builddir/cgi-bin/funnel-sale"; then
-	echo "WARNING: built with AddressSanitizer (--enable-dev): figures are" \
-		"not representative; use a plain ./configure build"
-fi
+peers_warn_asan
 
 peers_up
 
@@ -81,15 +77,6 @@ function request()
 	return wrk.format("POST", nil, headers, body)
 end
 LUA
-
-# ms VALUE-WITH-UNIT: wrk's "1.23ms", "850.00us", "1.02s" in milliseconds.
-ms() {
-	awk -v v="$1" 'BEGIN {
-		if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
-		else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
-		else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
-		else print v }'
-}
 
 # V8 compiles Express's hot paths as they run: 2 s of the same load,
 # not counted (deal ids below the first run's), before the table.

@@ -6,8 +6,9 @@
 # one INSERT ... ON CONFLICT per request) at /bench/express, each storing
 # into its own table of the landing database (bench_baseline,
 # bench_express: deal_id, body). Source after tests/integ/lib.sh:
-# peers_install before integ_up, peers_up after it; the caller's exit trap
-# kills $BASELINE_PID and $EXPRESS_PID.
+# peers_install before integ_up, peers_up after it, peers_down in the
+# caller's exit trap. Also the helpers both benchmarks share: ms and
+# peers_warn_asan.
 
 # The Express peer's cluster: one worker per CPU, node's own rule and its
 # best here. Node does not block on the database as a FastCGI process
@@ -75,4 +76,29 @@ peers_up() {
 	CONF
 	nginx -p "$STACK/nginx" -c "$STACK/nginx/nginx.conf" -s reload
 	sleep 0.5
+}
+
+# Stops the two peers (the caller's exit trap).
+peers_down() {
+	[ -n "${BASELINE_PID:-}" ] && kill "$BASELINE_PID" 2>/dev/null && wait "$BASELINE_PID"
+	[ -n "${EXPRESS_PID:-}" ] && kill "$EXPRESS_PID" 2>/dev/null && wait "$EXPRESS_PID"
+	return 0
+}
+
+# Says so when amosync was built with sanitizers: the figures would not
+# be representative.
+peers_warn_asan() {
+	if grep -qa __asan_init "$top_builddir/cgi-bin/funnel-sale"; then
+		echo "WARNING: built with AddressSanitizer (--enable-dev): figures are" \
+			"not representative; use a plain ./configure build"
+	fi
+}
+
+# ms VALUE-WITH-UNIT: wrk's "1.23ms", "850.00us", "1.02s" in milliseconds.
+ms() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
+		else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
+		else print v }'
 }
